@@ -1,0 +1,144 @@
+#include "codec/xml_writer.h"
+
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "gtest/gtest.h"
+
+namespace conf {
+namespace codec {
+namespace {
+
+TEST(XmlWriterTest, WritesNestedElementsAttributesAndText) {
+  XmlWriter w;
+  w.StartElement("a");
+  w.Attribute("x", "1");
+  w.StartElement("b");
+  w.Text("hi");
+  w.EndElement();
+  w.StartElement("c");
+  w.EndElement();
+  w.TextElement("d", "");
+  w.EndElement();
+  EXPECT_EQ(std::move(w).Finish(), "<a x=\"1\"><b>hi</b><c/><d></d></a>");
+}
+
+TEST(XmlWriterTest, EscapesMarkupCharactersInTextAndAttributes) {
+  XmlWriter w;
+  w.StartElement("e");
+  w.Attribute("v", "a&b<c>d\"e'f");
+  w.Text("a&b<c>d\"e'f]]>");
+  w.EndElement();
+  EXPECT_EQ(std::move(w).Finish(),
+            "<e v=\"a&amp;b&lt;c&gt;d&quot;e&apos;f\">"
+            "a&amp;b&lt;c&gt;d&quot;e&apos;f]]&gt;</e>");
+}
+
+TEST(XmlWriterTest, KeepsWhitespaceThroughNormalization) {
+  XmlWriter w;
+  w.StartElement("e");
+  w.Attribute("v", "a\tb\nc\rd");
+  w.Text("a\tb\nc\rd");
+  w.EndElement();
+  EXPECT_EQ(std::move(w).Finish(),
+            "<e v=\"a&#9;b&#10;c&#13;d\">a\tb\nc&#13;d</e>");
+}
+
+TEST(XmlWriterTest, ReplacesCharactersXmlCannotCarry) {
+  struct Case {
+    const char* name;
+    std::string in;
+    std::string out;
+  };
+  const std::string kFffd = "\xEF\xBF\xBD";
+  const Case kCases[] = {
+      {"nul", std::string("a\0b", 3), "a" + kFffd + "b"},
+      {"control",
+       "a\x01\x1f"
+       "b",
+       "a" + kFffd + kFffd + "b"},
+      {"lone continuation",
+       "a\x80"
+       "b",
+       "a" + kFffd + "b"},
+      {"overlong slash", "\xC0\xAF", kFffd + kFffd},
+      {"overlong 3-byte", "\xE0\x80\xAF", kFffd + kFffd + kFffd},
+      {"surrogate", "\xED\xA0\x80", kFffd + kFffd + kFffd},
+      {"U+FFFE", "\xEF\xBF\xBE", kFffd + kFffd + kFffd},
+      {"above U+10FFFF", "\xF4\x90\x80\x80", kFffd + kFffd + kFffd + kFffd},
+      {"truncated", "a\xE2\x82", "a" + kFffd + kFffd},
+      {"valid 2-byte", "caf\xC3\xA9", "caf\xC3\xA9"},
+      {"valid 3-byte", "\xE2\x82\xAC", "\xE2\x82\xAC"},
+      {"valid 4-byte", "\xF0\x9F\x98\x80", "\xF0\x9F\x98\x80"},
+      {"no-break space", "\xC2\xA0", "\xC2\xA0"},
+  };
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.name);
+    XmlWriter w;
+    w.StartElement("e");
+    w.Text(c.in);
+    w.EndElement();
+    EXPECT_EQ(std::move(w).Finish(), "<e>" + c.out + "</e>");
+  }
+}
+
+TEST(XmlWriterTest, EscapesSpecialCharactersAtEveryPositionOfLongRuns) {
+  // Exercises the 16-byte scan: the special byte lands in every lane and in
+  // the scalar tail.
+  for (size_t pos = 0; pos < 40; ++pos) {
+    std::string in(40, 'x');
+    in[pos] = '<';
+    std::string want(40, 'x');
+    want.replace(pos, 1, "&lt;");
+    XmlWriter w(1);
+    w.StartElement("e");
+    w.Text(in);
+    w.EndElement();
+    EXPECT_EQ(std::move(w).Finish(), "<e>" + want + "</e>") << pos;
+  }
+}
+
+TEST(XmlWriterTest, PlainPrefixLengthStopsAtFirstSpecialByte) {
+  EXPECT_EQ(internal::PlainPrefixLength(""), 0u);
+  EXPECT_EQ(internal::PlainPrefixLength("abc"), 3u);
+  EXPECT_EQ(internal::PlainPrefixLength(std::string(33, 'a') + "'"), 33u);
+  EXPECT_EQ(internal::PlainPrefixLength(std::string(17, 'a') + "\xC3\xA9"),
+            17u);
+  EXPECT_EQ(internal::PlainPrefixLength(std::string(5, 'a') + "\n"), 5u);
+}
+
+TEST(XmlWriterTest, RawIsCopiedVerbatimAndClosesTheStartTag) {
+  XmlWriter w;
+  w.StartElement("a");
+  w.RawAttributes(" k=\"v\"");
+  w.Raw("<b>&amp;</b>");
+  w.EndElement();
+  EXPECT_EQ(std::move(w).Finish(), "<a k=\"v\"><b>&amp;</b></a>");
+}
+
+TEST(XmlWriterTest, NumericAttributesAreDecimal) {
+  XmlWriter w;
+  w.StartElement("a");
+  w.Attribute("version", uint64_t{4294967295});
+  w.Attribute("zero", uint64_t{0});
+  w.EndElement();
+  EXPECT_EQ(std::move(w).Finish(), "<a version=\"4294967295\" zero=\"0\"/>");
+}
+
+TEST(XmlWriterTest, GrowsFromATinyBufferWithoutLosingBytes) {
+  XmlWriter w(1);
+  w.StartElement("root");
+  std::string want = "<root>";
+  for (int i = 0; i < 1000; ++i) {
+    w.TextElement("item", "v&");
+    want += "<item>v&amp;</item>";
+  }
+  w.EndElement();
+  want += "</root>";
+  EXPECT_EQ(w.depth(), 0u);
+  EXPECT_EQ(std::move(w).Finish(), want);
+}
+
+}  // namespace
+}  // namespace codec
+}  // namespace conf
