@@ -1,0 +1,261 @@
+#include "tools/load/report.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+
+namespace conf {
+namespace load {
+namespace {
+
+constexpr double kPercentiles[] = {50, 90, 99, 99.9};
+
+std::string Micros(int64_t ns) { return absl::StrFormat("%.1f", ns / 1e3); }
+
+std::string MiB(int64_t bytes) {
+  return absl::StrFormat("%.1f MiB", bytes / (1024.0 * 1024.0));
+}
+
+void AppendHistogramRow(absl::string_view name, int64_t unexpected,
+                        const LatencyHistogram& h, std::string* out) {
+  absl::StrAppendFormat(out, "  %-28s %10d %10d", name, h.count(), unexpected);
+  for (double p : kPercentiles) {
+    absl::StrAppendFormat(out, " %9s", Micros(h.Percentile(p)));
+  }
+  absl::StrAppendFormat(out, " %9s\n", Micros(h.max()));
+}
+
+// Escapes `s` for a JSON string literal.
+std::string Json(absl::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          absl::StrAppendFormat(&out, "\\u%04x", c);
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+std::string HistogramJson(const LatencyHistogram& h) {
+  return absl::StrFormat(
+      "{\"count\": %d, \"mean_ns\": %.0f, \"p50_ns\": %d, \"p90_ns\": %d, "
+      "\"p99_ns\": %d, \"p999_ns\": %d, \"max_ns\": %d}",
+      h.count(), h.Mean(), h.Percentile(50), h.Percentile(90), h.Percentile(99),
+      h.Percentile(99.9), h.max());
+}
+
+// RSS growth over the run in bytes per second, by least squares over the
+// timeline's samples (the first sample excluded: it includes set-up).
+double RssSlope(const RunReport& report) {
+  double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (size_t i = 1; i < report.timeline.size(); ++i) {
+    const double x = report.timeline[i].t_seconds;
+    const double y = static_cast<double>(report.timeline[i].rss_bytes);
+    n += 1;
+    sx += x;
+    sy += y;
+    sxx += x * x;
+    sxy += x * y;
+  }
+  const double denominator = n * sxx - sx * sx;
+  if (n < 2 || denominator == 0)
+    return 0;
+  return (n * sxy - sx * sy) / denominator;
+}
+
+}  // namespace
+
+std::string FormatReportTable(absl::string_view scenario,
+                              const RunReport& report) {
+  std::string out;
+  absl::StrAppendFormat(
+      &out, "confstate-load: scenario %s, %d threads, %s, %.1f s\n", scenario,
+      report.threads,
+      report.rate_per_second > 0
+          ? absl::StrFormat("open loop at %.0f/s", report.rate_per_second)
+          : std::string("closed loop"),
+      report.elapsed_seconds);
+  absl::StrAppendFormat(
+      &out, "  %d requests, %.0f/s, %d unexpected\n\n", report.requests,
+      report.requests / std::max(report.elapsed_seconds, 1e-9),
+      report.unexpected);
+  absl::StrAppendFormat(&out, "  %-28s %10s %10s %9s %9s %9s %9s %9s\n",
+                        "latency (us)", "requests", "unexpected", "p50", "p90",
+                        "p99", "p99.9", "max");
+  for (const TypeReport& t : report.types) {
+    if (t.latency.count() == 0)
+      continue;
+    AppendHistogramRow(t.name, t.unexpected, t.latency, &out);
+  }
+  AppendHistogramRow("all", report.unexpected, report.all_latency, &out);
+  for (const auto& [name, h] : report.histograms) {
+    AppendHistogramRow(name, 0, h, &out);
+  }
+
+  out += "\n  outcomes\n";
+  for (const TypeReport& t : report.types) {
+    for (const auto& [outcome, n] : t.outcomes) {
+      absl::StrAppendFormat(&out, "  %-28s %-28s %10d\n", t.name, outcome, n);
+    }
+  }
+  if (!report.counters.empty()) {
+    out += "\n  counters\n";
+    for (const auto& [name, n] : report.counters) {
+      absl::StrAppendFormat(&out, "  %-57s %10d\n", name, n);
+    }
+  }
+  absl::StrAppendFormat(
+      &out,
+      "\n  memory: rss %s at start, %s at end, peak %s, slope %.1f KiB/s\n",
+      MiB(report.memory_start.rss_bytes), MiB(report.memory_end.rss_bytes),
+      MiB(report.memory_end.peak_rss_bytes), RssSlope(report) / 1024.0);
+  if (report.failures.empty()) {
+    out += "  verification: passed\n";
+  } else {
+    absl::StrAppendFormat(&out, "  verification: FAILED (%d)\n",
+                          report.failures.size());
+    for (const std::string& f : report.failures) {
+      absl::StrAppendFormat(&out, "    %s\n", f);
+    }
+  }
+  return out;
+}
+
+std::string FormatReportJson(absl::string_view scenario,
+                             const RunReport& report) {
+  std::string out = "{\n";
+  absl::StrAppendFormat(&out, "  \"scenario\": %s,\n", Json(scenario));
+  absl::StrAppendFormat(&out, "  \"threads\": %d,\n", report.threads);
+  absl::StrAppendFormat(&out, "  \"open_loop_rate\": %.3f,\n",
+                        report.rate_per_second);
+  absl::StrAppendFormat(&out, "  \"elapsed_seconds\": %.3f,\n",
+                        report.elapsed_seconds);
+  absl::StrAppendFormat(&out, "  \"requests\": %d,\n", report.requests);
+  absl::StrAppendFormat(&out, "  \"unexpected\": %d,\n", report.unexpected);
+  absl::StrAppendFormat(&out, "  \"latency\": %s,\n",
+                        HistogramJson(report.all_latency));
+  out += "  \"types\": [";
+  for (size_t i = 0; i < report.types.size(); ++i) {
+    const TypeReport& t = report.types[i];
+    std::vector<std::string> outcomes;
+    for (const auto& [outcome, n] : t.outcomes) {
+      outcomes.push_back(absl::StrFormat("%s: %d", Json(outcome), n));
+    }
+    absl::StrAppendFormat(
+        &out,
+        "%s\n    {\"name\": %s, \"unexpected\": %d, \"latency\": %s, "
+        "\"outcomes\": {%s}}",
+        i == 0 ? "" : ",", Json(t.name), t.unexpected, HistogramJson(t.latency),
+        absl::StrJoin(outcomes, ", "));
+  }
+  out += "\n  ],\n  \"histograms\": {";
+  bool first = true;
+  for (const auto& [name, h] : report.histograms) {
+    absl::StrAppendFormat(&out, "%s\n    %s: %s", first ? "" : ",", Json(name),
+                          HistogramJson(h));
+    first = false;
+  }
+  out += "\n  },\n  \"counters\": {";
+  first = true;
+  for (const auto& [name, n] : report.counters) {
+    absl::StrAppendFormat(&out, "%s\n    %s: %d", first ? "" : ",", Json(name),
+                          n);
+    first = false;
+  }
+  absl::StrAppendFormat(
+      &out,
+      "\n  },\n  \"memory\": {\"rss_start\": %d, \"rss_end\": %d, "
+      "\"peak_rss\": %d, \"rss_slope_bytes_per_second\": %.1f},\n",
+      report.memory_start.rss_bytes, report.memory_end.rss_bytes,
+      report.memory_end.peak_rss_bytes, RssSlope(report));
+  out += "  \"timeline\": [";
+  for (size_t i = 0; i < report.timeline.size(); ++i) {
+    const IntervalSample& s = report.timeline[i];
+    absl::StrAppendFormat(
+        &out,
+        "%s\n    {\"t\": %.3f, \"requests\": %d, \"unexpected\": %d, "
+        "\"p50_ns\": %d, \"p99_ns\": %d, \"max_ns\": %d, \"rss\": %d}",
+        i == 0 ? "" : ",", s.t_seconds, s.requests, s.unexpected, s.p50_ns,
+        s.p99_ns, s.max_ns, s.rss_bytes);
+  }
+  out += "\n  ],\n  \"failures\": [";
+  for (size_t i = 0; i < report.failures.size(); ++i) {
+    absl::StrAppendFormat(&out, "%s%s", i == 0 ? "" : ", ",
+                          Json(report.failures[i]));
+  }
+  out += "]\n}\n";
+  return out;
+}
+
+absl::Status WriteReportPlot(absl::string_view scenario,
+                             const RunReport& report,
+                             const std::string& png_path) {
+  const std::string data_path = png_path + ".dat";
+  {
+    std::ofstream data(data_path);
+    if (!data) {
+      return absl::UnavailableError(
+          absl::StrCat("plot: cannot write ", data_path));
+    }
+    double previous_t = 0;
+    for (const IntervalSample& s : report.timeline) {
+      const double span = std::max(s.t_seconds - previous_t, 1e-9);
+      data << absl::StrFormat("%.3f %.3f %.3f %.3f %.1f\n", s.t_seconds,
+                              s.p50_ns / 1e3, s.p99_ns / 1e3, s.max_ns / 1e3,
+                              s.requests / span);
+      previous_t = s.t_seconds;
+    }
+  }
+  const std::string script = absl::StrFormat(
+      "set terminal pngcairo size 1000,600 noenhanced\n"
+      "set output '%s'\n"
+      "set title 'confstate-load %s: latency and throughput'\n"
+      "set xlabel 'seconds'\n"
+      "set ylabel 'latency (us)'\n"
+      "set logscale y\n"
+      "set y2label 'requests/s'\n"
+      "set y2tics\n"
+      "set ytics nomirror\n"
+      "set key outside bottom center horizontal\n"
+      "plot '%s' using 1:2 with lines title 'p50', "
+      "'' using 1:3 with lines title 'p99', "
+      "'' using 1:4 with lines title 'max', "
+      "'' using 1:5 axes x1y2 with lines lw 2 title 'requests/s'\n",
+      png_path, scenario, data_path);
+  FILE* gnuplot = popen("gnuplot 2>&1", "w");
+  if (gnuplot == nullptr) {
+    return absl::UnavailableError("plot: cannot run gnuplot");
+  }
+  std::fputs(script.c_str(), gnuplot);
+  const int rc = pclose(gnuplot);
+  std::remove(data_path.c_str());
+  if (rc != 0) {
+    return absl::InternalError(
+        absl::StrCat("plot: gnuplot exited with status ", rc));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace load
+}  // namespace conf

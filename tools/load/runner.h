@@ -1,0 +1,122 @@
+// The load-test runner: drives a Workload from N worker threads, closed loop
+// (as fast as possible) or open loop (a fixed arrival rate, so queueing shows
+// in latency), bounded by a duration and/or a request count, and collects
+// per-type latency histograms, outcome counts, a per-interval timeline and
+// memory figures for the report.
+//
+// Open loop follows the "coordinated omission" rule: each request has a
+// scheduled start time (worker w takes arrivals w, w + N, w + 2N, ... of a
+// uniform schedule at `rate_per_second`), and its latency is measured from
+// that time, so a stalled engine shows up as latency rather than as fewer
+// requests.
+//
+// Thread-safety: RunLoad() is called once at a time; it calls
+// Workload::RunOne concurrently from `threads` workers.
+
+#ifndef CONF_TOOLS_LOAD_RUNNER_H_
+#define CONF_TOOLS_LOAD_RUNNER_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+#include "tools/load/latency_histogram.h"
+#include "tools/load/process_stats.h"
+
+namespace conf {
+namespace load {
+
+// What one operation did, as the workload judged it.
+struct OpResult {
+  // Index into Workload::OpTypes().
+  int type = 0;
+  // True when the response was what the workload expected (success for a
+  // valid request, the specific failure for a hostile or invalid one).
+  bool as_expected = true;
+  // The response's outcome: "success" or the C3P failure reason. Must point
+  // to storage that outlives the run (a string literal or a static table).
+  absl::string_view outcome = "success";
+};
+
+class Workload {
+ public:
+  virtual ~Workload() = default;
+
+  // The names of the operation types, indexed by OpResult::type.
+  virtual std::vector<std::string> OpTypes() const = 0;
+
+  // Runs one operation for worker `worker` (0 <= worker < threads). Called
+  // concurrently from every worker.
+  virtual OpResult RunOne(int worker) = 0;
+};
+
+enum class ProgressMode {
+  kAuto,  // a live line on a terminal, plain lines otherwise
+  kLive,
+  kLines,
+  kOff,
+};
+
+struct RunOptions {
+  int threads = 2;
+  // The run ends at whichever bound comes first; at least one must be set.
+  absl::Duration duration = absl::Seconds(10);
+  int64_t max_requests = 0;  // 0: no count bound
+  // Arrivals per second over all workers; 0 means closed loop.
+  double rate_per_second = 0;
+  ProgressMode progress = ProgressMode::kAuto;
+  // Timeline resolution (and progress cadence on a terminal).
+  absl::Duration interval = absl::Seconds(1);
+};
+
+struct TypeReport {
+  std::string name;
+  LatencyHistogram latency;
+  int64_t unexpected = 0;
+  // Outcome ("success" or reason) -> count.
+  std::map<std::string, int64_t> outcomes;
+};
+
+// One timeline point, covering (t - interval, t].
+struct IntervalSample {
+  double t_seconds = 0;
+  int64_t requests = 0;
+  int64_t unexpected = 0;
+  int64_t p50_ns = 0;
+  int64_t p99_ns = 0;
+  int64_t max_ns = 0;
+  int64_t rss_bytes = 0;
+};
+
+struct RunReport {
+  double elapsed_seconds = 0;
+  int64_t requests = 0;
+  int64_t unexpected = 0;
+  double rate_per_second = 0;  // the configured open-loop rate, 0 if closed
+  int threads = 0;
+  std::vector<TypeReport> types;
+  LatencyHistogram all_latency;
+  std::vector<IntervalSample> timeline;
+  MemoryStats memory_start;
+  MemoryStats memory_end;
+  // Filled by the scenario after the run: named counters and histograms
+  // (notifications delivered, notification lag, verification failures...).
+  std::map<std::string, int64_t> counters;
+  std::map<std::string, LatencyHistogram> histograms;
+  // Human-readable verification failures; any entry fails the run.
+  std::vector<std::string> failures;
+};
+
+// Runs `workload` as `options` say. `options.threads` must be >= 1 and one of
+// duration / max_requests must be positive (checked by the caller's flag
+// parsing; violating it is a programming error).
+RunReport RunLoad(Workload& workload, const RunOptions& options);
+
+}  // namespace load
+}  // namespace conf
+
+#endif  // CONF_TOOLS_LOAD_RUNNER_H_
