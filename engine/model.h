@@ -1,0 +1,793 @@
+// The conference state model: immutable snapshots of one conference (RFC 4575
+// conference-info plus the Microsoft extensions of MS-CONFBAS), the deltas
+// that take one snapshot version to the next, and the typed requests the
+// store applies (one per C3P command).
+//
+// Ownership and thread safety: every model object is immutable once shared.
+// Objects are held by std::shared_ptr<const T> and replaced, never modified,
+// when they change, so a snapshot stays valid for as long as a reader holds
+// it while writers go on. A snapshot's users and lobby are persistent ordered
+// maps (engine/internal/persistent_map.h): a change to one user copies a
+// bounded number of pointers and shares every other user with the previous
+// version. All const methods and free functions here are thread-safe.
+//
+// Extension content (PROTOCOL.md §5.1): unknown elements received in requests
+// are kept, in document order, as `Extension` fragments (namespace, local
+// name and a serialized self-contained fragment that encoders re-emit
+// verbatim); unknown attributes as `ExtensionAttribute`.
+//
+// Render slots: User, Endpoint, EntityView and ConferenceDescription carry a
+// `mutable RenderSlot rendered`, an opaque set-once cache for encoders (the
+// codec stores the element's encoded bytes there). Objects are replaced on
+// change, so a filled slot is valid for the object it sits in. Slots never
+// take part in equality and are empty in copies.
+
+#ifndef CONF_ENGINE_MODEL_H_
+#define CONF_ENGINE_MODEL_H_
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+
+#include "engine/internal/persistent_map.h"
+
+namespace conf {
+namespace engine {
+
+// ---------------------------------------------------------------------------
+// Strong ids (STYLE §4).
+
+// An id that is a string on the wire but a distinct type in code. Compared
+// byte for byte (RFC 4575 §4.5: keys are compared as anyURI bytes).
+template <typename Tag>
+class StrongId {
+ public:
+  StrongId() = default;
+  explicit StrongId(std::string value) : value_(std::move(value)) {}
+  explicit StrongId(absl::string_view value) : value_(value) {}
+  explicit StrongId(const char* value) : value_(value) {}
+
+  const std::string& value() const { return value_; }
+  bool empty() const { return value_.empty(); }
+
+  friend bool operator==(const StrongId& a, const StrongId& b) {
+    return a.value_ == b.value_;
+  }
+  friend bool operator!=(const StrongId& a, const StrongId& b) {
+    return a.value_ != b.value_;
+  }
+  friend bool operator<(const StrongId& a, const StrongId& b) {
+    return a.value_ < b.value_;
+  }
+  template <typename H>
+  friend H AbslHashValue(H h, const StrongId& id) {
+    return H::combine(std::move(h), id.value_);
+  }
+
+ private:
+  std::string value_;
+};
+
+struct ConferenceIdTag {};
+struct UserIdTag {};
+struct EndpointIdTag {};
+struct MediaIdTag {};
+
+// The focus URI, i.e. conference-info/@entity.
+using ConferenceId = StrongId<ConferenceIdTag>;
+// user/@entity (a SIP URI).
+using UserId = StrongId<UserIdTag>;
+// endpoint/@entity, unique within its user.
+using EndpointId = StrongId<EndpointIdTag>;
+// media/@id, unique within its endpoint.
+using MediaId = StrongId<MediaIdTag>;
+
+// ---------------------------------------------------------------------------
+// Extension content (PROTOCOL.md §5.1).
+
+// An unknown element, kept in document order and re-emitted verbatim.
+// `raw_xml` is a serialized, self-contained fragment (it declares every
+// namespace prefix it uses).
+struct Extension {
+  std::string namespace_uri;
+  std::string local_name;
+  std::string raw_xml;
+
+  friend bool operator==(const Extension& a, const Extension& b) {
+    return a.namespace_uri == b.namespace_uri && a.local_name == b.local_name &&
+           a.raw_xml == b.raw_xml;
+  }
+  friend bool operator!=(const Extension& a, const Extension& b) {
+    return !(a == b);
+  }
+};
+
+// An unknown attribute (anyAttribute ##other), kept in document order.
+struct ExtensionAttribute {
+  std::string namespace_uri;
+  std::string local_name;
+  std::string value;
+
+  friend bool operator==(const ExtensionAttribute& a,
+                         const ExtensionAttribute& b) {
+    return a.namespace_uri == b.namespace_uri && a.local_name == b.local_name &&
+           a.value == b.value;
+  }
+  friend bool operator!=(const ExtensionAttribute& a,
+                         const ExtensionAttribute& b) {
+    return !(a == b);
+  }
+};
+
+// ---------------------------------------------------------------------------
+// Render cache.
+
+// An opaque, thread-safe, set-once cache slot for encoders. Copies start
+// empty; it never takes part in equality. The engine never reads it.
+class RenderSlot {
+ public:
+  RenderSlot() = default;
+  RenderSlot(const RenderSlot&) {}
+  RenderSlot& operator=(const RenderSlot&) { return *this; }
+
+  // The cached bytes, or nullptr if nothing was stored yet.
+  std::shared_ptr<const std::string> Get() const {
+    return std::atomic_load(&bytes_);
+  }
+  // Stores `bytes` unless something is already stored; returns what the slot
+  // holds afterwards (the first value stored wins).
+  std::shared_ptr<const std::string> SetOnce(
+      std::shared_ptr<const std::string> bytes) const {
+    std::shared_ptr<const std::string> expected;
+    if (std::atomic_compare_exchange_strong(&bytes_, &expected, bytes)) {
+      return bytes;
+    }
+    return expected;
+  }
+
+ private:
+  mutable std::shared_ptr<const std::string> bytes_;
+};
+
+// ---------------------------------------------------------------------------
+// Enumerations (RFC 4575 XSD; PROTOCOL.md §3.2). The codec maps them to the
+// wire strings.
+
+// endpoint-status-type.
+enum class EndpointStatus {
+  kPending,
+  kDialingOut,
+  kDialingIn,
+  kAlerting,
+  kOnHold,
+  kConnected,
+  kMutedViaFocus,
+  kDisconnecting,
+  kDisconnected,
+};
+
+// joining-type.
+enum class JoiningMethod { kDialedIn, kDialedOut, kFocusOwner };
+
+// disconnection-type.
+enum class DisconnectionMethod { kDeparted, kBooted, kFailed, kBusy };
+
+// media-status-type (direction from the participant's point of view).
+enum class MediaStatus { kRecvOnly, kSendOnly, kSendRecv, kInactive };
+
+// msci:admission-policy.
+enum class AdmissionPolicy {
+  kClosedAuthenticated,
+  kOpenAuthenticated,
+  kAnonymous
+};
+
+// The role of a user in a conference. Leaders are the organizer and the
+// presenters. On the wire (user/roles/entry) MS uses "presenter" and
+// "attendee"; the organizer is a presenter that the conference names as its
+// organizer (see docs/ENGINE.md).
+enum class Role { kOrganizer, kPresenter, kAttendee };
+
+inline bool IsLeader(Role role) { return role != Role::kAttendee; }
+
+// ---------------------------------------------------------------------------
+// Value types.
+
+// execution-type (referred, joining-info, disconnection-info, modified).
+struct Execution {
+  std::string when;  // xs:dateTime as received or generated, e.g. UTC "...Z".
+  std::string reason;
+  std::string by;  // anyURI.
+
+  friend bool operator==(const Execution& a, const Execution& b) {
+    return a.when == b.when && a.reason == b.reason && a.by == b.by;
+  }
+  friend bool operator!=(const Execution& a, const Execution& b) {
+    return !(a == b);
+  }
+};
+
+// uri-type: one entry of conf-uris, service-uris, associated-aors,
+// host-info/uris. Keyed by `uri` within its list.
+struct UriEntry {
+  std::string uri;
+  std::string display_text;
+  std::string purpose;
+  std::optional<Execution> modified;
+  std::vector<Extension> extensions;
+  std::vector<ExtensionAttribute> attributes;
+
+  friend bool operator==(const UriEntry& a, const UriEntry& b);
+  friend bool operator!=(const UriEntry& a, const UriEntry& b) {
+    return !(a == b);
+  }
+};
+
+// conference-medium-type: one entry of available-media (@label required).
+struct AvailableMedia {
+  std::string label;
+  std::string display_text;
+  std::string type;
+  std::optional<MediaStatus> status;
+  std::vector<Extension> extensions;
+  std::vector<ExtensionAttribute> attributes;
+
+  friend bool operator==(const AvailableMedia& a, const AvailableMedia& b);
+  friend bool operator!=(const AvailableMedia& a, const AvailableMedia& b) {
+    return !(a == b);
+  }
+};
+
+// msci:pstn-access (the seed carries only `id`).
+struct PstnAccess {
+  std::string id;
+  std::vector<Extension> extensions;
+
+  friend bool operator==(const PstnAccess& a, const PstnAccess& b) {
+    return a.id == b.id && a.extensions == b.extensions;
+  }
+  friend bool operator!=(const PstnAccess& a, const PstnAccess& b) {
+    return !(a == b);
+  }
+};
+
+// conference-description (atomic: replaced as a whole on change). The
+// encrypted entries (conference key, web-join URIs) are not here: they are
+// derived per requester from ConferenceSnapshot::key and ::web_join.
+struct ConferenceDescription {
+  std::string display_text;
+  std::string subject;
+  std::string free_text;
+  std::vector<std::string> keywords;
+  std::vector<UriEntry> conf_uris;  // MCU URIs, one per MCU type.
+  std::vector<UriEntry> service_uris;
+  std::optional<uint32_t> maximum_user_count;
+  std::vector<AvailableMedia> available_media;
+
+  // Microsoft extensions (PROTOCOL.md §5.3).
+  std::string conference_id;  // msci:conference-id.
+  std::string expiry_time;    // msci:expiry-time, xs:dateTime.
+  std::optional<AdmissionPolicy> admission_policy;
+  std::optional<PstnAccess> pstn_access;
+  std::string organizer_display_name;  // msci:organizer/display-name.
+  std::string join_url;                // msci:join-url.
+
+  std::vector<Extension> extensions;
+  std::vector<ExtensionAttribute> attributes;
+
+  mutable RenderSlot rendered;
+
+  friend bool operator==(const ConferenceDescription& a,
+                         const ConferenceDescription& b);
+  friend bool operator!=(const ConferenceDescription& a,
+                         const ConferenceDescription& b) {
+    return !(a == b);
+  }
+};
+
+// host-info.
+struct HostInfo {
+  std::string display_text;
+  std::string web_page;
+  std::vector<UriEntry> uris;
+  std::vector<Extension> extensions;
+
+  friend bool operator==(const HostInfo& a, const HostInfo& b);
+  friend bool operator!=(const HostInfo& a, const HostInfo& b) {
+    return !(a == b);
+  }
+};
+
+// conference-state. Maintained by the engine: user_count counts the roster
+// (not the lobby), locked mirrors modifyConferenceLock.
+struct ConferenceState {
+  uint32_t user_count = 0;
+  bool active = true;
+  bool locked = false;
+
+  friend bool operator==(const ConferenceState& a, const ConferenceState& b) {
+    return a.user_count == b.user_count && a.active == b.active &&
+           a.locked == b.locked;
+  }
+  friend bool operator!=(const ConferenceState& a, const ConferenceState& b) {
+    return !(a == b);
+  }
+};
+
+// One media stream of an endpoint (media-type; keyed by `id`).
+struct Media {
+  MediaId id;
+  std::string display_text;
+  std::string type;   // "audio", "video", "chat", ...
+  std::string label;  // Unique within the conference; SDP a=label.
+  std::string src_id;
+  std::optional<MediaStatus> status;
+  std::string media_state;      // msci:media-state, e.g. "connected".
+  std::string media_source_id;  // msci:media-source-id.
+  std::vector<Extension> extensions;
+  std::vector<ExtensionAttribute> attributes;
+
+  friend bool operator==(const Media& a, const Media& b);
+  friend bool operator!=(const Media& a, const Media& b) { return !(a == b); }
+};
+
+// sip-dialog-id-type (endpoint/call-info/sip).
+struct SipCallInfo {
+  std::string display_text;
+  std::string call_id;
+  std::string from_tag;
+  std::string to_tag;
+
+  friend bool operator==(const SipCallInfo& a, const SipCallInfo& b) {
+    return a.display_text == b.display_text && a.call_id == b.call_id &&
+           a.from_tag == b.from_tag && a.to_tag == b.to_tag;
+  }
+  friend bool operator!=(const SipCallInfo& a, const SipCallInfo& b) {
+    return !(a == b);
+  }
+};
+
+// msci:clientInfo. Its 2008/12 content follows a cis:separator
+// (PROTOCOL.md §5.1); `lobby_capable` is msci2:lobby-capable.
+struct ClientInfo {
+  std::optional<bool> lobby_capable;
+  std::vector<Extension> extensions;
+  std::vector<ExtensionAttribute> attributes;
+
+  friend bool operator==(const ClientInfo& a, const ClientInfo& b) {
+    return a.lobby_capable == b.lobby_capable && a.extensions == b.extensions &&
+           a.attributes == b.attributes;
+  }
+  friend bool operator!=(const ClientInfo& a, const ClientInfo& b) {
+    return !(a == b);
+  }
+};
+
+// endpoint-type (keyed by `entity` within its user).
+struct Endpoint {
+  EndpointId entity;
+  std::string display_text;
+  std::optional<Execution> referred;
+  std::optional<EndpointStatus> status;
+  std::optional<JoiningMethod> joining_method;
+  std::optional<Execution> joining_info;
+  std::optional<DisconnectionMethod> disconnection_method;
+  std::optional<Execution> disconnection_info;
+  // Media streams in document order; ids are unique within the endpoint.
+  std::vector<std::shared_ptr<const Media>> media;
+  std::optional<SipCallInfo> call_info;
+
+  // Microsoft attributes (msci:session-type, ...) and elements.
+  std::string session_type;  // "focus", "chat", "audio-video", ...
+  std::string endpoint_uri;
+  std::string refer_to_uri;
+  std::string session_on_behalf_of;
+  std::optional<ClientInfo> client_info;
+
+  std::vector<Extension> extensions;
+  std::vector<ExtensionAttribute> attributes;
+
+  mutable RenderSlot rendered;
+
+  // The media stream with `id`, or nullptr.
+  const Media* FindMedia(const MediaId& id) const;
+
+  friend bool operator==(const Endpoint& a, const Endpoint& b);
+  friend bool operator!=(const Endpoint& a, const Endpoint& b) {
+    return !(a == b);
+  }
+};
+
+// user-type (keyed by `entity`).
+struct User {
+  UserId entity;
+  std::string display_text;
+  std::vector<UriEntry> associated_aors;
+  Role role = Role::kAttendee;
+  std::vector<std::string> languages;
+  std::string cascaded_focus;
+  // Endpoints in document order; entities are unique within the user.
+  std::vector<std::shared_ptr<const Endpoint>> endpoints;
+  std::vector<Extension> extensions;
+  std::vector<ExtensionAttribute> attributes;
+
+  mutable RenderSlot rendered;
+
+  // The endpoint with `entity`, or nullptr.
+  const Endpoint* FindEndpoint(const EndpointId& entity) const;
+
+  friend bool operator==(const User& a, const User& b);
+  friend bool operator!=(const User& a, const User& b) { return !(a == b); }
+};
+
+// One entry of msci:entity-state/msci:media (keyed by `label`).
+struct EntityMedia {
+  std::string label;
+  std::string display_text;
+  std::string type;
+  std::optional<MediaStatus> status;
+  // msci:modal-parameters/msci:video-parameters/msav:video-mode, e.g.
+  // "dominant-speaker-switched". Empty when absent.
+  std::string video_mode;
+  std::vector<Extension> extensions;
+
+  friend bool operator==(const EntityMedia& a, const EntityMedia& b);
+  friend bool operator!=(const EntityMedia& a, const EntityMedia& b) {
+    return !(a == b);
+  }
+};
+
+// msci:entity-capabilities. msav:capabilities carries supports-audio and
+// supports-video; msas:capabilities (after a cis:separator in the seed)
+// carries control-permission.
+struct EntityCapabilities {
+  std::optional<bool> supports_audio;
+  std::optional<bool> supports_video;
+  std::string control_permission;
+  std::vector<Extension> extensions;
+
+  friend bool operator==(const EntityCapabilities& a,
+                         const EntityCapabilities& b);
+  friend bool operator!=(const EntityCapabilities& a,
+                         const EntityCapabilities& b) {
+    return !(a == b);
+  }
+};
+
+// msci:entity-state.
+struct EntityState {
+  std::string application;  // The `application` attribute (meeting MCU).
+  std::optional<bool> locked;
+  std::vector<EntityMedia> media;
+  std::vector<Extension> extensions;
+  std::vector<ExtensionAttribute> attributes;
+
+  friend bool operator==(const EntityState& a, const EntityState& b);
+  friend bool operator!=(const EntityState& a, const EntityState& b) {
+    return !(a == b);
+  }
+};
+
+// msci:entity-view: one MCU's view of the conference (keyed by `entity`, the
+// MCU URI; the focus has a view of its own whose entity is the focus URI).
+struct EntityView {
+  std::string entity;
+  std::string mcu_type;  // "focus", "audio-video", "chat", ...
+  std::optional<EntityCapabilities> capabilities;
+  EntityState state;
+  std::vector<Extension> extensions;
+  std::vector<ExtensionAttribute> attributes;
+
+  mutable RenderSlot rendered;
+
+  friend bool operator==(const EntityView& a, const EntityView& b);
+  friend bool operator!=(const EntityView& a, const EntityView& b) {
+    return !(a == b);
+  }
+};
+
+// The 24-byte 3DES conference key (odd DES parity) and its epoch. The epoch
+// starts at 1 and changes whenever the key does (PROTOCOL.md §6, §8 item 7).
+struct ConferenceKey {
+  static constexpr size_t kSize = 24;
+  std::array<uint8_t, kSize> bytes{};
+  uint32_t epoch = 0;
+
+  friend bool operator==(const ConferenceKey& a, const ConferenceKey& b) {
+    return a.bytes == b.bytes && a.epoch == b.epoch;
+  }
+  friend bool operator!=(const ConferenceKey& a, const ConferenceKey& b) {
+    return !(a == b);
+  }
+};
+
+// The plaintext web-join URIs that the encoder encrypts per requester
+// (conf-uris entries with purpose web-internal / web-external).
+struct WebJoinUris {
+  std::string internal;
+  std::string external;
+
+  friend bool operator==(const WebJoinUris& a, const WebJoinUris& b) {
+    return a.internal == b.internal && a.external == b.external;
+  }
+  friend bool operator!=(const WebJoinUris& a, const WebJoinUris& b) {
+    return !(a == b);
+  }
+};
+
+namespace internal {
+struct UserKeyOf {
+  const UserId& operator()(const User& user) const { return user.entity; }
+};
+}  // namespace internal
+
+// Users ordered by entity bytes (documents are deterministic); structural
+// sharing between snapshot versions. Iterate with a range-for over
+// `const std::shared_ptr<const User>&`; look up with Find / FindPtr.
+using UserMap = internal::PersistentMap<UserId, User, internal::UserKeyOf>;
+
+// One version of one conference. Immutable; shared by readers.
+struct ConferenceSnapshot {
+  ConferenceId entity;   // The focus URI.
+  uint64_t version = 0;  // Starts at 1 on creation; +1 per mutation.
+  UserId organizer;
+
+  std::shared_ptr<const ConferenceDescription> description;
+  std::shared_ptr<const HostInfo> host_info;  // May be null (absent).
+  std::shared_ptr<const ConferenceState> state;
+  UserMap users;  // The roster.
+  UserMap lobby;  // Users waiting for admission.
+  // MCU views in creation order, the focus's first.
+  std::vector<std::shared_ptr<const EntityView>> views;
+
+  ConferenceKey key;
+  WebJoinUris web_join;
+
+  // Unknown content of conference-info itself.
+  std::vector<Extension> extensions;
+
+  // The view with `entity`, or nullptr.
+  const EntityView* FindView(absl::string_view entity) const;
+};
+
+// Structural equality: every field, every user (roster and lobby), view and
+// nested object; render slots ignored; shared pointers compared by value.
+bool SnapshotsEqual(const ConferenceSnapshot& a, const ConferenceSnapshot& b);
+
+// ---------------------------------------------------------------------------
+// Deltas.
+
+// What happened to one keyed element.
+enum class ChangeKind {
+  kFull,     // Added, or replaced as a whole; carries the new object.
+  kPartial,  // Some children changed; carries the new object plus the list.
+  kDeleted,  // Removed; carries the key only.
+};
+
+// Which list a user change concerns.
+enum class UserList { kRoster, kLobby };
+
+// One endpoint of a kPartial user change. kFull carries the new endpoint
+// (also used when one of its media streams changed or was removed, since
+// media has no `state` attribute: PROTOCOL.md §3.6); kDeleted the key only.
+struct EndpointChange {
+  ChangeKind kind = ChangeKind::kFull;  // kFull or kDeleted.
+  EndpointId entity;
+  std::shared_ptr<const Endpoint> endpoint;  // Null when kDeleted.
+};
+
+// One user change.
+//  - kFull: `user` is the new user (added or replaced).
+//  - kPartial: `user` is the new user; its atomic user-level children
+//    (display-text, roles, languages, ...) are to be re-sent as they are in
+//    `user`, and only `endpoints` changed among its endpoints.
+//  - kDeleted: key only.
+struct UserChange {
+  UserList list = UserList::kRoster;
+  ChangeKind kind = ChangeKind::kFull;
+  UserId entity;
+  std::shared_ptr<const User> user;  // Null when kDeleted.
+  std::vector<EndpointChange> endpoints;
+};
+
+// One entity-view change: kFull (added or replaced) or kDeleted.
+struct EntityViewChange {
+  ChangeKind kind = ChangeKind::kFull;
+  std::string entity;
+  std::shared_ptr<const EntityView> view;  // Null when kDeleted.
+};
+
+enum class DeltaKind {
+  kUpdate,             // A partial change described by the fields below.
+  kConferenceDeleted,  // The conference is gone; nothing else is set.
+};
+
+// What one successful mutation changed. `version` is the version this delta
+// produces (the previous version + 1). Changes are listed in the order they
+// were made; a user appears at most once per list.
+struct ConferenceDelta {
+  ConferenceId conference;
+  uint64_t version = 0;
+  DeltaKind kind = DeltaKind::kUpdate;
+
+  // Non-null when replaced (these elements are atomic).
+  std::shared_ptr<const ConferenceDescription> description;
+  std::shared_ptr<const HostInfo> host_info;
+  std::shared_ptr<const ConferenceState> state;
+
+  std::vector<UserChange> users;
+  std::vector<EntityViewChange> views;
+};
+
+// Applies `delta` to `snapshot` (whose version must be delta.version - 1) and
+// returns the resulting snapshot. kPartial user changes are applied onto the
+// old user: user-level fields from change.user, then each endpoint change.
+// The result shares everything unchanged with `snapshot`. Applying a
+// kConferenceDeleted delta returns the snapshot with only the version bumped.
+// Used by subscribers that keep a local copy, and by tests to prove that
+// deltas say exactly what changed.
+ConferenceSnapshot ApplyDelta(const ConferenceSnapshot& snapshot,
+                              const ConferenceDelta& delta);
+
+// ---------------------------------------------------------------------------
+// Views (who may see what).
+
+// The view a subscriber gets (RFC 4575 leaves authorization open; MS: lobby
+// users are visible only to leaders).
+enum class ViewerRole {
+  kLeader,     // Organizer or presenter: sees everything, lobby included.
+  kAttendee,   // Sees the roster, not the lobby.
+  kLobbySelf,  // Waiting in the lobby: sees no user but itself.
+};
+
+// The role for `viewer` in `snapshot`: a leader in the roster -> kLeader, an
+// attendee in the roster -> kAttendee, anyone else (lobby or not a member)
+// -> kLobbySelf.
+ViewerRole ViewerRoleFor(const ConferenceSnapshot& snapshot,
+                         const UserId& viewer);
+
+// Whether a viewer (`role`, acting for `viewer`) may see user `user` that
+// sits in `list`.
+bool IsUserVisible(ViewerRole role, const UserId& viewer, UserList list,
+                   const UserId& user);
+
+// Whether a viewer may see `change` (same rule, applied to its user).
+inline bool IsChangeVisible(ViewerRole role, const UserId& viewer,
+                            const UserChange& change) {
+  return IsUserVisible(role, viewer, change.list, change.entity);
+}
+
+// ---------------------------------------------------------------------------
+// Requests: one per C3P command (PROTOCOL.md §2.2), owned values already
+// parsed. `requester` is the user on whose behalf the command runs; an empty
+// requester means the focus itself (trusted: no role checks).
+
+// addConference. The engine assigns the focus URI, one MCU URI and conf-uris
+// entry per `mcu_types` entry, the conference key and the web-join URIs.
+// `description.conf_uris` is ignored; `description.conference_id` is kept if
+// set (it must be unique in the store) and generated otherwise.
+struct AddConferenceRequest {
+  UserId organizer;
+  ConferenceDescription description;
+  std::shared_ptr<const HostInfo> host_info;  // Optional.
+  std::vector<std::string> mcu_types;         // "chat", "audio-video", ...
+  // Per-MCU-type entity-view content requested by the client (optional):
+  // merged over the engine's defaults for that type.
+  std::vector<EntityView> views;
+};
+
+// modifyConference (focus factory: description; in-conference: entity-state
+// of the views named by entity).
+struct ModifyConferenceRequest {
+  ConferenceId conference;
+  UserId requester;
+  std::optional<ConferenceDescription> description;
+  // Entity-state replacements keyed by EntityView::entity (the MCU URI).
+  std::vector<EntityView> views;
+};
+
+struct DeleteConferenceRequest {
+  ConferenceId conference;
+  UserId requester;
+};
+
+// How a user is added.
+enum class JoinKind {
+  kJoin,     // The user dials in (INVITE to the focus).
+  kDialOut,  // An MCU dials the user out (requester must be a leader).
+};
+
+// How the joining user authenticated (decides admission with the policy).
+enum class Authentication { kAuthenticated, kAnonymous };
+
+// addUser. `user.role` is the requested role; the engine grants the role
+// (the organizer always gets kOrganizer).
+struct AddUserRequest {
+  ConferenceId conference;
+  UserId requester;
+  JoinKind kind = JoinKind::kJoin;
+  Authentication authentication = Authentication::kAuthenticated;
+  User user;
+};
+
+// endorseUser / setLobbyAccess: a leader's decision about a lobby user.
+enum class LobbyDecision { kGrant, kDeny };
+
+struct LobbyDecisionRequest {
+  ConferenceId conference;
+  UserId requester;
+  UserId user;
+  LobbyDecision decision = LobbyDecision::kGrant;
+};
+
+// deleteUser: ejects a user (roster or lobby), or the user leaves.
+struct DeleteUserRequest {
+  ConferenceId conference;
+  UserId requester;
+  UserId user;
+};
+
+// modifyUserRoles.
+struct ModifyUserRolesRequest {
+  ConferenceId conference;
+  UserId requester;
+  UserId user;
+  Role role = Role::kAttendee;
+};
+
+enum class LockState { kUnlocked, kLocked };
+
+// modifyConferenceLock: sets conference-state/locked and every view's
+// entity-state/locked.
+struct ModifyConferenceLockRequest {
+  ConferenceId conference;
+  UserId requester;
+  LockState lock = LockState::kLocked;
+};
+
+// modifyEndpointMedia: replaces media `media.id` of the endpoint.
+struct ModifyEndpointMediaRequest {
+  ConferenceId conference;
+  UserId requester;
+  UserId user;
+  EndpointId endpoint;
+  Media media;
+};
+
+// An endpoint the focus reports for a user already in the conference (the
+// user joined an MCU, or an existing endpoint was replaced as a whole).
+struct SetEndpointRequest {
+  ConferenceId conference;
+  UserId user;
+  Endpoint endpoint;
+};
+
+// An endpoint status change the focus reports (connected, on-hold,
+// disconnected...). A disconnection may carry method and info.
+struct ModifyEndpointStatusRequest {
+  ConferenceId conference;
+  UserId user;
+  EndpointId endpoint;
+  EndpointStatus status = EndpointStatus::kConnected;
+  std::optional<DisconnectionMethod> disconnection_method;
+  std::optional<Execution> disconnection_info;
+};
+
+// Removes one endpoint of a user (the user stays).
+struct DeleteEndpointRequest {
+  ConferenceId conference;
+  UserId user;
+  EndpointId endpoint;
+};
+
+}  // namespace engine
+}  // namespace conf
+
+#endif  // CONF_ENGINE_MODEL_H_
