@@ -157,6 +157,85 @@ class RenderSlot {
 };
 
 // ---------------------------------------------------------------------------
+// Boxed<T>: an optional value stored out of line.
+
+// Behaves like std::optional<T> (has_value, operator bool, *, ->, value,
+// assignment from T, std::nullopt or std::optional<T>, emplace, reset, ==)
+// but costs one pointer when empty, and copies share the boxed value. Used
+// for rarely present parts of per-user objects, which keeps a user with one
+// endpoint small. Non-const access copies the value first if it is shared
+// (copy on write), so a shared box is never modified.
+template <typename T>
+class Boxed {
+ public:
+  Boxed() = default;
+  Boxed(std::nullopt_t) {}  // NOLINT(google-explicit-constructor)
+  Boxed(T value)            // NOLINT(google-explicit-constructor)
+      : ptr_(std::make_shared<T>(std::move(value))) {}
+  Boxed(std::optional<T> value) {  // NOLINT(google-explicit-constructor)
+    if (value.has_value()) {
+      ptr_ = std::make_shared<T>(*std::move(value));
+    }
+  }
+
+  Boxed& operator=(std::nullopt_t) {
+    ptr_.reset();
+    return *this;
+  }
+  Boxed& operator=(T value) {
+    ptr_ = std::make_shared<T>(std::move(value));
+    return *this;
+  }
+
+  bool has_value() const { return ptr_ != nullptr; }
+  explicit operator bool() const { return has_value(); }
+
+  // Requires has_value().
+  const T& operator*() const { return *ptr_; }
+  const T* operator->() const { return ptr_.get(); }
+  const T& value() const { return *ptr_; }
+  T& operator*() { return *Mutable(); }
+  T* operator->() { return Mutable(); }
+  T& value() { return *Mutable(); }
+
+  template <typename... Args>
+  T& emplace(Args&&... args) {
+    auto p = std::make_shared<T>(std::forward<Args>(args)...);
+    T& ref = *p;
+    ptr_ = std::move(p);
+    return ref;
+  }
+  void reset() { ptr_.reset(); }
+
+  friend bool operator==(const Boxed& a, const Boxed& b) {
+    if (a.ptr_ == b.ptr_) {
+      return true;
+    }
+    if (a.ptr_ == nullptr || b.ptr_ == nullptr) {
+      return false;
+    }
+    return *a.ptr_ == *b.ptr_;
+  }
+  friend bool operator!=(const Boxed& a, const Boxed& b) { return !(a == b); }
+  friend bool operator==(const Boxed& a, std::nullopt_t) {
+    return !a.has_value();
+  }
+  friend bool operator!=(const Boxed& a, std::nullopt_t) {
+    return a.has_value();
+  }
+
+ private:
+  T* Mutable() {
+    if (ptr_.use_count() != 1) {
+      ptr_ = std::make_shared<T>(*ptr_);
+    }
+    return const_cast<T*>(ptr_.get());
+  }
+
+  std::shared_ptr<const T> ptr_;
+};
+
+// ---------------------------------------------------------------------------
 // Enumerations (RFC 4575 XSD; PROTOCOL.md §3.2). The codec maps them to the
 // wire strings.
 
@@ -374,22 +453,22 @@ struct ClientInfo {
 struct Endpoint {
   EndpointId entity;
   std::string display_text;
-  std::optional<Execution> referred;
+  Boxed<Execution> referred;
   std::optional<EndpointStatus> status;
   std::optional<JoiningMethod> joining_method;
-  std::optional<Execution> joining_info;
+  Boxed<Execution> joining_info;
   std::optional<DisconnectionMethod> disconnection_method;
-  std::optional<Execution> disconnection_info;
+  Boxed<Execution> disconnection_info;
   // Media streams in document order; ids are unique within the endpoint.
   std::vector<std::shared_ptr<const Media>> media;
-  std::optional<SipCallInfo> call_info;
+  Boxed<SipCallInfo> call_info;
 
   // Microsoft attributes (msci:session-type, ...) and elements.
   std::string session_type;  // "focus", "chat", "audio-video", ...
   std::string endpoint_uri;
   std::string refer_to_uri;
   std::string session_on_behalf_of;
-  std::optional<ClientInfo> client_info;
+  Boxed<ClientInfo> client_info;
 
   std::vector<Extension> extensions;
   std::vector<ExtensionAttribute> attributes;
