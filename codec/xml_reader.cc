@@ -1,0 +1,1155 @@
+#include "codec/xml_reader.h"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "rapidxml/rapidxml.hpp"
+
+namespace conf {
+namespace codec {
+namespace {
+
+// RapidXML runs after the pre-scan, on input the pre-scan proved
+// well-formed. No string terminators: every value is a (pointer, size) view,
+// so the bytes after a name stay as they were. Closing tags are validated
+// again as a second line of defence. Declarations, comments and PIs are
+// skipped (the pre-scan has already refused PIs and DOCTYPE).
+constexpr int kRapidXmlFlags = rapidxml::parse_no_string_terminators |
+                               rapidxml::parse_validate_closing_tags;
+
+// Hard cap on ParseLimits::max_depth: RapidXML and the tree builder recurse
+// once per level.
+constexpr int kMaxDepthCap = 256;
+
+constexpr absl::string_view kXmlnsNamespaceUri =
+    "http://www.w3.org/2000/xmlns/";
+
+bool IsXmlSpace(unsigned char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+// Characters we accept (XML 1.0 §2.2 Char), minus the ones §2.2 discourages
+// that a conferencing protocol never carries: DEL and the C1 controls.
+bool IsAllowedChar(uint32_t cp) {
+  if (cp < 0x20)
+    return cp == 0x9 || cp == 0xA || cp == 0xD;
+  if (cp < 0x7F)
+    return true;
+  if (cp < 0xA0)
+    return false;
+  if (cp <= 0xD7FF)
+    return true;
+  if (cp < 0xE000)
+    return false;
+  if (cp <= 0xFFFD)
+    return true;
+  return cp >= 0x10000 && cp <= 0x10FFFF;
+}
+
+// XML 1.0 (fifth edition) §2.3 NameStartChar, without ':' (Namespaces in
+// XML: NCName).
+bool IsNameStartChar(uint32_t cp) {
+  if (cp < 0x80) {
+    return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || cp == '_';
+  }
+  return (cp >= 0xC0 && cp <= 0xD6) || (cp >= 0xD8 && cp <= 0xF6) ||
+         (cp >= 0xF8 && cp <= 0x2FF) || (cp >= 0x370 && cp <= 0x37D) ||
+         (cp >= 0x37F && cp <= 0x1FFF) || (cp >= 0x200C && cp <= 0x200D) ||
+         (cp >= 0x2070 && cp <= 0x218F) || (cp >= 0x2C00 && cp <= 0x2FEF) ||
+         (cp >= 0x3001 && cp <= 0xD7FF) || (cp >= 0xF900 && cp <= 0xFDCF) ||
+         (cp >= 0xFDF0 && cp <= 0xFFFD) || (cp >= 0x10000 && cp <= 0xEFFFF);
+}
+
+// XML 1.0 §2.3 NameChar, without ':'.
+bool IsNameChar(uint32_t cp) {
+  if (IsNameStartChar(cp))
+    return true;
+  if (cp < 0x80)
+    return cp == '-' || cp == '.' || (cp >= '0' && cp <= '9');
+  return cp == 0xB7 || (cp >= 0x300 && cp <= 0x36F) ||
+         (cp >= 0x203F && cp <= 0x2040);
+}
+
+struct DecodedChar {
+  uint32_t cp = 0;
+  int length = 0;  // 0: not well-formed UTF-8
+};
+
+// Decodes one UTF-8 sequence (RFC 3629: no overlong forms, no surrogates,
+// nothing above U+10FFFF).
+DecodedChar DecodeUtf8(const unsigned char* p, const unsigned char* end) {
+  const unsigned char c = p[0];
+  if (c < 0x80)
+    return {c, 1};
+  int length;
+  uint32_t cp;
+  uint32_t min;
+  if (c >= 0xC2 && c <= 0xDF) {
+    length = 2;
+    cp = c & 0x1F;
+    min = 0x80;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    length = 3;
+    cp = c & 0x0F;
+    min = 0x800;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    length = 4;
+    cp = c & 0x07;
+    min = 0x10000;
+  } else {
+    return {};
+  }
+  if (end - p < length)
+    return {};
+  for (int i = 1; i < length; ++i) {
+    if ((p[i] & 0xC0) != 0x80)
+      return {};
+    cp = (cp << 6) | (p[i] & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+    return {};
+  return {cp, length};
+}
+
+std::string DescribeCodePoint(uint32_t cp) {
+  if (cp >= 0x21 && cp < 0x7F) {
+    return absl::StrCat(
+        "'", absl::CEscape(std::string(1, static_cast<char>(cp))), "'");
+  }
+  std::string s = absl::StrFormat("U+%04X", cp);
+  switch (cp) {
+    case 0x00:
+      absl::StrAppend(&s, " (NUL)");
+      break;
+    case 0x20:
+      absl::StrAppend(&s, " (space)");
+      break;
+    case 0xA0:
+      absl::StrAppend(&s, " (no-break space, not XML white space)");
+      break;
+    case 0xFEFF:
+      absl::StrAppend(&s, " (byte order mark)");
+      break;
+    default:
+      break;
+  }
+  return s;
+}
+
+// The strict pass that runs before RapidXML. Read-only over the body; it
+// records where attribute-value normalization must turn TAB/LF/CR into
+// spaces (XML 1.0 §3.3.3) and counts elements and attributes so the builder
+// can size its arrays once.
+class PreScanner {
+ public:
+  PreScanner(const char* data, size_t size, const ParseLimits& limits)
+      : p_(reinterpret_cast<const unsigned char*>(data)),
+        n_(size),
+        limits_(limits),
+        max_depth_(std::min(std::max(limits.max_depth, 1), kMaxDepthCap)) {}
+
+  absl::Status Run();
+
+  size_t element_count() const { return element_count_; }
+  size_t attribute_count() const { return attribute_count_; }
+  const std::vector<uint32_t>& attribute_space_offsets() const {
+    return attribute_space_offsets_;
+  }
+
+ private:
+  enum class Misc { kProlog, kEpilog };
+
+  absl::Status Error(size_t offset, absl::string_view what) const {
+    return ErrorWithCode(absl::StatusCode::kInvalidArgument, offset, what);
+  }
+  absl::Status ErrorWithCode(absl::StatusCode code, size_t offset,
+                             absl::string_view what) const;
+  // "U+00A0 (no-break space, ...)" or "end of data" for what sits at `pos`.
+  std::string Found(size_t pos) const;
+
+  bool At(absl::string_view s) const {
+    return n_ - pos_ >= s.size() &&
+           std::memcmp(p_ + pos_, s.data(), s.size()) == 0;
+  }
+  bool SkipSpace() {
+    const size_t start = pos_;
+    while (pos_ < n_ && IsXmlSpace(p_[pos_]))
+      ++pos_;
+    return pos_ != start;
+  }
+  absl::Status CheckChar(const char* context);
+  absl::Status ScanXmlDeclaration();
+  absl::Status ScanMisc(Misc where, absl::string_view root_name);
+  absl::Status ScanComment();
+  absl::Status ScanCdata();
+  absl::Status ScanReference();
+  absl::Status ScanQName(const char* what, absl::string_view* name);
+  absl::Status ScanNcName(const char* what);
+  // Scans a start tag at `<`. Sets `*name` and `*empty` (for `/>`).
+  absl::Status ScanStartTag(int depth, absl::string_view* name, bool* empty);
+  absl::Status ScanAttributeValue(absl::string_view element,
+                                  absl::string_view attribute);
+  absl::Status ScanContent(absl::string_view root_name);
+
+  const unsigned char* p_;
+  size_t n_;
+  size_t pos_ = 0;
+  const ParseLimits& limits_;
+  const int max_depth_;
+  size_t element_count_ = 0;
+  size_t attribute_count_ = 0;
+  std::vector<absl::string_view> open_;  // element names, innermost last
+  std::vector<absl::string_view> attribute_names_;  // of the current tag
+  std::vector<uint32_t> attribute_space_offsets_;
+};
+
+absl::Status PreScanner::ErrorWithCode(absl::StatusCode code, size_t offset,
+                                       absl::string_view what) const {
+  size_t line = 1;
+  size_t line_start = 0;
+  for (size_t i = 0; i < offset && i < n_; ++i) {
+    if (p_[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  return absl::Status(
+      code, absl::StrCat("xml: ", what, " at offset ", offset, " (line ", line,
+                         ", column ", offset - line_start + 1, ")"));
+}
+
+std::string PreScanner::Found(size_t pos) const {
+  if (pos >= n_)
+    return "end of data";
+  const DecodedChar c = DecodeUtf8(p_ + pos, p_ + n_);
+  if (c.length == 0) {
+    return absl::StrFormat("byte 0x%02X (not UTF-8)", p_[pos]);
+  }
+  return DescribeCodePoint(c.cp);
+}
+
+// Checks the character at pos_ and advances past it.
+absl::Status PreScanner::CheckChar(const char* context) {
+  const unsigned char c = p_[pos_];
+  if (c >= 0x20 && c < 0x7F) {
+    ++pos_;
+    return absl::OkStatus();
+  }
+  const DecodedChar d = DecodeUtf8(p_ + pos_, p_ + n_);
+  if (d.length == 0) {
+    return Error(pos_, absl::StrFormat("invalid UTF-8 byte 0x%02X in %s",
+                                       p_[pos_], context));
+  }
+  if (!IsAllowedChar(d.cp)) {
+    return Error(pos_, absl::StrCat("character ", DescribeCodePoint(d.cp),
+                                    " not allowed in ", context));
+  }
+  pos_ += d.length;
+  return absl::OkStatus();
+}
+
+absl::Status PreScanner::Run() {
+  if (n_ > limits_.max_bytes) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("xml: body of ", n_, " bytes exceeds the limit of ",
+                     limits_.max_bytes, " bytes"));
+  }
+  if (n_ >= 3 && p_[0] == 0xEF && p_[1] == 0xBB && p_[2] == 0xBF)
+    pos_ = 3;
+  // XML 1.0 §2.8: the declaration, if any, comes first. RapidXML treats any
+  // `<?xml ` as the declaration; we accept it only here, in lower case.
+  if (At("<?xml") && pos_ + 5 < n_ && IsXmlSpace(p_[pos_ + 5])) {
+    if (absl::Status s = ScanXmlDeclaration(); !s.ok())
+      return s;
+  }
+  if (absl::Status s = ScanMisc(Misc::kProlog, ""); !s.ok())
+    return s;
+  if (pos_ >= n_)
+    return Error(pos_, "no root element");
+  const size_t root_offset = pos_;
+  absl::string_view root_name;
+  bool empty = false;
+  if (absl::Status s = ScanStartTag(1, &root_name, &empty); !s.ok())
+    return s;
+  if (!empty) {
+    open_.push_back(root_name);
+    if (absl::Status s = ScanContent(root_name); !s.ok())
+      return s;
+  }
+  (void)root_offset;
+  return ScanMisc(Misc::kEpilog, root_name);
+}
+
+absl::Status PreScanner::ScanXmlDeclaration() {
+  const size_t start = pos_;
+  pos_ += 5;  // "<?xml"
+  // XML 1.0 §2.8 XMLDecl: version, then optional encoding and standalone, in
+  // that order. Values are restricted to a plain alphabet so that `?>` cannot
+  // hide inside one (RapidXML skips to the first `?>`).
+  static constexpr absl::string_view kNames[] = {"version", "encoding",
+                                                 "standalone"};
+  size_t next_name = 0;
+  for (;;) {
+    const bool space = SkipSpace();
+    if (At("?>")) {
+      if (next_name == 0)
+        return Error(start, "xml declaration without version");
+      pos_ += 2;
+      return absl::OkStatus();
+    }
+    if (!space)
+      return Error(pos_, "malformed xml declaration");
+    size_t which = next_name;
+    while (which < 3 && !At(kNames[which]))
+      ++which;
+    if (which == 3 || (next_name == 0 && which != 0)) {
+      return Error(pos_, "malformed xml declaration");
+    }
+    pos_ += kNames[which].size();
+    next_name = which + 1;
+    SkipSpace();
+    if (pos_ >= n_ || p_[pos_] != '=') {
+      return Error(pos_, "malformed xml declaration");
+    }
+    ++pos_;
+    SkipSpace();
+    if (pos_ >= n_ || (p_[pos_] != '"' && p_[pos_] != '\'')) {
+      return Error(pos_, "malformed xml declaration");
+    }
+    const unsigned char quote = p_[pos_++];
+    const size_t value_start = pos_;
+    while (pos_ < n_ && p_[pos_] != quote) {
+      const unsigned char c = p_[pos_];
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+            (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-')) {
+        return Error(pos_, "malformed xml declaration");
+      }
+      ++pos_;
+    }
+    if (pos_ >= n_)
+      return Error(start, "unterminated xml declaration");
+    const absl::string_view value(
+        reinterpret_cast<const char*>(p_ + value_start), pos_ - value_start);
+    ++pos_;
+    if (which == 0 && value != "1.0") {
+      return Error(value_start, absl::StrCat("unsupported xml version \"",
+                                             EscapeForError(value), "\""));
+    }
+    if (which == 1 && !absl::EqualsIgnoreCase(value, "UTF-8")) {
+      return Error(value_start,
+                   absl::StrCat("unsupported encoding \"",
+                                EscapeForError(value), "\" (only UTF-8)"));
+    }
+    if (which == 2 && value != "yes" && value != "no") {
+      return Error(value_start, "malformed xml declaration");
+    }
+  }
+}
+
+// Misc* (XML 1.0 §2.8): white space and comments, before and after the root.
+absl::Status PreScanner::ScanMisc(Misc where, absl::string_view root_name) {
+  for (;;) {
+    SkipSpace();
+    if (pos_ >= n_)
+      return absl::OkStatus();
+    if (p_[pos_] != '<') {
+      if (where == Misc::kProlog) {
+        return Error(pos_,
+                     absl::StrCat("expected '<' but found ", Found(pos_)));
+      }
+      return Error(pos_,
+                   absl::StrCat("content after the root element <",
+                                EscapeForError(root_name), ">: ", Found(pos_)));
+    }
+    if (At("<!--")) {
+      if (absl::Status s = ScanComment(); !s.ok())
+        return s;
+      continue;
+    }
+    if (At("<?")) {
+      return Error(pos_, "processing instruction not allowed");
+    }
+    if (At("<!DOCTYPE"))
+      return Error(pos_, "DOCTYPE not allowed");
+    if (At("<!")) {
+      return Error(pos_, "markup declaration not allowed");
+    }
+    if (where == Misc::kProlog)
+      return absl::OkStatus();
+    return Error(pos_, absl::StrCat("second root element after <",
+                                    EscapeForError(root_name), ">"));
+  }
+}
+
+// XML 1.0 §2.5: `--` must not occur inside a comment. RapidXML ends a comment
+// at the first `-->`; refusing any other `--` makes both stop at the same
+// place.
+absl::Status PreScanner::ScanComment() {
+  const size_t start = pos_;
+  pos_ += 4;
+  for (;;) {
+    if (pos_ >= n_)
+      return Error(start, "unterminated comment");
+    if (p_[pos_] == '-' && pos_ + 1 < n_ && p_[pos_ + 1] == '-') {
+      if (pos_ + 2 < n_ && p_[pos_ + 2] == '>') {
+        pos_ += 3;
+        return absl::OkStatus();
+      }
+      return Error(pos_, "'--' inside a comment");
+    }
+    if (absl::Status s = CheckChar("comment"); !s.ok())
+      return s;
+  }
+}
+
+absl::Status PreScanner::ScanCdata() {
+  const size_t start = pos_;
+  pos_ += 9;  // "<![CDATA["
+  for (;;) {
+    if (pos_ >= n_)
+      return Error(start, "unterminated CDATA section");
+    if (At("]]>")) {
+      pos_ += 3;
+      return absl::OkStatus();
+    }
+    if (absl::Status s = CheckChar("CDATA section"); !s.ok())
+      return s;
+  }
+}
+
+// XML 1.0 §4.1: the five predefined entities and character references. There
+// is no DTD, so no other entity exists.
+absl::Status PreScanner::ScanReference() {
+  const size_t start = pos_;
+  ++pos_;  // '&'
+  static constexpr absl::string_view kEntities[] = {"lt;", "gt;", "amp;",
+                                                    "quot;", "apos;"};
+  for (absl::string_view entity : kEntities) {
+    if (At(entity)) {
+      pos_ += entity.size();
+      return absl::OkStatus();
+    }
+  }
+  if (pos_ >= n_ || p_[pos_] != '#') {
+    size_t end = pos_;
+    while (end < n_ && end - pos_ < 32 && p_[end] != ';' &&
+           !IsXmlSpace(p_[end]) && p_[end] != '<') {
+      ++end;
+    }
+    return Error(
+        start,
+        absl::StrCat("undefined entity reference '&",
+                     EscapeForError(absl::string_view(
+                         reinterpret_cast<const char*>(p_ + pos_), end - pos_)),
+                     "' (only &lt; &gt; &amp; &quot; &apos;)"));
+  }
+  ++pos_;  // '#'
+  // RapidXML, like XML, takes only a lower-case 'x' for hexadecimal.
+  const bool hex = pos_ < n_ && p_[pos_] == 'x';
+  if (hex)
+    ++pos_;
+  uint32_t cp = 0;
+  bool overflow = false;
+  size_t digits = 0;
+  while (pos_ < n_) {
+    const unsigned char c = p_[pos_];
+    uint32_t digit;
+    if (c >= '0' && c <= '9') {
+      digit = c - '0';
+    } else if (hex && c >= 'a' && c <= 'f') {
+      digit = c - 'a' + 10;
+    } else if (hex && c >= 'A' && c <= 'F') {
+      digit = c - 'A' + 10;
+    } else {
+      break;
+    }
+    if (!overflow) {
+      cp = cp * (hex ? 16 : 10) + digit;
+      if (cp > 0x10FFFF)
+        overflow = true;
+    }
+    ++digits;
+    ++pos_;
+  }
+  if (digits == 0 || pos_ >= n_ || p_[pos_] != ';') {
+    return Error(start, "malformed character reference");
+  }
+  ++pos_;
+  if (overflow)
+    return Error(start, "character reference out of range");
+  if (cp == 0)
+    return Error(start, "character reference &#0; not allowed");
+  if (!IsAllowedChar(cp)) {
+    return Error(start,
+                 absl::StrCat("character reference to ", DescribeCodePoint(cp),
+                              ", which is not allowed"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PreScanner::ScanNcName(const char* what) {
+  if (pos_ >= n_)
+    return Error(pos_, absl::StrCat("expected ", what));
+  DecodedChar c = DecodeUtf8(p_ + pos_, p_ + n_);
+  if (c.length == 0 || !IsNameStartChar(c.cp)) {
+    return Error(pos_,
+                 absl::StrCat("expected ", what, " but found ", Found(pos_)));
+  }
+  pos_ += c.length;
+  while (pos_ < n_) {
+    c = DecodeUtf8(p_ + pos_, p_ + n_);
+    if (c.length == 0 || !IsNameChar(c.cp))
+      break;
+    pos_ += c.length;
+  }
+  return absl::OkStatus();
+}
+
+// Namespaces in XML 1.0 §4 QName: NCName (':' NCName)?.
+absl::Status PreScanner::ScanQName(const char* what, absl::string_view* name) {
+  const size_t start = pos_;
+  if (absl::Status s = ScanNcName(what); !s.ok())
+    return s;
+  if (pos_ < n_ && p_[pos_] == ':') {
+    ++pos_;
+    if (absl::Status s = ScanNcName("local name after ':'"); !s.ok())
+      return s;
+  }
+  *name = absl::string_view(reinterpret_cast<const char*>(p_ + start),
+                            pos_ - start);
+  return absl::OkStatus();
+}
+
+absl::Status PreScanner::ScanStartTag(int depth, absl::string_view* name,
+                                      bool* empty) {
+  const size_t start = pos_;
+  ++pos_;  // '<'
+  if (absl::Status s = ScanQName("element name", name); !s.ok())
+    return s;
+  if (++element_count_ > limits_.max_elements) {
+    return ErrorWithCode(
+        absl::StatusCode::kResourceExhausted, start,
+        absl::StrCat("more than ", limits_.max_elements, " elements"));
+  }
+  if (depth > max_depth_) {
+    return ErrorWithCode(
+        absl::StatusCode::kResourceExhausted, start,
+        absl::StrCat("elements nested deeper than ", max_depth_, " levels"));
+  }
+  attribute_names_.clear();
+  for (;;) {
+    const bool space = SkipSpace();
+    if (pos_ >= n_) {
+      return Error(start, absl::StrCat("unterminated start tag <",
+                                       EscapeForError(*name), ">"));
+    }
+    if (p_[pos_] == '>') {
+      ++pos_;
+      *empty = false;
+      return absl::OkStatus();
+    }
+    if (p_[pos_] == '/') {
+      if (pos_ + 1 >= n_ || p_[pos_ + 1] != '>') {
+        return Error(pos_, absl::StrCat("expected '/>' in start tag <",
+                                        EscapeForError(*name), ">"));
+      }
+      pos_ += 2;
+      *empty = true;
+      return absl::OkStatus();
+    }
+    const DecodedChar c = DecodeUtf8(p_ + pos_, p_ + n_);
+    if (!space || c.length == 0 || !IsNameStartChar(c.cp)) {
+      return Error(
+          pos_,
+          absl::StrCat("expected ", space ? "attribute name" : "white space",
+                       ", '>' or '/>' in start tag <", EscapeForError(*name),
+                       "> but found ", Found(pos_)));
+    }
+    const size_t attribute_start = pos_;
+    absl::string_view attribute;
+    if (absl::Status s = ScanQName("attribute name", &attribute); !s.ok()) {
+      return s;
+    }
+    if (attribute_names_.size() >= limits_.max_attributes_per_element) {
+      return ErrorWithCode(
+          absl::StatusCode::kResourceExhausted, attribute_start,
+          absl::StrCat("more than ", limits_.max_attributes_per_element,
+                       " attributes on <", EscapeForError(*name), ">"));
+    }
+    for (absl::string_view seen : attribute_names_) {
+      if (seen == attribute) {
+        return Error(
+            attribute_start,
+            absl::StrCat("duplicate attribute ", EscapeForError(attribute),
+                         " on <", EscapeForError(*name), ">"));
+      }
+    }
+    attribute_names_.push_back(attribute);
+    ++attribute_count_;
+    SkipSpace();
+    if (pos_ >= n_ || p_[pos_] != '=') {
+      return Error(pos_, absl::StrCat("expected '=' after attribute ",
+                                      EscapeForError(attribute), " but found ",
+                                      Found(pos_)));
+    }
+    ++pos_;
+    SkipSpace();
+    if (absl::Status s = ScanAttributeValue(*name, attribute); !s.ok()) {
+      return s;
+    }
+  }
+}
+
+absl::Status PreScanner::ScanAttributeValue(absl::string_view element,
+                                            absl::string_view attribute) {
+  if (pos_ >= n_ || (p_[pos_] != '"' && p_[pos_] != '\'')) {
+    return Error(pos_, absl::StrCat("expected a quoted value for attribute ",
+                                    EscapeForError(attribute), " but found ",
+                                    Found(pos_)));
+  }
+  const size_t start = pos_;
+  const unsigned char quote = p_[pos_++];
+  for (;;) {
+    if (pos_ >= n_) {
+      return Error(start, absl::StrCat("unterminated value of attribute ",
+                                       EscapeForError(attribute), " on <",
+                                       EscapeForError(element), ">"));
+    }
+    const unsigned char c = p_[pos_];
+    if (c == quote) {
+      ++pos_;
+      return absl::OkStatus();
+    }
+    if (c == '<') {
+      return Error(pos_, absl::StrCat("'<' in value of attribute ",
+                                      EscapeForError(attribute), " on <",
+                                      EscapeForError(element), ">"));
+    }
+    if (c == '&') {
+      if (absl::Status s = ScanReference(); !s.ok())
+        return s;
+      continue;
+    }
+    if (c == '\t' || c == '\n' || c == '\r') {
+      attribute_space_offsets_.push_back(static_cast<uint32_t>(pos_));
+      ++pos_;
+      continue;
+    }
+    if (absl::Status s = CheckChar("attribute value"); !s.ok())
+      return s;
+  }
+}
+
+absl::Status PreScanner::ScanContent(absl::string_view root_name) {
+  while (!open_.empty()) {
+    if (pos_ >= n_) {
+      return Error(pos_, absl::StrCat("end of data inside <",
+                                      EscapeForError(open_.back()), ">"));
+    }
+    const unsigned char c = p_[pos_];
+    if (c == '<') {
+      if (pos_ + 1 < n_ && p_[pos_ + 1] == '/') {
+        const size_t start = pos_;
+        pos_ += 2;
+        absl::string_view name;
+        if (absl::Status s = ScanQName("end tag name", &name); !s.ok())
+          return s;
+        if (name != open_.back()) {
+          return Error(start, absl::StrCat("end tag </", EscapeForError(name),
+                                           "> does not match <",
+                                           EscapeForError(open_.back()), ">"));
+        }
+        SkipSpace();
+        if (pos_ >= n_ || p_[pos_] != '>') {
+          return Error(pos_, absl::StrCat("expected '>' in end tag </",
+                                          EscapeForError(name), "> but found ",
+                                          Found(pos_)));
+        }
+        ++pos_;
+        open_.pop_back();
+      } else if (At("<!--")) {
+        if (absl::Status s = ScanComment(); !s.ok())
+          return s;
+      } else if (At("<![CDATA[")) {
+        if (absl::Status s = ScanCdata(); !s.ok())
+          return s;
+      } else if (At("<!DOCTYPE")) {
+        return Error(pos_, "DOCTYPE not allowed");
+      } else if (At("<!")) {
+        return Error(pos_, "markup declaration not allowed");
+      } else if (At("<?")) {
+        return Error(pos_, "processing instruction not allowed");
+      } else {
+        absl::string_view name;
+        bool empty = false;
+        if (absl::Status s =
+                ScanStartTag(static_cast<int>(open_.size()) + 1, &name, &empty);
+            !s.ok()) {
+          return s;
+        }
+        if (!empty)
+          open_.push_back(name);
+      }
+      continue;
+    }
+    if (c == '&') {
+      if (absl::Status s = ScanReference(); !s.ok())
+        return s;
+      continue;
+    }
+    if (c == ']' && At("]]>")) {
+      return Error(pos_, "']]>' in text");
+    }
+    if ((c >= 0x20 && c < 0x7F) || IsXmlSpace(c)) {
+      ++pos_;
+      continue;
+    }
+    if (absl::Status s = CheckChar("text"); !s.ok())
+      return s;
+  }
+  (void)root_name;
+  return absl::OkStatus();
+}
+
+// --- Tree building over RapidXML's DOM. ---
+
+absl::string_view View(const char* p, size_t n) {
+  return absl::string_view(p, n);
+}
+
+void SplitQName(absl::string_view qname, absl::string_view* prefix,
+                absl::string_view* local) {
+  const size_t colon = qname.find(':');
+  if (colon == absl::string_view::npos) {
+    *prefix = absl::string_view();
+    *local = qname;
+  } else {
+    *prefix = qname.substr(0, colon);
+    *local = qname.substr(colon + 1);
+  }
+}
+
+bool IsAllSpace(absl::string_view s) {
+  for (char c : s) {
+    if (!IsXmlSpace(static_cast<unsigned char>(c)))
+      return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+// Builds XmlElements from RapidXML's tree, resolving namespaces.
+class XmlTreeBuilder {
+ public:
+  explicit XmlTreeBuilder(XmlDocument* doc) : doc_(doc) {}
+
+  absl::Status Build(rapidxml::xml_node<char>* node, XmlElement* parent,
+                     int depth, XmlElement** out);
+
+ private:
+  absl::Status Error(uint32_t offset, absl::string_view what) const {
+    return absl::InvalidArgumentError(
+        absl::StrCat("xml: ", what, " at ", doc_->Where(offset)));
+  }
+  // Finds the URI bound to `prefix`; false when undeclared. The default
+  // namespace ("") is always found, possibly as "" (no namespace).
+  bool Resolve(absl::string_view prefix, absl::string_view* uri) const {
+    if (prefix == "xml") {
+      *uri = kXmlNamespaceUri;
+      return true;
+    }
+    for (auto it = scope_.rbegin(); it != scope_.rend(); ++it) {
+      if (it->prefix == prefix) {
+        *uri = it->uri;
+        return true;
+      }
+    }
+    *uri = absl::string_view();
+    return prefix.empty();
+  }
+
+  XmlDocument* doc_;
+  std::vector<XmlNamespaceDecl> scope_;
+};
+
+absl::Status XmlTreeBuilder::Build(rapidxml::xml_node<char>* node,
+                                   XmlElement* parent, int depth,
+                                   XmlElement** out) {
+  // The pre-scan counted elements and attributes, and the vectors were
+  // reserved for them, so these pointers never move.
+  const char* base = doc_->buffer_.data();
+  doc_->elements_.emplace_back();
+  XmlElement* e = &doc_->elements_.back();
+  *out = e;
+  e->qname = View(node->name(), node->name_size());
+  e->offset = static_cast<uint32_t>(node->name() - base - 1);
+  e->parent = parent;
+  e->depth = depth;
+
+  // Namespace declarations first: they apply to the element's own name and
+  // attributes (Namespaces in XML 1.0 §6.1).
+  const size_t scope_mark = scope_.size();
+  const size_t decl_begin = doc_->namespace_decls_.size();
+  for (rapidxml::xml_attribute<char>* a = node->first_attribute(); a != nullptr;
+       a = a->next_attribute()) {
+    const absl::string_view name = View(a->name(), a->name_size());
+    const absl::string_view value = View(a->value(), a->value_size());
+    XmlNamespaceDecl decl;
+    if (name == "xmlns") {
+      decl.prefix = absl::string_view();
+    } else if (name.size() > 6 && name.substr(0, 6) == "xmlns:") {
+      decl.prefix = name.substr(6);
+      if (value.empty()) {
+        return Error(e->offset, absl::StrCat("empty namespace URI for prefix ",
+                                             EscapeForError(decl.prefix)));
+      }
+    } else {
+      continue;
+    }
+    decl.uri = value;
+    if (decl.prefix == "xmlns" || value == kXmlnsNamespaceUri ||
+        (decl.prefix == "xml") != (value == kXmlNamespaceUri)) {
+      return Error(e->offset, absl::StrCat("reserved namespace binding ",
+                                           EscapeForError(name), "=\"",
+                                           EscapeForError(value), "\""));
+    }
+    doc_->namespace_decls_.push_back(decl);
+    scope_.push_back(decl);
+  }
+  e->namespace_decls =
+      absl::MakeConstSpan(doc_->namespace_decls_.data() + decl_begin,
+                          doc_->namespace_decls_.size() - decl_begin);
+
+  absl::string_view prefix;
+  SplitQName(e->qname, &prefix, &e->local_name);
+  if (prefix == "xmlns" || !Resolve(prefix, &e->ns_uri)) {
+    return Error(e->offset, absl::StrCat("undeclared namespace prefix ",
+                                         EscapeForError(prefix), " on <",
+                                         EscapeForError(e->qname), ">"));
+  }
+
+  const size_t attr_begin = doc_->attributes_.size();
+  for (rapidxml::xml_attribute<char>* a = node->first_attribute(); a != nullptr;
+       a = a->next_attribute()) {
+    const absl::string_view name = View(a->name(), a->name_size());
+    if (name == "xmlns" || (name.size() > 6 && name.substr(0, 6) == "xmlns:")) {
+      continue;
+    }
+    XmlAttribute attribute;
+    attribute.qname = name;
+    attribute.value = View(a->value(), a->value_size());
+    SplitQName(name, &prefix, &attribute.local_name);
+    // Namespaces in XML 1.0 §6.2: unprefixed attributes are in no namespace.
+    if (!prefix.empty() && !Resolve(prefix, &attribute.ns_uri)) {
+      return Error(
+          e->offset,
+          absl::StrCat("undeclared namespace prefix ", EscapeForError(prefix),
+                       " on attribute ", EscapeForError(name)));
+    }
+    // Namespaces in XML 1.0 §6.3: no two attributes with the same expanded
+    // name (the pre-scan caught equal qualified names).
+    for (size_t i = attr_begin; i < doc_->attributes_.size(); ++i) {
+      const XmlAttribute& other = doc_->attributes_[i];
+      if (other.local_name == attribute.local_name &&
+          other.ns_uri == attribute.ns_uri) {
+        return Error(e->offset,
+                     absl::StrCat("duplicate attribute ", EscapeForError(name),
+                                  " on <", EscapeForError(e->qname), ">"));
+      }
+    }
+    doc_->attributes_.push_back(attribute);
+  }
+  e->attributes = absl::MakeConstSpan(doc_->attributes_.data() + attr_begin,
+                                      doc_->attributes_.size() - attr_begin);
+
+  bool has_child_elements = false;
+  for (rapidxml::xml_node<char>* child = node->first_node(); child != nullptr;
+       child = child->next_sibling()) {
+    has_child_elements =
+        has_child_elements || child->type() == rapidxml::node_element;
+  }
+  XmlElement* last_child = nullptr;
+  char* text_begin = nullptr;
+  char* text_end = nullptr;
+  for (rapidxml::xml_node<char>* child = node->first_node(); child != nullptr;
+       child = child->next_sibling()) {
+    switch (child->type()) {
+      case rapidxml::node_element: {
+        XmlElement* c = nullptr;
+        if (absl::Status s = Build(child, e, depth + 1, &c); !s.ok())
+          return s;
+        if (last_child == nullptr) {
+          e->first_child = c;
+        } else {
+          last_child->next_sibling = c;
+        }
+        last_child = c;
+        break;
+      }
+      case rapidxml::node_data:
+      case rapidxml::node_cdata: {
+        char* value = child->value();
+        const size_t size = child->value_size();
+        if (has_child_elements) {
+          if (!IsAllSpace(View(value, size))) {
+            return Error(static_cast<uint32_t>(value - base),
+                         absl::StrCat("text mixed with child elements in <",
+                                      EscapeForError(e->qname), ">"));
+          }
+          break;
+        }
+        // Join the chunks of a leaf's text in place: they are in buffer
+        // order and separated only by markup no view refers to (CDATA
+        // delimiters, comments), so moving a later chunk down overwrites
+        // only that markup.
+        if (text_begin == nullptr) {
+          text_begin = value;
+          text_end = value + size;
+        } else {
+          std::memmove(text_end, value, size);
+          text_end += size;
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  if (text_begin != nullptr) {
+    e->text = View(text_begin, static_cast<size_t>(text_end - text_begin));
+  }
+  scope_.resize(scope_mark);
+  return absl::OkStatus();
+}
+
+const XmlAttribute* XmlElement::FindAttribute(absl::string_view ns,
+                                              absl::string_view local) const {
+  for (const XmlAttribute& a : attributes) {
+    if (a.local_name == local && a.ns_uri == ns)
+      return &a;
+  }
+  return nullptr;
+}
+
+absl::StatusOr<XmlDocument> XmlDocument::Parse(std::vector<char> body,
+                                               const ParseLimits& limits) {
+  PreScanner scanner(body.data(), body.size(), limits);
+  if (absl::Status s = scanner.Run(); !s.ok())
+    return s;
+
+  XmlDocument doc;
+  for (uint32_t offset : scanner.attribute_space_offsets()) {
+    if (body[offset] == '\n')
+      doc.normalized_line_feeds_.push_back(offset);
+    body[offset] = ' ';  // XML 1.0 §3.3.3 attribute-value normalization
+  }
+  body.push_back('\0');  // RapidXML reads up to a NUL; the pre-scan refused any
+  doc.buffer_ = std::move(body);
+  doc.elements_.reserve(scanner.element_count());
+  doc.attributes_.reserve(scanner.attribute_count());
+  doc.namespace_decls_.reserve(scanner.attribute_count());
+
+  // The document holds RapidXML's 64 KiB static pool; keep it off the stack.
+  auto rapid = std::make_unique<rapidxml::xml_document<char>>();
+  try {
+    rapid->parse<kRapidXmlFlags>(doc.buffer_.data());
+  } catch (const rapidxml::parse_error& e) {
+    // Not reached for input the pre-scan accepted; kept so that a
+    // disagreement is an error, never a crash.
+    const size_t offset =
+        static_cast<size_t>(e.where<char>() - doc.buffer_.data());
+    return absl::InvalidArgumentError(
+        absl::StrCat("xml: ", e.what(), " at ", doc.Where(offset)));
+  }
+  rapidxml::xml_node<char>* root = rapid->first_node();
+  if (root == nullptr || root->next_sibling() != nullptr ||
+      root->type() != rapidxml::node_element) {
+    return absl::InvalidArgumentError("xml: expected exactly one root element");
+  }
+  XmlTreeBuilder builder(&doc);
+  XmlElement* out = nullptr;
+  if (absl::Status s = builder.Build(root, nullptr, 1, &out); !s.ok())
+    return s;
+  return doc;
+}
+
+std::string XmlDocument::Where(size_t offset) const {
+  size_t line = 1;
+  size_t line_start = 0;
+  const size_t end = std::min(offset, buffer_.size());
+  for (size_t i = 0; i < end; ++i) {
+    if (buffer_[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  }
+  for (uint32_t lf : normalized_line_feeds_) {
+    if (lf >= end)
+      break;
+    ++line;
+    line_start = std::max<size_t>(line_start, lf + 1);
+  }
+  return absl::StrCat("offset ", offset, " (line ", line, ", column ",
+                      offset - line_start + 1, ")");
+}
+
+namespace {
+
+// Escapes for re-serialization: the five markup characters, plus TAB, LF and
+// CR in attribute values and CR in text, so that a parser gets back exactly
+// these bytes (XML 1.0 §2.11, §3.3.3).
+void AppendEscaped(std::string* out, absl::string_view s, bool attribute) {
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out->append("&amp;");
+        break;
+      case '<':
+        out->append("&lt;");
+        break;
+      case '>':
+        out->append("&gt;");
+        break;
+      case '"':
+        if (attribute) {
+          out->append("&quot;");
+        } else {
+          out->push_back(c);
+        }
+        break;
+      case '\r':
+        out->append("&#13;");
+        break;
+      case '\t':
+        if (attribute) {
+          out->append("&#9;");
+        } else {
+          out->push_back(c);
+        }
+        break;
+      case '\n':
+        if (attribute) {
+          out->append("&#10;");
+        } else {
+          out->push_back(c);
+        }
+        break;
+      default:
+        out->push_back(c);
+    }
+  }
+}
+
+void AppendDecl(std::string* out, const XmlNamespaceDecl& decl) {
+  out->append(decl.prefix.empty() ? " xmlns" : " xmlns:");
+  out->append(decl.prefix.data(), decl.prefix.size());
+  out->append("=\"");
+  AppendEscaped(out, decl.uri, /*attribute=*/true);
+  out->push_back('"');
+}
+
+void SerializeElement(const XmlElement& e,
+                      const std::vector<XmlNamespaceDecl>& extra,
+                      std::string* out) {
+  out->push_back('<');
+  out->append(e.qname.data(), e.qname.size());
+  for (const XmlNamespaceDecl& d : extra)
+    AppendDecl(out, d);
+  for (const XmlNamespaceDecl& d : e.namespace_decls)
+    AppendDecl(out, d);
+  for (const XmlAttribute& a : e.attributes) {
+    out->push_back(' ');
+    out->append(a.qname.data(), a.qname.size());
+    out->append("=\"");
+    AppendEscaped(out, a.value, /*attribute=*/true);
+    out->push_back('"');
+  }
+  if (e.first_child == nullptr && e.text.empty()) {
+    out->append("/>");
+    return;
+  }
+  out->push_back('>');
+  if (e.first_child == nullptr) {
+    AppendEscaped(out, e.text, /*attribute=*/false);
+  } else {
+    static const std::vector<XmlNamespaceDecl> kNone;
+    for (const XmlElement* c = e.first_child; c != nullptr;
+         c = c->next_sibling) {
+      SerializeElement(*c, kNone, out);
+    }
+  }
+  out->append("</");
+  out->append(e.qname.data(), e.qname.size());
+  out->push_back('>');
+}
+
+void CollectPrefixes(const XmlElement& e,
+                     std::vector<absl::string_view>* used) {
+  auto add = [used](absl::string_view qname, bool is_element) {
+    absl::string_view prefix, local;
+    SplitQName(qname, &prefix, &local);
+    if (prefix == "xml" || (prefix.empty() && !is_element))
+      return;
+    if (std::find(used->begin(), used->end(), prefix) == used->end()) {
+      used->push_back(prefix);
+    }
+  };
+  add(e.qname, true);
+  for (const XmlAttribute& a : e.attributes)
+    add(a.qname, false);
+  for (const XmlElement* c = e.first_child; c != nullptr; c = c->next_sibling) {
+    CollectPrefixes(*c, used);
+  }
+}
+
+}  // namespace
+
+std::string XmlDocument::SerializeFragment(const XmlElement& element) const {
+  std::vector<absl::string_view> used;
+  CollectPrefixes(element, &used);
+  std::vector<XmlNamespaceDecl> extra;
+  for (absl::string_view prefix : used) {
+    bool own = false;
+    for (const XmlNamespaceDecl& d : element.namespace_decls) {
+      own = own || d.prefix == prefix;
+    }
+    if (own)
+      continue;
+    // The binding in scope at the element, from its nearest ancestor.
+    const XmlNamespaceDecl* found = nullptr;
+    for (const XmlElement* a = element.parent; a != nullptr && found == nullptr;
+         a = a->parent) {
+      for (const XmlNamespaceDecl& d : a->namespace_decls) {
+        if (d.prefix == prefix)
+          found = &d;
+      }
+    }
+    if (found != nullptr) {
+      extra.push_back(*found);
+    } else if (prefix.empty()) {
+      extra.push_back(XmlNamespaceDecl{});  // xmlns="": no namespace
+    }
+  }
+  std::string out;
+  out.reserve(256);
+  SerializeElement(element, extra, &out);
+  return out;
+}
+
+std::string EscapeForError(absl::string_view text) {
+  constexpr size_t kMax = 64;
+  if (text.size() <= kMax)
+    return absl::CEscape(text);
+  return absl::StrCat(absl::CEscape(text.substr(0, kMax)), "...");
+}
+
+}  // namespace codec
+}  // namespace conf

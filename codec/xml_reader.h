@@ -1,0 +1,166 @@
+// XmlDocument: the codec's one boundary between untrusted XML bytes and
+// typed data. Private to codec; `c3p_request` is its user.
+//
+// Parsing runs in three steps over one writable buffer the document owns:
+//
+//   1. A strict pre-scan (one pass, no allocation per byte) enforces
+//      `ParseLimits` (body size, nesting depth, element count, attributes per
+//      element) and XML 1.0 well-formedness that RapidXML does not check:
+//      UTF-8 validity, XML characters (no C0/C1 controls except TAB/LF/CR, no
+//      U+FFFE/U+FFFF), XML Name and QName rules, matching end tags, a single
+//      root with nothing but white space and comments after it, duplicate
+//      attributes, `<` in attribute values, only the five predefined entities
+//      and character references that denote XML characters (`&#0;` and
+//      overflowing references are refused). DOCTYPE, entity declarations and
+//      processing instructions other than the XML declaration are refused.
+//      The pre-scan tokenizes like RapidXML does (CDATA, comments, quoting,
+//      white space) and is stricter wherever the two could disagree, so no
+//      input reaches RapidXML that it would read differently.
+//   2. RapidXML parses in place (flags in xml_reader.cc), resolving entity
+//      and character references inside the buffer.
+//   3. Namespaces are resolved (RapidXML has none) with a prefix scope stack,
+//      and the tree is flattened into `XmlElement`s whose names, attribute
+//      values and text are string_views into the buffer.
+//
+// Errors carry the byte offset and line:column; echoed input goes through
+// absl::CEscape and is capped at 64 bytes. kResourceExhausted means a limit
+// was exceeded; kInvalidArgument means the bytes are not well-formed
+// namespace-correct XML (or use a construct we refuse).
+//
+// Mixed content is refused: an element has either child elements (with only
+// white space between them) or text. C3P and RFC 4575 define no mixed
+// content, and refusing it keeps text views contiguous.
+//
+// Thread-safety: an XmlDocument is immutable after Parse() and may be read
+// from several threads.
+//
+// Example:
+//   absl::StatusOr<XmlDocument> doc = XmlDocument::Parse(std::move(body));
+//   if (!doc.ok()) return doc.status();
+//   for (const XmlElement* e = doc->root().first_child; e != nullptr;
+//        e = e->next_sibling) { ... }
+
+#ifndef CONF_CODEC_XML_READER_H_
+#define CONF_CODEC_XML_READER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+
+namespace conf {
+namespace codec {
+
+// Limits checked before RapidXML sees a byte. Exceeding one gives
+// kResourceExhausted.
+struct ParseLimits {
+  // Body size in bytes.
+  size_t max_bytes = 64 * 1024;
+  // Element nesting depth; the root is depth 1. RapidXML recurses once per
+  // level, so this bounds its stack use. Values above 256 are treated as 256.
+  int max_depth = 32;
+  // Elements in the whole document.
+  size_t max_elements = 4096;
+  // Attributes (namespace declarations included) on one element.
+  size_t max_attributes_per_element = 64;
+};
+
+// The namespace the `xml` prefix is bound to (Namespaces in XML 1.0 §3).
+inline constexpr absl::string_view kXmlNamespaceUri =
+    "http://www.w3.org/XML/1998/namespace";
+
+class XmlTreeBuilder;
+
+struct XmlAttribute {
+  absl::string_view qname;   // as written, e.g. "mscp:mcuUri"
+  absl::string_view ns_uri;  // empty for an unprefixed attribute
+  absl::string_view local_name;
+  absl::string_view value;  // references resolved, white space normalized
+};
+
+// One `xmlns` or `xmlns:prefix` attribute as written on an element.
+struct XmlNamespaceDecl {
+  absl::string_view prefix;  // empty for the default namespace
+  absl::string_view uri;     // empty only for xmlns="" (undeclaring default)
+};
+
+struct XmlElement {
+  absl::string_view qname;   // as written, e.g. "ci:user"
+  absl::string_view ns_uri;  // empty when in no namespace
+  absl::string_view local_name;
+  // The element's text with references resolved and CDATA sections joined;
+  // empty when the element has child elements.
+  absl::string_view text;
+  absl::Span<const XmlAttribute> attributes;  // without namespace decls
+  absl::Span<const XmlNamespaceDecl> namespace_decls;
+  const XmlElement* parent = nullptr;
+  const XmlElement* first_child = nullptr;  // child elements only
+  const XmlElement* next_sibling = nullptr;
+  uint32_t offset = 0;  // byte offset of the element's `<` in the body
+  int depth = 0;        // root = 1
+
+  bool Is(absl::string_view ns, absl::string_view local) const {
+    return local_name == local && ns_uri == ns;
+  }
+  // The attribute with this namespace URI ("" for unprefixed) and local
+  // name, or nullptr.
+  const XmlAttribute* FindAttribute(absl::string_view ns,
+                                    absl::string_view local) const;
+};
+
+class XmlDocument {
+ public:
+  // Parses `body` in place. See the file comment for what is checked.
+  // Returns kResourceExhausted when `limits` are exceeded and
+  // kInvalidArgument for anything else that is not accepted, with the byte
+  // offset and line:column. On success every view in the document points
+  // into the buffer the document owns and lives as long as the document
+  // (moving the document keeps them valid).
+  static absl::StatusOr<XmlDocument> Parse(std::vector<char> body,
+                                           const ParseLimits& limits = {});
+
+  XmlDocument(XmlDocument&&) = default;
+  XmlDocument& operator=(XmlDocument&&) = default;
+  XmlDocument(const XmlDocument&) = delete;
+  XmlDocument& operator=(const XmlDocument&) = delete;
+
+  const XmlElement& root() const { return elements_.front(); }
+  size_t element_count() const { return elements_.size(); }
+
+  // "offset 812 (line 14, column 7)" for a byte offset into the body.
+  std::string Where(size_t offset) const;
+
+  // Serializes `element` and its subtree as a self-contained fragment: the
+  // namespace declarations its names need from its ancestors are added on
+  // its root (`xmlns=""` too when an unprefixed name is in no namespace), so
+  // it reads the same wherever it is embedded. Text and attribute values are
+  // escaped; the output is well-formed and deterministic. This is the only
+  // source of the raw fragments the writer embeds unescaped.
+  std::string SerializeFragment(const XmlElement& element) const;
+
+ private:
+  friend class XmlTreeBuilder;
+  XmlDocument() = default;
+
+  std::vector<char> buffer_;  // the body plus a NUL; views point into it
+  std::vector<XmlElement> elements_;  // document order; [0] is the root
+  std::vector<XmlAttribute> attributes_;
+  std::vector<XmlNamespaceDecl> namespace_decls_;
+  // Offsets of line feeds the pre-scan normalized to spaces in attribute
+  // values (XML 1.0 §3.3.3), so Where() still counts lines right.
+  std::vector<uint32_t> normalized_line_feeds_;
+};
+
+// Escapes `text` for use in an error message: absl::CEscape, capped at 64
+// bytes of input, with "..." when cut.
+std::string EscapeForError(absl::string_view text);
+
+}  // namespace codec
+}  // namespace conf
+
+#endif  // CONF_CODEC_XML_READER_H_

@@ -1,0 +1,262 @@
+#include "codec/xml_reader.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+#include "tests/status_matchers.h"
+
+namespace conf {
+namespace codec {
+namespace {
+
+using ::conf::testing::IsOk;
+using ::conf::testing::StatusIs;
+using ::testing::HasSubstr;
+
+std::vector<char> Bytes(absl::string_view s) {
+  return std::vector<char>(s.begin(), s.end());
+}
+
+absl::StatusOr<XmlDocument> ParseString(absl::string_view s,
+                                        const ParseLimits& limits = {}) {
+  return XmlDocument::Parse(Bytes(s), limits);
+}
+
+TEST(XmlDocumentTest, ResolvesNamespacesWhateverThePrefix) {
+  absl::StatusOr<XmlDocument> doc = ParseString(
+      "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+      "<x:request xmlns:x=\"urn:ietf:params:xml:ns:cccp\" requestId=\"5\">"
+      "<getConference xmlns=\"urn:ietf:params:xml:ns:cccp\" "
+      "xmlns:q=\"urn:q\" q:a=\"1\" a=\"2\"/></x:request>");
+  ASSERT_THAT(doc, IsOk());
+  const XmlElement& root = doc->root();
+  EXPECT_TRUE(root.Is("urn:ietf:params:xml:ns:cccp", "request"));
+  ASSERT_NE(root.FindAttribute("", "requestId"), nullptr);
+  EXPECT_EQ(root.FindAttribute("", "requestId")->value, "5");
+  const XmlElement* get = root.first_child;
+  ASSERT_NE(get, nullptr);
+  EXPECT_TRUE(get->Is("urn:ietf:params:xml:ns:cccp", "getConference"));
+  EXPECT_EQ(get->FindAttribute("urn:q", "a")->value, "1");
+  EXPECT_EQ(get->FindAttribute("", "a")->value, "2");
+  EXPECT_EQ(get->parent, &root);
+  EXPECT_EQ(get->depth, 2);
+}
+
+TEST(XmlDocumentTest, ResolvesReferencesAndJoinsCdataInPlace) {
+  absl::StatusOr<XmlDocument> doc = ParseString(
+      "<a v=\"x&amp;y&#x41;&#66;\">1&lt;2<![CDATA[<b>]]>&quot;<!-- c -->z</a>");
+  ASSERT_THAT(doc, IsOk());
+  EXPECT_EQ(doc->root().attributes[0].value, "x&yAB");
+  EXPECT_EQ(doc->root().text, "1<2<b>\"z");
+}
+
+TEST(XmlDocumentTest, NormalizesWhiteSpaceInAttributeValues) {
+  absl::StatusOr<XmlDocument> doc = ParseString("<a v=\"x\ty\nz&#10;\"/>");
+  ASSERT_THAT(doc, IsOk());
+  EXPECT_EQ(doc->root().attributes[0].value, "x y z\n");
+}
+
+TEST(XmlDocumentTest, SerializedFragmentCarriesItsNamespaces) {
+  absl::StatusOr<XmlDocument> doc = ParseString(
+      "<r xmlns=\"urn:d\" xmlns:m=\"urn:m\" xmlns:u=\"urn:unused\">"
+      "<m:ext a=\"&quot;&lt;\" m:b=\"1\"><inner>t&amp;</inner><m:e/></m:ext>"
+      "</r>");
+  ASSERT_THAT(doc, IsOk());
+  const std::string fragment = doc->SerializeFragment(*doc->root().first_child);
+  EXPECT_EQ(fragment,
+            "<m:ext xmlns:m=\"urn:m\" xmlns=\"urn:d\" a=\"&quot;&lt;\" "
+            "m:b=\"1\"><inner>t&amp;</inner><m:e/></m:ext>");
+  // The fragment parses on its own to the same names.
+  absl::StatusOr<XmlDocument> again = ParseString(fragment);
+  ASSERT_THAT(again, IsOk());
+  EXPECT_TRUE(again->root().Is("urn:m", "ext"));
+  EXPECT_TRUE(again->root().first_child->Is("urn:d", "inner"));
+  EXPECT_EQ(again->root().first_child->text, "t&");
+}
+
+TEST(XmlDocumentTest, SerializedFragmentUndeclaresDefaultWhenInNoNamespace) {
+  absl::StatusOr<XmlDocument> doc =
+      ParseString("<p:r xmlns:p=\"urn:p\"><e/></p:r>");
+  ASSERT_THAT(doc, IsOk());
+  EXPECT_EQ(doc->SerializeFragment(*doc->root().first_child),
+            "<e xmlns=\"\"/>");
+}
+
+struct RejectCase {
+  const char* name;
+  std::string body;
+  absl::StatusCode code;
+  const char* message;
+};
+
+std::vector<RejectCase> RejectCases() {
+  return {
+      {"mismatched end tag", "<a><b></a></b>",
+       absl::StatusCode::kInvalidArgument, "end tag </a> does not match <b>"},
+      {"several roots", "<a/><b/>", absl::StatusCode::kInvalidArgument,
+       "second root element"},
+      {"text after root", "<a/>x", absl::StatusCode::kInvalidArgument,
+       "content after the root element"},
+      {"duplicate attribute", "<a x=\"1\" x=\"2\"/>",
+       absl::StatusCode::kInvalidArgument, "duplicate attribute x"},
+      {"duplicate expanded attribute",
+       "<a xmlns:p=\"urn:x\" xmlns:q=\"urn:x\" p:x=\"1\" q:x=\"2\"/>",
+       absl::StatusCode::kInvalidArgument, "duplicate attribute q:x"},
+      {"lt in attribute", "<a x=\"<\"/>", absl::StatusCode::kInvalidArgument,
+       "'<' in value of attribute x"},
+      {"invalid utf8", "<a>\xC3\x28</a>", absl::StatusCode::kInvalidArgument,
+       "invalid UTF-8 byte 0xC3"},
+      {"overlong utf8", "<a>\xC0\xAF</a>", absl::StatusCode::kInvalidArgument,
+       "invalid UTF-8"},
+      {"surrogate utf8", "<a>\xED\xA0\x80</a>",
+       absl::StatusCode::kInvalidArgument, "invalid UTF-8"},
+      {"control char", std::string("<a>\x01</a>"),
+       absl::StatusCode::kInvalidArgument, "character U+0001 not allowed"},
+      {"nul byte", std::string("<a>\0</a>", 8),
+       absl::StatusCode::kInvalidArgument, "U+0000 (NUL) not allowed"},
+      {"char ref zero", "<a>&#0;</a>", absl::StatusCode::kInvalidArgument,
+       "&#0; not allowed"},
+      {"char ref overflow", "<a>&#99999999999999999999;</a>",
+       absl::StatusCode::kInvalidArgument, "out of range"},
+      {"char ref hex overflow", "<a>&#x110000;</a>",
+       absl::StatusCode::kInvalidArgument, "out of range"},
+      {"char ref non xml char", "<a>&#xFFFE;</a>",
+       absl::StatusCode::kInvalidArgument, "U+FFFE"},
+      {"char ref surrogate", "<a x=\"&#xD800;\"/>",
+       absl::StatusCode::kInvalidArgument, "U+D800"},
+      {"char ref upper X", "<a>&#X41;</a>", absl::StatusCode::kInvalidArgument,
+       "malformed character reference"},
+      {"undefined entity", "<a>&nbsp;</a>", absl::StatusCode::kInvalidArgument,
+       "undefined entity reference '&nbsp'"},
+      {"bare ampersand", "<a>a & b</a>", absl::StatusCode::kInvalidArgument,
+       "undefined entity reference"},
+      {"doctype", "<!DOCTYPE a [<!ENTITY x \"y\">]><a>&x;</a>",
+       absl::StatusCode::kInvalidArgument, "DOCTYPE not allowed"},
+      {"entity declaration", "<!ENTITY x \"y\"><a/>",
+       absl::StatusCode::kInvalidArgument, "markup declaration not allowed"},
+      {"processing instruction", "<a><?pi x?></a>",
+       absl::StatusCode::kInvalidArgument, "processing instruction"},
+      {"late xml declaration", " <?xml version=\"1.0\"?><a/>",
+       absl::StatusCode::kInvalidArgument, "processing instruction"},
+      {"declaration with other encoding",
+       "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a/>",
+       absl::StatusCode::kInvalidArgument, "unsupported encoding"},
+      {"double dash in comment", "<a><!-- x -- y --></a>",
+       absl::StatusCode::kInvalidArgument, "'--' inside a comment"},
+      {"cdata end in text", "<a>]]></a>", absl::StatusCode::kInvalidArgument,
+       "']]>' in text"},
+      {"bad name start", "<1a/>", absl::StatusCode::kInvalidArgument,
+       "expected element name but found '1'"},
+      {"two colons", "<a:b:c/>", absl::StatusCode::kInvalidArgument,
+       "expected white space"},
+      {"undeclared prefix", "<p:a/>", absl::StatusCode::kInvalidArgument,
+       "undeclared namespace prefix p"},
+      {"undeclared attribute prefix", "<a p:x=\"1\"/>",
+       absl::StatusCode::kInvalidArgument, "undeclared namespace prefix p"},
+      {"empty prefixed namespace", "<a xmlns:p=\"\"/>",
+       absl::StatusCode::kInvalidArgument, "empty namespace URI"},
+      {"rebinding xml", "<a xmlns:xml=\"urn:x\"/>",
+       absl::StatusCode::kInvalidArgument, "reserved namespace binding"},
+      {"no space between attributes", "<a x=\"1\"y=\"2\"/>",
+       absl::StatusCode::kInvalidArgument, "expected white space"},
+      {"unquoted attribute", "<a x=1/>", absl::StatusCode::kInvalidArgument,
+       "expected a quoted value"},
+      {"unterminated", "<a><b>", absl::StatusCode::kInvalidArgument,
+       "end of data inside <b>"},
+      {"mixed content", "<a>x<b/></a>", absl::StatusCode::kInvalidArgument,
+       "text mixed with child elements"},
+      {"empty body", "", absl::StatusCode::kInvalidArgument, "no root element"},
+      {"no-break space in tag", "<a\xC2\xA0x=\"1\"/>",
+       absl::StatusCode::kInvalidArgument, "U+00A0 (no-break space"},
+      {"depth over limit", std::string(33 * 3, ' '),  // replaced below
+       absl::StatusCode::kResourceExhausted, "nested deeper than 32"},
+  };
+}
+
+TEST(XmlDocumentTest, RejectsEachMalformedInputWithItsOwnError) {
+  std::vector<RejectCase> cases = RejectCases();
+  std::string deep;
+  for (int i = 0; i < 33; ++i)
+    deep += "<a>";
+  for (int i = 0; i < 33; ++i)
+    deep += "</a>";
+  cases.back().body = deep;
+  for (const RejectCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    EXPECT_THAT(ParseString(c.body), StatusIs(c.code, HasSubstr(c.message)));
+  }
+}
+
+TEST(XmlDocumentTest, ErrorsNameOffsetLineAndColumn) {
+  EXPECT_THAT(ParseString("<a>\n  <b x='1' x='2'/></a>"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("at offset 15 (line 2, column 12)")));
+}
+
+TEST(XmlDocumentTest, RefusesHundredThousandLevelsQuickly) {
+  std::string body;
+  body.reserve(700000);
+  for (int i = 0; i < 100000; ++i)
+    body += "<a>";
+  for (int i = 0; i < 100000; ++i)
+    body += "</a>";
+  ParseLimits limits;
+  limits.max_bytes = body.size();
+  EXPECT_THAT(ParseString(body, limits),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       HasSubstr("nested deeper than 32 levels")));
+}
+
+TEST(XmlDocumentTest, RefusesTenMebibyteBodyBeforeScanning) {
+  std::vector<char> body(10 << 20, 'x');
+  EXPECT_THAT(XmlDocument::Parse(std::move(body)),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       HasSubstr("body of 10485760 bytes exceeds the limit of "
+                                 "65536 bytes")));
+}
+
+TEST(XmlDocumentTest, RefusesFortyThousandAttributesOnOneElement) {
+  std::string body = "<a";
+  for (int i = 0; i < 40000; ++i)
+    absl::StrAppend(&body, " a", i, "=\"\"");
+  body += "/>";
+  ParseLimits limits;
+  limits.max_bytes = body.size();
+  EXPECT_THAT(ParseString(body, limits),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       HasSubstr("more than 64 attributes on <a>")));
+}
+
+TEST(XmlDocumentTest, RefusesTooManyElements) {
+  std::string body = "<a>";
+  for (int i = 0; i < 5000; ++i)
+    body += "<b/>";
+  body += "</a>";
+  EXPECT_THAT(ParseString(body),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       HasSubstr("more than 4096 elements")));
+}
+
+TEST(XmlDocumentTest, AcceptsBomDeclarationCommentsAndTrailingWhiteSpace) {
+  EXPECT_THAT(ParseString("\xEF\xBB\xBF<?xml version='1.0'?><!-- c -->\n<a/>"
+                          "<!-- d -->\n"),
+              IsOk());
+}
+
+TEST(XmlDocumentTest, AcceptsNonAsciiNamesAndText) {
+  absl::StatusOr<XmlDocument> doc = ParseString(
+      "<\xC3\xA9l\xC3\xA9ment>caf\xC3\xA9 \xF0\x9F\x98\x80</"
+      "\xC3\xA9l\xC3\xA9ment>");
+  ASSERT_THAT(doc, IsOk());
+  EXPECT_EQ(doc->root().text, "caf\xC3\xA9 \xF0\x9F\x98\x80");
+}
+
+}  // namespace
+}  // namespace codec
+}  // namespace conf
