@@ -1,0 +1,316 @@
+// Independent check of our EnvelopedData with the `openssl` command-line tool
+// (OpenSSL 3), run as a subprocess: this binary links BoringSSL only.
+//   - content mode: `openssl cms -decrypt` returns the original URI;
+//   - conference-key mode: `openssl pkeyutl -decrypt` (PKCS#1 v1.5) of the
+//     encryptedKey, located with `openssl asn1parse`, is the conference key;
+//   - `openssl asn1parse` shows our blobs with the seed's structure.
+// Skips (with a message) only when /usr/bin/openssl is absent.
+
+#include <openssl/base.h>
+
+#if !defined(OPENSSL_IS_BORINGSSL)
+#error "crypto/ requires BoringSSL's <openssl/base.h>"
+#endif
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "gtest/gtest.h"
+
+#include "crypto/enveloped_data.h"
+#include "crypto/internal/test_certificates.h"
+#include "tests/status_matchers.h"
+
+namespace conf::crypto {
+namespace {
+
+using ::conf::crypto::testing::RsaIdentity;
+using ::conf::testing::IsOk;
+
+constexpr char kOpenssl[] = "/usr/bin/openssl";
+constexpr Cipher kCiphers[] = {Cipher::kDesEde3Cbc, Cipher::kAes128Cbc,
+                               Cipher::kAes256Cbc};
+constexpr int kModulusBits[] = {1024, 2048, 4096};
+
+std::string TempPath(absl::string_view name) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return absl::StrCat(dir == nullptr ? "/tmp" : dir, "/", name);
+}
+
+void WriteFile(const std::string& path, absl::string_view data) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(data.data(), static_cast<std::streamsize>(data.size()));
+  ASSERT_TRUE(out.good()) << path;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in),
+                     std::istreambuf_iterator<char>());
+}
+
+// Runs `command` through the shell; returns its stdout, or sets `exit_code`.
+std::string RunCommand(const std::string& command, int* exit_code) {
+  std::string output;
+  FILE* pipe = popen(absl::StrCat(command, " 2>&1").c_str(), "r");
+  if (pipe == nullptr) {
+    *exit_code = -1;
+    return output;
+  }
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof(buf), pipe)) > 0) {
+    output.append(buf, n);
+  }
+  const int status = pclose(pipe);
+  *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return output;
+}
+
+// One line of `openssl asn1parse -i` output, e.g.
+// "  119:d=5  hl=3 l= 128 prim:      OCTET STRING      [HEX DUMP]:05DE..."
+struct Asn1Line {
+  size_t offset = 0;
+  int depth = 0;
+  size_t header_length = 0;
+  size_t length = 0;
+  std::string kind;   // "cons" or "prim"
+  std::string type;   // "SEQUENCE", "OBJECT", "cont [ 0 ]", ...
+  std::string value;  // after ':' for OBJECT
+};
+
+std::vector<Asn1Line> Asn1Parse(const std::string& der_path) {
+  int exit_code = 0;
+  const std::string out = RunCommand(
+      absl::StrCat(kOpenssl, " asn1parse -inform DER -i -in ", der_path),
+      &exit_code);
+  EXPECT_EQ(exit_code, 0) << out;
+  std::vector<Asn1Line> lines;
+  for (absl::string_view line : absl::StrSplit(out, '\n', absl::SkipEmpty())) {
+    Asn1Line parsed;
+    // offset
+    std::vector<absl::string_view> head =
+        absl::StrSplit(line, absl::MaxSplits(':', 1));
+    if (head.size() != 2 ||
+        !absl::SimpleAtoi(absl::StripAsciiWhitespace(head[0]),
+                          &parsed.offset)) {
+      ADD_FAILURE() << "unexpected asn1parse line: " << line;
+      continue;
+    }
+    absl::string_view rest = head[1];
+    // d=5  hl=3 l= 128 prim: ...
+    const size_t d = rest.find("d="), hl = rest.find("hl="),
+                 l = rest.find(" l=");
+    const size_t kind_pos = rest.find(": ", l);
+    if (d == rest.npos || hl == rest.npos || l == rest.npos ||
+        kind_pos == rest.npos) {
+      ADD_FAILURE() << "unexpected asn1parse line: " << line;
+      continue;
+    }
+    EXPECT_TRUE(absl::SimpleAtoi(
+        absl::StripAsciiWhitespace(rest.substr(d + 2, hl - d - 2)),
+        &parsed.depth));
+    EXPECT_TRUE(absl::SimpleAtoi(
+        absl::StripAsciiWhitespace(rest.substr(hl + 3, l - hl - 3)),
+        &parsed.header_length));
+    absl::string_view length_and_kind = rest.substr(l + 3, kind_pos - l - 3);
+    std::vector<absl::string_view> lk =
+        absl::StrSplit(length_and_kind, ' ', absl::SkipEmpty());
+    EXPECT_EQ(lk.size(), 2u) << line;
+    if (lk.size() == 2) {
+      EXPECT_TRUE(absl::SimpleAtoi(lk[0], &parsed.length));
+      parsed.kind = std::string(lk[1]);
+    }
+    absl::string_view type =
+        absl::StripAsciiWhitespace(rest.substr(kind_pos + 1));
+    const size_t colon = type.find(':');
+    if (colon != type.npos) {
+      parsed.value = std::string(type.substr(colon + 1));
+      type = absl::StripAsciiWhitespace(type.substr(0, colon));
+    }
+    // "OCTET STRING      [HEX DUMP]" -> "OCTET STRING".
+    const size_t gap = type.find("  ");
+    parsed.type = std::string(
+        gap == type.npos ? type
+                         : absl::StripAsciiWhitespace(type.substr(0, gap)));
+    lines.push_back(parsed);
+  }
+  return lines;
+}
+
+// The structural fingerprint of an asn1parse listing: depth, kind, type and,
+// for OBJECTs, the name. The contents of the issuer Name (depth 6 and below
+// inside the RecipientInfo) differ per certificate and are left out.
+std::vector<std::string> Shape(const std::vector<Asn1Line>& lines) {
+  std::vector<std::string> shape;
+  for (const Asn1Line& line : lines) {
+    if (line.depth >= 7) {
+      continue;
+    }
+    shape.push_back(absl::StrCat(line.depth, " ", line.kind, " ", line.type,
+                                 line.type == "OBJECT" ? line.value : ""));
+  }
+  return shape;
+}
+
+class OpensslCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    struct stat st;
+    if (stat(kOpenssl, &st) != 0) {
+      GTEST_SKIP() << kOpenssl << " not installed";
+    }
+  }
+
+  // Writes the identity's PEM files; returns {cert path, key path}.
+  std::pair<std::string, std::string> WriteIdentity(int bits) {
+    const auto& identity = RsaIdentity(bits);
+    const std::string cert = TempPath(absl::StrCat("cert", bits, ".pem"));
+    const std::string key = TempPath(absl::StrCat("key", bits, ".pem"));
+    WriteFile(cert, identity.certificate_pem);
+    WriteFile(key, identity.private_key_pem);
+    return {cert, key};
+  }
+};
+
+TEST_F(OpensslCliTest, CmsDecryptRecoversTheUriForEveryCipherAndSize) {
+  // UTF-8 of the URI, non-ASCII included (docs/CRYPTO.md).
+  const std::string kUri =
+      "https://meet.example.com/alice/7Q4ZK2XH?conf=caf\xc3\xa9";
+  for (int bits : kModulusBits) {
+    const auto [cert, key] = WriteIdentity(bits);
+    absl::StatusOr<Recipient> recipient =
+        ParseRecipient(RsaIdentity(bits).certificate_base64);
+    ASSERT_THAT(recipient.status(), IsOk());
+    for (Cipher cipher : kCiphers) {
+      SCOPED_TRACE(absl::StrCat(bits, " bits, ", CipherName(cipher)));
+      absl::StatusOr<std::string> der = WrapContent(*recipient, kUri, cipher);
+      ASSERT_THAT(der.status(), IsOk());
+      const std::string blob = TempPath("content.der");
+      const std::string out = TempPath("content.out");
+      WriteFile(blob, *der);
+      std::remove(out.c_str());
+      int exit_code = 0;
+      const std::string log = RunCommand(
+          absl::StrCat(kOpenssl, " cms -decrypt -binary -inform DER -in ", blob,
+                       " -recip ", cert, " -inkey ", key, " -out ", out),
+          &exit_code);
+      ASSERT_EQ(exit_code, 0) << log;
+      EXPECT_EQ(ReadFile(out), kUri);
+    }
+  }
+}
+
+TEST_F(OpensslCliTest, PkeyutlDecryptsTheConferenceKeyForEveryCipherAndSize) {
+  for (int bits : kModulusBits) {
+    const auto [cert, key] = WriteIdentity(bits);
+    absl::StatusOr<Recipient> recipient =
+        ParseRecipient(RsaIdentity(bits).certificate_base64);
+    ASSERT_THAT(recipient.status(), IsOk());
+    for (Cipher cipher : kCiphers) {
+      SCOPED_TRACE(absl::StrCat(bits, " bits, ", CipherName(cipher)));
+      absl::StatusOr<ContentKey> conference_key = GenerateContentKey(cipher);
+      ASSERT_THAT(conference_key.status(), IsOk());
+      absl::StatusOr<std::string> der =
+          WrapConferenceKey(*recipient, conference_key->bytes(), cipher);
+      ASSERT_THAT(der.status(), IsOk());
+      const std::string blob = TempPath("key.der");
+      WriteFile(blob, *der);
+      // Find encryptedKey with openssl's own parser: the OCTET STRING at
+      // depth 5 that comes first (inside KeyTransRecipientInfo; the IV, also
+      // at depth 5, follows).
+      const Asn1Line* encrypted_key = nullptr;
+      const std::vector<Asn1Line> lines = Asn1Parse(blob);
+      for (const Asn1Line& line : lines) {
+        if (line.depth == 5 && line.type == "OCTET STRING") {
+          encrypted_key = &line;
+          break;
+        }
+      }
+      ASSERT_NE(encrypted_key, nullptr);
+      ASSERT_EQ(encrypted_key->length, static_cast<size_t>(bits / 8));
+      const std::string wrapped_key =
+          der->substr(encrypted_key->offset + encrypted_key->header_length,
+                      encrypted_key->length);
+      const std::string in = TempPath("encrypted_key.bin");
+      const std::string out = TempPath("cek.bin");
+      WriteFile(in, wrapped_key);
+      std::remove(out.c_str());
+      int exit_code = 0;
+      const std::string log =
+          RunCommand(absl::StrCat(kOpenssl, " pkeyutl -decrypt -inkey ", key,
+                                  " -pkeyopt rsa_padding_mode:pkcs1 -in ", in,
+                                  " -out ", out),
+                     &exit_code);
+      ASSERT_EQ(exit_code, 0) << log;
+      const absl::Span<const uint8_t> expected = conference_key->bytes();
+      EXPECT_EQ(ReadFile(out),
+                std::string(reinterpret_cast<const char*>(expected.data()),
+                            expected.size()));
+    }
+  }
+}
+
+TEST_F(OpensslCliTest, Asn1parseShowsTheSeedStructure) {
+  absl::StatusOr<Recipient> recipient =
+      ParseRecipient(RsaIdentity(1024).certificate_base64);
+  ASSERT_THAT(recipient.status(), IsOk());
+  struct Case {
+    const char* seed;
+    bool content_mode;
+  };
+  const Case kCases[] = {{"conference_key", false},
+                         {"encrypted_uri_web_internal", true}};
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.seed);
+    std::string seed_der;
+    std::string text = testing::ReadRunfile(
+        absl::StrCat("crypto/testdata/seed/", c.seed, ".b64"));
+    text.erase(std::remove(text.begin(), text.end(), '\n'), text.end());
+    ASSERT_TRUE(absl::Base64Unescape(text, &seed_der));
+    // 163 bytes of URI give the seed's 168 bytes of ciphertext.
+    absl::StatusOr<std::string> ours =
+        c.content_mode
+            ? WrapContent(*recipient, std::string(163, 'u'))
+            : WrapConferenceKey(*recipient, std::vector<uint8_t>(24, 0x01));
+    ASSERT_THAT(ours.status(), IsOk());
+    const std::string seed_path = TempPath("seed.der");
+    const std::string our_path = TempPath("ours.der");
+    WriteFile(seed_path, seed_der);
+    WriteFile(our_path, *ours);
+    const std::vector<Asn1Line> seed_lines = Asn1Parse(seed_path);
+    const std::vector<Asn1Line> our_lines = Asn1Parse(our_path);
+    EXPECT_GE(seed_lines.size(), 20u);
+    EXPECT_EQ(Shape(our_lines), Shape(seed_lines));
+    // Same sizes where they do not depend on the certificate: encryptedKey,
+    // IV and encrypted content.
+    auto sizes = [](const std::vector<Asn1Line>& lines) {
+      std::vector<std::string> out;
+      for (const Asn1Line& line : lines) {
+        if (line.type == "OCTET STRING" ||
+            (line.type == "cont [ 0 ]" && line.depth == 4)) {
+          out.push_back(
+              absl::StrCat(line.depth, ":", line.type, ":", line.length));
+        }
+      }
+      return out;
+    };
+    EXPECT_EQ(sizes(our_lines), sizes(seed_lines));
+  }
+}
+
+}  // namespace
+}  // namespace conf::crypto
