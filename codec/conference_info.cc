@@ -1,0 +1,922 @@
+#include "codec/conference_info.h"
+
+#include <cassert>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+
+#include "codec/xml_writer.h"
+#include "engine/model.h"
+
+namespace conf {
+namespace codec {
+namespace {
+
+using engine::ChangeKind;
+using engine::UserList;
+
+constexpr absl::string_view kXmlDeclaration =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+
+// ---------------------------------------------------------------------------
+// Wire strings (RFC 4575 XSD enumerations; PROTOCOL.md §3.2). Switches with
+// no default, so -Wswitch flags a new enumerator.
+
+absl::string_view EndpointStatusName(engine::EndpointStatus s) {
+  switch (s) {
+    case engine::EndpointStatus::kPending:
+      return "pending";
+    case engine::EndpointStatus::kDialingOut:
+      return "dialing-out";
+    case engine::EndpointStatus::kDialingIn:
+      return "dialing-in";
+    case engine::EndpointStatus::kAlerting:
+      return "alerting";
+    case engine::EndpointStatus::kOnHold:
+      return "on-hold";
+    case engine::EndpointStatus::kConnected:
+      return "connected";
+    case engine::EndpointStatus::kMutedViaFocus:
+      return "muted-via-focus";
+    case engine::EndpointStatus::kDisconnecting:
+      return "disconnecting";
+    case engine::EndpointStatus::kDisconnected:
+      return "disconnected";
+  }
+  return "pending";
+}
+
+absl::string_view JoiningMethodName(engine::JoiningMethod m) {
+  switch (m) {
+    case engine::JoiningMethod::kDialedIn:
+      return "dialed-in";
+    case engine::JoiningMethod::kDialedOut:
+      return "dialed-out";
+    case engine::JoiningMethod::kFocusOwner:
+      return "focus-owner";
+  }
+  return "dialed-in";
+}
+
+absl::string_view DisconnectionMethodName(engine::DisconnectionMethod m) {
+  switch (m) {
+    case engine::DisconnectionMethod::kDeparted:
+      return "departed";
+    case engine::DisconnectionMethod::kBooted:
+      return "booted";
+    case engine::DisconnectionMethod::kFailed:
+      return "failed";
+    case engine::DisconnectionMethod::kBusy:
+      return "busy";
+  }
+  return "departed";
+}
+
+absl::string_view MediaStatusName(engine::MediaStatus s) {
+  switch (s) {
+    case engine::MediaStatus::kRecvOnly:
+      return "recvonly";
+    case engine::MediaStatus::kSendOnly:
+      return "sendonly";
+    case engine::MediaStatus::kSendRecv:
+      return "sendrecv";
+    case engine::MediaStatus::kInactive:
+      return "inactive";
+  }
+  return "inactive";
+}
+
+absl::string_view AdmissionPolicyName(engine::AdmissionPolicy p) {
+  switch (p) {
+    case engine::AdmissionPolicy::kClosedAuthenticated:
+      return "closedAuthenticated";
+    case engine::AdmissionPolicy::kOpenAuthenticated:
+      return "openAuthenticated";
+    case engine::AdmissionPolicy::kAnonymous:
+      return "anonymous";
+  }
+  return "closedAuthenticated";
+}
+
+// MS roles on the wire (PROTOCOL.md §3.2): the organizer is a presenter.
+absl::string_view RoleName(engine::Role r) {
+  switch (r) {
+    case engine::Role::kOrganizer:
+    case engine::Role::kPresenter:
+      return "presenter";
+    case engine::Role::kAttendee:
+      return "attendee";
+  }
+  return "attendee";
+}
+
+absl::string_view BoolName(bool b) { return b ? "true" : "false"; }
+
+absl::string_view StateName(ElementState s) {
+  switch (s) {
+    case ElementState::kFull:
+      return "full";
+    case ElementState::kPartial:
+      return "partial";
+    case ElementState::kDeleted:
+      return "deleted";
+  }
+  return "full";
+}
+
+// ---------------------------------------------------------------------------
+// Namespaces and extension content.
+
+struct NamespaceBinding {
+  absl::string_view prefix;  // "" = default namespace
+  absl::string_view uri;
+};
+
+// Declared once on every document root, in this order (PROTOCOL.md §1.3).
+constexpr NamespaceBinding kBindings[] = {
+    {"", kConferenceInfoNamespace}, {"ci", kConferenceInfoNamespace},
+    {"msci", kMsciNamespace},       {"msci2", kMsci2Namespace},
+    {"cis", kSeparatorNamespace},   {"msav", kMsavNamespace},
+    {"msas", kMsasNamespace},       {"msim", kMsimNamespace},
+};
+
+void DeclareNamespaces(XmlWriter& w) {
+  for (const NamespaceBinding& b : kBindings) {
+    if (b.prefix.empty()) {
+      w.Attribute("xmlns", b.uri);
+    } else {
+      w.Attribute(absl::StrCat("xmlns:", b.prefix), b.uri);
+    }
+  }
+}
+
+// XML Namespaces NCName, ASCII subset plus any non-ASCII byte (the reader
+// validated the UTF-8). Guards names that reach the writer unescaped.
+bool IsNcName(absl::string_view s) {
+  if (s.empty())
+    return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    const bool start = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                       c == '_' || c >= 0x80;
+    const bool rest = start || (c >= '0' && c <= '9') || c == '-' || c == '.';
+    if (i == 0 ? !start : !rest)
+      return false;
+  }
+  return true;
+}
+
+// Unknown attributes (anyAttribute ##other), in order. A namespace the
+// document root declares keeps its prefix; any other is declared on the
+// element as ext0, ext1, ... Attributes whose local name is not an NCName
+// cannot come from the request parser and are dropped.
+void WriteExtensionAttributes(
+    XmlWriter& w, const std::vector<engine::ExtensionAttribute>& attributes) {
+  int next_prefix = 0;
+  for (const engine::ExtensionAttribute& a : attributes) {
+    if (!IsNcName(a.local_name))
+      continue;
+    absl::string_view prefix;
+    for (const NamespaceBinding& b : kBindings) {
+      if (!b.prefix.empty() && b.uri == a.namespace_uri)
+        prefix = b.prefix;
+    }
+    if (a.namespace_uri.empty()) {
+      w.Attribute(a.local_name, a.value);
+      continue;
+    }
+    std::string declared;
+    if (prefix.empty()) {
+      declared = absl::StrCat("ext", next_prefix++);
+      w.Attribute(absl::StrCat("xmlns:", declared), a.namespace_uri);
+      prefix = declared;
+    }
+    w.Attribute(absl::StrCat(prefix, ":", a.local_name), a.value);
+  }
+}
+
+bool IsSeparator(const engine::Extension& e) {
+  return e.namespace_uri == kSeparatorNamespace && e.local_name == "separator";
+}
+
+void WriteSeparator(XmlWriter& w) {
+  w.StartElement("cis:separator");
+  w.EndElement();
+}
+
+// Unknown elements, in order, after one cis:separator (PROTOCOL.md §5.1:
+// whatever follows a separator may be skipped by receivers that do not know
+// it). `separator_written` says whether the element already has one.
+// Separators kept as extensions are not repeated.
+//
+// raw_xml comes from the request parser's own serializer (xml_reader), which
+// emits only well-formed, self-contained fragments: the one place unescaped
+// input bytes enter a document (xml_writer.h, Raw()).
+void WriteExtensions(XmlWriter& w,
+                     const std::vector<engine::Extension>& extensions,
+                     bool separator_written = false) {
+  for (const engine::Extension& e : extensions) {
+    if (IsSeparator(e))
+      continue;
+    if (!separator_written) {
+      WriteSeparator(w);
+      separator_written = true;
+    }
+    w.Raw(e.raw_xml);
+  }
+}
+
+void TextElementIfSet(XmlWriter& w, absl::string_view name,
+                      absl::string_view text) {
+  if (!text.empty())
+    w.TextElement(name, text);
+}
+
+// ---------------------------------------------------------------------------
+// Per-element encoders (RFC 4575 §5, schema order).
+
+// execution-type (RFC 4575 §5.7.2).
+void WriteExecution(XmlWriter& w, absl::string_view name,
+                    const engine::Execution& e) {
+  w.StartElement(name);
+  TextElementIfSet(w, "when", e.when);
+  TextElementIfSet(w, "reason", e.reason);
+  TextElementIfSet(w, "by", e.by);
+  w.EndElement();
+}
+
+// uri-type entry (RFC 4575 §5.3.1).
+void WriteUriEntry(XmlWriter& w, const engine::UriEntry& entry) {
+  w.StartElement("entry");
+  WriteExtensionAttributes(w, entry.attributes);
+  w.TextElement("uri", entry.uri);
+  TextElementIfSet(w, "display-text", entry.display_text);
+  TextElementIfSet(w, "purpose", entry.purpose);
+  if (entry.modified.has_value()) {
+    WriteExecution(w, "modified", *entry.modified);
+  }
+  WriteExtensions(w, entry.extensions);
+  w.EndElement();
+}
+
+// uris-type (an entry is required: empty lists are left out).
+void WriteUris(XmlWriter& w, absl::string_view name,
+               const std::vector<engine::UriEntry>& entries) {
+  if (entries.empty())
+    return;
+  w.StartElement(name);
+  for (const engine::UriEntry& e : entries)
+    WriteUriEntry(w, e);
+  w.EndElement();
+}
+
+// An encrypted web-join conf-uris entry (seed, MS-CONFBAS 4.4.7).
+void WriteEncryptedUriEntry(XmlWriter& w, absl::string_view purpose,
+                            absl::string_view cms_base64) {
+  w.StartElement("entry");
+  w.TextElement("uri", kEncryptedUriMarker);
+  w.TextElement("purpose", purpose);
+  WriteSeparator(w);
+  w.StartElement("msci:encrypted-uri");
+  w.TextElement("msci:cms-data", cms_base64);
+  w.EndElement();
+  w.EndElement();
+}
+
+void WriteMedia(XmlWriter& w, const engine::Media& m) {
+  w.StartElement("media");
+  w.Attribute("id", m.id.value());
+  WriteExtensionAttributes(w, m.attributes);
+  TextElementIfSet(w, "display-text", m.display_text);
+  TextElementIfSet(w, "type", m.type);
+  TextElementIfSet(w, "label", m.label);
+  TextElementIfSet(w, "src-id", m.src_id);
+  if (m.status.has_value())
+    w.TextElement("status", MediaStatusName(*m.status));
+  TextElementIfSet(w, "msci:media-source-id", m.media_source_id);
+  TextElementIfSet(w, "msci:media-state", m.media_state);
+  WriteExtensions(w, m.extensions);
+  w.EndElement();
+}
+
+// msci:clientInfo: 2008/12 content after a separator (PROTOCOL.md §5.1).
+void WriteClientInfo(XmlWriter& w, const engine::ClientInfo& info) {
+  w.StartElement("msci:clientInfo");
+  WriteExtensionAttributes(w, info.attributes);
+  bool separator = false;
+  if (info.lobby_capable.has_value()) {
+    WriteSeparator(w);
+    separator = true;
+    w.TextElement("msci2:lobby-capable", BoolName(*info.lobby_capable));
+  }
+  WriteExtensions(w, info.extensions, separator);
+  w.EndElement();
+}
+
+// endpoint-type (RFC 4575 §5.7). No `state` attribute: absent means full.
+std::string RenderEndpoint(const engine::Endpoint& e) {
+  XmlWriter w(512);
+  w.StartElement("endpoint");
+  w.Attribute("entity", e.entity.value());
+  if (!e.session_type.empty()) {
+    w.Attribute("msci:session-type", e.session_type);
+  }
+  if (!e.endpoint_uri.empty()) {
+    w.Attribute("msci:endpoint-uri", e.endpoint_uri);
+  }
+  if (!e.refer_to_uri.empty()) {
+    w.Attribute("msci:refer-to-uri", e.refer_to_uri);
+  }
+  if (!e.session_on_behalf_of.empty()) {
+    w.Attribute("msci:session-on-behalf-of", e.session_on_behalf_of);
+  }
+  WriteExtensionAttributes(w, e.attributes);
+  TextElementIfSet(w, "display-text", e.display_text);
+  if (e.referred.has_value())
+    WriteExecution(w, "referred", *e.referred);
+  if (e.status.has_value()) {
+    w.TextElement("status", EndpointStatusName(*e.status));
+  }
+  if (e.joining_method.has_value()) {
+    w.TextElement("joining-method", JoiningMethodName(*e.joining_method));
+  }
+  if (e.joining_info.has_value()) {
+    WriteExecution(w, "joining-info", *e.joining_info);
+  }
+  if (e.disconnection_method.has_value()) {
+    w.TextElement("disconnection-method",
+                  DisconnectionMethodName(*e.disconnection_method));
+  }
+  if (e.disconnection_info.has_value()) {
+    WriteExecution(w, "disconnection-info", *e.disconnection_info);
+  }
+  for (const auto& m : e.media)
+    WriteMedia(w, *m);
+  if (e.call_info.has_value()) {
+    w.StartElement("call-info");
+    w.StartElement("sip");
+    TextElementIfSet(w, "display-text", e.call_info->display_text);
+    w.TextElement("call-id", e.call_info->call_id);
+    w.TextElement("from-tag", e.call_info->from_tag);
+    w.TextElement("to-tag", e.call_info->to_tag);
+    w.EndElement();
+    w.EndElement();
+  }
+  if (e.client_info.has_value())
+    WriteClientInfo(w, *e.client_info);
+  WriteExtensions(w, e.extensions);
+  w.EndElement();
+  return std::move(w).Finish();
+}
+
+template <typename Render>
+std::shared_ptr<const std::string> Cached(const engine::RenderSlot& slot,
+                                          Render render) {
+  std::shared_ptr<const std::string> bytes = slot.Get();
+  if (bytes != nullptr)
+    return bytes;
+  return slot.SetOnce(std::make_shared<const std::string>(render()));
+}
+
+const std::string& EndpointBytes(const engine::Endpoint& e) {
+  // The slot keeps the bytes alive as long as the endpoint.
+  return *Cached(e.rendered, [&] { return RenderEndpoint(e); });
+}
+
+// The user-level children that precede endpoints (atomic, RFC 4575 §5.6).
+void WriteUserHead(XmlWriter& w, const engine::User& u) {
+  TextElementIfSet(w, "display-text", u.display_text);
+  WriteUris(w, "associated-aors", u.associated_aors);
+  w.StartElement("roles");
+  w.TextElement("entry", RoleName(u.role));
+  w.EndElement();
+  if (!u.languages.empty()) {
+    std::string languages;
+    for (const std::string& l : u.languages) {
+      if (!languages.empty())
+        languages += ' ';
+      languages += l;
+    }
+    w.TextElement("languages", languages);
+  }
+  TextElementIfSet(w, "cascaded-focus", u.cascaded_focus);
+}
+
+// `extra_namespaces` declares every namespace on the user itself (for
+// fragments embedded in C3P responses).
+enum class Namespaces { kInherited, kDeclared };
+
+std::string RenderUser(const engine::User& u, Namespaces namespaces) {
+  XmlWriter w(1024);
+  w.StartElement("user");
+  if (namespaces == Namespaces::kDeclared)
+    DeclareNamespaces(w);
+  w.Attribute("entity", u.entity.value());
+  w.Attribute("state", "full");
+  WriteExtensionAttributes(w, u.attributes);
+  WriteUserHead(w, u);
+  for (const auto& e : u.endpoints)
+    w.Raw(EndpointBytes(*e));
+  WriteExtensions(w, u.extensions);
+  w.EndElement();
+  return std::move(w).Finish();
+}
+
+const std::string& UserBytes(const engine::User& u) {
+  return *Cached(u.rendered,
+                 [&] { return RenderUser(u, Namespaces::kInherited); });
+}
+
+void WriteEntityMedia(XmlWriter& w, const engine::EntityMedia& m) {
+  w.StartElement("entry");
+  w.Attribute("label", m.label);
+  TextElementIfSet(w, "display-text", m.display_text);
+  TextElementIfSet(w, "type", m.type);
+  if (m.status.has_value())
+    w.TextElement("status", MediaStatusName(*m.status));
+  if (!m.video_mode.empty()) {
+    w.StartElement("msci:modal-parameters");
+    w.StartElement("msci:video-parameters");
+    w.TextElement("msav:video-mode", m.video_mode);
+    w.EndElement();
+    w.EndElement();
+  }
+  WriteExtensions(w, m.extensions);
+  w.EndElement();
+}
+
+// msci:entity-view (MS-CONFBAS 4.4.10; shape from the seed).
+std::string RenderEntityView(const engine::EntityView& v) {
+  XmlWriter w(1024);
+  w.StartElement("msci:entity-view");
+  w.Attribute("ci:state", "full");
+  w.Attribute("entity", v.entity);
+  WriteExtensionAttributes(w, v.attributes);
+  if (v.capabilities.has_value()) {
+    const engine::EntityCapabilities& c = *v.capabilities;
+    w.StartElement("msci:entity-capabilities");
+    if (c.supports_audio.has_value() || c.supports_video.has_value()) {
+      w.StartElement("msav:capabilities");
+      if (c.supports_audio.has_value()) {
+        w.TextElement("msav:supports-audio", BoolName(*c.supports_audio));
+      }
+      if (c.supports_video.has_value()) {
+        w.TextElement("msav:supports-video", BoolName(*c.supports_video));
+      }
+      w.EndElement();
+    }
+    bool separator = false;
+    if (!c.control_permission.empty()) {
+      // The seed puts the application-sharing capabilities after a
+      // separator.
+      WriteSeparator(w);
+      separator = true;
+      w.StartElement("msas:capabilities");
+      w.TextElement("msas:control-permission", c.control_permission);
+      w.EndElement();
+    }
+    WriteExtensions(w, c.extensions, separator);
+    w.EndElement();
+  }
+  const engine::EntityState& s = v.state;
+  w.StartElement("msci:entity-state");
+  if (!s.application.empty())
+    w.Attribute("application", s.application);
+  WriteExtensionAttributes(w, s.attributes);
+  if (s.locked.has_value())
+    w.TextElement("msci:locked", BoolName(*s.locked));
+  if (!s.media.empty()) {
+    w.StartElement("msci:media");
+    for (const engine::EntityMedia& m : s.media)
+      WriteEntityMedia(w, m);
+    w.EndElement();
+  }
+  WriteExtensions(w, s.extensions);
+  w.EndElement();
+  WriteExtensions(w, v.extensions);
+  w.EndElement();
+  return std::move(w).Finish();
+}
+
+const std::string& EntityViewBytes(const engine::EntityView& v) {
+  return *Cached(v.rendered, [&] { return RenderEntityView(v); });
+}
+
+// The description is cached in four parts so that per-requester secrets slot
+// in between (docs/CODEC.md):
+//
+//   [0] <conference-description> display-text subject free-text keywords
+//   [1] conf-uris entries (no wrapper: the encrypted entries join them)
+//   [2] service-uris maximum-user-count available-media msci:conference-id
+//       msci:expiry-time msci:admission-policy
+//       <- msci:conference-key goes here
+//   [3] cis:separator msci:pstn-access msci:organizer msci:join-url
+//       extensions </conference-description>
+//
+// The cached string starts with a header of three native-endian uint32
+// offsets (the ends of parts 0, 1 and 2, relative to the end of the header).
+constexpr size_t kDescriptionHeader = 3 * sizeof(uint32_t);
+
+std::string RenderDescription(const engine::ConferenceDescription& d) {
+  XmlWriter w(2048);
+  w.Raw(absl::string_view("\0\0\0\0\0\0\0\0\0\0\0\0", kDescriptionHeader));
+  uint32_t ends[3];
+  w.StartElement("conference-description");
+  WriteExtensionAttributes(w, d.attributes);
+  TextElementIfSet(w, "display-text", d.display_text);
+  TextElementIfSet(w, "subject", d.subject);
+  TextElementIfSet(w, "free-text", d.free_text);
+  if (!d.keywords.empty()) {
+    std::string keywords;
+    for (const std::string& k : d.keywords) {
+      if (!keywords.empty())
+        keywords += ' ';
+      keywords += k;
+    }
+    w.TextElement("keywords", keywords);
+  }
+  w.Raw("");  // closes the start tag so the part ends on a boundary
+  ends[0] = static_cast<uint32_t>(w.size() - kDescriptionHeader);
+  for (const engine::UriEntry& e : d.conf_uris)
+    WriteUriEntry(w, e);
+  ends[1] = static_cast<uint32_t>(w.size() - kDescriptionHeader);
+  WriteUris(w, "service-uris", d.service_uris);
+  if (d.maximum_user_count.has_value()) {
+    w.TextElement("maximum-user-count", absl::StrCat(*d.maximum_user_count));
+  }
+  if (!d.available_media.empty()) {
+    w.StartElement("available-media");
+    for (const engine::AvailableMedia& m : d.available_media) {
+      w.StartElement("entry");
+      w.Attribute("label", m.label);
+      WriteExtensionAttributes(w, m.attributes);
+      TextElementIfSet(w, "display-text", m.display_text);
+      w.TextElement("type", m.type);
+      if (m.status.has_value()) {
+        w.TextElement("status", MediaStatusName(*m.status));
+      }
+      WriteExtensions(w, m.extensions);
+      w.EndElement();
+    }
+    w.EndElement();
+  }
+  TextElementIfSet(w, "msci:conference-id", d.conference_id);
+  TextElementIfSet(w, "msci:expiry-time", d.expiry_time);
+  if (d.admission_policy.has_value()) {
+    w.TextElement("msci:admission-policy",
+                  AdmissionPolicyName(*d.admission_policy));
+  }
+  ends[2] = static_cast<uint32_t>(w.size() - kDescriptionHeader);
+  // Newer-generation items follow the separator, as pstn-access does in the
+  // seed.
+  const bool after_separator = d.pstn_access.has_value() ||
+                               !d.organizer_display_name.empty() ||
+                               !d.join_url.empty();
+  if (after_separator)
+    WriteSeparator(w);
+  if (d.pstn_access.has_value()) {
+    w.StartElement("msci:pstn-access");
+    w.TextElement("msci:id", d.pstn_access->id);
+    WriteExtensions(w, d.pstn_access->extensions);
+    w.EndElement();
+  }
+  if (!d.organizer_display_name.empty()) {
+    w.StartElement("msci:organizer");
+    w.TextElement("msci:display-name", d.organizer_display_name);
+    w.EndElement();
+  }
+  TextElementIfSet(w, "msci:join-url", d.join_url);
+  WriteExtensions(w, d.extensions, after_separator);
+  w.EndElement();
+  std::string out = std::move(w).Finish();
+  std::memcpy(&out[0], ends, kDescriptionHeader);
+  return out;
+}
+
+void WriteDescription(XmlWriter& w, const engine::ConferenceDescription& d,
+                      const DocumentSecrets* secrets) {
+  const std::string& cached =
+      *Cached(d.rendered, [&] { return RenderDescription(d); });
+  uint32_t ends[3];
+  std::memcpy(ends, cached.data(), kDescriptionHeader);
+  const absl::string_view body =
+      absl::string_view(cached).substr(kDescriptionHeader);
+  const absl::string_view head = body.substr(0, ends[0]);
+  const absl::string_view entries = body.substr(ends[0], ends[1] - ends[0]);
+  const absl::string_view middle = body.substr(ends[1], ends[2] - ends[1]);
+  const absl::string_view tail = body.substr(ends[2]);
+
+  const bool web_internal =
+      secrets != nullptr && !secrets->web_internal_uri.empty();
+  const bool web_external =
+      secrets != nullptr && !secrets->web_external_uri.empty();
+  w.Raw(head);
+  if (!entries.empty() || web_internal || web_external) {
+    w.StartElement("conf-uris");
+    w.Raw(entries);
+    if (web_internal) {
+      WriteEncryptedUriEntry(w, "web-internal", secrets->web_internal_uri);
+    }
+    if (web_external) {
+      WriteEncryptedUriEntry(w, "web-external", secrets->web_external_uri);
+    }
+    w.EndElement();
+  }
+  w.Raw(middle);
+  if (secrets != nullptr && !secrets->conference_key.empty()) {
+    w.StartElement("msci:conference-key");
+    w.TextElement("msci:cms-data", secrets->conference_key);
+    w.EndElement();
+  }
+  w.Raw(tail);
+}
+
+void WriteHostInfo(XmlWriter& w, const engine::HostInfo& h) {
+  w.StartElement("host-info");
+  TextElementIfSet(w, "display-text", h.display_text);
+  TextElementIfSet(w, "web-page", h.web_page);
+  WriteUris(w, "uris", h.uris);
+  WriteExtensions(w, h.extensions);
+  w.EndElement();
+}
+
+void WriteConferenceState(XmlWriter& w, const engine::ConferenceState& s) {
+  w.StartElement("conference-state");
+  w.TextElement("user-count", absl::StrCat(s.user_count));
+  w.TextElement("active", BoolName(s.active));
+  w.TextElement("locked", BoolName(s.locked));
+  w.EndElement();
+}
+
+// Opens the root; returns the offset of the version digits.
+size_t StartRoot(XmlWriter& w, const engine::ConferenceId& entity,
+                 ElementState state) {
+  w.Raw(kXmlDeclaration);
+  w.StartElement("conference-info");
+  DeclareNamespaces(w);
+  w.Attribute("entity", entity.value());
+  w.Attribute("state", StateName(state));
+  w.Attribute("version", "");
+  return w.size() - 1;  // between the quotes
+}
+
+EncodedDocument FinishDocument(XmlWriter&& w, size_t version_offset,
+                               uint64_t version) {
+  return EncodedDocument(
+      std::make_shared<const std::string>(std::move(w).Finish()),
+      kXmlDeclaration.size(), version_offset, static_cast<uint32_t>(version));
+}
+
+void WriteDeletedKeyed(XmlWriter& w, absl::string_view element,
+                       absl::string_view state_attribute,
+                       absl::string_view key_attribute, absl::string_view key) {
+  w.StartElement(element);
+  w.Attribute(state_attribute, "deleted");
+  w.Attribute(key_attribute, key);
+  w.EndElement();
+}
+
+// One user change in a partial document (RFC 4575 §4.4).
+void WriteUserChange(XmlWriter& w, const engine::UserChange& change) {
+  switch (change.kind) {
+    case ChangeKind::kFull:
+      w.Raw(UserBytes(*change.user));
+      return;
+    case ChangeKind::kDeleted:
+      w.StartElement("user");
+      w.Attribute("entity", change.entity.value());
+      w.Attribute("state", "deleted");
+      w.EndElement();
+      return;
+    case ChangeKind::kPartial:
+      break;
+  }
+  const engine::User& u = *change.user;
+  w.StartElement("user");
+  w.Attribute("entity", u.entity.value());
+  w.Attribute("state", "partial");
+  WriteExtensionAttributes(w, u.attributes);
+  WriteUserHead(w, u);
+  for (const engine::EndpointChange& ec : change.endpoints) {
+    if (ec.kind == ChangeKind::kDeleted) {
+      w.StartElement("endpoint");
+      w.Attribute("entity", ec.entity.value());
+      w.Attribute("state", "deleted");
+      w.EndElement();
+    } else {
+      // Full: also for a media change, since media has no `state`
+      // (PROTOCOL.md §3.6).
+      w.Raw(EndpointBytes(*ec.endpoint));
+    }
+  }
+  WriteExtensions(w, u.extensions);
+  w.EndElement();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+
+EncodedDocument::EncodedDocument(std::shared_ptr<const std::string> bytes,
+                                 size_t declaration_size, size_t version_offset,
+                                 uint32_t default_version)
+    : bytes_(std::move(bytes)),
+      declaration_size_(declaration_size),
+      version_offset_(version_offset),
+      default_version_(default_version) {
+  assert(declaration_size_ <= version_offset_);
+  assert(version_offset_ <= bytes_->size());
+}
+
+absl::string_view EncodedDocument::prefix(XmlDeclaration declaration) const {
+  const size_t start =
+      declaration == XmlDeclaration::kOmit ? declaration_size_ : 0;
+  return absl::string_view(*bytes_).substr(start, version_offset_ - start);
+}
+
+absl::string_view EncodedDocument::suffix() const {
+  return absl::string_view(*bytes_).substr(version_offset_);
+}
+
+std::string EncodedDocument::WithVersion(uint32_t version,
+                                         XmlDeclaration declaration) const {
+  char digits[absl::numbers_internal::kFastToBufferSize];
+  char* end = absl::numbers_internal::FastIntToBuffer(version, digits);
+  const absl::string_view p = prefix(declaration);
+  const absl::string_view s = suffix();
+  const size_t n = static_cast<size_t>(end - digits);
+  std::string out;
+  out.resize(p.size() + n + s.size());
+  char* o = &out[0];
+  std::memcpy(o, p.data(), p.size());
+  std::memcpy(o + p.size(), digits, n);
+  std::memcpy(o + p.size() + n, s.data(), s.size());
+  return out;
+}
+
+EncodedDocument EncodeConferenceInfo(const engine::ConferenceSnapshot& snapshot,
+                                     const Viewer& viewer,
+                                     const DocumentSecrets* secrets) {
+  // Collect the cached user bytes first so the buffer is sized once.
+  std::vector<const std::string*> roster;
+  std::vector<const std::string*> lobby;
+  size_t total = 4096;
+  const bool shows_lobby = viewer.role != engine::ViewerRole::kAttendee;
+  if (viewer.role != engine::ViewerRole::kLobbySelf) {
+    roster.reserve(snapshot.users.size());
+    for (const std::shared_ptr<const engine::User>& u : snapshot.users) {
+      roster.push_back(&UserBytes(*u));
+      total += roster.back()->size();
+    }
+  }
+  if (shows_lobby) {
+    for (const std::shared_ptr<const engine::User>& u : snapshot.lobby) {
+      if (!engine::IsUserVisible(viewer.role, viewer.user, UserList::kLobby,
+                                 u->entity)) {
+        continue;
+      }
+      lobby.push_back(&UserBytes(*u));
+      total += lobby.back()->size();
+    }
+  }
+  for (const auto& v : snapshot.views)
+    total += EntityViewBytes(*v).size();
+
+  XmlWriter w(total);
+  const size_t version_offset =
+      StartRoot(w, snapshot.entity, ElementState::kFull);
+  if (snapshot.description != nullptr) {
+    WriteDescription(w, *snapshot.description, secrets);
+  } else {
+    // RFC 4575 §5.2: a full document carries a description.
+    w.StartElement("conference-description");
+    w.EndElement();
+  }
+  if (snapshot.host_info != nullptr)
+    WriteHostInfo(w, *snapshot.host_info);
+  if (snapshot.state != nullptr)
+    WriteConferenceState(w, *snapshot.state);
+  w.StartElement("users");
+  w.Attribute("state", "full");
+  for (const std::string* u : roster)
+    w.Raw(*u);
+  w.EndElement();
+  w.StartElement("msci:conference-view");
+  w.Attribute("ci:state", "full");
+  for (const auto& v : snapshot.views)
+    w.Raw(EntityViewBytes(*v));
+  w.EndElement();
+  if (shows_lobby) {
+    w.StartElement("msci:lobby");
+    w.Attribute("ci:state", "full");
+    for (const std::string* u : lobby)
+      w.Raw(*u);
+    w.EndElement();
+  }
+  WriteExtensions(w, snapshot.extensions);
+  w.EndElement();
+  return FinishDocument(std::move(w), version_offset, snapshot.version);
+}
+
+std::optional<EncodedDocument> EncodeConferenceInfoDelta(
+    const engine::ConferenceDelta& delta, const Viewer& viewer) {
+  if (delta.kind == engine::DeltaKind::kConferenceDeleted) {
+    return EncodeConferenceInfoDeleted(delta.conference,
+                                       static_cast<uint32_t>(delta.version));
+  }
+  auto visible = [&](const engine::UserChange& c, UserList list) {
+    return c.list == list &&
+           engine::IsChangeVisible(viewer.role, viewer.user, c);
+  };
+  bool any_roster = false;
+  bool any_lobby = false;
+  for (const engine::UserChange& c : delta.users) {
+    any_roster |= visible(c, UserList::kRoster);
+    any_lobby |= visible(c, UserList::kLobby);
+  }
+  if (delta.description == nullptr && delta.host_info == nullptr &&
+      delta.state == nullptr && !any_roster && !any_lobby &&
+      delta.views.empty()) {
+    return std::nullopt;
+  }
+
+  XmlWriter w(4096);
+  const size_t version_offset =
+      StartRoot(w, delta.conference, ElementState::kPartial);
+  // Atomic elements are re-sent whole (RFC 4575 §4.4); notifications never
+  // carry per-requester secrets.
+  if (delta.description != nullptr) {
+    WriteDescription(w, *delta.description, nullptr);
+  }
+  if (delta.host_info != nullptr)
+    WriteHostInfo(w, *delta.host_info);
+  if (delta.state != nullptr)
+    WriteConferenceState(w, *delta.state);
+  if (any_roster) {
+    w.StartElement("users");
+    w.Attribute("state", "partial");
+    for (const engine::UserChange& c : delta.users) {
+      if (visible(c, UserList::kRoster))
+        WriteUserChange(w, c);
+    }
+    w.EndElement();
+  }
+  if (!delta.views.empty()) {
+    w.StartElement("msci:conference-view");
+    w.Attribute("ci:state", "partial");
+    for (const engine::EntityViewChange& c : delta.views) {
+      if (c.kind == ChangeKind::kDeleted) {
+        WriteDeletedKeyed(w, "msci:entity-view", "ci:state", "entity",
+                          c.entity);
+      } else {
+        w.Raw(EntityViewBytes(*c.view));
+      }
+    }
+    w.EndElement();
+  }
+  if (any_lobby) {
+    w.StartElement("msci:lobby");
+    w.Attribute("ci:state", "partial");
+    for (const engine::UserChange& c : delta.users) {
+      if (visible(c, UserList::kLobby))
+        WriteUserChange(w, c);
+    }
+    w.EndElement();
+  }
+  w.EndElement();
+  return FinishDocument(std::move(w), version_offset, delta.version);
+}
+
+EncodedDocument EncodeConferenceInfoDeleted(
+    const engine::ConferenceId& conference, uint32_t version) {
+  XmlWriter w(512);
+  const size_t version_offset =
+      StartRoot(w, conference, ElementState::kDeleted);
+  w.EndElement();
+  return FinishDocument(std::move(w), version_offset, version);
+}
+
+std::string EncodeUserFragment(const engine::User& user) {
+  return RenderUser(user, Namespaces::kDeclared);
+}
+
+std::string EncodeConferenceEntityFragment(const engine::ConferenceId& entity) {
+  XmlWriter w(256);
+  w.StartElement("conference-info");
+  w.Attribute("xmlns", kConferenceInfoNamespace);
+  w.Attribute("entity", entity.value());
+  w.EndElement();
+  return std::move(w).Finish();
+}
+
+}  // namespace codec
+}  // namespace conf

@@ -1,0 +1,306 @@
+#include "codec/conference_info.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+#include "codec/conference_info_testing.h"
+#include "engine/model.h"
+
+namespace conf {
+namespace codec {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const Viewer kLeader{engine::ViewerRole::kLeader,
+                     engine::UserId("sip:alice@fabrikam.com")};
+const Viewer kAttendee{engine::ViewerRole::kAttendee,
+                       engine::UserId("sip:user1@fabrikam.com")};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string GoldenPath(absl::string_view name) {
+  return absl::StrCat("codec/testdata/golden/", name);
+}
+
+// Compares `actual` with the golden file; on a mismatch also writes the
+// actual bytes to the test's undeclared outputs for review.
+void ExpectGolden(absl::string_view name, const std::string& actual) {
+  const std::string golden = ReadFile(GoldenPath(name));
+  if (golden != actual) {
+    if (const char* dir = getenv("TEST_UNDECLARED_OUTPUTS_DIR")) {
+      std::ofstream(absl::StrCat(dir, "/", name), std::ios::binary) << actual;
+    }
+  }
+  EXPECT_EQ(golden, actual) << "golden " << name;
+}
+
+// ../shared next to the workspace, found through a data file's symlink.
+std::string SharedDir() {
+  char* real = realpath(GoldenPath("seed_full_leader.xml").c_str(), nullptr);
+  if (real == nullptr)
+    return "";
+  std::string path(real);
+  free(real);
+  const std::string suffix = "/codec/testdata/golden/seed_full_leader.xml";
+  if (!absl::EndsWith(path, suffix))
+    return "";
+  path.resize(path.size() - suffix.size());
+  return absl::StrCat(path, "/../shared");
+}
+
+struct CommandResult {
+  int exit_code;
+  std::string output;  // stdout and stderr
+};
+
+CommandResult Run(const std::string& command) {
+  CommandResult r{-1, ""};
+  FILE* p = popen(absl::StrCat(command, " 2>&1").c_str(), "r");
+  if (p == nullptr)
+    return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
+    r.output.append(buf, n);
+  r.exit_code = pclose(p);
+  return r;
+}
+
+std::string WriteTemp(absl::string_view name, absl::string_view bytes) {
+  const char* tmp = getenv("TEST_TMPDIR");
+  const std::string path = absl::StrCat(tmp ? tmp : "/tmp", "/", name);
+  std::ofstream(path, std::ios::binary) << bytes;
+  return path;
+}
+
+// Validates against the RFC 4575 schema and checks namespace-correctness
+// (libxml2 reports an undeclared prefix as a namespace error).
+void ExpectSchemaValid(absl::string_view name, absl::string_view document) {
+  const std::string shared = SharedDir();
+  const std::string xsd =
+      absl::StrCat(shared, "/spec/schemas/conference-info.local.xsd");
+  if (shared.empty() || !std::ifstream(xsd).good()) {
+    GTEST_SKIP() << "../shared/spec/schemas not found next to the workspace";
+  }
+  if (Run("xmllint --version").exit_code != 0) {
+    GTEST_SKIP() << "xmllint not installed";
+  }
+  const std::string file = WriteTemp(name, document);
+  const CommandResult wf = Run(absl::StrCat("xmllint --noout --nonet ", file));
+  EXPECT_EQ(wf.exit_code, 0) << name << ": " << wf.output;
+  EXPECT_EQ(wf.output, "") << name;
+  const CommandResult valid =
+      Run(absl::StrCat("xmllint --noout --nonet --schema ", xsd, " ", file));
+  EXPECT_EQ(valid.exit_code, 0) << name << ": " << valid.output;
+  EXPECT_THAT(valid.output, HasSubstr("validates")) << name;
+}
+
+TEST(EncodeConferenceInfoTest, SeedFullDocumentMatchesGolden) {
+  const engine::ConferenceSnapshot s = testing::SeedSnapshot();
+  const DocumentSecrets secrets = testing::FakeSecrets();
+  ExpectGolden("seed_full_leader.xml",
+               EncodeConferenceInfo(s, kLeader, &secrets).Bytes());
+  ExpectGolden("seed_full_attendee_no_secrets.xml",
+               EncodeConferenceInfo(s, kAttendee).Bytes());
+}
+
+TEST(EncodeConferenceInfoTest, IsDeterministicAndReusesRenderedBytes) {
+  const engine::ConferenceSnapshot s = testing::SnapshotWithUsers(50);
+  const std::string first = EncodeConferenceInfo(s, kLeader).Bytes();
+  // The second encoding copies the bytes cached in the render slots.
+  const std::string second = EncodeConferenceInfo(s, kLeader).Bytes();
+  EXPECT_EQ(first, second);
+  for (const auto& u : s.users) {
+    ASSERT_NE(u->rendered.Get(), nullptr);
+    EXPECT_THAT(first, HasSubstr(*u->rendered.Get()));
+  }
+}
+
+TEST(EncodeConferenceInfoTest, SecretsSlotIntoTheCachedDescription) {
+  const engine::ConferenceSnapshot s = testing::SeedSnapshot();
+  const DocumentSecrets secrets = testing::FakeSecrets();
+  const std::string plain = EncodeConferenceInfo(s, kLeader).Bytes();
+  const std::string secret = EncodeConferenceInfo(s, kLeader, &secrets).Bytes();
+  EXPECT_THAT(plain, Not(HasSubstr("msci:conference-key")));
+  EXPECT_THAT(plain, Not(HasSubstr("msci:encrypted-uri")));
+  EXPECT_THAT(secret, HasSubstr("<msci:conference-key><msci:cms-data>" +
+                                secrets.conference_key));
+  EXPECT_THAT(secret, HasSubstr("<purpose>web-internal</purpose>"
+                                "<cis:separator/><msci:encrypted-uri>"));
+  // Same cached description, no secrets leak into the next plain document.
+  EXPECT_EQ(EncodeConferenceInfo(s, kLeader).Bytes(), plain);
+}
+
+TEST(EncodeConferenceInfoTest, ViewsFollowTheEngineVisibilityRules) {
+  engine::ConferenceSnapshot s = testing::SnapshotWithUsers(3);
+  auto waiting = std::make_shared<engine::User>();
+  waiting->entity = engine::UserId("sip:waiting@fabrikam.com");
+  s.lobby = s.lobby.Set(waiting);
+  const std::string leader = EncodeConferenceInfo(s, kLeader).Bytes();
+  const std::string attendee = EncodeConferenceInfo(s, kAttendee).Bytes();
+  const std::string self =
+      EncodeConferenceInfo(
+          s, Viewer{engine::ViewerRole::kLobbySelf, waiting->entity})
+          .Bytes();
+  EXPECT_THAT(leader, HasSubstr("sip:waiting@"));
+  EXPECT_THAT(leader, HasSubstr("sip:user2@"));
+  EXPECT_THAT(attendee, Not(HasSubstr("sip:waiting@")));
+  EXPECT_THAT(attendee, Not(HasSubstr("msci:lobby")));
+  EXPECT_THAT(attendee, HasSubstr("sip:user2@"));
+  EXPECT_THAT(self, HasSubstr("sip:waiting@"));
+  EXPECT_THAT(self, Not(HasSubstr("sip:user2@")));
+}
+
+TEST(EncodedDocumentTest, WithVersionOnlyChangesTheRootVersion) {
+  const EncodedDocument doc =
+      EncodeConferenceInfo(testing::SeedSnapshot(), kLeader);
+  EXPECT_EQ(doc.default_version(), 4u);
+  const std::string v4 = doc.Bytes();
+  const std::string v123 = doc.WithVersion(123);
+  EXPECT_THAT(v4, HasSubstr("state=\"full\" version=\"4\">"));
+  EXPECT_THAT(v123, HasSubstr("state=\"full\" version=\"123\">"));
+  EXPECT_EQ(v123.size(), v4.size() + 2);
+  EXPECT_TRUE(absl::StartsWith(v4, "<?xml"));
+  const std::string bare = doc.WithVersion(4, XmlDeclaration::kOmit);
+  EXPECT_TRUE(absl::StartsWith(bare, "<conference-info "));
+  EXPECT_TRUE(absl::EndsWith(v4, bare));
+}
+
+engine::ConferenceDelta RosterDelta(const engine::ConferenceSnapshot& s) {
+  engine::ConferenceDelta d;
+  d.conference = s.entity;
+  d.version = s.version + 1;
+  engine::UserChange added;
+  added.kind = engine::ChangeKind::kFull;
+  added.user = testing::MakeUser(7);
+  added.entity = added.user->entity;
+  d.users.push_back(added);
+  engine::UserChange removed;
+  removed.kind = engine::ChangeKind::kDeleted;
+  removed.entity = engine::UserId("sip:user2@fabrikam.com");
+  d.users.push_back(removed);
+  // User 1 loses its audio-video endpoint and gets a new role.
+  auto u1 = std::make_shared<engine::User>(*testing::MakeUser(1));
+  u1->role = engine::Role::kPresenter;
+  u1->endpoints.pop_back();
+  engine::UserChange partial;
+  partial.kind = engine::ChangeKind::kPartial;
+  partial.entity = u1->entity;
+  partial.user = u1;
+  engine::EndpointChange gone;
+  gone.kind = engine::ChangeKind::kDeleted;
+  gone.entity = engine::EndpointId("{av-1}");
+  partial.endpoints.push_back(gone);
+  d.users.push_back(partial);
+  auto state = std::make_shared<engine::ConferenceState>(*s.state);
+  state->locked = true;
+  d.state = state;
+  engine::EntityViewChange view;
+  view.kind = engine::ChangeKind::kDeleted;
+  view.entity = s.views.back()->entity;
+  d.views.push_back(view);
+  return d;
+}
+
+TEST(EncodeConferenceInfoDeltaTest, PartialDocumentMatchesGolden) {
+  const engine::ConferenceSnapshot s = testing::SnapshotWithUsers(3);
+  const std::optional<EncodedDocument> doc =
+      EncodeConferenceInfoDelta(RosterDelta(s), kLeader);
+  ASSERT_TRUE(doc.has_value());
+  ExpectGolden("partial_roster_leader.xml", doc->WithVersion(8));
+}
+
+TEST(EncodeConferenceInfoDeltaTest, InvisibleChangesYieldNoDocument) {
+  const engine::ConferenceSnapshot s = testing::SnapshotWithUsers(3);
+  engine::ConferenceDelta d;
+  d.conference = s.entity;
+  d.version = s.version + 1;
+  engine::UserChange lobby;
+  lobby.list = engine::UserList::kLobby;
+  lobby.kind = engine::ChangeKind::kFull;
+  lobby.user = testing::MakeUser(99);
+  lobby.entity = lobby.user->entity;
+  d.users.push_back(lobby);
+  EXPECT_FALSE(EncodeConferenceInfoDelta(d, kAttendee).has_value());
+  const std::optional<EncodedDocument> leader =
+      EncodeConferenceInfoDelta(d, kLeader);
+  ASSERT_TRUE(leader.has_value());
+  EXPECT_THAT(leader->Bytes(),
+              HasSubstr("<msci:lobby ci:state=\"partial\"><user "
+                        "entity=\"sip:user99@fabrikam.com\" state=\"full\">"));
+}
+
+TEST(EncodeConferenceInfoDeltaTest, DeletedConferenceYieldsDeletedRoot) {
+  engine::ConferenceDelta d;
+  d.conference = engine::ConferenceId("sip:focus;id=1");
+  d.version = 9;
+  d.kind = engine::DeltaKind::kConferenceDeleted;
+  const std::optional<EncodedDocument> doc =
+      EncodeConferenceInfoDelta(d, kAttendee);
+  ASSERT_TRUE(doc.has_value());
+  EXPECT_EQ(doc->Bytes(), EncodeConferenceInfoDeleted(d.conference, 9).Bytes());
+  ExpectGolden("deleted.xml", doc->Bytes());
+}
+
+TEST(EncodeConferenceInfoTest, EscapesHostileValues) {
+  engine::ConferenceSnapshot s = testing::SeedSnapshot();
+  auto u = std::make_shared<engine::User>();
+  u->entity = engine::UserId("sip:x\"><evil/>@a");
+  u->display_text = "</display-text><injected/>&\x01";
+  s.users = s.users.Set(u);
+  const std::string doc = EncodeConferenceInfo(s, kLeader).Bytes();
+  EXPECT_THAT(doc, Not(HasSubstr("<evil/>")));
+  EXPECT_THAT(doc, Not(HasSubstr("<injected/>")));
+  EXPECT_THAT(doc, HasSubstr("sip:x&quot;&gt;&lt;evil/&gt;@a"));
+  ExpectSchemaValid("hostile.xml", doc);
+}
+
+TEST(ConferenceInfoSchemaTest, EveryDocumentKindValidates) {
+  const engine::ConferenceSnapshot s = testing::SnapshotWithUsers(4);
+  const DocumentSecrets secrets = testing::FakeSecrets();
+  ExpectSchemaValid("full.xml",
+                    EncodeConferenceInfo(s, kLeader, &secrets).Bytes());
+  ExpectSchemaValid(
+      "seed.xml",
+      EncodeConferenceInfo(testing::SeedSnapshot(), kAttendee).Bytes());
+  ExpectSchemaValid(
+      "partial.xml",
+      EncodeConferenceInfoDelta(RosterDelta(s), kLeader)->WithVersion(5));
+  ExpectSchemaValid("deleted.xml",
+                    EncodeConferenceInfoDeleted(s.entity, 6).Bytes());
+}
+
+TEST(EncodeFragmentTest, UserFragmentDeclaresItsNamespaces) {
+  const std::string user = EncodeUserFragment(*testing::MakeUser(3));
+  EXPECT_TRUE(absl::StartsWith(
+      user,
+      "<user xmlns=\"urn:ietf:params:xml:ns:conference-info\" xmlns:ci="));
+  EXPECT_THAT(user, HasSubstr("<roles><entry>attendee</entry></roles>"));
+  EXPECT_EQ(EncodeConferenceEntityFragment(engine::ConferenceId("sip:f")),
+            "<conference-info xmlns=\"urn:ietf:params:xml:ns:conference-info\""
+            " entity=\"sip:f\"/>");
+}
+
+}  // namespace
+}  // namespace codec
+}  // namespace conf
