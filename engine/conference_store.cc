@@ -1,0 +1,1669 @@
+#include "engine/conference_store.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+
+#include "base/mutex.h"
+#include "base/status_macros.h"
+
+namespace conf {
+namespace engine {
+
+// ---------------------------------------------------------------------------
+// Private types.
+
+struct ConferenceStore::SubscriberEntry {
+  Subscriber subscriber;
+  SubscriptionSink* sink = nullptr;
+  // Set by Unsubscribe; checked before every delivery.
+  std::atomic<bool> cancelled{false};
+};
+
+struct ConferenceStore::DeliveryItem {
+  std::shared_ptr<const ConferenceDelta> delta;
+  std::shared_ptr<const ConferenceSnapshot> after;
+  std::shared_ptr<const SubscriberList> subscribers;
+  uint64_t incarnation = 0;
+};
+
+// Orders one conference's deltas for delivery (see the header).
+struct ConferenceStore::DeliveryQueue {
+  conf::Mutex mu;
+  uint64_t next_version ABSL_GUARDED_BY(mu) = 1;
+  bool draining ABSL_GUARDED_BY(mu) = false;
+  absl::flat_hash_map<uint64_t, DeliveryItem> pending ABSL_GUARDED_BY(mu);
+};
+
+struct ConferenceStore::Entry {
+  std::shared_ptr<const ConferenceSnapshot> snapshot;
+  std::shared_ptr<const SubscriberList> subscribers;
+  std::shared_ptr<DeliveryQueue> delivery;
+  // Ring of the latest deltas: version v sits at (v - 1) % capacity.
+  std::vector<std::shared_ptr<const ConferenceDelta>> log;
+  // Distinguishes a conference from a later one with the same entity in the
+  // user index.
+  uint64_t incarnation = 0;
+};
+
+struct alignas(64) ConferenceStore::ConferenceShard {
+  mutable conf::Mutex mu;
+  absl::flat_hash_map<ConferenceId, Entry> conferences ABSL_GUARDED_BY(mu);
+};
+
+struct alignas(64) ConferenceStore::ConferenceIdShard {
+  mutable conf::Mutex mu;
+  absl::flat_hash_map<std::string, ConferenceId> ids ABSL_GUARDED_BY(mu);
+};
+
+struct ConferenceStore::UserEntry {
+  // Conference -> incarnation.
+  absl::flat_hash_map<ConferenceId, uint64_t> organized;
+  absl::flat_hash_map<ConferenceId, uint64_t> member;
+};
+
+struct alignas(64) ConferenceStore::UserShard {
+  mutable conf::Mutex mu;
+  absl::flat_hash_map<UserId, UserEntry> users ABSL_GUARDED_BY(mu);
+};
+
+struct ConferenceStore::Change {
+  ConferenceSnapshot next;
+  ConferenceDelta delta;
+};
+
+namespace {
+
+// ---------------------------------------------------------------------------
+// Messages.
+
+// Input echoed in a message: escaped and capped at 64 bytes (STYLE §3).
+std::string Quote(absl::string_view value) {
+  constexpr size_t kMaxEcho = 64;
+  std::string out = "\"";
+  out += absl::CEscape(value.substr(0, kMaxEcho));
+  if (value.size() > kMaxEcho) {
+    out += "...";
+  }
+  out += "\"";
+  return out;
+}
+
+absl::Status ConferenceNotFound(const ConferenceId& id) {
+  return absl::NotFoundError(
+      absl::StrCat("conference ", Quote(id.value()), " does not exist"));
+}
+
+absl::Status UserNotFound(const UserId& user, const ConferenceId& conference) {
+  return absl::NotFoundError(absl::StrCat("user ", Quote(user.value()),
+                                          " does not exist in conference ",
+                                          Quote(conference.value())));
+}
+
+absl::Status EndpointNotFound(const EndpointId& endpoint, const UserId& user) {
+  return absl::NotFoundError(absl::StrCat("endpoint ", Quote(endpoint.value()),
+                                          " does not exist for user ",
+                                          Quote(user.value())));
+}
+
+// ---------------------------------------------------------------------------
+// Validation of request values against StoreLimits.
+
+class Validator {
+ public:
+  explicit Validator(const StoreLimits& limits) : limits_(limits) {}
+
+  void String(absl::string_view field, absl::string_view value) {
+    if (status_.ok() && value.size() > limits_.max_string_bytes) {
+      status_ = absl::InvalidArgumentError(
+          absl::StrCat(field, " is ", value.size(),
+                       " bytes, over the limit of ", limits_.max_string_bytes));
+    }
+  }
+  void NonEmpty(absl::string_view field, absl::string_view value) {
+    if (status_.ok() && value.empty()) {
+      status_ = absl::InvalidArgumentError(absl::StrCat(field, " is empty"));
+    }
+    String(field, value);
+  }
+  void Count(absl::string_view field, size_t count, size_t limit) {
+    if (status_.ok() && count > limit) {
+      status_ = absl::InvalidArgumentError(absl::StrCat(
+          field, " has ", count, " entries, over the limit of ", limit));
+    }
+  }
+  void Extensions(absl::string_view field,
+                  const std::vector<Extension>& extensions) {
+    Count(field, extensions.size(), limits_.max_extensions);
+    for (const Extension& e : extensions) {
+      String(field, e.namespace_uri);
+      String(field, e.local_name);
+      if (status_.ok() && e.raw_xml.size() > limits_.max_extension_bytes) {
+        status_ = absl::InvalidArgumentError(absl::StrCat(
+            field, " <", Quote(e.local_name), "> is ", e.raw_xml.size(),
+            " bytes, over the limit of ", limits_.max_extension_bytes));
+      }
+    }
+  }
+  void Attributes(absl::string_view field,
+                  const std::vector<ExtensionAttribute>& attributes) {
+    Count(field, attributes.size(), limits_.max_extensions);
+    for (const ExtensionAttribute& a : attributes) {
+      String(field, a.namespace_uri);
+      String(field, a.local_name);
+      String(field, a.value);
+    }
+  }
+  void Execution(absl::string_view field, const engine::Execution& e) {
+    String(field, e.when);
+    String(field, e.reason);
+    String(field, e.by);
+  }
+  void Uris(absl::string_view field, const std::vector<UriEntry>& uris) {
+    Count(field, uris.size(), limits_.max_list_entries);
+    for (const UriEntry& u : uris) {
+      String(field, u.uri);
+      String(field, u.display_text);
+      String(field, u.purpose);
+      if (u.modified.has_value()) {
+        Execution(field, *u.modified);
+      }
+      Extensions(field, u.extensions);
+      Attributes(field, u.attributes);
+    }
+  }
+  void Strings(absl::string_view field, const std::vector<std::string>& list) {
+    Count(field, list.size(), limits_.max_list_entries);
+    for (const std::string& s : list) {
+      String(field, s);
+    }
+  }
+
+  void Media(const engine::Media& m) {
+    NonEmpty("media id", m.id.value());
+    String("media display-text", m.display_text);
+    String("media type", m.type);
+    String("media label", m.label);
+    String("media src-id", m.src_id);
+    String("media media-state", m.media_state);
+    String("media media-source-id", m.media_source_id);
+    Extensions("media extension", m.extensions);
+    Attributes("media attribute", m.attributes);
+  }
+
+  void Endpoint(const engine::Endpoint& e) {
+    NonEmpty("endpoint entity", e.entity.value());
+    String("endpoint display-text", e.display_text);
+    if (e.referred) {
+      Execution("endpoint referred", *e.referred);
+    }
+    if (e.joining_info) {
+      Execution("endpoint joining-info", *e.joining_info);
+    }
+    if (e.disconnection_info) {
+      Execution("endpoint disconnection-info", *e.disconnection_info);
+    }
+    if (e.call_info) {
+      String("endpoint call-info", e.call_info->display_text);
+      String("endpoint call-info", e.call_info->call_id);
+      String("endpoint call-info", e.call_info->from_tag);
+      String("endpoint call-info", e.call_info->to_tag);
+    }
+    String("endpoint session-type", e.session_type);
+    String("endpoint endpoint-uri", e.endpoint_uri);
+    String("endpoint refer-to-uri", e.refer_to_uri);
+    String("endpoint session-on-behalf-of", e.session_on_behalf_of);
+    if (e.client_info) {
+      Extensions("clientInfo extension", e.client_info->extensions);
+      Attributes("clientInfo attribute", e.client_info->attributes);
+    }
+    Extensions("endpoint extension", e.extensions);
+    Attributes("endpoint attribute", e.attributes);
+    if (!status_.ok()) {
+      return;
+    }
+    if (e.media.size() > limits_.max_media_per_endpoint) {
+      status_ = absl::ResourceExhaustedError(absl::StrCat(
+          "endpoint ", Quote(e.entity.value()), " has ", e.media.size(),
+          " media, over the limit of ", limits_.max_media_per_endpoint));
+      return;
+    }
+    for (size_t i = 0; i < e.media.size() && status_.ok(); ++i) {
+      if (e.media[i] == nullptr) {
+        status_ = absl::InvalidArgumentError("endpoint has a null media");
+        return;
+      }
+      Media(*e.media[i]);
+      for (size_t j = 0; j < i && status_.ok(); ++j) {
+        if (e.media[j]->id == e.media[i]->id) {
+          status_ = absl::InvalidArgumentError(absl::StrCat(
+              "media id ", Quote(e.media[i]->id.value()),
+              " appears twice in endpoint ", Quote(e.entity.value())));
+        }
+      }
+    }
+  }
+
+  void User(const engine::User& u) {
+    NonEmpty("user entity", u.entity.value());
+    String("user display-text", u.display_text);
+    Uris("user associated-aors", u.associated_aors);
+    Strings("user languages", u.languages);
+    String("user cascaded-focus", u.cascaded_focus);
+    Extensions("user extension", u.extensions);
+    Attributes("user attribute", u.attributes);
+    if (!status_.ok()) {
+      return;
+    }
+    if (u.endpoints.size() > limits_.max_endpoints_per_user) {
+      status_ = absl::ResourceExhaustedError(absl::StrCat(
+          "user ", Quote(u.entity.value()), " has ", u.endpoints.size(),
+          " endpoints, over the limit of ", limits_.max_endpoints_per_user));
+      return;
+    }
+    for (size_t i = 0; i < u.endpoints.size() && status_.ok(); ++i) {
+      if (u.endpoints[i] == nullptr) {
+        status_ = absl::InvalidArgumentError("user has a null endpoint");
+        return;
+      }
+      Endpoint(*u.endpoints[i]);
+      for (size_t j = 0; j < i && status_.ok(); ++j) {
+        if (u.endpoints[j]->entity == u.endpoints[i]->entity) {
+          status_ = absl::InvalidArgumentError(
+              absl::StrCat("endpoint ", Quote(u.endpoints[i]->entity.value()),
+                           " appears twice in user ", Quote(u.entity.value())));
+        }
+      }
+    }
+  }
+
+  void Description(const ConferenceDescription& d) {
+    String("display-text", d.display_text);
+    String("subject", d.subject);
+    String("free-text", d.free_text);
+    Strings("keywords", d.keywords);
+    Uris("conf-uris", d.conf_uris);
+    Uris("service-uris", d.service_uris);
+    Count("available-media", d.available_media.size(),
+          limits_.max_list_entries);
+    for (const AvailableMedia& m : d.available_media) {
+      String("available-media label", m.label);
+      String("available-media display-text", m.display_text);
+      String("available-media type", m.type);
+      Extensions("available-media extension", m.extensions);
+      Attributes("available-media attribute", m.attributes);
+    }
+    String("conference-id", d.conference_id);
+    String("expiry-time", d.expiry_time);
+    if (d.pstn_access.has_value()) {
+      String("pstn-access id", d.pstn_access->id);
+      Extensions("pstn-access extension", d.pstn_access->extensions);
+    }
+    String("organizer display-name", d.organizer_display_name);
+    String("join-url", d.join_url);
+    Extensions("conference-description extension", d.extensions);
+    Attributes("conference-description attribute", d.attributes);
+  }
+
+  void HostInfo(const engine::HostInfo& h) {
+    String("host-info display-text", h.display_text);
+    String("host-info web-page", h.web_page);
+    Uris("host-info uris", h.uris);
+    Extensions("host-info extension", h.extensions);
+  }
+
+  void View(const EntityView& v) {
+    String("entity-view entity", v.entity);
+    String("entity-view mcu type", v.mcu_type);
+    if (v.capabilities.has_value()) {
+      String("entity-capabilities control-permission",
+             v.capabilities->control_permission);
+      Extensions("entity-capabilities extension", v.capabilities->extensions);
+    }
+    String("entity-state application", v.state.application);
+    Count("entity-state media", v.state.media.size(), limits_.max_list_entries);
+    for (const EntityMedia& m : v.state.media) {
+      String("entity-state media label", m.label);
+      String("entity-state media display-text", m.display_text);
+      String("entity-state media type", m.type);
+      String("entity-state media video-mode", m.video_mode);
+      Extensions("entity-state media extension", m.extensions);
+    }
+    Extensions("entity-state extension", v.state.extensions);
+    Attributes("entity-state attribute", v.state.attributes);
+    Extensions("entity-view extension", v.extensions);
+    Attributes("entity-view attribute", v.attributes);
+  }
+
+  absl::Status status() const { return status_; }
+
+ private:
+  const StoreLimits& limits_;
+  absl::Status status_;
+};
+
+// ---------------------------------------------------------------------------
+// Roles.
+
+// What the requester of a command may do in a conference.
+enum class Authority {
+  kFocus,     // Empty requester: the focus itself; trusted.
+  kLeader,    // The organizer, or a presenter in the roster.
+  kAttendee,  // An attendee in the roster.
+  kOutsider,  // Anyone else (lobby users included).
+};
+
+Authority AuthorityOf(const ConferenceSnapshot& s, const UserId& requester) {
+  if (requester.empty()) {
+    return Authority::kFocus;
+  }
+  if (requester == s.organizer) {
+    return Authority::kLeader;
+  }
+  const std::shared_ptr<const User>* user = s.users.FindPtr(requester);
+  if (user == nullptr) {
+    return Authority::kOutsider;
+  }
+  return IsLeader((*user)->role) ? Authority::kLeader : Authority::kAttendee;
+}
+
+absl::Status RequireLeader(const ConferenceSnapshot& s, const UserId& requester,
+                           absl::string_view command) {
+  Authority authority = AuthorityOf(s, requester);
+  if (authority == Authority::kFocus || authority == Authority::kLeader) {
+    return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(
+      absl::StrCat(command, ": ", Quote(requester.value()),
+                   " is not a leader of conference ", Quote(s.entity.value())));
+}
+
+// ---------------------------------------------------------------------------
+// Snapshot helpers.
+
+std::shared_ptr<const ConferenceState> StateWithCount(
+    const ConferenceState& old, size_t count) {
+  auto state = std::make_shared<ConferenceState>(old);
+  state->user_count = static_cast<uint32_t>(count);
+  state->active = count > 0;
+  return state;
+}
+
+// Replaces endpoint `endpoint->entity` of `user` (appending it if absent).
+std::shared_ptr<const User> WithEndpoint(
+    const User& user, std::shared_ptr<const Endpoint> endpoint) {
+  auto out = std::make_shared<User>(user);
+  for (auto& e : out->endpoints) {
+    if (e->entity == endpoint->entity) {
+      e = std::move(endpoint);
+      return out;
+    }
+  }
+  out->endpoints.push_back(std::move(endpoint));
+  return out;
+}
+
+// The delta entry for one endpoint of `user` replaced or added.
+UserChange EndpointReplaced(UserList list, std::shared_ptr<const User> user,
+                            std::shared_ptr<const Endpoint> endpoint) {
+  UserChange change;
+  change.list = list;
+  change.kind = ChangeKind::kPartial;
+  change.entity = user->entity;
+  change.user = std::move(user);
+  EndpointChange ec;
+  ec.kind = ChangeKind::kFull;
+  ec.entity = endpoint->entity;
+  ec.endpoint = std::move(endpoint);
+  change.endpoints.push_back(std::move(ec));
+  return change;
+}
+
+// Finds `user` in the roster, then in the lobby.
+struct FoundUser {
+  std::shared_ptr<const User> user;
+  UserList list = UserList::kRoster;
+};
+
+FoundUser FindAnyUser(const ConferenceSnapshot& s, const UserId& user) {
+  FoundUser found;
+  found.user = s.users.Find(user);
+  if (found.user == nullptr) {
+    found.user = s.lobby.Find(user);
+    found.list = UserList::kLobby;
+  }
+  return found;
+}
+
+// Finds `user` in the roster only; a lobby user is kFailedPrecondition.
+absl::StatusOr<std::shared_ptr<const User>> GetRosterUser(
+    const ConferenceSnapshot& s, const UserId& user) {
+  std::shared_ptr<const User> found = s.users.Find(user);
+  if (found != nullptr) {
+    return found;
+  }
+  if (s.lobby.Contains(user)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "user ", Quote(user.value()), " is waiting in the lobby of conference ",
+        Quote(s.entity.value())));
+  }
+  return UserNotFound(user, s.entity);
+}
+
+// ---------------------------------------------------------------------------
+// addConference helpers.
+
+// MCU types this store can create (MS-CONFPRO 4.7 plus applicationsharing).
+constexpr absl::string_view kMcuTypes[] = {"audio-video", "chat", "meeting",
+                                           "phone-conf", "applicationsharing"};
+
+bool IsKnownMcuType(absl::string_view type) {
+  return std::find(std::begin(kMcuTypes), std::end(kMcuTypes), type) !=
+         std::end(kMcuTypes);
+}
+
+// The default view of one MCU type, as the seed's getConference shows it.
+EntityView DefaultView(absl::string_view mcu_type) {
+  EntityView view;
+  view.mcu_type = std::string(mcu_type);
+  auto entry = [](absl::string_view label, absl::string_view type,
+                  std::optional<MediaStatus> status) {
+    EntityMedia m;
+    m.label = std::string(label);
+    m.type = std::string(type);
+    m.status = status;
+    return m;
+  };
+  if (mcu_type == "audio-video") {
+    EntityCapabilities caps;
+    caps.supports_audio = true;
+    caps.supports_video = true;
+    view.capabilities = caps;
+    view.state.media.push_back(
+        entry("main-audio", "audio", MediaStatus::kSendRecv));
+    EntityMedia video = entry("main-video", "video", MediaStatus::kSendRecv);
+    video.video_mode = "dominant-speaker-switched";
+    view.state.media.push_back(std::move(video));
+    view.state.media.push_back(
+        entry("panoramic-video", "panoramic-video", MediaStatus::kSendRecv));
+  } else {
+    view.state.locked = false;
+    if (mcu_type != "phone-conf") {
+      view.state.media.push_back(entry(mcu_type, mcu_type, std::nullopt));
+    }
+  }
+  return view;
+}
+
+absl::string_view WithoutSipScheme(absl::string_view uri) {
+  if (absl::StartsWithIgnoreCase(uri, "sip:")) {
+    uri.remove_prefix(4);
+  }
+  return uri;
+}
+
+bool IsValidConferenceIdString(absl::string_view id) {
+  constexpr size_t kMaxConferenceIdLength = 32;
+  if (id.empty() || id.size() > kMaxConferenceIdLength) {
+    return false;
+  }
+  return std::all_of(id.begin(), id.end(),
+                     [](char c) { return absl::ascii_isalnum(c); });
+}
+
+void DefaultRandomBytes(uint8_t* out, size_t size) {
+  std::random_device device;  // The OS CSPRNG (/dev/urandom or RDRAND).
+  for (size_t i = 0; i < size; i += 4) {
+    uint32_t word = device();
+    for (size_t j = 0; j < 4 && i + j < size; ++j) {
+      out[i + j] = static_cast<uint8_t>(word >> (8 * j));
+    }
+  }
+}
+
+// DES keys carry odd parity in the low bit of every byte (FIPS 46-3).
+void SetOddParity(std::array<uint8_t, ConferenceKey::kSize>& key) {
+  for (uint8_t& b : key) {
+    int ones = 0;
+    for (int bit = 1; bit < 8; ++bit) {
+      ones += (b >> bit) & 1;
+    }
+    b = static_cast<uint8_t>((b & 0xFE) | ((ones % 2 == 0) ? 1 : 0));
+  }
+}
+
+std::string GenerateConferenceIdString(const RandomBytesFunction& random) {
+  constexpr char kHex[] = "0123456789ABCDEF";
+  uint8_t bytes[4];
+  random(bytes, sizeof(bytes));
+  std::string out;
+  for (uint8_t b : bytes) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 0xF]);
+  }
+  return out;
+}
+
+}  // namespace
+
+ConferenceId FocusUriFor(const UserId& organizer,
+                         absl::string_view conference_id) {
+  return ConferenceId(
+      absl::StrCat("sip:", WithoutSipScheme(organizer.value()),
+                   ";gruu;opaque=app:conf:focus:id:", conference_id));
+}
+
+std::string McuUriFor(const UserId& organizer, absl::string_view mcu_type,
+                      absl::string_view conference_id) {
+  return absl::StrCat("sip:", WithoutSipScheme(organizer.value()),
+                      ";gruu;opaque=app:conf:", mcu_type,
+                      ":id:", conference_id);
+}
+
+// ---------------------------------------------------------------------------
+// Store.
+
+ConferenceStore::ConferenceStore(StoreOptions options)
+    : options_(std::move(options)),
+      shards_(new ConferenceShard[kShardCount]),
+      id_shards_(new ConferenceIdShard[kShardCount]),
+      user_shards_(new UserShard[kShardCount]) {}
+
+ConferenceStore::~ConferenceStore() = default;
+
+ConferenceStore::ConferenceShard& ConferenceStore::ShardFor(
+    const ConferenceId& conference) const {
+  return shards_[absl::Hash<ConferenceId>()(conference) & (kShardCount - 1)];
+}
+
+ConferenceStore::ConferenceIdShard& ConferenceStore::IdShardFor(
+    absl::string_view conference_id) const {
+  return id_shards_[absl::Hash<absl::string_view>()(conference_id) &
+                    (kShardCount - 1)];
+}
+
+ConferenceStore::UserShard& ConferenceStore::UserShardFor(
+    const UserId& user) const {
+  return user_shards_[absl::Hash<UserId>()(user) & (kShardCount - 1)];
+}
+
+std::shared_ptr<const ConferenceSnapshot> ConferenceStore::FindSnapshot(
+    const ConferenceId& conference) const {
+  ConferenceShard& shard = ShardFor(conference);
+  conf::MutexLock lock(&shard.mu);
+  auto it = shard.conferences.find(conference);
+  if (it == shard.conferences.end()) {
+    return nullptr;
+  }
+  return it->second.snapshot;
+}
+
+absl::StatusOr<std::shared_ptr<const ConferenceSnapshot>>
+ConferenceStore::GetSnapshot(const ConferenceId& conference) const {
+  std::shared_ptr<const ConferenceSnapshot> snapshot = FindSnapshot(conference);
+  if (snapshot == nullptr) {
+    return ConferenceNotFound(conference);
+  }
+  return snapshot;
+}
+
+std::shared_ptr<const ConferenceSnapshot>
+ConferenceStore::FindSnapshotByConferenceId(
+    absl::string_view conference_id) const {
+  ConferenceId entity;
+  {
+    ConferenceIdShard& shard = IdShardFor(conference_id);
+    conf::MutexLock lock(&shard.mu);
+    auto it = shard.ids.find(conference_id);
+    if (it == shard.ids.end()) {
+      return nullptr;
+    }
+    entity = it->second;
+  }
+  return FindSnapshot(entity);
+}
+
+absl::StatusOr<std::vector<std::shared_ptr<const ConferenceDelta>>>
+ConferenceStore::DeltasSince(const ConferenceId& conference,
+                             uint64_t version) const {
+  ConferenceShard& shard = ShardFor(conference);
+  std::vector<std::shared_ptr<const ConferenceDelta>> out;
+  conf::MutexLock lock(&shard.mu);
+  auto it = shard.conferences.find(conference);
+  if (it == shard.conferences.end()) {
+    return ConferenceNotFound(conference);
+  }
+  const Entry& entry = it->second;
+  uint64_t current = entry.snapshot->version;
+  if (version > current) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("version ", version, " is ahead of conference ",
+                     Quote(conference.value()), " at version ", current));
+  }
+  uint64_t count = current - version;
+  if (count > entry.log.size()) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "conference ", Quote(conference.value()), " keeps no deltas after ",
+        version, ": full document needed"));
+  }
+  out.reserve(count);
+  for (uint64_t v = version + 1; v <= current; ++v) {
+    out.push_back(entry.log[(v - 1) % options_.delta_log_capacity]);
+  }
+  return out;
+}
+
+absl::StatusOr<MutationResult> ConferenceStore::Mutate(
+    const ConferenceId& conference, const BuildFn& build) {
+  ConferenceShard& shard = ShardFor(conference);
+  while (true) {
+    std::shared_ptr<const ConferenceSnapshot> base = FindSnapshot(conference);
+    if (base == nullptr) {
+      return ConferenceNotFound(conference);
+    }
+    CONF_ASSIGN_OR_RETURN(Change change, build(*base));
+    const uint64_t version = base->version + 1;
+    change.next.version = version;
+    change.delta.version = version;
+    change.delta.conference = conference;
+    auto snapshot =
+        std::make_shared<const ConferenceSnapshot>(std::move(change.next));
+    auto delta =
+        std::make_shared<const ConferenceDelta>(std::move(change.delta));
+    const bool deleted = delta->kind == DeltaKind::kConferenceDeleted;
+
+    DeliveryItem item;
+    item.delta = delta;
+    item.after = snapshot;
+    std::shared_ptr<DeliveryQueue> queue;
+    // Released after the lock: nothing is freed under it.
+    Entry removed;
+    std::shared_ptr<const ConferenceDelta> evicted;
+    {
+      conf::MutexLock lock(&shard.mu);
+      auto it = shard.conferences.find(conference);
+      if (it == shard.conferences.end()) {
+        return ConferenceNotFound(conference);
+      }
+      Entry& entry = it->second;
+      if (entry.snapshot != base) {
+        continue;  // Another mutation won; rebuild from its snapshot.
+      }
+      item.subscribers = entry.subscribers;
+      item.incarnation = entry.incarnation;
+      queue = entry.delivery;
+      if (deleted) {
+        removed = std::move(entry);
+        shard.conferences.erase(it);
+      } else {
+        entry.snapshot = snapshot;
+        const size_t capacity = options_.delta_log_capacity;
+        if (capacity > 0) {
+          if (entry.log.size() < capacity) {
+            entry.log.push_back(delta);
+          } else {
+            std::shared_ptr<const ConferenceDelta>& slot =
+                entry.log[(version - 1) % capacity];
+            evicted = std::move(slot);
+            slot = delta;
+          }
+        }
+      }
+    }
+    Deliver(queue, std::move(item));
+    if (deleted) {
+      const std::string& id_string = base->description->conference_id;
+      ConferenceIdShard& id_shard = IdShardFor(id_string);
+      {
+        conf::MutexLock lock(&id_shard.mu);
+        auto it = id_shard.ids.find(id_string);
+        if (it != id_shard.ids.end() && it->second == conference) {
+          id_shard.ids.erase(it);
+        }
+      }
+      conference_count_.fetch_sub(1, std::memory_order_relaxed);
+    }
+    return MutationResult{std::move(delta), std::move(snapshot)};
+  }
+}
+
+void ConferenceStore::Deliver(const std::shared_ptr<DeliveryQueue>& queue,
+                              DeliveryItem item) {
+  {
+    conf::MutexLock lock(&queue->mu);
+    const uint64_t version = item.delta->version;
+    queue->pending.emplace(version, std::move(item));
+    if (queue->draining) {
+      return;  // The draining thread will deliver it in order.
+    }
+    queue->draining = true;
+  }
+  while (true) {
+    DeliveryItem next;
+    {
+      conf::MutexLock lock(&queue->mu);
+      auto it = queue->pending.find(queue->next_version);
+      if (it == queue->pending.end()) {
+        queue->draining = false;  // A gap: its owner will resume draining.
+        return;
+      }
+      next = std::move(it->second);
+      queue->pending.erase(it);
+      ++queue->next_version;
+    }
+    IndexDelta(next);
+    if (next.subscribers != nullptr) {
+      for (const auto& subscriber : *next.subscribers) {
+        if (!subscriber->cancelled.load(std::memory_order_acquire)) {
+          subscriber->sink->OnDelta(subscriber->subscriber, next.delta);
+        }
+      }
+    }
+  }
+}
+
+void ConferenceStore::IndexSet(const UserId& user,
+                               const ConferenceId& conference,
+                               uint64_t incarnation, IndexList list,
+                               Presence presence) {
+  UserShard& shard = UserShardFor(user);
+  conf::MutexLock lock(&shard.mu);
+  if (presence == Presence::kPresent) {
+    UserEntry& entry = shard.users[user];
+    auto& map = list == IndexList::kOrganized ? entry.organized : entry.member;
+    map[conference] = incarnation;
+    return;
+  }
+  auto it = shard.users.find(user);
+  if (it == shard.users.end()) {
+    return;
+  }
+  auto& map =
+      list == IndexList::kOrganized ? it->second.organized : it->second.member;
+  auto found = map.find(conference);
+  if (found != map.end() && found->second == incarnation) {
+    map.erase(found);
+  }
+  if (it->second.organized.empty() && it->second.member.empty()) {
+    shard.users.erase(it);
+  }
+}
+
+void ConferenceStore::IndexDelta(const DeliveryItem& item) {
+  const ConferenceDelta& delta = *item.delta;
+  const ConferenceSnapshot& after = *item.after;
+  const ConferenceId& conference = delta.conference;
+  if (delta.kind == DeltaKind::kConferenceDeleted) {
+    IndexSet(after.organizer, conference, item.incarnation,
+             IndexList::kOrganized, Presence::kAbsent);
+    for (const UserMap* map : {&after.users, &after.lobby}) {
+      for (const auto& user : *map) {
+        IndexSet(user->entity, conference, item.incarnation, IndexList::kMember,
+                 Presence::kAbsent);
+      }
+    }
+    return;
+  }
+  if (delta.version == 1) {
+    IndexSet(after.organizer, conference, item.incarnation,
+             IndexList::kOrganized, Presence::kPresent);
+  }
+  for (const UserChange& change : delta.users) {
+    const bool member = after.users.Contains(change.entity) ||
+                        after.lobby.Contains(change.entity);
+    IndexSet(change.entity, conference, item.incarnation, IndexList::kMember,
+             member ? Presence::kPresent : Presence::kAbsent);
+  }
+}
+
+std::vector<ConferenceId> ConferenceStore::ListConferencesOrganizedBy(
+    const UserId& user) const {
+  std::vector<ConferenceId> out;
+  {
+    UserShard& shard = UserShardFor(user);
+    conf::MutexLock lock(&shard.mu);
+    auto it = shard.users.find(user);
+    if (it == shard.users.end()) {
+      return out;
+    }
+    out.reserve(it->second.organized.size());
+    for (const auto& [conference, incarnation] : it->second.organized) {
+      out.push_back(conference);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<ConferenceId> ConferenceStore::ListConferencesOf(
+    const UserId& user) const {
+  std::vector<ConferenceId> out;
+  {
+    UserShard& shard = UserShardFor(user);
+    conf::MutexLock lock(&shard.mu);
+    auto it = shard.users.find(user);
+    if (it == shard.users.end()) {
+      return out;
+    }
+    out.reserve(it->second.member.size());
+    for (const auto& [conference, incarnation] : it->second.member) {
+      out.push_back(conference);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<MutationResult> ConferenceStore::RemoveUserEverywhere(
+    const UserId& user) {
+  std::vector<MutationResult> out;
+  for (const ConferenceId& conference : ListConferencesOf(user)) {
+    DeleteUserRequest request;
+    request.conference = conference;
+    request.user = user;
+    absl::StatusOr<MutationResult> result = ApplyDeleteUser(request);
+    // A conference deleted, or a user removed, since the listing is fine:
+    // the user is gone from it either way.
+    if (result.ok()) {
+      out.push_back(*std::move(result));
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Subscriptions.
+
+absl::StatusOr<SubscriptionStart> ConferenceStore::Subscribe(
+    const ConferenceId& conference, Subscriber subscriber,
+    SubscriptionSink* sink) {
+  if (sink == nullptr) {
+    return absl::InvalidArgumentError("subscribe: sink is null");
+  }
+  if (subscriber.id.empty()) {
+    return absl::InvalidArgumentError("subscribe: subscription id is empty");
+  }
+  auto entry = std::make_shared<SubscriberEntry>();
+  entry->subscriber = std::move(subscriber);
+  entry->sink = sink;
+  ConferenceShard& shard = ShardFor(conference);
+  while (true) {
+    std::shared_ptr<const SubscriberList> base;
+    {
+      conf::MutexLock lock(&shard.mu);
+      auto it = shard.conferences.find(conference);
+      if (it == shard.conferences.end()) {
+        return ConferenceNotFound(conference);
+      }
+      base = it->second.subscribers;
+    }
+    auto list = std::make_shared<SubscriberList>();
+    if (base != nullptr) {
+      for (const auto& existing : *base) {
+        if (existing->subscriber.id == entry->subscriber.id) {
+          return absl::AlreadyExistsError(absl::StrCat(
+              "subscription ", Quote(entry->subscriber.id.value()),
+              " already exists on conference ", Quote(conference.value())));
+        }
+      }
+      list->reserve(base->size() + 1);
+      *list = *base;
+    }
+    list->push_back(entry);
+    std::shared_ptr<const SubscriberList> installed = std::move(list);
+    SubscriptionStart start;
+    {
+      conf::MutexLock lock(&shard.mu);
+      auto it = shard.conferences.find(conference);
+      if (it == shard.conferences.end()) {
+        return ConferenceNotFound(conference);
+      }
+      if (it->second.subscribers != base) {
+        continue;
+      }
+      it->second.subscribers.swap(installed);
+      start.snapshot = it->second.snapshot;
+    }
+    return start;
+  }
+}
+
+absl::Status ConferenceStore::Unsubscribe(const ConferenceId& conference,
+                                          const SubscriptionId& id) {
+  ConferenceShard& shard = ShardFor(conference);
+  while (true) {
+    std::shared_ptr<const SubscriberList> base;
+    {
+      conf::MutexLock lock(&shard.mu);
+      auto it = shard.conferences.find(conference);
+      if (it == shard.conferences.end()) {
+        return ConferenceNotFound(conference);
+      }
+      base = it->second.subscribers;
+    }
+    std::shared_ptr<SubscriberEntry> removed;
+    auto list = std::make_shared<SubscriberList>();
+    if (base != nullptr) {
+      for (const auto& existing : *base) {
+        if (existing->subscriber.id == id) {
+          removed = existing;
+        } else {
+          list->push_back(existing);
+        }
+      }
+    }
+    if (removed == nullptr) {
+      return absl::NotFoundError(absl::StrCat(
+          "subscription ", Quote(id.value()), " does not exist on conference ",
+          Quote(conference.value())));
+    }
+    std::shared_ptr<const SubscriberList> installed = std::move(list);
+    {
+      conf::MutexLock lock(&shard.mu);
+      auto it = shard.conferences.find(conference);
+      if (it == shard.conferences.end()) {
+        return ConferenceNotFound(conference);
+      }
+      if (it->second.subscribers != base) {
+        continue;
+      }
+      it->second.subscribers.swap(installed);
+    }
+    removed->cancelled.store(true, std::memory_order_release);
+    return absl::OkStatus();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Commands.
+
+absl::StatusOr<MutationResult> ConferenceStore::ApplyAddConference(
+    AddConferenceRequest request) {
+  const StoreLimits& limits = options_.limits;
+  Validator validator(limits);
+  validator.NonEmpty("organizer", request.organizer.value());
+  validator.Description(request.description);
+  if (request.host_info != nullptr) {
+    validator.HostInfo(*request.host_info);
+  }
+  validator.Count("mcu types", request.mcu_types.size(),
+                  limits.max_list_entries);
+  for (const EntityView& view : request.views) {
+    validator.View(view);
+  }
+  CONF_RETURN_IF_ERROR(validator.status());
+  if (!absl::StartsWithIgnoreCase(request.organizer.value(), "sip:")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("addConference: organizer ",
+                     Quote(request.organizer.value()), " is not a sip uri"));
+  }
+  for (size_t i = 0; i < request.mcu_types.size(); ++i) {
+    const std::string& type = request.mcu_types[i];
+    if (!IsKnownMcuType(type)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "addConference: mcu type ", Quote(type), " is not available"));
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (request.mcu_types[j] == type) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "addConference: mcu type ", Quote(type), " appears twice"));
+      }
+    }
+  }
+  for (const EntityView& view : request.views) {
+    if (std::find(request.mcu_types.begin(), request.mcu_types.end(),
+                  view.entity) == request.mcu_types.end()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("addConference: entity-view ", Quote(view.entity),
+                       " names no requested mcu type"));
+    }
+  }
+  const bool generate_id = request.description.conference_id.empty();
+  if (!generate_id &&
+      !IsValidConferenceIdString(request.description.conference_id)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("addConference: conference-id ",
+                     Quote(request.description.conference_id),
+                     " is not 1 to 32 letters and digits"));
+  }
+
+  // Count first so that a full store rejects before doing any work.
+  if (conference_count_.fetch_add(1, std::memory_order_relaxed) >=
+      limits.max_conferences) {
+    conference_count_.fetch_sub(1, std::memory_order_relaxed);
+    return absl::ResourceExhaustedError(
+        absl::StrCat("addConference: the store holds the maximum of ",
+                     limits.max_conferences, " conferences"));
+  }
+  const RandomBytesFunction& random =
+      options_.random_bytes ? options_.random_bytes
+                            : RandomBytesFunction(DefaultRandomBytes);
+
+  // Reserve the conference-id (generated ids retry on collision).
+  std::string id_string = request.description.conference_id;
+  ConferenceId entity;
+  constexpr int kMaxIdAttempts = 16;
+  for (int attempt = 0;; ++attempt) {
+    if (generate_id) {
+      id_string = GenerateConferenceIdString(random);
+    }
+    entity = FocusUriFor(request.organizer, id_string);
+    ConferenceIdShard& id_shard = IdShardFor(id_string);
+    bool inserted;
+    {
+      conf::MutexLock lock(&id_shard.mu);
+      inserted = id_shard.ids.try_emplace(id_string, entity).second;
+    }
+    if (inserted) {
+      break;
+    }
+    if (!generate_id || attempt + 1 == kMaxIdAttempts) {
+      conference_count_.fetch_sub(1, std::memory_order_relaxed);
+      return absl::AlreadyExistsError(
+          absl::StrCat("addConference: conference-id ", Quote(id_string),
+                       " already exists"));
+    }
+  }
+
+  // Build version 1.
+  auto snapshot = std::make_shared<ConferenceSnapshot>();
+  snapshot->entity = entity;
+  snapshot->version = 1;
+  snapshot->organizer = request.organizer;
+  auto description =
+      std::make_shared<ConferenceDescription>(std::move(request.description));
+  description->conference_id = id_string;
+  description->conf_uris.clear();
+  auto focus_view = std::make_shared<EntityView>();
+  focus_view->entity = entity.value();
+  focus_view->mcu_type = "focus";
+  focus_view->state.locked = false;
+  snapshot->views.push_back(std::move(focus_view));
+  for (const std::string& type : request.mcu_types) {
+    std::string mcu_uri = McuUriFor(request.organizer, type, id_string);
+    UriEntry uri;
+    uri.uri = mcu_uri;
+    uri.display_text = type;
+    uri.purpose = type;
+    description->conf_uris.push_back(std::move(uri));
+    EntityView view = DefaultView(type);
+    for (EntityView& requested : request.views) {
+      if (requested.entity == type) {
+        if (requested.capabilities.has_value()) {
+          view.capabilities = std::move(requested.capabilities);
+        }
+        std::optional<bool> locked = view.state.locked;
+        if (!requested.state.media.empty() ||
+            !requested.state.application.empty() ||
+            !requested.state.extensions.empty()) {
+          view.state = std::move(requested.state);
+          view.state.locked = locked;
+        }
+        view.extensions = std::move(requested.extensions);
+        view.attributes = std::move(requested.attributes);
+      }
+    }
+    view.entity = std::move(mcu_uri);
+    view.mcu_type = type;
+    snapshot->views.push_back(
+        std::make_shared<const EntityView>(std::move(view)));
+  }
+  snapshot->description = std::move(description);
+  snapshot->host_info = std::move(request.host_info);
+  snapshot->state = std::make_shared<const ConferenceState>(
+      ConferenceState{0, /*active=*/false, /*locked=*/false});
+  random(snapshot->key.bytes.data(), snapshot->key.bytes.size());
+  SetOddParity(snapshot->key.bytes);
+  snapshot->key.epoch = 1;
+  absl::string_view address = WithoutSipScheme(request.organizer.value());
+  absl::string_view user_part = address.substr(0, address.find('@'));
+  snapshot->web_join.internal =
+      absl::StrCat(options_.web_join_internal_base, user_part, "/", id_string);
+  snapshot->web_join.external =
+      absl::StrCat(options_.web_join_external_base, user_part, "/", id_string);
+
+  auto delta = std::make_shared<ConferenceDelta>();
+  delta->conference = entity;
+  delta->version = 1;
+  delta->description = snapshot->description;
+  delta->host_info = snapshot->host_info;
+  delta->state = snapshot->state;
+  for (const auto& view : snapshot->views) {
+    delta->views.push_back({ChangeKind::kFull, view->entity, view});
+  }
+  std::shared_ptr<const ConferenceSnapshot> frozen = std::move(snapshot);
+  std::shared_ptr<const ConferenceDelta> frozen_delta = std::move(delta);
+
+  Entry entry;
+  entry.snapshot = frozen;
+  entry.delivery = std::make_shared<DeliveryQueue>();
+  if (options_.delta_log_capacity > 0) {
+    entry.log.reserve(std::min<size_t>(options_.delta_log_capacity, 4));
+    entry.log.push_back(frozen_delta);
+  }
+  entry.incarnation = next_incarnation_.fetch_add(1, std::memory_order_relaxed);
+  DeliveryItem item;
+  item.delta = frozen_delta;
+  item.after = frozen;
+  item.incarnation = entry.incarnation;
+  std::shared_ptr<DeliveryQueue> queue = entry.delivery;
+
+  ConferenceShard& shard = ShardFor(entity);
+  bool inserted;
+  {
+    conf::MutexLock lock(&shard.mu);
+    inserted = shard.conferences.try_emplace(entity, std::move(entry)).second;
+  }
+  if (!inserted) {
+    // Unreachable while conference-ids are unique, kept for safety.
+    ConferenceIdShard& id_shard = IdShardFor(id_string);
+    {
+      conf::MutexLock lock(&id_shard.mu);
+      id_shard.ids.erase(id_string);
+    }
+    conference_count_.fetch_sub(1, std::memory_order_relaxed);
+    return absl::AlreadyExistsError(absl::StrCat("addConference: conference ",
+                                                 Quote(entity.value()),
+                                                 " already exists"));
+  }
+  Deliver(queue, std::move(item));
+  return MutationResult{std::move(frozen_delta), std::move(frozen)};
+}
+
+absl::StatusOr<MutationResult> ConferenceStore::ApplyModifyConference(
+    ModifyConferenceRequest request) {
+  Validator validator(options_.limits);
+  if (request.description.has_value()) {
+    validator.Description(*request.description);
+  }
+  validator.Count("entity-views", request.views.size(),
+                  options_.limits.max_list_entries);
+  for (const EntityView& view : request.views) {
+    validator.View(view);
+  }
+  CONF_RETURN_IF_ERROR(validator.status());
+  if (!request.description.has_value() && request.views.empty()) {
+    return absl::InvalidArgumentError("modifyConference: nothing to modify");
+  }
+  for (size_t i = 0; i < request.views.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (request.views[i].entity == request.views[j].entity) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("modifyConference: entity-view ",
+                         Quote(request.views[i].entity), " appears twice"));
+      }
+    }
+  }
+  return Mutate(
+      request.conference,
+      [&](const ConferenceSnapshot& s) -> absl::StatusOr<Change> {
+        CONF_RETURN_IF_ERROR(
+            RequireLeader(s, request.requester, "modifyConference"));
+        Change change{s, {}};
+        if (request.description.has_value()) {
+          const ConferenceDescription& old = *s.description;
+          if (!request.description->conference_id.empty() &&
+              request.description->conference_id != old.conference_id) {
+            return absl::InvalidArgumentError(absl::StrCat(
+                "modifyConference: conference-id cannot change from ",
+                Quote(old.conference_id)));
+          }
+          auto description =
+              std::make_shared<ConferenceDescription>(*request.description);
+          description->conference_id = old.conference_id;
+          description->conf_uris = old.conf_uris;  // Assigned by the engine.
+          change.next.description = description;
+          change.delta.description = std::move(description);
+        }
+        for (const EntityView& requested : request.views) {
+          auto it =
+              std::find_if(change.next.views.begin(), change.next.views.end(),
+                           [&](const std::shared_ptr<const EntityView>& v) {
+                             return v->entity == requested.entity;
+                           });
+          if (it == change.next.views.end()) {
+            return absl::NotFoundError(absl::StrCat(
+                "modifyConference: entity-view ", Quote(requested.entity),
+                " does not exist in conference ", Quote(s.entity.value())));
+          }
+          auto view = std::make_shared<EntityView>(**it);
+          std::optional<bool> locked = view->state.locked;
+          view->state = requested.state;
+          view->state.locked = locked;  // Owned by modifyConferenceLock.
+          if (requested.capabilities.has_value()) {
+            view->capabilities = requested.capabilities;
+          }
+          *it = view;
+          change.delta.views.push_back(
+              {ChangeKind::kFull, view->entity, std::move(view)});
+        }
+        return change;
+      });
+}
+
+absl::StatusOr<MutationResult> ConferenceStore::ApplyDeleteConference(
+    const DeleteConferenceRequest& request) {
+  return Mutate(
+      request.conference,
+      [&](const ConferenceSnapshot& s) -> absl::StatusOr<Change> {
+        if (!request.requester.empty() && request.requester != s.organizer) {
+          return absl::PermissionDeniedError(absl::StrCat(
+              "deleteConference: only the organizer may delete conference ",
+              Quote(s.entity.value())));
+        }
+        Change change{s, {}};
+        change.delta.kind = DeltaKind::kConferenceDeleted;
+        return change;
+      });
+}
+
+absl::StatusOr<MutationResult> ConferenceStore::ApplyAddUser(
+    AddUserRequest request) {
+  Validator validator(options_.limits);
+  validator.User(request.user);
+  CONF_RETURN_IF_ERROR(validator.status());
+  const UserId& entity = request.user.entity;
+  return Mutate(
+      request.conference,
+      [&](const ConferenceSnapshot& s) -> absl::StatusOr<Change> {
+        const Authority authority = AuthorityOf(s, request.requester);
+        if (request.kind == JoinKind::kJoin) {
+          if (authority != Authority::kFocus && request.requester != entity) {
+            return absl::PermissionDeniedError(absl::StrCat(
+                "addUser: ", Quote(request.requester.value()),
+                " may not join on behalf of ", Quote(entity.value())));
+          }
+        } else {
+          CONF_RETURN_IF_ERROR(
+              RequireLeader(s, request.requester, "addUser (dial-out)"));
+        }
+        if (s.users.Contains(entity) || s.lobby.Contains(entity)) {
+          return absl::AlreadyExistsError(absl::StrCat(
+              "addUser: user ", Quote(entity.value()),
+              " already exists in conference ", Quote(s.entity.value())));
+        }
+        const bool organizer = entity == s.organizer;
+        if (request.user.role == Role::kOrganizer && !organizer) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("addUser: invalid role: ", Quote(entity.value()),
+                           " is not the organizer"));
+        }
+        Role granted = request.user.role;
+        if (organizer) {
+          granted = Role::kOrganizer;
+        } else if (request.authentication == Authentication::kAnonymous) {
+          granted = Role::kAttendee;
+        }
+
+        UserList list = UserList::kRoster;
+        if (!organizer) {
+          const AdmissionPolicy policy =
+              s.description->admission_policy.value_or(
+                  AdmissionPolicy::kOpenAuthenticated);
+          const bool anonymous =
+              request.authentication == Authentication::kAnonymous;
+          if (request.kind == JoinKind::kDialOut) {
+            if (s.state->locked) {
+              return absl::FailedPreconditionError(
+                  absl::StrCat("addUser: conference ", Quote(s.entity.value()),
+                               " is locked"));
+            }
+          } else {
+            if (anonymous && policy == AdmissionPolicy::kClosedAuthenticated) {
+              return absl::PermissionDeniedError(absl::StrCat(
+                  "addUser: anonymous users are not allowed in conference ",
+                  Quote(s.entity.value())));
+            }
+            if (s.state->locked ||
+                policy == AdmissionPolicy::kClosedAuthenticated ||
+                (anonymous && policy == AdmissionPolicy::kOpenAuthenticated)) {
+              list = UserList::kLobby;
+            }
+          }
+        }
+        const StoreLimits& limits = options_.limits;
+        if (s.users.size() + s.lobby.size() >=
+            limits.max_users_per_conference) {
+          return absl::ResourceExhaustedError(absl::StrCat(
+              "addUser: conference ", Quote(s.entity.value()), " has reached ",
+              limits.max_users_per_conference, " users"));
+        }
+        if (list == UserList::kRoster &&
+            s.description->maximum_user_count.has_value() &&
+            s.users.size() >= *s.description->maximum_user_count) {
+          return absl::ResourceExhaustedError(
+              absl::StrCat("addUser: conference ", Quote(s.entity.value()),
+                           " has reached its maximum-user-count of ",
+                           *s.description->maximum_user_count));
+        }
+        auto user = std::make_shared<User>(request.user);
+        user->role = granted;
+        std::shared_ptr<const User> frozen = std::move(user);
+        Change change{s, {}};
+        if (list == UserList::kRoster) {
+          change.next.users = s.users.Set(frozen);
+          change.next.state =
+              StateWithCount(*s.state, change.next.users.size());
+          change.delta.state = change.next.state;
+        } else {
+          change.next.lobby = s.lobby.Set(frozen);
+        }
+        change.delta.users.push_back(
+            {list, ChangeKind::kFull, entity, std::move(frozen), {}});
+        return change;
+      });
+}
+
+absl::StatusOr<MutationResult> ConferenceStore::ApplyLobbyDecision(
+    const LobbyDecisionRequest& request) {
+  return Mutate(
+      request.conference,
+      [&](const ConferenceSnapshot& s) -> absl::StatusOr<Change> {
+        CONF_RETURN_IF_ERROR(
+            RequireLeader(s, request.requester, "lobby decision"));
+        std::shared_ptr<const User> user = s.lobby.Find(request.user);
+        if (user == nullptr) {
+          if (s.users.Contains(request.user)) {
+            return absl::FailedPreconditionError(absl::StrCat(
+                "lobby decision: user ", Quote(request.user.value()),
+                " is already admitted"));
+          }
+          return absl::NotFoundError(absl::StrCat(
+              "lobby decision: user ", Quote(request.user.value()),
+              " is not in the lobby of conference ", Quote(s.entity.value())));
+        }
+        Change change{s, {}};
+        change.next.lobby = s.lobby.Erase(request.user);
+        change.delta.users.push_back({UserList::kLobby,
+                                      ChangeKind::kDeleted,
+                                      request.user,
+                                      nullptr,
+                                      {}});
+        if (request.decision == LobbyDecision::kGrant) {
+          if (s.description->maximum_user_count.has_value() &&
+              s.users.size() >= *s.description->maximum_user_count) {
+            return absl::ResourceExhaustedError(absl::StrCat(
+                "lobby decision: conference ", Quote(s.entity.value()),
+                " has reached its maximum-user-count of ",
+                *s.description->maximum_user_count));
+          }
+          change.next.users = s.users.Set(user);
+          change.next.state =
+              StateWithCount(*s.state, change.next.users.size());
+          change.delta.state = change.next.state;
+          change.delta.users.push_back(
+              {UserList::kRoster, ChangeKind::kFull, request.user, user, {}});
+        }
+        return change;
+      });
+}
+
+absl::StatusOr<MutationResult> ConferenceStore::ApplyDeleteUser(
+    const DeleteUserRequest& request) {
+  return Mutate(
+      request.conference,
+      [&](const ConferenceSnapshot& s) -> absl::StatusOr<Change> {
+        FoundUser found = FindAnyUser(s, request.user);
+        if (found.user == nullptr) {
+          return UserNotFound(request.user, s.entity);
+        }
+        const Authority authority = AuthorityOf(s, request.requester);
+        if (authority != Authority::kFocus &&
+            request.requester != request.user) {
+          if (authority != Authority::kLeader) {
+            return absl::PermissionDeniedError(absl::StrCat(
+                "deleteUser: ", Quote(request.requester.value()),
+                " is not a leader of conference ", Quote(s.entity.value())));
+          }
+          if (request.user == s.organizer && request.requester != s.organizer) {
+            return absl::PermissionDeniedError(
+                "deleteUser: only the organizer may remove itself");
+          }
+        }
+        Change change{s, {}};
+        if (found.list == UserList::kRoster) {
+          change.next.users = s.users.Erase(request.user);
+          change.next.state =
+              StateWithCount(*s.state, change.next.users.size());
+          change.delta.state = change.next.state;
+        } else {
+          change.next.lobby = s.lobby.Erase(request.user);
+        }
+        change.delta.users.push_back(
+            {found.list, ChangeKind::kDeleted, request.user, nullptr, {}});
+        return change;
+      });
+}
+
+absl::StatusOr<MutationResult> ConferenceStore::ApplyModifyUserRoles(
+    const ModifyUserRolesRequest& request) {
+  if (request.role == Role::kOrganizer) {
+    return absl::InvalidArgumentError(
+        "modifyUserRoles: invalid role: organizer cannot be granted");
+  }
+  return Mutate(request.conference,
+                [&](const ConferenceSnapshot& s) -> absl::StatusOr<Change> {
+                  CONF_RETURN_IF_ERROR(
+                      RequireLeader(s, request.requester, "modifyUserRoles"));
+                  CONF_ASSIGN_OR_RETURN(std::shared_ptr<const User> old,
+                                        GetRosterUser(s, request.user));
+                  if (old->role == Role::kOrganizer) {
+                    return absl::FailedPreconditionError(
+                        "modifyUserRoles: the organizer's role cannot change");
+                  }
+                  auto user = std::make_shared<User>(*old);
+                  user->role = request.role;
+                  std::shared_ptr<const User> frozen = std::move(user);
+                  Change change{s, {}};
+                  change.next.users = s.users.Set(frozen);
+                  change.delta.users.push_back({UserList::kRoster,
+                                                ChangeKind::kPartial,
+                                                request.user,
+                                                std::move(frozen),
+                                                {}});
+                  return change;
+                });
+}
+
+absl::StatusOr<MutationResult> ConferenceStore::ApplyModifyConferenceLock(
+    const ModifyConferenceLockRequest& request) {
+  const bool locked = request.lock == LockState::kLocked;
+  return Mutate(
+      request.conference,
+      [&](const ConferenceSnapshot& s) -> absl::StatusOr<Change> {
+        CONF_RETURN_IF_ERROR(
+            RequireLeader(s, request.requester, "modifyConferenceLock"));
+        Change change{s, {}};
+        auto state = std::make_shared<ConferenceState>(*s.state);
+        state->locked = locked;
+        change.next.state = state;
+        change.delta.state = std::move(state);
+        // Every view that reports a lock flag mirrors it.
+        for (auto& view : change.next.views) {
+          if (view->state.locked.has_value() && *view->state.locked != locked) {
+            auto copy = std::make_shared<EntityView>(*view);
+            copy->state.locked = locked;
+            view = copy;
+            change.delta.views.push_back(
+                {ChangeKind::kFull, copy->entity, std::move(copy)});
+          }
+        }
+        return change;
+      });
+}
+
+absl::StatusOr<MutationResult> ConferenceStore::ApplyModifyEndpointMedia(
+    ModifyEndpointMediaRequest request) {
+  Validator validator(options_.limits);
+  validator.Media(request.media);
+  CONF_RETURN_IF_ERROR(validator.status());
+  auto media = std::make_shared<const Media>(std::move(request.media));
+  return Mutate(
+      request.conference,
+      [&](const ConferenceSnapshot& s) -> absl::StatusOr<Change> {
+        if (request.requester != request.user) {
+          CONF_RETURN_IF_ERROR(
+              RequireLeader(s, request.requester, "modifyEndpointMedia"));
+        }
+        CONF_ASSIGN_OR_RETURN(std::shared_ptr<const User> user,
+                              GetRosterUser(s, request.user));
+        auto endpoint_it =
+            std::find_if(user->endpoints.begin(), user->endpoints.end(),
+                         [&](const std::shared_ptr<const Endpoint>& e) {
+                           return e->entity == request.endpoint;
+                         });
+        if (endpoint_it == user->endpoints.end()) {
+          return EndpointNotFound(request.endpoint, request.user);
+        }
+        auto endpoint = std::make_shared<Endpoint>(**endpoint_it);
+        auto media_it =
+            std::find_if(endpoint->media.begin(), endpoint->media.end(),
+                         [&](const std::shared_ptr<const Media>& m) {
+                           return m->id == media->id;
+                         });
+        if (media_it == endpoint->media.end()) {
+          return absl::NotFoundError(absl::StrCat(
+              "media ", Quote(media->id.value()),
+              " does not exist on endpoint ", Quote(request.endpoint.value())));
+        }
+        *media_it = media;
+        std::shared_ptr<const Endpoint> frozen = std::move(endpoint);
+        std::shared_ptr<const User> new_user = WithEndpoint(*user, frozen);
+        Change change{s, {}};
+        change.next.users = s.users.Set(new_user);
+        change.delta.users.push_back(
+            EndpointReplaced(UserList::kRoster, std::move(new_user), frozen));
+        return change;
+      });
+}
+
+absl::StatusOr<MutationResult> ConferenceStore::ApplySetEndpoint(
+    SetEndpointRequest request) {
+  Validator validator(options_.limits);
+  validator.Endpoint(request.endpoint);
+  CONF_RETURN_IF_ERROR(validator.status());
+  auto endpoint = std::make_shared<const Endpoint>(std::move(request.endpoint));
+  return Mutate(
+      request.conference,
+      [&](const ConferenceSnapshot& s) -> absl::StatusOr<Change> {
+        FoundUser found = FindAnyUser(s, request.user);
+        if (found.user == nullptr) {
+          return UserNotFound(request.user, s.entity);
+        }
+        if (found.user->FindEndpoint(endpoint->entity) == nullptr &&
+            found.user->endpoints.size() >=
+                options_.limits.max_endpoints_per_user) {
+          return absl::ResourceExhaustedError(absl::StrCat(
+              "user ", Quote(request.user.value()), " has reached ",
+              options_.limits.max_endpoints_per_user, " endpoints"));
+        }
+        std::shared_ptr<const User> user = WithEndpoint(*found.user, endpoint);
+        Change change{s, {}};
+        UserMap& map = found.list == UserList::kRoster ? change.next.users
+                                                       : change.next.lobby;
+        map = map.Set(user);
+        change.delta.users.push_back(
+            EndpointReplaced(found.list, std::move(user), endpoint));
+        return change;
+      });
+}
+
+absl::StatusOr<MutationResult> ConferenceStore::ApplyModifyEndpointStatus(
+    ModifyEndpointStatusRequest request) {
+  const bool disconnecting = request.status == EndpointStatus::kDisconnected ||
+                             request.status == EndpointStatus::kDisconnecting;
+  if (!disconnecting && (request.disconnection_method.has_value() ||
+                         request.disconnection_info.has_value())) {
+    return absl::InvalidArgumentError(
+        "endpoint status: disconnection method or info given for an endpoint "
+        "that is not disconnecting");
+  }
+  Validator validator(options_.limits);
+  if (request.disconnection_info.has_value()) {
+    validator.Execution("endpoint disconnection-info",
+                        *request.disconnection_info);
+  }
+  CONF_RETURN_IF_ERROR(validator.status());
+  return Mutate(
+      request.conference,
+      [&](const ConferenceSnapshot& s) -> absl::StatusOr<Change> {
+        FoundUser found = FindAnyUser(s, request.user);
+        if (found.user == nullptr) {
+          return UserNotFound(request.user, s.entity);
+        }
+        const Endpoint* old = found.user->FindEndpoint(request.endpoint);
+        if (old == nullptr) {
+          return EndpointNotFound(request.endpoint, request.user);
+        }
+        auto endpoint = std::make_shared<Endpoint>(*old);
+        endpoint->status = request.status;
+        if (request.disconnection_method.has_value()) {
+          endpoint->disconnection_method = request.disconnection_method;
+        }
+        if (request.disconnection_info.has_value()) {
+          endpoint->disconnection_info = *request.disconnection_info;
+        }
+        std::shared_ptr<const Endpoint> frozen = std::move(endpoint);
+        std::shared_ptr<const User> user = WithEndpoint(*found.user, frozen);
+        Change change{s, {}};
+        UserMap& map = found.list == UserList::kRoster ? change.next.users
+                                                       : change.next.lobby;
+        map = map.Set(user);
+        change.delta.users.push_back(
+            EndpointReplaced(found.list, std::move(user), std::move(frozen)));
+        return change;
+      });
+}
+
+absl::StatusOr<MutationResult> ConferenceStore::ApplyDeleteEndpoint(
+    const DeleteEndpointRequest& request) {
+  return Mutate(request.conference,
+                [&](const ConferenceSnapshot& s) -> absl::StatusOr<Change> {
+                  FoundUser found = FindAnyUser(s, request.user);
+                  if (found.user == nullptr) {
+                    return UserNotFound(request.user, s.entity);
+                  }
+                  if (found.user->FindEndpoint(request.endpoint) == nullptr) {
+                    return EndpointNotFound(request.endpoint, request.user);
+                  }
+                  auto user = std::make_shared<User>(*found.user);
+                  user->endpoints.erase(std::find_if(
+                      user->endpoints.begin(), user->endpoints.end(),
+                      [&](const std::shared_ptr<const Endpoint>& e) {
+                        return e->entity == request.endpoint;
+                      }));
+                  std::shared_ptr<const User> frozen = std::move(user);
+                  Change change{s, {}};
+                  UserMap& map = found.list == UserList::kRoster
+                                     ? change.next.users
+                                     : change.next.lobby;
+                  map = map.Set(frozen);
+                  UserChange uc;
+                  uc.list = found.list;
+                  uc.kind = ChangeKind::kPartial;
+                  uc.entity = request.user;
+                  uc.user = std::move(frozen);
+                  uc.endpoints.push_back(
+                      {ChangeKind::kDeleted, request.endpoint, nullptr});
+                  change.delta.users.push_back(std::move(uc));
+                  return change;
+                });
+}
+
+}  // namespace engine
+}  // namespace conf

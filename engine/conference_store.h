@@ -1,0 +1,311 @@
+// ConferenceStore: the lock-sharded, in-memory store of conferences.
+//
+// The store holds one immutable ConferenceSnapshot per conference and applies
+// the C3P commands (one Apply* method each) as mutations that produce a new
+// snapshot and a ConferenceDelta. It does no XML, crypto or I/O.
+//
+//   ConferenceStore
+//   ├─ conference shards [kShardCount]   hash(ConferenceId) & (kShardCount-1)
+//   │    alignas(64) { Mutex, flat_hash_map<ConferenceId, Entry> }
+//   │    Entry = { snapshot, delta log, subscriber list, delivery queue }
+//   ├─ conference-id shards              msci:conference-id -> ConferenceId
+//   └─ user shards                       UserId -> conferences it organizes
+//                                        or is in (roster or lobby)
+//
+// Mutations are optimistic: the new snapshot and delta are built from the
+// current snapshot with no lock held, then installed under the shard lock
+// only if the snapshot is still current (otherwise rebuilt). A lock is held
+// just long enough to compare and swap a pointer and append to the log.
+//
+// Lock order: at most one lock is held at any time. The locks are a
+// conference shard's, a conference-id shard's, a user shard's, and a
+// conference's delivery queue's; each is taken, used without allocation-heavy
+// work, and released before any other is taken. No callback runs under a
+// lock.
+//
+// Delivery: every installed delta is handed, after the shard lock is
+// released, to the conference's delivery queue. Whichever thread finds the
+// queue idle drains it in version order (a delta that arrives before its
+// predecessor waits for it), updates the user index and calls each
+// subscriber's sink. When an Apply* call returns on a thread with no
+// concurrent mutation of that conference, its delta has been delivered and
+// the user index is up to date.
+//
+// Thread safety: all methods are thread-safe. Returned snapshots and deltas
+// are immutable and stay valid for as long as the caller holds them.
+//
+// Example:
+//   ConferenceStore store;
+//   AddConferenceRequest add;
+//   add.organizer = UserId("sip:alice@fabrikam.com");
+//   add.mcu_types = {"chat", "audio-video"};
+//   CONF_ASSIGN_OR_RETURN(MutationResult created,
+//                         store.ApplyAddConference(std::move(add)));
+//   ConferenceId focus = created.snapshot->entity;
+
+#ifndef CONF_ENGINE_CONFERENCE_STORE_H_
+#define CONF_ENGINE_CONFERENCE_STORE_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+#include "base/mutex.h"
+#include "engine/model.h"
+
+namespace conf {
+namespace engine {
+
+// Limits enforced by the store; exceeding one fails with kResourceExhausted
+// (counts) or kInvalidArgument (sizes of values).
+struct StoreLimits {
+  size_t max_conferences = 1 << 20;
+  size_t max_users_per_conference = 10000;  // Roster and lobby together.
+  size_t max_endpoints_per_user = 16;
+  size_t max_media_per_endpoint = 16;
+  size_t max_string_bytes = 2048;      // Any one string field.
+  size_t max_extension_bytes = 16384;  // Any one Extension::raw_xml.
+  size_t max_extensions = 64;    // Extensions or attributes on one object.
+  size_t max_list_entries = 64;  // uri lists, keywords, views, ...
+};
+
+// Fills `size` bytes at `out` with cryptographically random bytes.
+using RandomBytesFunction = std::function<void(uint8_t* out, size_t size)>;
+
+struct StoreOptions {
+  StoreLimits limits;
+  // Deltas kept per conference for DeltasSince.
+  size_t delta_log_capacity = 32;
+  // The web-join URIs are "<base><organizer user part>/<conference-id>".
+  std::string web_join_internal_base = "https://meet.example.com/";
+  std::string web_join_external_base = "https://meet-external.example.com/";
+  // Source of conference keys and generated conference ids. The default
+  // reads the operating system's CSPRNG through std::random_device.
+  RandomBytesFunction random_bytes;
+};
+
+// The result of a successful mutation: what changed, and the state after.
+struct MutationResult {
+  std::shared_ptr<const ConferenceDelta> delta;
+  std::shared_ptr<const ConferenceSnapshot> snapshot;
+};
+
+struct SubscriptionIdTag {};
+using SubscriptionId = StrongId<SubscriptionIdTag>;
+
+// Who a subscription serves: its id (unique within a conference), the user
+// it acts for and the view that user gets.
+struct Subscriber {
+  SubscriptionId id;
+  UserId user;
+  ViewerRole role = ViewerRole::kAttendee;
+};
+
+// Receives a subscription's deltas. Implemented by the notification layer.
+class SubscriptionSink {
+ public:
+  virtual ~SubscriptionSink() = default;
+
+  // Called once per delta after the subscription's start version, in version
+  // order, with no store lock held; calls for one conference never overlap.
+  // The last call of a subscription whose conference is deleted carries a
+  // delta of kind kConferenceDeleted; no call follows it. The sink may call
+  // back into the store (even mutate the same conference).
+  virtual void OnDelta(const Subscriber& subscriber,
+                       const std::shared_ptr<const ConferenceDelta>& delta) = 0;
+};
+
+// Where a subscription starts: the snapshot to send in full; every later
+// delta (version > snapshot->version) goes to the sink.
+struct SubscriptionStart {
+  std::shared_ptr<const ConferenceSnapshot> snapshot;
+};
+
+class ConferenceStore {
+ public:
+  // Shards per index: a power of two (STYLE §6).
+  static constexpr size_t kShardCount = 64;
+  static_assert((kShardCount & (kShardCount - 1)) == 0,
+                "kShardCount must be a power of two");
+
+  explicit ConferenceStore(StoreOptions options = {});
+  ~ConferenceStore();
+  ConferenceStore(const ConferenceStore&) = delete;
+  ConferenceStore& operator=(const ConferenceStore&) = delete;
+
+  // --- Mutations (one per C3P command). Each validates against the current
+  // state and either installs a new version (returning its delta and
+  // snapshot) or fails leaving the state untouched. Common failures:
+  // kNotFound (conference, user, endpoint or media does not exist),
+  // kAlreadyExists, kInvalidArgument (bad value, invalid role, over a size
+  // limit), kResourceExhausted (count limit), kFailedPrecondition (locked,
+  // in the lobby, not allowed in this state), kPermissionDenied (not allowed
+  // for the requester's role). See docs/ENGINE.md for the rules.
+
+  // Creates a conference (version 1): assigns the focus URI
+  // "sip:<organizer>;gruu;opaque=app:conf:focus:id:<id>", one MCU URI
+  // (…:<mcuType>:id:<id>), conf-uris entry and entity-view per MCU type, the
+  // conference key (epoch 1) and the web-join URIs. kAlreadyExists if the
+  // requested conference-id is taken; kResourceExhausted at max_conferences;
+  // kInvalidArgument for an unknown or repeated MCU type or a bad organizer.
+  absl::StatusOr<MutationResult> ApplyAddConference(
+      AddConferenceRequest request);
+
+  // Replaces the description (conf-uris and conference-id stay as assigned)
+  // and/or the entity-state of named views (their lock flag stays as set by
+  // ApplyModifyConferenceLock). Leaders only.
+  absl::StatusOr<MutationResult> ApplyModifyConference(
+      ModifyConferenceRequest request);
+
+  // Deletes the conference. The delta (kConferenceDeleted) is the final
+  // event of every subscription. The organizer only.
+  absl::StatusOr<MutationResult> ApplyDeleteConference(
+      const DeleteConferenceRequest& request);
+
+  // Adds a user (join or dial-out) to the roster, or to the lobby when the
+  // conference is locked or its admission policy says so.
+  absl::StatusOr<MutationResult> ApplyAddUser(AddUserRequest request);
+
+  // Admits (kGrant) or turns away (kDeny) a user waiting in the lobby.
+  // Leaders only.
+  absl::StatusOr<MutationResult> ApplyLobbyDecision(
+      const LobbyDecisionRequest& request);
+
+  // Removes a user from the roster or the lobby: by itself, or by a leader.
+  absl::StatusOr<MutationResult> ApplyDeleteUser(
+      const DeleteUserRequest& request);
+
+  // Makes a roster user a presenter or an attendee. Leaders only.
+  absl::StatusOr<MutationResult> ApplyModifyUserRoles(
+      const ModifyUserRolesRequest& request);
+
+  // Locks or unlocks the conference. Leaders only.
+  absl::StatusOr<MutationResult> ApplyModifyConferenceLock(
+      const ModifyConferenceLockRequest& request);
+
+  // Replaces one media stream of an endpoint. Leaders, or the user itself.
+  absl::StatusOr<MutationResult> ApplyModifyEndpointMedia(
+      ModifyEndpointMediaRequest request);
+
+  // Adds or replaces an endpoint of a roster user (reported by the focus).
+  absl::StatusOr<MutationResult> ApplySetEndpoint(SetEndpointRequest request);
+
+  // Changes an endpoint's status (reported by the focus).
+  absl::StatusOr<MutationResult> ApplyModifyEndpointStatus(
+      ModifyEndpointStatusRequest request);
+
+  // Removes an endpoint of a user (reported by the focus).
+  absl::StatusOr<MutationResult> ApplyDeleteEndpoint(
+      const DeleteEndpointRequest& request);
+
+  // Removes `user` from every conference it is in (roster or lobby), e.g.
+  // when its client signs out. Returns one result per conference changed;
+  // conferences it only organizes are left alone.
+  std::vector<MutationResult> RemoveUserEverywhere(const UserId& user);
+
+  // --- Reads. Each takes one shard lock to copy a pointer.
+
+  // The current snapshot; kNotFound if there is no such conference.
+  absl::StatusOr<std::shared_ptr<const ConferenceSnapshot>> GetSnapshot(
+      const ConferenceId& conference) const;
+  // The current snapshot, or nullptr.
+  std::shared_ptr<const ConferenceSnapshot> FindSnapshot(
+      const ConferenceId& conference) const;
+  // The conference whose msci:conference-id is `conference_id`, or nullptr.
+  std::shared_ptr<const ConferenceSnapshot> FindSnapshotByConferenceId(
+      absl::string_view conference_id) const;
+
+  // Conferences organized by `user` (getConferences), sorted.
+  std::vector<ConferenceId> ListConferencesOrganizedBy(
+      const UserId& user) const;
+  // Conferences whose roster or lobby holds `user`, sorted.
+  std::vector<ConferenceId> ListConferencesOf(const UserId& user) const;
+
+  size_t conference_count() const {
+    return conference_count_.load(std::memory_order_relaxed);
+  }
+
+  // The deltas after `version` up to the current version, oldest first.
+  // kNotFound for an unknown conference; kOutOfRange ("full document
+  // needed") when the log no longer holds them all; kInvalidArgument when
+  // `version` is ahead of the conference.
+  absl::StatusOr<std::vector<std::shared_ptr<const ConferenceDelta>>>
+  DeltasSince(const ConferenceId& conference, uint64_t version) const;
+
+  // --- Subscriptions.
+
+  // Subscribes `sink` (not owned) to `conference`. Returns the snapshot to
+  // start from; every later delta goes to the sink in version order.
+  // kNotFound for an unknown conference; kAlreadyExists if the id is in use
+  // on this conference. `sink` must stay valid until Unsubscribe has
+  // returned and no delivery to it is running, or until it received the
+  // kConferenceDeleted delta.
+  absl::StatusOr<SubscriptionStart> Subscribe(const ConferenceId& conference,
+                                              Subscriber subscriber,
+                                              SubscriptionSink* sink);
+
+  // Ends a subscription: no delivery starts after this returns (one already
+  // running on another thread may finish). kNotFound if unknown.
+  absl::Status Unsubscribe(const ConferenceId& conference,
+                           const SubscriptionId& id);
+
+ private:
+  struct SubscriberEntry;
+  using SubscriberList = std::vector<std::shared_ptr<SubscriberEntry>>;
+  struct DeliveryItem;
+  struct DeliveryQueue;
+  struct Entry;
+  struct alignas(64) ConferenceShard;
+  struct alignas(64) ConferenceIdShard;
+  struct UserEntry;
+  struct alignas(64) UserShard;
+  struct Change;
+  using BuildFn =
+      std::function<absl::StatusOr<Change>(const ConferenceSnapshot&)>;
+
+  // Builds a change from the current snapshot and installs it if the
+  // snapshot is still current, retrying otherwise.
+  absl::StatusOr<MutationResult> Mutate(const ConferenceId& conference,
+                                        const BuildFn& build);
+  // Hands an installed delta to the conference's queue and drains it.
+  void Deliver(const std::shared_ptr<DeliveryQueue>& queue, DeliveryItem item);
+  // Applies one delivered delta to the user index.
+  void IndexDelta(const DeliveryItem& item);
+  enum class IndexList { kOrganized, kMember };
+  enum class Presence { kPresent, kAbsent };
+  void IndexSet(const UserId& user, const ConferenceId& conference,
+                uint64_t incarnation, IndexList list, Presence presence);
+
+  ConferenceShard& ShardFor(const ConferenceId& conference) const;
+  ConferenceIdShard& IdShardFor(absl::string_view conference_id) const;
+  UserShard& UserShardFor(const UserId& user) const;
+
+  const StoreOptions options_;
+  std::atomic<size_t> conference_count_{0};
+  std::atomic<uint64_t> next_incarnation_{1};
+  std::unique_ptr<ConferenceShard[]> shards_;
+  std::unique_ptr<ConferenceIdShard[]> id_shards_;
+  std::unique_ptr<UserShard[]> user_shards_;
+};
+
+// The focus URI for `organizer` and `conference_id`:
+// "sip:<organizer without sip:>;gruu;opaque=app:conf:focus:id:<id>".
+ConferenceId FocusUriFor(const UserId& organizer,
+                         absl::string_view conference_id);
+// The MCU URI of one MCU type: "…;gruu;opaque=app:conf:<type>:id:<id>".
+std::string McuUriFor(const UserId& organizer, absl::string_view mcu_type,
+                      absl::string_view conference_id);
+
+}  // namespace engine
+}  // namespace conf
+
+#endif  // CONF_ENGINE_CONFERENCE_STORE_H_
