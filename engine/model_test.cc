@@ -1,0 +1,243 @@
+#include "engine/model.h"
+
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/hash/hash.h"
+#include "gtest/gtest.h"
+
+namespace conf {
+namespace engine {
+namespace {
+
+std::shared_ptr<const Endpoint> MakeEndpoint(const std::string& entity,
+                                             EndpointStatus status) {
+  auto endpoint = std::make_shared<Endpoint>();
+  endpoint->entity = EndpointId(entity);
+  endpoint->status = status;
+  auto media = std::make_shared<Media>();
+  media->id = MediaId("1");
+  media->type = "audio";
+  media->status = MediaStatus::kSendRecv;
+  endpoint->media.push_back(std::move(media));
+  return endpoint;
+}
+
+std::shared_ptr<const User> MakeUser(const std::string& entity, Role role) {
+  auto user = std::make_shared<User>();
+  user->entity = UserId(entity);
+  user->role = role;
+  user->endpoints.push_back(
+      MakeEndpoint("{EP-" + entity + "}", EndpointStatus::kConnected));
+  return user;
+}
+
+ConferenceSnapshot MakeSnapshot() {
+  ConferenceSnapshot s;
+  s.entity =
+      ConferenceId("sip:alice@example.com;gruu;opaque=app:conf:focus:id:1");
+  s.version = 3;
+  s.organizer = UserId("sip:alice@example.com");
+  auto description = std::make_shared<ConferenceDescription>();
+  description->subject = "weekly";
+  s.description = description;
+  s.state = std::make_shared<ConferenceState>();
+  s.users = s.users.Set(MakeUser("sip:alice@example.com", Role::kOrganizer));
+  s.users = s.users.Set(MakeUser("sip:bob@example.com", Role::kAttendee));
+  s.lobby = s.lobby.Set(MakeUser("sip:carol@example.com", Role::kAttendee));
+  auto view = std::make_shared<EntityView>();
+  view->entity = "sip:alice@example.com;gruu;opaque=app:conf:chat:id:1";
+  view->mcu_type = "chat";
+  view->state.locked = false;
+  s.views.push_back(view);
+  return s;
+}
+
+TEST(StrongIdTest, ComparesAndHashesByValue) {
+  EXPECT_EQ(UserId("sip:a@x"), UserId(std::string("sip:a@x")));
+  EXPECT_NE(UserId("sip:a@x"), UserId("sip:A@x"));  // Byte for byte.
+  EXPECT_LT(UserId("sip:a@x"), UserId("sip:b@x"));
+  EXPECT_EQ(absl::Hash<UserId>()(UserId("sip:a@x")),
+            absl::Hash<UserId>()(UserId("sip:a@x")));
+  EXPECT_TRUE(UserId().empty());
+}
+
+TEST(BoxedTest, BehavesLikeOptional) {
+  Boxed<Execution> box;
+  EXPECT_FALSE(box.has_value());
+  EXPECT_TRUE(box == std::nullopt);
+  box = Execution{"2026-01-01T00:00:00Z", "bye", "sip:x@y"};
+  ASSERT_TRUE(box);
+  EXPECT_EQ(box->reason, "bye");
+  Boxed<Execution> copy = box;
+  copy->reason = "changed";  // Copy on write: `box` is unaffected.
+  EXPECT_EQ(box->reason, "bye");
+  EXPECT_EQ(copy->reason, "changed");
+  EXPECT_NE(box, copy);
+  copy->reason = "bye";
+  EXPECT_EQ(box, copy);  // Equality is by value.
+  copy = std::nullopt;
+  EXPECT_FALSE(copy.has_value());
+  Boxed<Execution> from_optional = std::optional<Execution>();
+  EXPECT_FALSE(from_optional);
+}
+
+TEST(RenderSlotTest, FirstValueWinsAndCopiesStartEmpty) {
+  User user;
+  EXPECT_EQ(user.rendered.Get(), nullptr);
+  auto first = std::make_shared<const std::string>("<user/>");
+  auto second = std::make_shared<const std::string>("<other/>");
+  EXPECT_EQ(user.rendered.SetOnce(first), first);
+  EXPECT_EQ(user.rendered.SetOnce(second), first);
+  EXPECT_EQ(user.rendered.Get(), first);
+  User copy = user;
+  EXPECT_EQ(copy.rendered.Get(), nullptr);
+  EXPECT_EQ(copy, user);  // Slots never take part in equality.
+}
+
+TEST(SnapshotsEqualTest, ComparesNestedValuesNotPointers) {
+  ConferenceSnapshot a = MakeSnapshot();
+  ConferenceSnapshot b = MakeSnapshot();  // Equal values, distinct objects.
+  EXPECT_TRUE(SnapshotsEqual(a, b));
+  auto bob =
+      std::make_shared<User>(*b.users.Find(UserId("sip:bob@example.com")));
+  auto endpoint = std::make_shared<Endpoint>(*bob->endpoints[0]);
+  endpoint->status = EndpointStatus::kOnHold;
+  bob->endpoints[0] = endpoint;
+  b.users = b.users.Set(bob);
+  EXPECT_FALSE(SnapshotsEqual(a, b));
+}
+
+TEST(SnapshotsEqualTest, LobbyAndRosterAreDistinct) {
+  ConferenceSnapshot a = MakeSnapshot();
+  ConferenceSnapshot b = MakeSnapshot();
+  std::shared_ptr<const User> carol =
+      b.lobby.Find(UserId("sip:carol@example.com"));
+  b.lobby = b.lobby.Erase(carol->entity);
+  b.users = b.users.Set(carol);
+  EXPECT_FALSE(SnapshotsEqual(a, b));
+}
+
+TEST(ApplyDeltaTest, AppliesEveryKindOfChange) {
+  ConferenceSnapshot before = MakeSnapshot();
+  ConferenceSnapshot expected = before;
+  expected.version = 4;
+
+  ConferenceDelta delta;
+  delta.conference = before.entity;
+  delta.version = 4;
+  // Description and state replaced.
+  auto description = std::make_shared<ConferenceDescription>();
+  description->subject = "renamed";
+  delta.description = description;
+  expected.description = description;
+  auto state = std::make_shared<ConferenceState>();
+  state->locked = true;
+  delta.state = state;
+  expected.state = state;
+  // A user added in full.
+  std::shared_ptr<const User> dave =
+      MakeUser("sip:dave@example.com", Role::kPresenter);
+  delta.users.push_back(
+      {UserList::kRoster, ChangeKind::kFull, dave->entity, dave, {}});
+  expected.users = expected.users.Set(dave);
+  // A lobby user deleted.
+  delta.users.push_back({UserList::kLobby,
+                         ChangeKind::kDeleted,
+                         UserId("sip:carol@example.com"),
+                         nullptr,
+                         {}});
+  expected.lobby = expected.lobby.Erase(UserId("sip:carol@example.com"));
+  // A partial user: role changed, one endpoint replaced, one added, one
+  // deleted. The change carries only the endpoints that changed.
+  std::shared_ptr<const User> bob =
+      before.users.Find(UserId("sip:bob@example.com"));
+  auto new_bob = std::make_shared<User>(*bob);
+  new_bob->role = Role::kPresenter;
+  std::shared_ptr<const Endpoint> added =
+      MakeEndpoint("{NEW}", EndpointStatus::kDialingIn);
+  new_bob->endpoints = {added};
+  UserChange partial;
+  partial.list = UserList::kRoster;
+  partial.kind = ChangeKind::kPartial;
+  partial.entity = bob->entity;
+  partial.user = new_bob;
+  partial.endpoints.push_back(
+      {ChangeKind::kDeleted, bob->endpoints[0]->entity, nullptr});
+  partial.endpoints.push_back({ChangeKind::kFull, added->entity, added});
+  delta.users.push_back(partial);
+  expected.users = expected.users.Set(new_bob);
+  // A view replaced and one added.
+  auto view = std::make_shared<EntityView>(*before.views[0]);
+  view->state.locked = true;
+  delta.views.push_back({ChangeKind::kFull, view->entity, view});
+  auto av = std::make_shared<EntityView>();
+  av->entity = "sip:alice@example.com;gruu;opaque=app:conf:audio-video:id:1";
+  delta.views.push_back({ChangeKind::kFull, av->entity, av});
+  expected.views = {view, av};
+
+  ConferenceSnapshot after = ApplyDelta(before, delta);
+  EXPECT_TRUE(SnapshotsEqual(after, expected));
+  // Unchanged users are shared, not copied.
+  EXPECT_EQ(after.users.Find(UserId("sip:alice@example.com")).get(),
+            before.users.Find(UserId("sip:alice@example.com")).get());
+  // The input snapshot is untouched.
+  EXPECT_TRUE(SnapshotsEqual(before, MakeSnapshot()));
+}
+
+TEST(ApplyDeltaTest, DeletedViewIsRemoved) {
+  ConferenceSnapshot before = MakeSnapshot();
+  ConferenceDelta delta;
+  delta.version = 4;
+  delta.views.push_back(
+      {ChangeKind::kDeleted, before.views[0]->entity, nullptr});
+  EXPECT_TRUE(ApplyDelta(before, delta).views.empty());
+}
+
+TEST(ViewsTest, ViewerRoleFollowsRosterRole) {
+  ConferenceSnapshot s = MakeSnapshot();
+  EXPECT_EQ(ViewerRoleFor(s, UserId("sip:alice@example.com")),
+            ViewerRole::kLeader);
+  EXPECT_EQ(ViewerRoleFor(s, UserId("sip:bob@example.com")),
+            ViewerRole::kAttendee);
+  EXPECT_EQ(ViewerRoleFor(s, UserId("sip:carol@example.com")),
+            ViewerRole::kLobbySelf);
+  EXPECT_EQ(ViewerRoleFor(s, UserId("sip:stranger@example.com")),
+            ViewerRole::kLobbySelf);
+}
+
+TEST(ViewsTest, LobbyVisibleToLeadersOnlyAndLobbyUsersSeeThemselves) {
+  const UserId me("sip:me@x");
+  const UserId other("sip:other@x");
+  struct Case {
+    ViewerRole role;
+    UserList list;
+    const UserId* user;
+    bool visible;
+  };
+  const Case kCases[] = {
+      {ViewerRole::kLeader, UserList::kRoster, &other, true},
+      {ViewerRole::kLeader, UserList::kLobby, &other, true},
+      {ViewerRole::kAttendee, UserList::kRoster, &other, true},
+      {ViewerRole::kAttendee, UserList::kLobby, &other, false},
+      {ViewerRole::kAttendee, UserList::kLobby, &me, false},
+      {ViewerRole::kLobbySelf, UserList::kLobby, &me, true},
+      {ViewerRole::kLobbySelf, UserList::kLobby, &other, false},
+      {ViewerRole::kLobbySelf, UserList::kRoster, &other, false},
+  };
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(testing::Message()
+                 << static_cast<int>(c.role) << " " << static_cast<int>(c.list)
+                 << " " << c.user->value());
+    EXPECT_EQ(IsUserVisible(c.role, me, c.list, *c.user), c.visible);
+    UserChange change;
+    change.list = c.list;
+    change.entity = *c.user;
+    EXPECT_EQ(IsChangeVisible(c.role, me, change), c.visible);
+  }
+}
+
+}  // namespace
+}  // namespace engine
+}  // namespace conf
