@@ -1,0 +1,449 @@
+#include "codec/c3p_request.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+#include "codec/c3p_reason.h"
+#include "tests/status_matchers.h"
+
+namespace conf {
+namespace codec {
+namespace {
+
+using ::conf::testing::IsOk;
+using ::conf::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kConf[] =
+    "sip:alice@contoso.com;gruu;opaque=app:conf:focus:id:ABCD";
+
+std::vector<char> Bytes(absl::string_view s) {
+  return std::vector<char>(s.begin(), s.end());
+}
+
+std::string ReadSeed(absl::string_view name) {
+  const char* srcdir = std::getenv("TEST_SRCDIR");
+  const char* workspace = std::getenv("TEST_WORKSPACE");
+  EXPECT_NE(srcdir, nullptr);
+  EXPECT_NE(workspace, nullptr);
+  const std::string path =
+      absl::StrCat(srcdir, "/", workspace, "/tests/testdata/seed/", name);
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in) << path;
+  return std::string((std::istreambuf_iterator<char>(in)),
+                     std::istreambuf_iterator<char>());
+}
+
+// A request envelope around `command`, with the usual namespaces.
+std::string Request(absl::string_view command) {
+  return absl::StrCat(
+      "<request xmlns=\"urn:ietf:params:xml:ns:cccp\" "
+      "xmlns:ci=\"urn:ietf:params:xml:ns:conference-info\" "
+      "xmlns:msci=\"http://schemas.microsoft.com/rtc/2005/08/"
+      "confinfoextensions\" "
+      "xmlns:mscp=\"http://schemas.microsoft.com/rtc/2005/08/cccpextensions\" "
+      "xmlns:cis=\"urn:ietf:params:xml:ns:conference-info-separator\" "
+      "C3PVersion=\"1\" requestId=\"7\" from=\"sip:bob@contoso.com\" to=\"",
+      kConf, "\">", command, "</request>");
+}
+
+absl::StatusOr<C3pRequest> Parse(absl::string_view body) {
+  return ParseC3pRequest(Bytes(body));
+}
+
+TEST(ParseC3pRequestTest, NormalizedSeedParsesIntoGetConference) {
+  absl::StatusOr<C3pRequest> request =
+      ParseC3pRequest(Bytes(ReadSeed("getConference.request.normalized.xml")));
+  ASSERT_THAT(request, IsOk());
+  EXPECT_EQ(request->request_id, "5");
+  EXPECT_EQ(request->from, "sip:alice@contoso.com");
+  // The seed's `to` ends in a space; values are kept byte for byte.
+  EXPECT_EQ(request->to,
+            "sip:alice@contoso.com;gruu;opaque=app:conf:focus:id:5D3747C ");
+  EXPECT_EQ(request->c3p_version, "1");
+  EXPECT_EQ(request->command_type, C3pCommand::kGetConference);
+  const auto* get = std::get_if<C3pGetConference>(&request->command);
+  ASSERT_NE(get, nullptr);
+  EXPECT_EQ(get->keys.conf_entity,
+            "sip:alice@contoso.com;gruu;opaque=app:conf:focus:id:5D3747C");
+  EXPECT_TRUE(get->has_encryption_key);
+  EXPECT_EQ(get->x509_certificate, "123213789BC234D");
+}
+
+TEST(ParseC3pRequestTest, RawSeedFailsNamingNoBreakSpaceAndItsOffset) {
+  absl::StatusOr<C3pRequest> request =
+      ParseC3pRequest(Bytes(ReadSeed("getConference.request.raw.xml")));
+  EXPECT_THAT(request,
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("U+00A0 (no-break space, not XML white space) "
+                                 "at offset 24 (line 2, column 1)")));
+  // Not well-formed: no C3P envelope to answer with (SIP 400 instead).
+  EXPECT_EQ(C3pEnvelopeFromStatus(request.status()), std::nullopt);
+}
+
+TEST(ParseC3pRequestTest, MatchesNamespacesWhateverPrefixesTheSenderChose) {
+  absl::StatusOr<C3pRequest> request = Parse(absl::StrCat(
+      "<c:request xmlns:c=\"urn:ietf:params:xml:ns:cccp\" "
+      "xmlns:x=\"http://schemas.microsoft.com/rtc/2005/08/confinfoextensions\" "
+      "requestId=\"9\" from=\"sip:a@b\" to=\"sip:f@b\">"
+      "<c:getConference><c:conferenceKeys x:conference-id=\"ABCD1234\"/>"
+      "<x:encryption-key><x:x509-certificate>\n  TUlJ\n  QQ==\n"
+      "</x:x509-certificate></x:encryption-key></c:getConference>"
+      "</c:request>"));
+  ASSERT_THAT(request, IsOk());
+  const auto& get = std::get<C3pGetConference>(request->command);
+  EXPECT_EQ(get.keys.conf_entity, "");
+  EXPECT_EQ(get.keys.conference_id, "ABCD1234");
+  // White space inside the certificate is kept; crypto strips it.
+  EXPECT_EQ(get.x509_certificate, "\n  TUlJ\n  QQ==\n");
+}
+
+TEST(ParseC3pRequestTest, ViewsStayValidAfterTheRequestMoves) {
+  absl::StatusOr<C3pRequest> request = Parse(Request(
+      absl::StrCat("<deleteUser><userKeys confEntity=\"", kConf,
+                   "\" userEntity=\"sip:carol@contoso.com\"/></deleteUser>")));
+  ASSERT_THAT(request, IsOk());
+  C3pRequest moved = *std::move(request);
+  std::vector<C3pRequest> many;
+  many.push_back(std::move(moved));
+  many.reserve(64);  // moves the element again
+  const auto& del = std::get<C3pDeleteUser>(many[0].command);
+  EXPECT_EQ(del.keys.user_entity, "sip:carol@contoso.com");
+  EXPECT_EQ(many[0].request_id, "7");
+}
+
+TEST(ParseC3pRequestTest, AddConferenceCarriesDescriptionAndViews) {
+  absl::StatusOr<C3pRequest> request = Parse(Request(
+      "<addConference><ci:conference-info entity=\"\">"
+      "<ci:conference-description><ci:subject>Q3 review</ci:subject>"
+      "<msci:conference-id>ABCD1234</msci:conference-id>"
+      "<msci:expiry-time>2026-12-01T10:00:00Z</msci:expiry-time>"
+      "<msci:admission-policy>openAuthenticated</msci:admission-policy>"
+      "<x:note xmlns:x=\"urn:x\">kept &amp; escaped</x:note>"
+      "</ci:conference-description>"
+      "<msci:conference-view><msci:entity-view entity=\"chat\"/>"
+      "<msci:entity-view entity=\"audio-video\"/></msci:conference-view>"
+      "</ci:conference-info></addConference>"));
+  ASSERT_THAT(request, IsOk());
+  const auto& add = std::get<C3pAddConference>(request->command);
+  EXPECT_EQ(add.conference_info.entity, "");
+  ASSERT_TRUE(add.conference_info.description.has_value());
+  const C3pDescriptionView& d = *add.conference_info.description;
+  EXPECT_EQ(d.subject, "Q3 review");
+  EXPECT_EQ(d.conference_id, "ABCD1234");
+  EXPECT_EQ(d.expiry_time, "2026-12-01T10:00:00Z");
+  EXPECT_EQ(d.admission_policy, "openAuthenticated");
+  ASSERT_EQ(d.extensions.size(), 1u);
+  EXPECT_EQ(d.extensions[0].namespace_uri, "urn:x");
+  EXPECT_EQ(d.extensions[0].local_name, "note");
+  EXPECT_EQ(d.extensions[0].raw_xml,
+            "<x:note xmlns:x=\"urn:x\">kept &amp; escaped</x:note>");
+  ASSERT_EQ(add.conference_info.entity_views.size(), 2u);
+  EXPECT_EQ(add.conference_info.entity_views[1].entity, "audio-video");
+}
+
+TEST(ParseC3pRequestTest, InConferenceModifyConferenceCarriesEntityState) {
+  absl::StatusOr<C3pRequest> request = Parse(Request(absl::StrCat(
+      "<modifyConference mscp:mcuUri=\"sip:alice@contoso.com;gruu;opaque=app:"
+      "conf:audio-video:id:ABCD\"><ci:conference-info entity=\"",
+      kConf,
+      "\" state=\"partial\"><msci:conference-view ci:state=\"partial\">"
+      "<msci:entity-view ci:state=\"partial\" entity=\"sip:av\">"
+      "<msci:entity-state><msci:locked>true</msci:locked>"
+      "<msav:capabilities xmlns:msav=\"urn:msav\"><msav:x/></msav:capabilities>"
+      "</msci:entity-state></msci:entity-view></msci:conference-view>"
+      "</ci:conference-info></modifyConference>")));
+  ASSERT_THAT(request, IsOk());
+  const auto& mod = std::get<C3pModifyConference>(request->command);
+  EXPECT_EQ(mod.mcu_uri,
+            "sip:alice@contoso.com;gruu;opaque=app:conf:audio-video:id:ABCD");
+  EXPECT_EQ(mod.conference_info.state, "partial");
+  ASSERT_EQ(mod.conference_info.entity_views.size(), 1u);
+  const C3pEntityViewView& v = mod.conference_info.entity_views[0];
+  EXPECT_EQ(v.state, "partial");
+  EXPECT_TRUE(v.has_entity_state);
+  EXPECT_EQ(v.locked, "true");
+  ASSERT_EQ(v.entity_state_extensions.size(), 1u);
+  EXPECT_EQ(v.entity_state_extensions[0].raw_xml,
+            "<msav:capabilities xmlns:msav=\"urn:msav\"><msav:x/>"
+            "</msav:capabilities>");
+}
+
+TEST(ParseC3pRequestTest, AddUserKeepsClientInfoAfterSeparator) {
+  absl::StatusOr<C3pRequest> request = Parse(Request(absl::StrCat(
+      "<addUser><conferenceKeys confEntity=\"", kConf,
+      "\"/><ci:user entity=\"sip:bob@contoso.com\"><ci:roles>"
+      "<ci:entry>attendee</ci:entry></ci:roles>"
+      "<ci:endpoint entity=\"{6A5B}\" session-type=\"focus\">"
+      "<msci:clientInfo><cis:separator/><lobby-capable "
+      "xmlns=\"http://schemas.microsoft.com/rtc/2008/12/confinfoextensions\">"
+      "true</lobby-capable><y:z xmlns:y=\"urn:y\"/></msci:clientInfo>"
+      "</ci:endpoint></ci:user></addUser>")));
+  ASSERT_THAT(request, IsOk());
+  const auto& add = std::get<C3pAddUser>(request->command);
+  EXPECT_EQ(add.keys.conf_entity, kConf);
+  EXPECT_EQ(add.user.entity, "sip:bob@contoso.com");
+  EXPECT_THAT(add.user.roles, ElementsAre("attendee"));
+  ASSERT_EQ(add.user.endpoints.size(), 1u);
+  const C3pEndpointView& ep = add.user.endpoints[0];
+  EXPECT_EQ(ep.entity, "{6A5B}");
+  EXPECT_EQ(ep.session_type, "focus");
+  EXPECT_TRUE(ep.has_client_info);
+  EXPECT_EQ(ep.lobby_capable, "true");
+  ASSERT_EQ(ep.client_info_extensions.size(), 1u);
+  EXPECT_EQ(ep.client_info_extensions[0].separators_before, 1);
+  EXPECT_EQ(ep.client_info_extensions[0].raw_xml, "<y:z xmlns:y=\"urn:y\"/>");
+}
+
+TEST(ParseC3pRequestTest, DialOutAddUserCarriesMcuAndEndpointUris) {
+  absl::StatusOr<C3pRequest> request = Parse(Request(absl::StrCat(
+      "<addUser mscp:mcuUri=\"sip:av\"><conferenceKeys confEntity=\"", kConf,
+      "\"/><ci:user entity=\"sip:dave@contoso.com\"><ci:endpoint "
+      "entity=\"{1}\" endpoint-uri=\"tel:+15550100\">"
+      "<ci:joining-method>dialed-out</ci:joining-method></ci:endpoint>"
+      "</ci:user></addUser>")));
+  ASSERT_THAT(request, IsOk());
+  const auto& add = std::get<C3pAddUser>(request->command);
+  EXPECT_EQ(add.mcu_uri, "sip:av");
+  EXPECT_EQ(add.user.endpoints[0].endpoint_uri, "tel:+15550100");
+  EXPECT_EQ(add.user.endpoints[0].joining_method, "dialed-out");
+}
+
+TEST(ParseC3pRequestTest, ParsesEveryOtherCommand) {
+  struct Case {
+    std::string body;
+    C3pCommand command;
+  };
+  const std::string keys =
+      absl::StrCat("<conferenceKeys confEntity=\"", kConf, "\"/>");
+  const std::string user_keys =
+      absl::StrCat("<userKeys confEntity=\"", kConf,
+                   "\" userEntity=\"sip:bob@contoso.com\"/>");
+  const Case cases[] = {
+      {absl::StrCat("<deleteConference>", keys, "</deleteConference>"),
+       C3pCommand::kDeleteConference},
+      {"<getConferences static=\"true\"/>", C3pCommand::kGetConferences},
+      {"<getAvailableMcuTypes/>", C3pCommand::kGetAvailableMcuTypes},
+      {"<getConferencingCapabilities/>",
+       C3pCommand::kGetConferencingCapabilities},
+      {"<ping/>", C3pCommand::kPing},
+      {absl::StrCat("<modifyConferenceLock>", keys,
+                    "<locked>true</locked></modifyConferenceLock>"),
+       C3pCommand::kModifyConferenceLock},
+      {absl::StrCat("<modifyUserRoles>", user_keys,
+                    "<ci:user-roles><ci:entry>presenter</ci:entry>"
+                    "</ci:user-roles></modifyUserRoles>"),
+       C3pCommand::kModifyUserRoles},
+      {absl::StrCat("<setLobbyAccess>", keys,
+                    "<userEntity>sip:e@contoso.com</userEntity>"
+                    "<userEntity>sip:f@contoso.com</userEntity>"
+                    "<access>denied</access></setLobbyAccess>"),
+       C3pCommand::kSetLobbyAccess},
+      {absl::StrCat("<endorseUser>", user_keys, "</endorseUser>"),
+       C3pCommand::kEndorseUser},
+      {absl::StrCat("<modifyEndpointMedia mscp:mcuUri=\"sip:av\">"
+                    "<mediaKeys confEntity=\"",
+                    kConf,
+                    "\" userEntity=\"sip:bob@contoso.com\" "
+                    "endpointEntity=\"{1}\" mediaId=\"2\"/><ci:media id=\"2\">"
+                    "<ci:type>audio</ci:type><ci:status>recvonly</ci:status>"
+                    "<msci:media-ingress-filter>block"
+                    "</msci:media-ingress-filter></ci:media>"
+                    "</modifyEndpointMedia>"),
+       C3pCommand::kModifyEndpointMedia},
+      {absl::StrCat("<modifyEndpoint>", user_keys,
+                    "<ci:endpoint entity=\"{1}\"><ci:status>connected"
+                    "</ci:status></ci:endpoint></modifyEndpoint>"),
+       C3pCommand::kModifyEndpoint},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.body);
+    absl::StatusOr<C3pRequest> request = Parse(Request(c.body));
+    ASSERT_THAT(request, IsOk());
+    EXPECT_EQ(request->command_type, c.command);
+    EXPECT_EQ(request->command.index(), static_cast<size_t>(c.command));
+    EXPECT_EQ(request->command_name, C3pCommandName(c.command));
+  }
+}
+
+TEST(ParseC3pRequestTest, CommandFieldsHoldTheSentValues) {
+  absl::StatusOr<C3pRequest> lock = Parse(Request(
+      absl::StrCat("<modifyConferenceLock><conferenceKeys confEntity=\"", kConf,
+                   "\"/><locked> false </locked></modifyConferenceLock>")));
+  ASSERT_THAT(lock, IsOk());
+  EXPECT_FALSE(std::get<C3pModifyConferenceLock>(lock->command).locked);
+
+  absl::StatusOr<C3pRequest> lobby = Parse(Request(absl::StrCat(
+      "<setLobbyAccess><conferenceKeys confEntity=\"", kConf,
+      "\"/><userEntity>sip:e@x</userEntity><access>granted</access>"
+      "</setLobbyAccess>")));
+  ASSERT_THAT(lobby, IsOk());
+  const auto& set = std::get<C3pSetLobbyAccess>(lobby->command);
+  EXPECT_THAT(set.user_entities, ElementsAre("sip:e@x"));
+  EXPECT_EQ(set.access, C3pLobbyAccess::kGranted);
+
+  absl::StatusOr<C3pRequest> media = Parse(Request(absl::StrCat(
+      "<modifyEndpointMedia><mediaKeys confEntity=\"", kConf,
+      "\" userEntity=\"u\" endpointEntity=\"e\" mediaId=\"3\"/>"
+      "<ci:media id=\"3\"><ci:status>sendrecv</ci:status>"
+      "<msci:media-ingress-filter>unblock</msci:media-ingress-filter>"
+      "</ci:media></modifyEndpointMedia>")));
+  ASSERT_THAT(media, IsOk());
+  const auto& m = std::get<C3pModifyEndpointMedia>(media->command);
+  EXPECT_EQ(m.keys.endpoint_entity, "e");
+  EXPECT_EQ(m.media.status, "sendrecv");
+  EXPECT_EQ(m.media.ingress_filter, "unblock");
+}
+
+TEST(ParseC3pRequestTest, EndorseUserUnderstandsBothReasonSpellings) {
+  for (absl::string_view result :
+       {"conferenceDoesntExist", "conferenceDoesNotExist"}) {
+    SCOPED_TRACE(result);
+    absl::StatusOr<C3pRequest> request = Parse(Request(absl::StrCat(
+        "<endorseUser result=\"", result, "\"><conferenceKeys confEntity=\"",
+        kConf, "\"/></endorseUser>")));
+    // userEntity is required when conferenceKeys address the user.
+    EXPECT_THAT(request, StatusIs(absl::StatusCode::kInvalidArgument,
+                                  HasSubstr("missing attribute userEntity")));
+    request = Parse(Request(absl::StrCat("<endorseUser result=\"", result,
+                                         "\" userEntity=\"sip:g@x\">"
+                                         "<conferenceKeys confEntity=\"",
+                                         kConf, "\"/></endorseUser>")));
+    ASSERT_THAT(request, IsOk());
+    const auto& endorse = std::get<C3pEndorseUser>(request->command);
+    EXPECT_EQ(endorse.access, C3pLobbyAccess::kDenied);
+    EXPECT_EQ(endorse.reason, C3pReason::kConferenceDoesntExist);
+    EXPECT_EQ(endorse.keys.user_entity, "sip:g@x");
+  }
+}
+
+TEST(ParseC3pRequestTest, UnknownCommandParsesForANotSupportedAnswer) {
+  absl::StatusOr<C3pRequest> request =
+      Parse(Request("<getEncryptionKey><whatever/></getEncryptionKey>"));
+  ASSERT_THAT(request, IsOk());
+  EXPECT_EQ(request->command_type, C3pCommand::kUnknown);
+  EXPECT_EQ(request->command_name, "getEncryptionKey");
+  EXPECT_TRUE(std::holds_alternative<C3pUnknownCommand>(request->command));
+}
+
+TEST(ParseC3pRequestTest, RefusesMalformedC3pWithEnvelopeForTheFailure) {
+  struct Case {
+    const char* name;
+    std::string command;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"two commands", "<ping/><ping/>", "more than one command"},
+      {"no command", "", "request carries no command"},
+      {"foreign command", "<x:ping xmlns:x=\"urn:x\"/>",
+       "is not in the cccp namespace"},
+      {"unknown cccp child", "<getConference><bogus/></getConference>",
+       "unexpected element <bogus> in <getConference>"},
+      {"missing keys", "<getConference/>", "missing <conferenceKeys>"},
+      {"keys without entity",
+       "<deleteConference><conferenceKeys/>"
+       "</deleteConference>",
+       "conferenceKeys needs confEntity"},
+      {"duplicate keys",
+       "<deleteConference><conferenceKeys confEntity=\"a\"/>"
+       "<conferenceKeys confEntity=\"b\"/></deleteConference>",
+       "duplicate <conferenceKeys>"},
+      {"bad lock",
+       "<modifyConferenceLock><conferenceKeys confEntity=\"a\"/>"
+       "<locked>maybe</locked></modifyConferenceLock>",
+       "expected true or false"},
+      {"media id mismatch",
+       "<modifyEndpointMedia><mediaKeys confEntity=\"a\" userEntity=\"u\" "
+       "endpointEntity=\"e\" mediaId=\"1\"/><ci:media id=\"2\"/>"
+       "</modifyEndpointMedia>",
+       "differs from mediaKeys"},
+      {"unknown ci element in user",
+       "<addUser><conferenceKeys confEntity=\"a\"/><ci:user entity=\"u\">"
+       "<ci:bogus/></ci:user></addUser>",
+       "unexpected element <ci:bogus> in <ci:user>"},
+      {"unknown endorse result",
+       "<endorseUser result=\"nope\"><userKeys confEntity=\"a\" "
+       "userEntity=\"u\"/></endorseUser>",
+       "unknown endorseUser result"},
+      {"bad access",
+       "<setLobbyAccess><conferenceKeys confEntity=\"a\"/>"
+       "<userEntity>u</userEntity><access>maybe</access>"
+       "</setLobbyAccess>",
+       "expected granted or denied"},
+      {"empty certificate",
+       "<getConference><conferenceKeys confEntity=\"a\"/><msci:encryption-key>"
+       "<msci:x509-certificate> </msci:x509-certificate></msci:encryption-key>"
+       "</getConference>",
+       "empty <x509-certificate>"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    absl::StatusOr<C3pRequest> request = Parse(Request(c.command));
+    ASSERT_THAT(request, StatusIs(absl::StatusCode::kInvalidArgument,
+                                  HasSubstr(c.message)));
+    EXPECT_THAT(std::string(request.status().message()), HasSubstr("offset"));
+    std::optional<C3pEnvelope> envelope =
+        C3pEnvelopeFromStatus(request.status());
+    ASSERT_TRUE(envelope.has_value());
+    EXPECT_EQ(envelope->request_id, "7");
+    EXPECT_EQ(envelope->from, "sip:bob@contoso.com");
+    EXPECT_EQ(envelope->to, kConf);
+  }
+}
+
+TEST(ParseC3pRequestTest, RefusesWrongRootAndMissingEnvelopeAttributes) {
+  EXPECT_THAT(Parse("<response xmlns=\"urn:ietf:params:xml:ns:cccp\"/>"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("is not a cccp <request>")));
+  EXPECT_THAT(Parse("<request requestId=\"1\" from=\"a\" to=\"b\"><ping/>"
+                    "</request>"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("is not a cccp <request>")));
+  absl::StatusOr<C3pRequest> no_id = Parse(
+      "<request xmlns=\"urn:ietf:params:xml:ns:cccp\" from=\"a\" "
+      "to=\"b\"><ping/></request>");
+  EXPECT_THAT(no_id, StatusIs(absl::StatusCode::kInvalidArgument,
+                              HasSubstr("missing attribute requestId")));
+  EXPECT_EQ(C3pEnvelopeFromStatus(no_id.status()), std::nullopt);
+}
+
+TEST(ParseC3pRequestTest, ErrorsDoNotEchoTheCertificate) {
+  const std::string secret(200, 'Q');
+  absl::StatusOr<C3pRequest> request = Parse(Request(absl::StrCat(
+      "<getConference><msci:encryption-key><msci:x509-certificate>", secret,
+      "</msci:x509-certificate></msci:encryption-key></getConference>")));
+  ASSERT_THAT(request, StatusIs(absl::StatusCode::kInvalidArgument,
+                                HasSubstr("missing <conferenceKeys>")));
+  EXPECT_THAT(std::string(request.status().message()), Not(HasSubstr("QQQQ")));
+}
+
+TEST(ParseC3pRequestTest, LimitsApplyBeforeParsing) {
+  ParseLimits limits;
+  limits.max_bytes = 100;
+  EXPECT_THAT(ParseC3pRequest(Bytes(Request("<ping/>")), limits),
+              StatusIs(absl::StatusCode::kResourceExhausted,
+                       HasSubstr("exceeds the limit of 100 bytes")));
+}
+
+TEST(C3pCommandNameTest, NamesEveryCommand) {
+  EXPECT_EQ(C3pCommandName(C3pCommand::kAddConference), "addConference");
+  EXPECT_EQ(C3pCommandName(C3pCommand::kPing), "ping");
+  EXPECT_EQ(C3pCommandName(C3pCommand::kUnknown), "");
+}
+
+}  // namespace
+}  // namespace codec
+}  // namespace conf
