@@ -97,8 +97,8 @@ bool EncodeIssuerAndSerial(absl::Span<const uint8_t> certificate_der,
   CBS_init(&input, certificate_der.data(), certificate_der.size());
   bssl::ScopedCBB cbb;
   CBB seq;
-  uint8_t* data;
-  size_t len;
+  uint8_t* data = nullptr;
+  size_t len = 0;
   if (!CBS_get_asn1(&input, &certificate, CBS_ASN1_SEQUENCE) ||
       !CBS_get_asn1(&certificate, &tbs, CBS_ASN1_SEQUENCE) ||
       !CBS_get_optional_asn1(
@@ -170,7 +170,7 @@ absl::Status AddEncryptedKey(CBB* out, EVP_PKEY* public_key,
                              absl::Span<const uint8_t> cek) {
   bssl::UniquePtr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new(public_key, nullptr));
   size_t len = EVP_PKEY_size(public_key);
-  uint8_t* buf;
+  uint8_t* buf = nullptr;
   if (ctx == nullptr || !EVP_PKEY_encrypt_init(ctx.get()) ||
       !EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) ||
       !CBB_reserve(out, &buf, len) ||
@@ -228,7 +228,7 @@ absl::Status AddEncryptedContentInfo(CBB* out, Cipher cipher,
   }
   if (mode == ContentMode::kEncrypt) {
     bssl::ScopedEVP_CIPHER_CTX ctx;
-    uint8_t* buf;
+    uint8_t* buf = nullptr;
     int update_len = 0, final_len = 0;
     const size_t max_len = content.size() + 16;
     if (!EVP_EncryptInit_ex(ctx.get(), EvpCipher(cipher), nullptr, cek.data(),
@@ -273,8 +273,8 @@ absl::StatusOr<std::string> Seal(const Recipient& recipient, Cipher cipher,
       AddKeyTransRecipientInfo(&recipient_infos, recipient, cek));
   CONF_RETURN_IF_ERROR(
       AddEncryptedContentInfo(&enveloped, cipher, cek, content, mode));
-  uint8_t* data;
-  size_t len;
+  uint8_t* data = nullptr;
+  size_t len = 0;
   if (!CBB_finish(cbb.get(), &data, &len)) {
     return BsslError(absl::StatusCode::kInternal, "cms enveloped data");
   }
@@ -373,8 +373,8 @@ absl::StatusOr<ContentKey> GenerateContentKey(Cipher cipher) {
   return result;
 }
 
-absl::StatusOr<Recipient> ParseRecipient(absl::string_view certificate_base64,
-                                         const CertificateLimits& limits) {
+absl::StatusOr<std::string> DecodeCertificateBase64(
+    absl::string_view certificate_base64, const CertificateLimits& limits) {
   if (certificate_base64.size() > limits.max_certificate_bytes * 2) {
     return CertificateError(absl::StrCat(
         "larger than ", limits.max_certificate_bytes * 2, " bytes of base64"));
@@ -395,6 +395,13 @@ absl::StatusOr<Recipient> ParseRecipient(absl::string_view certificate_base64,
   if (compact.size() % 4 == 1 || !absl::Base64Unescape(compact, &der)) {
     return CertificateError("not base64");
   }
+  return der;
+}
+
+absl::StatusOr<Recipient> ParseRecipient(absl::string_view certificate_base64,
+                                         const CertificateLimits& limits) {
+  CONF_ASSIGN_OR_RETURN(std::string der,
+                        DecodeCertificateBase64(certificate_base64, limits));
   return ParseRecipientDer(
       absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(der.data()),
                           der.size()),

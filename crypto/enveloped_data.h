@@ -162,6 +162,12 @@ class Recipient {
 absl::StatusOr<Recipient> ParseRecipient(absl::string_view certificate_base64,
                                          const CertificateLimits& limits = {});
 
+// The first step of ParseRecipient: strips ASCII whitespace and decodes the
+// base64, with the same "certificate: ..." kInvalidArgument errors. The
+// recipient pool decodes first to key its lookup by the SHA-256 of the DER.
+absl::StatusOr<std::string> DecodeCertificateBase64(
+    absl::string_view certificate_base64, const CertificateLimits& limits = {});
+
 // Parses one DER certificate, strictly: the buffer must hold exactly one
 // certificate (BoringSSL's d2i_X509 alone would ignore trailing bytes).
 // Requires an RSA key with an odd public exponent >= 65537 and a modulus of

@@ -39,8 +39,8 @@ void Require(bool ok, const char* what) {
 
 std::string PrivateKeyDer(EVP_PKEY* key) {
   bssl::ScopedCBB cbb;
-  uint8_t* data;
-  size_t len;
+  uint8_t* data = nullptr;
+  size_t len = 0;
   Require(CBB_init(cbb.get(), 2048) &&
               EVP_marshal_private_key(cbb.get(), key) &&
               CBB_finish(cbb.get(), &data, &len),

@@ -1,0 +1,324 @@
+#include <openssl/base.h>
+
+#if !defined(OPENSSL_IS_BORINGSSL)
+#error "crypto/ requires BoringSSL's <openssl/base.h>"
+#endif
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <functional>
+#include <thread>  // NOLINT(build/c++11)
+#include <tuple>
+#include <utility>
+
+#include "absl/hash/hash.h"
+#include "absl/status/status.h"
+#include <openssl/sha.h>
+
+#include "base/mutex.h"
+#include "base/status_macros.h"
+#include "crypto/internal/lru_map.h"
+#include "crypto/recipient_pool.h"
+
+namespace conf::crypto {
+namespace {
+
+uint64_t DigestWord(const CertificateDigest& digest, size_t word) {
+  uint64_t value;
+  std::memcpy(&value, digest.data() + 8 * word, sizeof(value));
+  return value;
+}
+
+// The digest is already uniformly distributed: its first word is the hash,
+// its second picks the shard.
+struct DigestHash {
+  size_t operator()(const CertificateDigest& digest) const {
+    return static_cast<size_t>(DigestWord(digest, 0));
+  }
+};
+
+size_t RecipientShardOf(const CertificateDigest& digest) {
+  return DigestWord(digest, 1) % RecipientPool::kShards;
+}
+
+struct WrappedKeyView {
+  absl::string_view conference_id;
+  uint64_t key_epoch;
+  const CertificateDigest* certificate;
+};
+
+struct WrappedKey {
+  std::string conference_id;
+  uint64_t key_epoch;
+  CertificateDigest certificate;
+
+  WrappedKeyView view() const {
+    return {conference_id, key_epoch, &certificate};
+  }
+};
+
+size_t HashWrappedKey(const WrappedKeyView& key) {
+  return absl::Hash<std::tuple<absl::string_view, uint64_t, uint64_t>>()(
+      std::make_tuple(key.conference_id, key.key_epoch,
+                      DigestWord(*key.certificate, 0)));
+}
+
+struct WrappedKeyHash {
+  using is_transparent = void;
+  size_t operator()(const WrappedKey& key) const {
+    return HashWrappedKey(key.view());
+  }
+  size_t operator()(const WrappedKeyView& key) const {
+    return HashWrappedKey(key);
+  }
+};
+
+struct WrappedKeyEq {
+  using is_transparent = void;
+  static bool Equal(const WrappedKeyView& a, const WrappedKeyView& b) {
+    return a.key_epoch == b.key_epoch && a.conference_id == b.conference_id &&
+           *a.certificate == *b.certificate;
+  }
+  bool operator()(const WrappedKey& a, const WrappedKey& b) const {
+    return Equal(a.view(), b.view());
+  }
+  bool operator()(const WrappedKey& a, const WrappedKeyView& b) const {
+    return Equal(a.view(), b);
+  }
+  bool operator()(const WrappedKeyView& a, const WrappedKey& b) const {
+    return Equal(a, b.view());
+  }
+};
+
+// High bits for the shard: flat_hash_map uses the low 7 bits of the same
+// hash inside the shard.
+size_t WrappedShardOf(size_t hash) {
+  return (hash >> 48) % RecipientPool::kShards;
+}
+
+// Runs fn(0..n-1) on `threads` threads (the caller's included), each taking
+// the next index from a shared counter.
+template <typename Fn>
+void ParallelFor(size_t n, int threads, const Fn& fn) {
+  const size_t workers =
+      std::min<size_t>(n, static_cast<size_t>(std::max(threads, 1)));
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next.fetch_add(1, std::memory_order_relaxed); i < n;
+         i = next.fetch_add(1, std::memory_order_relaxed)) {
+      fn(i);
+    }
+  };
+  std::vector<std::thread> pool;
+  pool.reserve(workers > 0 ? workers - 1 : 0);
+  for (size_t t = 1; t < workers; ++t) {
+    pool.emplace_back(work);
+  }
+  work();
+  for (std::thread& thread : pool) {
+    thread.join();
+  }
+}
+
+size_t PerShard(size_t total) {
+  return std::max<size_t>(
+      1, (total + RecipientPool::kShards - 1) / RecipientPool::kShards);
+}
+
+}  // namespace
+
+struct RecipientPool::RecipientShard {
+  mutable conf::Mutex mu;
+  internal::LruMap<CertificateDigest, std::shared_ptr<const Recipient>,
+                   DigestHash, std::equal_to<CertificateDigest>>
+      map ABSL_GUARDED_BY(mu);
+  uint64_t hits ABSL_GUARDED_BY(mu) = 0;
+  uint64_t misses ABSL_GUARDED_BY(mu) = 0;
+};
+
+struct RecipientPool::WrappedShard {
+  mutable conf::Mutex mu;
+  internal::LruMap<WrappedKey, std::shared_ptr<const WrappedSecrets>,
+                   WrappedKeyHash, WrappedKeyEq>
+      map ABSL_GUARDED_BY(mu);
+  uint64_t hits ABSL_GUARDED_BY(mu) = 0;
+  uint64_t misses ABSL_GUARDED_BY(mu) = 0;
+};
+
+absl::StatusOr<WrappedSecrets> WrapSecrets(const Recipient& recipient,
+                                           const ConferenceSecrets& secrets,
+                                           Cipher cipher) {
+  WrappedSecrets wrapped;
+  CONF_ASSIGN_OR_RETURN(
+      std::string key_der,
+      WrapConferenceKey(recipient, secrets.conference_key, cipher));
+  wrapped.conference_key = EncodeBase64(key_der);
+  wrapped.encrypted_uris.reserve(secrets.uris.size());
+  for (const std::string& uri : secrets.uris) {
+    CONF_ASSIGN_OR_RETURN(std::string uri_der,
+                          WrapContent(recipient, uri, cipher));
+    wrapped.encrypted_uris.push_back(EncodeBase64(uri_der));
+  }
+  return wrapped;
+}
+
+std::vector<absl::StatusOr<std::string>> WrapForMany(
+    absl::Span<const Recipient* const> recipients, WrapMode mode,
+    absl::Span<const uint8_t> input, Cipher cipher, int threads) {
+  std::vector<absl::StatusOr<std::string>> results(recipients.size());
+  const absl::string_view content(reinterpret_cast<const char*>(input.data()),
+                                  input.size());
+  ParallelFor(recipients.size(), threads, [&](size_t i) {
+    const Recipient* recipient = recipients[i];
+    if (recipient == nullptr) {
+      results[i] = absl::InvalidArgumentError("wrap: null recipient");
+      return;
+    }
+    switch (mode) {
+      case WrapMode::kConferenceKey:
+        results[i] = WrapConferenceKey(*recipient, input, cipher);
+        break;
+      case WrapMode::kContent:
+        results[i] = WrapContent(*recipient, content, cipher);
+        break;
+    }
+  });
+  return results;
+}
+
+RecipientPool::RecipientPool(RecipientPoolOptions options)
+    : options_(std::move(options)),
+      recipient_shards_(new RecipientShard[kShards]),
+      wrapped_shards_(new WrappedShard[kShards]) {
+  for (size_t i = 0; i < kShards; ++i) {
+    {
+      conf::MutexLock lock(&recipient_shards_[i].mu);
+      recipient_shards_[i].map.set_capacity(PerShard(options_.max_recipients));
+    }
+    conf::MutexLock lock(&wrapped_shards_[i].mu);
+    wrapped_shards_[i].map.set_capacity(PerShard(options_.max_wrapped));
+  }
+}
+
+RecipientPool::~RecipientPool() = default;
+
+absl::StatusOr<std::shared_ptr<const Recipient>> RecipientPool::GetOrParse(
+    absl::string_view certificate_base64) {
+  CONF_ASSIGN_OR_RETURN(
+      std::string der,
+      DecodeCertificateBase64(certificate_base64, options_.limits));
+  CertificateDigest digest;
+  SHA256(reinterpret_cast<const uint8_t*>(der.data()), der.size(),
+         digest.data());
+  RecipientShard& shard = recipient_shards_[RecipientShardOf(digest)];
+  {
+    conf::MutexLock lock(&shard.mu);
+    if (std::shared_ptr<const Recipient>* found = shard.map.Find(digest)) {
+      ++shard.hits;
+      return *found;
+    }
+    ++shard.misses;
+  }
+  // Parse outside the lock; a concurrent miss on the same certificate parses
+  // too, and the first insert wins.
+  CONF_ASSIGN_OR_RETURN(
+      Recipient parsed,
+      ParseRecipientDer(
+          absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(der.data()),
+                              der.size()),
+          options_.limits));
+  auto recipient = std::make_shared<const Recipient>(std::move(parsed));
+  conf::MutexLock lock(&shard.mu);
+  return *shard.map.Insert(digest, std::move(recipient));
+}
+
+std::shared_ptr<const WrappedSecrets> RecipientPool::FindWrapped(
+    absl::string_view conference_id, uint64_t key_epoch,
+    const CertificateDigest& certificate) const {
+  const WrappedKeyView key{conference_id, key_epoch, &certificate};
+  WrappedShard& shard = wrapped_shards_[WrappedShardOf(HashWrappedKey(key))];
+  conf::MutexLock lock(&shard.mu);
+  if (std::shared_ptr<const WrappedSecrets>* found = shard.map.Find(key)) {
+    ++shard.hits;
+    return *found;
+  }
+  ++shard.misses;
+  return nullptr;
+}
+
+std::shared_ptr<const WrappedSecrets> RecipientPool::InsertWrapped(
+    absl::string_view conference_id, uint64_t key_epoch,
+    const CertificateDigest& certificate, WrappedSecrets wrapped) {
+  WrappedKey key{std::string(conference_id), key_epoch, certificate};
+  WrappedShard& shard =
+      wrapped_shards_[WrappedShardOf(HashWrappedKey(key.view()))];
+  auto value = std::make_shared<const WrappedSecrets>(std::move(wrapped));
+  conf::MutexLock lock(&shard.mu);
+  return *shard.map.Insert(std::move(key), std::move(value));
+}
+
+absl::StatusOr<std::shared_ptr<const WrappedSecrets>> RecipientPool::GetOrWrap(
+    absl::string_view conference_id, uint64_t key_epoch,
+    const Recipient& recipient, const ConferenceSecrets& secrets) {
+  if (std::shared_ptr<const WrappedSecrets> found =
+          FindWrapped(conference_id, key_epoch, recipient.digest())) {
+    return found;
+  }
+  CONF_ASSIGN_OR_RETURN(WrappedSecrets wrapped,
+                        WrapSecrets(recipient, secrets, options_.cipher));
+  return InsertWrapped(conference_id, key_epoch, recipient.digest(),
+                       std::move(wrapped));
+}
+
+std::vector<absl::StatusOr<std::shared_ptr<const WrappedSecrets>>>
+RecipientPool::GetOrWrapForMany(
+    absl::string_view conference_id, uint64_t key_epoch,
+    absl::Span<const std::shared_ptr<const Recipient>> recipients,
+    const ConferenceSecrets& secrets) {
+  std::vector<absl::StatusOr<std::shared_ptr<const WrappedSecrets>>> results(
+      recipients.size());
+  ParallelFor(recipients.size(), options_.wrap_threads, [&](size_t i) {
+    if (recipients[i] == nullptr) {
+      results[i] = absl::InvalidArgumentError("wrap: null recipient");
+      return;
+    }
+    results[i] = GetOrWrap(conference_id, key_epoch, *recipients[i], secrets);
+  });
+  return results;
+}
+
+void RecipientPool::ForgetConference(absl::string_view conference_id,
+                                     uint64_t keep_from_epoch) {
+  for (size_t i = 0; i < kShards; ++i) {
+    WrappedShard& shard = wrapped_shards_[i];
+    conf::MutexLock lock(&shard.mu);
+    shard.map.EraseIf([&](const WrappedKey& key) {
+      return key.conference_id == conference_id &&
+             key.key_epoch < keep_from_epoch;
+    });
+  }
+}
+
+RecipientPoolStats RecipientPool::stats() const {
+  RecipientPoolStats stats;
+  for (size_t i = 0; i < kShards; ++i) {
+    {
+      const RecipientShard& shard = recipient_shards_[i];
+      conf::MutexLock lock(&shard.mu);
+      stats.recipient_hits += shard.hits;
+      stats.recipient_misses += shard.misses;
+      stats.recipient_evictions += shard.map.evictions();
+      stats.recipients += shard.map.size();
+    }
+    const WrappedShard& shard = wrapped_shards_[i];
+    conf::MutexLock lock(&shard.mu);
+    stats.wrapped_hits += shard.hits;
+    stats.wrapped_misses += shard.misses;
+    stats.wrapped_evictions += shard.map.evictions();
+    stats.wrapped += shard.map.size();
+  }
+  return stats;
+}
+
+}  // namespace conf::crypto

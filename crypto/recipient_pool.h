@@ -1,0 +1,178 @@
+// RecipientPool: what the focus keeps between C3P requests so that a client
+// certificate is parsed once and a client that asks again for the conference
+// secrets gets the same blobs without an RSA operation.
+//
+//   GetOrParse(base64) ──SHA-256(DER)──► recipient shards (LRU, bounded)
+//                                         shared_ptr<const Recipient>
+//   GetOrWrap(conference, epoch, recipient, secrets)
+//        ──(conference, epoch, SHA-256)──► blob shards (LRU, bounded)
+//                                         shared_ptr<const WrappedSecrets>
+//
+// Both maps are split into shards, each behind its own conf::Mutex, held
+// only for the map operation: parsing and RSA run outside any lock, so two
+// threads that miss on the same key at once both do the work and the first
+// insert wins (both callers get the stored value).
+//
+// Nothing crosses conferences or outlives a key change: blobs are keyed by
+// (conference id, key epoch, certificate digest), the caller passes the
+// current epoch, and ForgetConference drops a conference's blobs when its key
+// changes or it ends. The key epoch must change whenever the conference key or
+// the set of encrypted URIs changes.
+//
+// Recipients and wrapped secrets are immutable and shared across threads as
+// std::shared_ptr<const T>; they stay valid after eviction for as long as a
+// caller holds them.
+//
+// WrapForMany wraps one key (or payload) for many recipients over a few
+// worker threads: key rotation after a user leaves, and mass joins.
+//
+// Thread-safe: every method may be called from any number of threads.
+//
+// Example:
+//   conf::crypto::RecipientPool pool;
+//   CONF_ASSIGN_OR_RETURN(std::shared_ptr<const conf::crypto::Recipient> r,
+//                         pool.GetOrParse(certificate_base64));
+//   CONF_ASSIGN_OR_RETURN(
+//       std::shared_ptr<const conf::crypto::WrappedSecrets> secrets,
+//       pool.GetOrWrap(conference_id, key_epoch, *r, {key, uris}));
+//   // secrets->conference_key and secrets->encrypted_uris are base64.
+
+#ifndef CONF_CRYPTO_RECIPIENT_POOL_H_
+#define CONF_CRYPTO_RECIPIENT_POOL_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+
+#include "crypto/enveloped_data.h"
+
+namespace conf::crypto {
+
+// What to wrap for one client. Views; they must outlive the call.
+struct ConferenceSecrets {
+  // The conference key: CipherKeyLength(cipher) bytes (24 for 3DES).
+  absl::Span<const uint8_t> conference_key;
+  // The web-join URIs of `msci:encrypted-uri`, each wrapped as its UTF-8
+  // bytes in content mode (docs/CRYPTO.md).
+  absl::Span<const std::string> uris;
+};
+
+// Base64 blobs ready for `msci:cms-data`.
+struct WrappedSecrets {
+  std::string conference_key;
+  std::vector<std::string> encrypted_uris;  // in ConferenceSecrets::uris order
+};
+
+// Wraps `secrets` for `recipient` with no caching: one conference-key blob and
+// one content blob per URI. Errors as WrapConferenceKey / WrapContent.
+absl::StatusOr<WrappedSecrets> WrapSecrets(const Recipient& recipient,
+                                           const ConferenceSecrets& secrets,
+                                           Cipher cipher);
+
+// What WrapForMany wraps.
+enum class WrapMode {
+  kConferenceKey,  // `input` is the key: WrapConferenceKey
+  kContent,        // `input` is the payload: WrapContent
+};
+
+// Wraps `input` for every recipient, spread over `threads` threads (the
+// caller's plus threads-1 started for the call; 1 runs inline). Returns one
+// DER blob or error per recipient, in order. Null recipients get
+// kInvalidArgument. Blocks until all are done.
+std::vector<absl::StatusOr<std::string>> WrapForMany(
+    absl::Span<const Recipient* const> recipients, WrapMode mode,
+    absl::Span<const uint8_t> input, Cipher cipher, int threads);
+
+struct RecipientPoolOptions {
+  CertificateLimits limits;
+  Cipher cipher = Cipher::kDesEde3Cbc;
+  // Bounds, over all shards (each shard holds 1/kShards of them, at least 1).
+  size_t max_recipients = 4096;
+  size_t max_wrapped = 64 * 1024;
+  // Threads for WrapSecretsForMany.
+  int wrap_threads = 2;
+};
+
+// Counters, summed over shards at the time of the call.
+struct RecipientPoolStats {
+  uint64_t recipient_hits = 0;
+  uint64_t recipient_misses = 0;
+  uint64_t recipient_evictions = 0;
+  uint64_t wrapped_hits = 0;
+  uint64_t wrapped_misses = 0;
+  uint64_t wrapped_evictions = 0;
+  size_t recipients = 0;
+  size_t wrapped = 0;
+};
+
+class RecipientPool {
+ public:
+  static constexpr size_t kShards = 16;
+
+  explicit RecipientPool(RecipientPoolOptions options = {});
+  ~RecipientPool();
+  RecipientPool(const RecipientPool&) = delete;
+  RecipientPool& operator=(const RecipientPool&) = delete;
+
+  const RecipientPoolOptions& options() const { return options_; }
+
+  // Returns the recipient for `certificate_base64` (see ParseRecipient),
+  // parsing it on first sight. The lookup key is the SHA-256 of the decoded
+  // DER, so the same certificate with different line breaks is one entry.
+  // Errors: those of ParseRecipient (kInvalidArgument "certificate: ...").
+  // Invalid certificates are not cached.
+  absl::StatusOr<std::shared_ptr<const Recipient>> GetOrParse(
+      absl::string_view certificate_base64);
+
+  // The cached blobs for (conference, epoch, certificate), or nullptr. A hit
+  // marks the entry most recently used.
+  std::shared_ptr<const WrappedSecrets> FindWrapped(
+      absl::string_view conference_id, uint64_t key_epoch,
+      const CertificateDigest& certificate) const;
+
+  // Caches `wrapped` unless an entry for the key exists; returns whichever
+  // entry is cached afterwards.
+  std::shared_ptr<const WrappedSecrets> InsertWrapped(
+      absl::string_view conference_id, uint64_t key_epoch,
+      const CertificateDigest& certificate, WrappedSecrets wrapped);
+
+  // FindWrapped, or WrapSecrets + InsertWrapped on a miss (no lock held while
+  // wrapping). Errors: those of WrapSecrets; failures are not cached.
+  absl::StatusOr<std::shared_ptr<const WrappedSecrets>> GetOrWrap(
+      absl::string_view conference_id, uint64_t key_epoch,
+      const Recipient& recipient, const ConferenceSecrets& secrets);
+
+  // GetOrWrap for each recipient, misses spread over options().wrap_threads
+  // threads. For re-keying a conference (new epoch) or a mass join.
+  std::vector<absl::StatusOr<std::shared_ptr<const WrappedSecrets>>>
+  GetOrWrapForMany(
+      absl::string_view conference_id, uint64_t key_epoch,
+      absl::Span<const std::shared_ptr<const Recipient>> recipients,
+      const ConferenceSecrets& secrets);
+
+  // Drops every cached blob of `conference_id` whose epoch is below
+  // `keep_from_epoch` (all of them with the default). Call it when the key
+  // changes or the conference ends. Scans all blob shards.
+  void ForgetConference(absl::string_view conference_id,
+                        uint64_t keep_from_epoch = UINT64_MAX);
+
+  RecipientPoolStats stats() const;
+
+ private:
+  struct RecipientShard;
+  struct WrappedShard;
+
+  RecipientPoolOptions options_;
+  std::unique_ptr<RecipientShard[]> recipient_shards_;
+  std::unique_ptr<WrappedShard[]> wrapped_shards_;
+};
+
+}  // namespace conf::crypto
+
+#endif  // CONF_CRYPTO_RECIPIENT_POOL_H_

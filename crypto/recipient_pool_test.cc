@@ -1,0 +1,341 @@
+#include <openssl/base.h>
+
+#if !defined(OPENSSL_IS_BORINGSSL)
+#error "crypto/ requires BoringSSL's <openssl/base.h>"
+#endif
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <thread>  // NOLINT(build/c++11)
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+#include "crypto/cms_reader.h"
+#include "crypto/enveloped_data.h"
+#include "crypto/internal/test_certificates.h"
+#include "crypto/recipient_pool.h"
+#include "tests/status_matchers.h"
+
+namespace conf::crypto {
+namespace {
+
+using ::conf::crypto::testing::Bytes;
+using ::conf::crypto::testing::ExtraRsaIdentity;
+using ::conf::crypto::testing::RsaIdentity;
+using ::conf::testing::IsOk;
+using ::conf::testing::StatusIs;
+using ::testing::HasSubstr;
+
+const std::vector<uint8_t>& ConferenceKey() {
+  static const auto* key = new std::vector<uint8_t>{
+      0x01, 0x02, 0x04, 0x07, 0x08, 0x0b, 0x0d, 0x0e, 0x10, 0x13, 0x15, 0x16,
+      0x19, 0x1a, 0x1c, 0x1f, 0x20, 0x23, 0x25, 0x26, 0x29, 0x2a, 0x2c, 0x2f};
+  return *key;
+}
+
+const std::vector<std::string>& Uris() {
+  static const auto* uris = new std::vector<std::string>{
+      "https://meet.example.com/alice/7Q4ZK2XH",
+      "https://external.example.com/meet/alice/7Q4ZK2XH?sl=1"};
+  return *uris;
+}
+
+ConferenceSecrets Secrets() { return {ConferenceKey(), Uris()}; }
+
+// Opens a base64 blob with `identity`'s private key.
+UnwrappedEnvelope Open(const std::string& base64,
+                       const testing::TestIdentity& identity) {
+  std::string der;
+  EXPECT_TRUE(absl::Base64Unescape(base64, &der));
+  absl::StatusOr<ParsedEnvelopedData> parsed = ParseEnvelopedData(Bytes(der));
+  EXPECT_THAT(parsed.status(), IsOk());
+  if (!parsed.ok()) {
+    return {};
+  }
+  absl::StatusOr<UnwrappedEnvelope> opened =
+      UnwrapEnvelopedData(*parsed, identity.key.get());
+  EXPECT_THAT(opened.status(), IsOk());
+  return opened.ok() ? *std::move(opened) : UnwrappedEnvelope{};
+}
+
+void ExpectOpensTo(const WrappedSecrets& wrapped,
+                   const testing::TestIdentity& identity) {
+  UnwrappedEnvelope key = Open(wrapped.conference_key, identity);
+  EXPECT_TRUE(std::equal(key.key.bytes().begin(), key.key.bytes().end(),
+                         ConferenceKey().begin(), ConferenceKey().end()));
+  EXPECT_TRUE(key.content.empty());
+  ASSERT_EQ(wrapped.encrypted_uris.size(), Uris().size());
+  for (size_t i = 0; i < Uris().size(); ++i) {
+    EXPECT_EQ(Open(wrapped.encrypted_uris[i], identity).content, Uris()[i]);
+  }
+}
+
+TEST(RecipientPoolTest, ParsesEachCertificateOnce) {
+  RecipientPool pool;
+  const auto& identity = RsaIdentity(1024);
+  absl::StatusOr<std::shared_ptr<const Recipient>> first =
+      pool.GetOrParse(identity.certificate_base64);
+  // Same DER, different line breaks: the same entry.
+  absl::StatusOr<std::shared_ptr<const Recipient>> second = pool.GetOrParse(
+      absl::StrReplaceAll(identity.certificate_base64, {{"\n", "\r\n "}}));
+  ASSERT_THAT(first.status(), IsOk());
+  ASSERT_THAT(second.status(), IsOk());
+  EXPECT_EQ(first->get(), second->get());
+  const RecipientPoolStats stats = pool.stats();
+  EXPECT_EQ(stats.recipient_misses, 1u);
+  EXPECT_EQ(stats.recipient_hits, 1u);
+  EXPECT_EQ(stats.recipients, 1u);
+}
+
+TEST(RecipientPoolTest, RejectsBadCertificatesWithoutCachingThem) {
+  RecipientPool pool;
+  EXPECT_THAT(
+      pool.GetOrParse("not base64!").status(),
+      StatusIs(absl::StatusCode::kInvalidArgument, "certificate: not base64"));
+  EXPECT_THAT(
+      pool.GetOrParse(absl::Base64Escape("garbage")).status(),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("certificate: ")));
+  EXPECT_EQ(pool.stats().recipients, 0u);
+}
+
+TEST(RecipientPoolTest, AppliesItsCertificateLimits) {
+  RecipientPoolOptions options;
+  options.limits.min_modulus_bits = 2048;
+  RecipientPool pool(options);
+  EXPECT_THAT(pool.GetOrParse(RsaIdentity(1024).certificate_base64).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("below the minimum of 2048")));
+}
+
+TEST(RecipientPoolTest, RecipientsAreBounded) {
+  RecipientPoolOptions options;
+  options.max_recipients = RecipientPool::kShards;  // one per shard
+  RecipientPool pool(options);
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_THAT(
+        pool.GetOrParse(ExtraRsaIdentity(1024, i % 20).certificate_base64)
+            .status(),
+        IsOk());
+  }
+  const RecipientPoolStats stats = pool.stats();
+  EXPECT_LE(stats.recipients, RecipientPool::kShards);
+  EXPECT_GT(stats.recipient_evictions, 0u);
+}
+
+TEST(RecipientPoolTest, GetOrWrapReturnsTheCachedBlobsOnTheSecondAsk) {
+  RecipientPool pool;
+  const auto& identity = RsaIdentity(1024);
+  absl::StatusOr<std::shared_ptr<const Recipient>> recipient =
+      pool.GetOrParse(identity.certificate_base64);
+  ASSERT_THAT(recipient.status(), IsOk());
+  absl::StatusOr<std::shared_ptr<const WrappedSecrets>> first =
+      pool.GetOrWrap("conf-1", 7, **recipient, Secrets());
+  ASSERT_THAT(first.status(), IsOk());
+  absl::StatusOr<std::shared_ptr<const WrappedSecrets>> second =
+      pool.GetOrWrap("conf-1", 7, **recipient, Secrets());
+  ASSERT_THAT(second.status(), IsOk());
+  EXPECT_EQ(first->get(), second->get());
+  EXPECT_EQ(pool.stats().wrapped_hits, 1u);
+  ExpectOpensTo(**first, identity);
+  EXPECT_EQ(pool.FindWrapped("conf-1", 7, (*recipient)->digest()).get(),
+            first->get());
+}
+
+TEST(RecipientPoolTest, BlobsDoNotCrossConferencesOrEpochs) {
+  RecipientPool pool;
+  const auto& identity = RsaIdentity(1024);
+  absl::StatusOr<std::shared_ptr<const Recipient>> recipient =
+      pool.GetOrParse(identity.certificate_base64);
+  ASSERT_THAT(recipient.status(), IsOk());
+  absl::StatusOr<std::shared_ptr<const WrappedSecrets>> a =
+      pool.GetOrWrap("conf-1", 1, **recipient, Secrets());
+  ASSERT_THAT(a.status(), IsOk());
+  EXPECT_EQ(pool.FindWrapped("conf-2", 1, (*recipient)->digest()), nullptr);
+  EXPECT_EQ(pool.FindWrapped("conf-1", 2, (*recipient)->digest()), nullptr);
+  EXPECT_EQ(pool.FindWrapped("conf-1", 1, CertificateDigest{1}), nullptr);
+  absl::StatusOr<std::shared_ptr<const WrappedSecrets>> b =
+      pool.GetOrWrap("conf-2", 1, **recipient, Secrets());
+  ASSERT_THAT(b.status(), IsOk());
+  EXPECT_NE(a->get(), b->get());
+  EXPECT_NE((*a)->conference_key, (*b)->conference_key);
+}
+
+TEST(RecipientPoolTest, ForgetConferenceDropsOldEpochsOnly) {
+  RecipientPool pool;
+  absl::StatusOr<std::shared_ptr<const Recipient>> recipient =
+      pool.GetOrParse(RsaIdentity(1024).certificate_base64);
+  ASSERT_THAT(recipient.status(), IsOk());
+  const CertificateDigest& digest = (*recipient)->digest();
+  for (uint64_t epoch : {1, 2, 3}) {
+    ASSERT_THAT(
+        pool.GetOrWrap("conf-1", epoch, **recipient, Secrets()).status(),
+        IsOk());
+  }
+  ASSERT_THAT(pool.GetOrWrap("conf-2", 1, **recipient, Secrets()).status(),
+              IsOk());
+  pool.ForgetConference("conf-1", 3);
+  EXPECT_EQ(pool.FindWrapped("conf-1", 1, digest), nullptr);
+  EXPECT_EQ(pool.FindWrapped("conf-1", 2, digest), nullptr);
+  EXPECT_NE(pool.FindWrapped("conf-1", 3, digest), nullptr);
+  EXPECT_NE(pool.FindWrapped("conf-2", 1, digest), nullptr);
+  pool.ForgetConference("conf-1");
+  EXPECT_EQ(pool.FindWrapped("conf-1", 3, digest), nullptr);
+  EXPECT_EQ(pool.stats().wrapped, 1u);
+}
+
+TEST(RecipientPoolTest, WrappedBlobsAreBounded) {
+  RecipientPoolOptions options;
+  options.max_wrapped = RecipientPool::kShards;
+  RecipientPool pool(options);
+  absl::StatusOr<std::shared_ptr<const Recipient>> recipient =
+      pool.GetOrParse(RsaIdentity(1024).certificate_base64);
+  ASSERT_THAT(recipient.status(), IsOk());
+  for (uint64_t epoch = 0; epoch < 100; ++epoch) {
+    pool.InsertWrapped("conf", epoch, (*recipient)->digest(),
+                       WrappedSecrets{absl::StrCat("blob", epoch), {}});
+  }
+  const RecipientPoolStats stats = pool.stats();
+  EXPECT_LE(stats.wrapped, RecipientPool::kShards);
+  EXPECT_EQ(stats.wrapped + stats.wrapped_evictions, 100u);
+  // The most recent insert is always kept.
+  std::shared_ptr<const WrappedSecrets> last =
+      pool.FindWrapped("conf", 99, (*recipient)->digest());
+  ASSERT_NE(last, nullptr);
+  EXPECT_EQ(last->conference_key, "blob99");
+}
+
+TEST(RecipientPoolTest, InsertWrappedKeepsTheFirstEntry) {
+  RecipientPool pool;
+  const CertificateDigest digest{42};
+  std::shared_ptr<const WrappedSecrets> first =
+      pool.InsertWrapped("c", 1, digest, WrappedSecrets{"first", {}});
+  std::shared_ptr<const WrappedSecrets> second =
+      pool.InsertWrapped("c", 1, digest, WrappedSecrets{"second", {}});
+  EXPECT_EQ(first.get(), second.get());
+  EXPECT_EQ(second->conference_key, "first");
+}
+
+TEST(WrapForManyTest, WrapsForEveryRecipientInOrder) {
+  std::vector<Recipient> recipients;
+  for (int i = 0; i < 6; ++i) {
+    absl::StatusOr<Recipient> r =
+        ParseRecipient(ExtraRsaIdentity(1024, i).certificate_base64);
+    ASSERT_THAT(r.status(), IsOk());
+    recipients.push_back(*std::move(r));
+  }
+  std::vector<const Recipient*> pointers;
+  for (const Recipient& r : recipients) {
+    pointers.push_back(&r);
+  }
+  pointers.push_back(nullptr);
+  for (int threads : {1, 3}) {
+    SCOPED_TRACE(threads);
+    for (WrapMode mode : {WrapMode::kConferenceKey, WrapMode::kContent}) {
+      const std::vector<uint8_t> input =
+          mode == WrapMode::kConferenceKey
+              ? ConferenceKey()
+              : std::vector<uint8_t>(Uris()[0].begin(), Uris()[0].end());
+      std::vector<absl::StatusOr<std::string>> blobs =
+          WrapForMany(pointers, mode, input, Cipher::kDesEde3Cbc, threads);
+      ASSERT_EQ(blobs.size(), pointers.size());
+      for (size_t i = 0; i < recipients.size(); ++i) {
+        ASSERT_THAT(blobs[i].status(), IsOk());
+        UnwrappedEnvelope opened =
+            Open(absl::Base64Escape(*blobs[i]), ExtraRsaIdentity(1024, i));
+        if (mode == WrapMode::kConferenceKey) {
+          EXPECT_TRUE(std::equal(opened.key.bytes().begin(),
+                                 opened.key.bytes().end(), input.begin(),
+                                 input.end()));
+        } else {
+          EXPECT_EQ(opened.content, Uris()[0]);
+        }
+      }
+      EXPECT_THAT(blobs.back().status(),
+                  StatusIs(absl::StatusCode::kInvalidArgument));
+    }
+  }
+}
+
+TEST(WrapForManyTest, ReportsAKeyLengthMismatchPerRecipient) {
+  absl::StatusOr<Recipient> r =
+      ParseRecipient(RsaIdentity(1024).certificate_base64);
+  ASSERT_THAT(r.status(), IsOk());
+  const Recipient* pointers[] = {&*r, &*r};
+  std::vector<absl::StatusOr<std::string>> blobs =
+      WrapForMany(pointers, WrapMode::kConferenceKey, ConferenceKey(),
+                  Cipher::kAes256Cbc, 2);
+  ASSERT_EQ(blobs.size(), 2u);
+  for (const auto& blob : blobs) {
+    EXPECT_THAT(blob.status(),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         "conference key: 24 bytes, aes-256-cbc needs 32"));
+  }
+}
+
+TEST(RecipientPoolConcurrencyTest, ThreadsShareRecipientsAndBlobs) {
+  RecipientPoolOptions options;
+  options.wrap_threads = 2;
+  RecipientPool pool(options);
+  constexpr int kCertificates = 4;
+  constexpr int kThreads = 4;
+  for (int i = 0; i < kCertificates; ++i) {
+    ExtraRsaIdentity(1024, i);  // generate outside the timed threads
+  }
+  std::vector<std::vector<const WrappedSecrets*>> seen(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 3; ++round) {
+        for (int i = 0; i < kCertificates; ++i) {
+          absl::StatusOr<std::shared_ptr<const Recipient>> recipient =
+              pool.GetOrParse(ExtraRsaIdentity(1024, i).certificate_base64);
+          ASSERT_THAT(recipient.status(), IsOk());
+          absl::StatusOr<std::shared_ptr<const WrappedSecrets>> wrapped =
+              pool.GetOrWrap("conf", 1, **recipient, Secrets());
+          ASSERT_THAT(wrapped.status(), IsOk());
+          if (round == 2) {
+            seen[t].push_back(wrapped->get());
+          }
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  // After the first round every thread sees the one cached entry per
+  // certificate.
+  for (int t = 1; t < kThreads; ++t) {
+    EXPECT_EQ(seen[t], seen[0]);
+  }
+  const RecipientPoolStats stats = pool.stats();
+  EXPECT_EQ(stats.recipients, static_cast<size_t>(kCertificates));
+  EXPECT_EQ(stats.wrapped, static_cast<size_t>(kCertificates));
+  for (int i = 0; i < kCertificates; ++i) {
+    ExpectOpensTo(*seen[0][i], ExtraRsaIdentity(1024, i));
+  }
+  // Re-keying everyone at a new epoch in one batch.
+  std::vector<std::shared_ptr<const Recipient>> recipients;
+  for (int i = 0; i < kCertificates; ++i) {
+    absl::StatusOr<std::shared_ptr<const Recipient>> recipient =
+        pool.GetOrParse(ExtraRsaIdentity(1024, i).certificate_base64);
+    ASSERT_THAT(recipient.status(), IsOk());
+    recipients.push_back(*recipient);
+  }
+  auto rekeyed = pool.GetOrWrapForMany("conf", 2, recipients, Secrets());
+  ASSERT_EQ(rekeyed.size(), recipients.size());
+  for (int i = 0; i < kCertificates; ++i) {
+    ASSERT_THAT(rekeyed[i].status(), IsOk());
+    EXPECT_NE(rekeyed[i]->get(), seen[0][i]);
+    ExpectOpensTo(**rekeyed[i], ExtraRsaIdentity(1024, i));
+  }
+}
+
+}  // namespace
+}  // namespace conf::crypto
