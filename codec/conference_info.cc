@@ -24,6 +24,28 @@ namespace {
 using engine::ChangeKind;
 using engine::UserList;
 
+// Namespaces of conference-info documents (PROTOCOL.md §1.3; the msav, msas
+// and msim URIs are our decision, docs/CODEC.md).
+constexpr absl::string_view kConferenceInfoNamespace =
+    "urn:ietf:params:xml:ns:conference-info";
+constexpr absl::string_view kSeparatorNamespace =
+    "urn:ietf:params:xml:ns:conference-info-separator";
+constexpr absl::string_view kMsciNamespace =
+    "http://schemas.microsoft.com/rtc/2005/08/confinfoextensions";
+constexpr absl::string_view kMsci2Namespace =
+    "http://schemas.microsoft.com/rtc/2008/12/confinfoextensions";
+constexpr absl::string_view kMsavNamespace =
+    "http://schemas.microsoft.com/rtc/2005/08/avconfinfoextensions";
+constexpr absl::string_view kMsasNamespace =
+    "http://schemas.microsoft.com/rtc/2005/08/asconfinfoextensions";
+constexpr absl::string_view kMsimNamespace =
+    "http://schemas.microsoft.com/rtc/2005/08/imconfinfoextensions";
+
+// Marker URI of the encrypted web-join conf-uris entries (seed, MS-CONFBAS
+// 4.4.7); the real URI is inside msci:encrypted-uri.
+constexpr absl::string_view kEncryptedUriMarker =
+    "http://schemas.microsoft.com/2008/05/confxmlenc#content";
+
 constexpr absl::string_view kXmlDeclaration =
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
 

@@ -49,28 +49,6 @@
 namespace conf {
 namespace codec {
 
-// Namespaces of conference-info documents (PROTOCOL.md §1.3; the msav, msas
-// and msim URIs are our decision, docs/CODEC.md).
-inline constexpr absl::string_view kConferenceInfoNamespace =
-    "urn:ietf:params:xml:ns:conference-info";
-inline constexpr absl::string_view kSeparatorNamespace =
-    "urn:ietf:params:xml:ns:conference-info-separator";
-inline constexpr absl::string_view kMsciNamespace =
-    "http://schemas.microsoft.com/rtc/2005/08/confinfoextensions";
-inline constexpr absl::string_view kMsci2Namespace =
-    "http://schemas.microsoft.com/rtc/2008/12/confinfoextensions";
-inline constexpr absl::string_view kMsavNamespace =
-    "http://schemas.microsoft.com/rtc/2005/08/avconfinfoextensions";
-inline constexpr absl::string_view kMsasNamespace =
-    "http://schemas.microsoft.com/rtc/2005/08/asconfinfoextensions";
-inline constexpr absl::string_view kMsimNamespace =
-    "http://schemas.microsoft.com/rtc/2005/08/imconfinfoextensions";
-
-// Marker URI of the encrypted web-join conf-uris entries (seed, MS-CONFBAS
-// 4.4.7); the real URI is inside msci:encrypted-uri.
-inline constexpr absl::string_view kEncryptedUriMarker =
-    "http://schemas.microsoft.com/2008/05/confxmlenc#content";
-
 // An RFC 4575 state-type value (§4.4) for per-element encoders and roots.
 enum class ElementState { kFull, kPartial, kDeleted };
 

@@ -1,10 +1,15 @@
 #include "codec/conference_info_testing.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <fstream>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 #include "engine/model.h"
@@ -154,6 +159,68 @@ engine::ConferenceSnapshot SnapshotWithUsers(int users) {
   state->user_count = static_cast<uint32_t>(s.users.size());
   s.state = std::move(state);
   return s;
+}
+
+namespace {
+
+std::string SharedDir() {
+  const std::string runfile = "codec/testdata/golden/seed_full_leader.xml";
+  char* real = realpath(runfile.c_str(), nullptr);
+  if (real == nullptr)
+    return "";
+  std::string path(real);
+  free(real);
+  const std::string suffix = "/" + runfile;
+  if (!absl::EndsWith(path, suffix))
+    return "";
+  path.resize(path.size() - suffix.size());
+  return absl::StrCat(path, "/../shared");
+}
+
+// Runs `command`; returns its exit status and combined output.
+int Run(const std::string& command, std::string* output) {
+  FILE* p = popen(absl::StrCat(command, " 2>&1").c_str(), "r");
+  if (p == nullptr)
+    return -1;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
+    output->append(buf, n);
+  return pclose(p);
+}
+
+}  // namespace
+
+XmllintResult RunXmllint(const std::string& name, const std::string& document,
+                         Schema schema) {
+  XmllintResult r;
+  std::string ignored;
+  if (Run("xmllint --version", &ignored) != 0) {
+    r.skip_reason = "xmllint is not installed";
+    return r;
+  }
+  std::string xsd;
+  if (schema == Schema::kRfc4575) {
+    const std::string shared = SharedDir();
+    xsd = absl::StrCat(shared, "/spec/schemas/conference-info.local.xsd");
+    if (shared.empty() || !std::ifstream(xsd).good()) {
+      r.skip_reason = "../shared/spec/schemas not found next to the workspace";
+      return r;
+    }
+  }
+  const char* tmp = getenv("TEST_TMPDIR");
+  const std::string file = absl::StrCat(tmp ? tmp : "/tmp", "/", name);
+  std::ofstream(file, std::ios::binary) << document;
+  r.ran = true;
+  const int wf = Run(absl::StrCat("xmllint --noout --nonet ", file), &r.output);
+  r.ok = wf == 0 && r.output.empty();
+  if (r.ok && schema == Schema::kRfc4575) {
+    const int valid =
+        Run(absl::StrCat("xmllint --noout --nonet --schema ", xsd, " ", file),
+            &r.output);
+    r.ok = valid == 0 && absl::StrContains(r.output, " validates");
+  }
+  return r;
 }
 
 }  // namespace testing

@@ -31,6 +31,24 @@ std::shared_ptr<const engine::User> MakeUser(int i);
 // as the first when users >= 1).
 engine::ConferenceSnapshot SnapshotWithUsers(int users);
 
+// The result of running xmllint on a document.
+struct XmllintResult {
+  bool ran = false;  // false: xmllint or the schemas are not available
+  std::string skip_reason;
+  bool ok = false;     // exit status 0 and no diagnostics
+  std::string output;  // xmllint's stdout and stderr
+};
+
+// Checks `document` with `xmllint --noout --nonet` (well-formedness and
+// namespace errors: libxml2 reports an undeclared prefix as one) and then
+// against the RFC 4575 schema in ../shared/spec/schemas when `schema` is
+// kRfc4575. The shared folder is found by resolving the runfile symlink of
+// codec/testdata/golden/seed_full_leader.xml (a data dependency of the test)
+// to the workspace, then ../shared. `name` names the temporary file.
+enum class Schema { kNone, kRfc4575 };
+XmllintResult RunXmllint(const std::string& name, const std::string& document,
+                         Schema schema);
+
 }  // namespace testing
 }  // namespace codec
 }  // namespace conf
