@@ -150,6 +150,18 @@ absl::Status CheckRsaKey(const EVP_PKEY& key, const CertificateLimits& limits) {
         absl::StrCat("rsa public exponent ", word,
                      " rejected (must be odd and at least 65537)"));
   }
+  // BoringSSL's public operation refuses exponents over 33 bits
+  // (kMaxExponentBits); reject them here rather than fail at wrap time.
+  if (BN_num_bits(e) > 33) {
+    return CertificateError(absl::StrCat("rsa public exponent of ",
+                                         BN_num_bits(e),
+                                         " bits rejected (at most 33)"));
+  }
+  // An even modulus is not a product of two odd primes, and Montgomery
+  // arithmetic (every RSA operation) needs an odd one.
+  if (!BN_is_odd(RSA_get0_n(rsa))) {
+    return CertificateError("rsa modulus is even");
+  }
   const int bits = static_cast<int>(RSA_bits(rsa));
   if (bits < limits.min_modulus_bits) {
     return CertificateError(absl::StrCat("rsa modulus of ", bits,

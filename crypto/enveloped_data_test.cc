@@ -102,6 +102,10 @@ TEST(ParseRecipientTest, RejectsEachBadCertificateWithItsOwnError) {
   bssl::UniquePtr<EVP_PKEY> e3 = testing::GenerateRsaKey(1024, 3);
   bssl::UniquePtr<EVP_PKEY> small = testing::GenerateRsaKey(512, RSA_F4);
   bssl::UniquePtr<EVP_PKEY> huge = testing::FakeRsaPublicKey(16384, RSA_F4);
+  bssl::UniquePtr<EVP_PKEY> even =
+      testing::FakeRsaPublicKey(1024, RSA_F4, testing::ModulusParity::kEven);
+  bssl::UniquePtr<EVP_PKEY> big_e =
+      testing::FakeRsaPublicKey(1024, (uint64_t{1} << 40) + 1);
   EVP_PKEY* signer = good.key.get();
 
   struct Case {
@@ -128,6 +132,13 @@ TEST(ParseRecipientTest, RejectsEachBadCertificateWithItsOwnError) {
       {"16384-bit",
        absl::Base64Escape(testing::MakeCertificateDer(huge.get(), signer)),
        "certificate: rsa modulus of 16384 bits above the maximum of 4096"},
+      {"even modulus",
+       absl::Base64Escape(testing::MakeCertificateDer(even.get(), signer)),
+       "certificate: rsa modulus is even"},
+      {"41-bit exponent",
+       absl::Base64Escape(testing::MakeCertificateDer(big_e.get(), signer)),
+       // BoringSSL refuses it while parsing the key.
+       "certificate: unsupported or malformed public key: bad_e_value"},
       {"garbage", absl::Base64Escape("this is not a certificate at all"),
        "certificate: not a der sequence"},
       {"sequence but not a certificate",

@@ -139,13 +139,15 @@ bssl::UniquePtr<EVP_PKEY> GenerateRsaKey(int bits, uint32_t exponent) {
   return key;
 }
 
-bssl::UniquePtr<EVP_PKEY> FakeRsaPublicKey(int bits, uint32_t exponent) {
+bssl::UniquePtr<EVP_PKEY> FakeRsaPublicKey(int bits, uint64_t exponent,
+                                           ModulusParity parity) {
   bssl::UniquePtr<RSA> rsa(RSA_new());
   bssl::UniquePtr<BIGNUM> n(BN_new());
   bssl::UniquePtr<BIGNUM> e(BN_new());
   bssl::UniquePtr<EVP_PKEY> key(EVP_PKEY_new());
   Require(rsa != nullptr && n != nullptr && e != nullptr && key != nullptr &&
               BN_rand(n.get(), bits, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ODD) &&
+              (parity == ModulusParity::kOdd || BN_clear_bit(n.get(), 0)) &&
               BN_set_word(e.get(), exponent) &&
               RSA_set0_key(rsa.get(), n.release(), e.release(), nullptr) &&
               EVP_PKEY_set1_RSA(key.get(), rsa.get()),

@@ -53,7 +53,9 @@ bssl::UniquePtr<EVP_PKEY> GenerateRsaKey(int bits, uint32_t exponent);
 // An RSA *public* key with a random odd `bits`-bit modulus (not a product of
 // two primes) and exponent `exponent`: enough for intake tests of sizes that
 // take minutes to generate for real, such as 16384 bits.
-bssl::UniquePtr<EVP_PKEY> FakeRsaPublicKey(int bits, uint32_t exponent);
+enum class ModulusParity { kOdd, kEven };
+bssl::UniquePtr<EVP_PKEY> FakeRsaPublicKey(
+    int bits, uint64_t exponent, ModulusParity parity = ModulusParity::kOdd);
 
 // A P-256 key.
 bssl::UniquePtr<EVP_PKEY> GenerateEcKey();
