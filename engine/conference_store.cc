@@ -6,6 +6,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <thread>  // NOLINT(build/c++11)
 #include <utility>
 #include <vector>
 
@@ -33,6 +34,10 @@ struct ConferenceStore::SubscriberEntry {
   SubscriptionSink* sink = nullptr;
   // Set by Unsubscribe; checked before every delivery.
   std::atomic<bool> cancelled{false};
+  // Deliveries to `sink` in progress; Unsubscribe waits for zero. Together
+  // with `cancelled` (both sequentially consistent) this guarantees that once
+  // Unsubscribe returns, no call to `sink` runs or starts.
+  std::atomic<int> active{0};
 };
 
 struct ConferenceStore::DeliveryItem {
@@ -88,6 +93,9 @@ struct ConferenceStore::Change {
 };
 
 namespace {
+
+// How many delivery callbacks the current thread is inside.
+thread_local int t_delivery_depth = 0;
 
 // ---------------------------------------------------------------------------
 // Messages.
@@ -769,9 +777,13 @@ void ConferenceStore::Deliver(const std::shared_ptr<DeliveryQueue>& queue,
     IndexDelta(next);
     if (next.subscribers != nullptr) {
       for (const auto& subscriber : *next.subscribers) {
-        if (!subscriber->cancelled.load(std::memory_order_acquire)) {
+        subscriber->active.fetch_add(1);
+        if (!subscriber->cancelled.load()) {
+          ++t_delivery_depth;
           subscriber->sink->OnDelta(subscriber->subscriber, next.delta);
+          --t_delivery_depth;
         }
+        subscriber->active.fetch_sub(1, std::memory_order_release);
       }
     }
   }
@@ -984,7 +996,15 @@ absl::Status ConferenceStore::Unsubscribe(const ConferenceId& conference,
       }
       it->second.subscribers.swap(installed);
     }
-    removed->cancelled.store(true, std::memory_order_release);
+    removed->cancelled.store(true);
+    // Wait out a delivery running on another thread (callbacks are short and
+    // never block on the store). From inside a callback, waiting could
+    // deadlock against a callback that waits for us, so do not.
+    if (t_delivery_depth == 0) {
+      while (removed->active.load(std::memory_order_acquire) != 0) {
+        std::this_thread::yield();
+      }
+    }
     return absl::OkStatus();
   }
 }

@@ -244,17 +244,21 @@ class ConferenceStore {
   // --- Subscriptions.
 
   // Subscribes `sink` (not owned) to `conference`. Returns the snapshot to
-  // start from; every later delta goes to the sink in version order.
+  // start from; every later delta goes to the sink in version order. Deltas
+  // may reach the sink (on another thread) before Subscribe returns.
   // kNotFound for an unknown conference; kAlreadyExists if the id is in use
-  // on this conference. `sink` must stay valid until Unsubscribe has
-  // returned and no delivery to it is running, or until it received the
+  // on this conference; kInvalidArgument for an empty id or a null sink.
+  // `sink` must stay valid until Unsubscribe has returned or it received the
   // kConferenceDeleted delta.
   absl::StatusOr<SubscriptionStart> Subscribe(const ConferenceId& conference,
                                               Subscriber subscriber,
                                               SubscriptionSink* sink);
 
-  // Ends a subscription: no delivery starts after this returns (one already
-  // running on another thread may finish). kNotFound if unknown.
+  // Ends a subscription. When it returns, no call to the sink runs or will
+  // start, so the sink may be destroyed; it waits for a delivery running on
+  // another thread to finish. Called from inside a delivery callback it does
+  // not wait (a callback of another subscription may still be running).
+  // kNotFound if the conference or subscription is unknown.
   absl::Status Unsubscribe(const ConferenceId& conference,
                            const SubscriptionId& id);
 

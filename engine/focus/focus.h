@@ -1,0 +1,215 @@
+// Focus: the conference-state backend a SIP conferencing focus embeds.
+//
+// It joins the three layers below it: C3P request bodies are parsed by the
+// codec, applied to the engine's ConferenceStore, answered with a C3P
+// response, and every change reaches the conference's subscribers as RFC 4575
+// partial documents of their own view; getConference answers carry the
+// conference key and web-join URIs wrapped for the caller's certificate by
+// crypto's RecipientPool.
+//
+//   SIP INFO/SERVICE body ─► HandleRequest(identity, body) ─► response body
+//                                 │ ParseC3pRequest, checks, Apply*
+//                                 ▼
+//                          ConferenceStore ── delta ──► Subscription queues
+//   SIP SUBSCRIBE ─► Subscribe(...) ─► full document      │ partial documents
+//                                                        ▼
+//                                       Subscription::Poll() ─► NOTIFY bodies
+//
+// Requests (docs/FOCUS.md has the rules): the envelope's `from` must equal
+// the identity the SIP layer authenticated (else failure `unauthorized`);
+// `to` must name the addressed conference, or the sender's focus factory for
+// the commands that go there (else `requestMalformed`); roles are checked by
+// the store (only leaders lock, eject, promote, admit, modify MCU state;
+// failure `unauthorized`). A response only acknowledges a command: clients
+// learn the new state from notifications (PROTOCOL.md §2.5).
+//
+// Notifications: each subscription has its own document versions, starting
+// at 1 with a full document and rising by exactly one per notification. A
+// subscription's queue is bounded; when it overflows the queued documents are
+// dropped and the next Poll() returns one full document of the current state
+// instead, so a slow subscriber never holds up the others. Documents are
+// encoded once per change and view and shared; only the version differs.
+//
+// Thread safety: every method may be called from any number of threads.
+//
+// Example:
+//   conf::focus::Focus focus;
+//   absl::StatusOr<conf::focus::C3pResult> r =
+//       focus.HandleRequest("sip:alice@contoso.com", body);
+//   if (!r.ok()) { /* not C3P at all: answer SIP 400 */ }
+//   send(r->body);
+//
+//   conf::focus::SubscribeRequest s{"dialog-1", "sip:bob@contoso.com",
+//                                   focus_uri};
+//   auto sub = focus.Subscribe(s);
+//   for (const conf::focus::Notification& n : (*sub)->Poll()) {
+//     send_notify(n.Bytes());
+//   }
+
+#ifndef CONF_ENGINE_FOCUS_FOCUS_H_
+#define CONF_ENGINE_FOCUS_FOCUS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "codec/c3p_reason.h"
+#include "codec/conference_info.h"
+#include "codec/xml_reader.h"
+#include "crypto/recipient_pool.h"
+#include "engine/conference_store.h"
+
+namespace conf {
+namespace focus {
+
+namespace internal {
+class SubscriptionState;
+class SubscriptionRegistry;
+}  // namespace internal
+
+struct FocusOptions {
+  // Store limits, delta log length, web-join URI bases, randomness.
+  engine::StoreOptions store;
+  // Request size, depth and count limits.
+  codec::ParseLimits parse;
+  // Certificate limits, cipher, pool and blob-cache bounds, wrap threads.
+  crypto::RecipientPoolOptions crypto;
+  // Notifications queued per subscription before it is resynchronized with
+  // a full document.
+  size_t max_queued_notifications = 64;
+  // Coalescing (RFC 4575 §3.9 recommends at most one NOTIFY per 5 s): with a
+  // positive interval a subscription gathers changes and Poll(now) returns at
+  // most one partial document per interval. Zero delivers every change.
+  absl::Duration notification_interval = absl::ZeroDuration();
+  // getAvailableMcuTypes / getConferencingCapabilities.
+  std::vector<std::string> mcu_types = {"audio-video", "chat", "meeting",
+                                        "phone-conf", "applicationsharing"};
+  std::vector<codec::AccessNumberRegion> pstn_regions;
+  std::string default_pstn_region;
+};
+
+// The answer to one C3P request.
+struct C3pResult {
+  // The C3P `response` document.
+  std::string body;
+  // Whether the response's code is success; otherwise `reason` says why.
+  bool success = false;
+  codec::C3pReason reason = codec::C3pReason::kOtherFailure;
+};
+
+enum class DocumentKind { kFull, kPartial, kDeleted };
+
+// One conference-info document for one subscriber. Shares its bytes with
+// every subscriber of the same view; `version` is this subscription's.
+struct Notification {
+  uint32_t version = 0;
+  DocumentKind kind = DocumentKind::kPartial;
+  codec::EncodedDocument document;
+
+  // The NOTIFY body (the document with this subscription's version).
+  std::string Bytes() const { return document.WithVersion(version); }
+};
+
+struct SubscribeRequest {
+  // The SIP dialog's id: unique per conference among live subscriptions.
+  std::string subscription_id;
+  // The authenticated subscriber.
+  std::string user;
+  // The focus URI (conference-info entity).
+  std::string conference;
+  // On a refresh of an existing subscription: the last version the client
+  // applied. The focus then replays what it missed when it still can, and
+  // sends a full document otherwise.
+  std::optional<uint32_t> last_seen_version;
+  // Called, with no lock held, whenever the subscription's queue goes from
+  // empty to non-empty (or a resynchronization becomes due), so the embedder
+  // can schedule a Poll. Must not block; may be empty.
+  std::function<void()> on_ready;
+};
+
+// A live subscription. Owned by the embedder; destroying it (or calling
+// Focus::Unsubscribe) ends it.
+class Subscription {
+ public:
+  ~Subscription();
+  Subscription(const Subscription&) = delete;
+  Subscription& operator=(const Subscription&) = delete;
+
+  // Every notification ready now, oldest first, with versions rising by
+  // exactly one across calls. The first call returns the full document the
+  // subscription starts with. `now` drives coalescing (ignored without it).
+  std::vector<Notification> Poll(absl::Time now = absl::InfinitePast());
+
+  // When the next coalesced notification is due, if changes are waiting.
+  std::optional<absl::Time> NextDue() const;
+
+  // True once the conference was deleted (the last notification returned is
+  // the deleted document) or the subscription was ended.
+  bool ended() const;
+
+  // Counters for monitoring.
+  uint64_t resynchronizations() const;
+
+  const std::string& id() const;
+  const std::string& conference() const;
+
+ private:
+  friend class Focus;
+  explicit Subscription(std::shared_ptr<internal::SubscriptionState> state);
+  std::shared_ptr<internal::SubscriptionState> state_;
+};
+
+class Focus {
+ public:
+  explicit Focus(FocusOptions options = {});
+  ~Focus();
+  Focus(const Focus&) = delete;
+  Focus& operator=(const Focus&) = delete;
+
+  // Handles one C3P request body sent by `authenticated_user` (the identity
+  // the SIP layer authenticated). Returns the response: success, or failure
+  // with a reason (requestMalformed / requestTooLarge for bodies that parse
+  // far enough to be answered, notSupported for unknown commands, and the
+  // command-specific reasons of PROTOCOL.md §2.4). Returns kInvalidArgument
+  // or kResourceExhausted only when the body cannot be answered in C3P at
+  // all (no readable envelope): the SIP layer answers 400.
+  absl::StatusOr<C3pResult> HandleRequest(absl::string_view authenticated_user,
+                                          absl::string_view body);
+  absl::StatusOr<C3pResult> HandleRequest(absl::string_view authenticated_user,
+                                          std::vector<char> body);
+
+  // Subscribes a SIP dialog to a conference's state. The first Poll()
+  // returns a full document (or, for a refresh that can be caught up, the
+  // missed partial documents). kNotFound: no such conference;
+  // kPermissionDenied: `user` is neither the organizer nor in the roster or
+  // lobby; kAlreadyExists: the id is live and no last_seen_version was given.
+  absl::StatusOr<std::unique_ptr<Subscription>> Subscribe(
+      SubscribeRequest request);
+
+  // The store, for events the focus itself observes (an endpoint's SIP
+  // dialog ends, a user signs out). Changes made through it are notified
+  // like any other.
+  engine::ConferenceStore& store() { return store_; }
+  crypto::RecipientPool& recipients() { return recipients_; }
+  const FocusOptions& options() const { return options_; }
+
+ private:
+  class RequestHandler;
+
+  const FocusOptions options_;
+  engine::ConferenceStore store_;
+  crypto::RecipientPool recipients_;
+  std::unique_ptr<internal::SubscriptionRegistry> subscriptions_;
+};
+
+}  // namespace focus
+}  // namespace conf
+
+#endif  // CONF_ENGINE_FOCUS_FOCUS_H_

@@ -1,0 +1,189 @@
+#include "engine/focus/internal/request_mapping.h"
+
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "codec/wire_names.h"
+
+namespace conf {
+namespace focus {
+namespace internal {
+namespace {
+
+using codec::C3pReason;
+
+// An optional enumeration: empty input is absent; an unknown spelling is
+// malformed.
+template <typename Enum, size_t N>
+bool MapOptional(const codec::WireNameRow<Enum> (&table)[N],
+                 absl::string_view text, std::optional<Enum>* out) {
+  if (text.empty()) return true;
+  *out = codec::ParseWireName(table, text);
+  return out->has_value();
+}
+
+}  // namespace
+
+std::vector<engine::Extension> MapExtensions(
+    const std::vector<codec::C3pExtension>& extensions) {
+  std::vector<engine::Extension> out;
+  out.reserve(extensions.size());
+  for (const codec::C3pExtension& e : extensions) {
+    out.push_back(engine::Extension{std::string(e.namespace_uri),
+                                    std::string(e.local_name),
+                                    std::string(e.raw_xml)});
+  }
+  return out;
+}
+
+std::vector<engine::ExtensionAttribute> MapAttributes(
+    const std::vector<codec::C3pExtensionAttribute>& attributes) {
+  std::vector<engine::ExtensionAttribute> out;
+  out.reserve(attributes.size());
+  for (const codec::C3pExtensionAttribute& a : attributes) {
+    out.push_back(engine::ExtensionAttribute{std::string(a.namespace_uri),
+                                             std::string(a.local_name),
+                                             std::string(a.value)});
+  }
+  return out;
+}
+
+Mapped<engine::Role> MapRoles(const std::vector<absl::string_view>& roles) {
+  engine::Role role = engine::Role::kAttendee;
+  for (absl::string_view entry : roles) {
+    const std::optional<engine::Role> parsed = codec::ParseWireName(
+        codec::kRoleNames, absl::StripAsciiWhitespace(entry));
+    if (!parsed.has_value()) return C3pReason::kInvalidRole;
+    if (*parsed == engine::Role::kPresenter) role = engine::Role::kPresenter;
+  }
+  return role;
+}
+
+Mapped<engine::Media> MapMedia(const codec::C3pMediaView& view) {
+  if (view.id.empty()) return C3pReason::kRequestMalformed;
+  engine::Media media;
+  media.id = engine::MediaId(view.id);
+  media.display_text = std::string(view.display_text);
+  media.type = std::string(view.type);
+  media.label = std::string(view.label);
+  media.src_id = std::string(view.src_id);
+  if (!MapOptional(codec::kMediaStatusNames, view.status, &media.status)) {
+    return C3pReason::kRequestMalformed;
+  }
+  media.media_state = std::string(view.media_state);
+  media.media_source_id = std::string(view.media_source_id);
+  media.extensions = MapExtensions(view.extensions);
+  media.attributes = MapAttributes(view.attributes);
+  return media;
+}
+
+Mapped<engine::Endpoint> MapEndpoint(const codec::C3pEndpointView& view) {
+  if (view.entity.empty()) return C3pReason::kRequestMalformed;
+  engine::Endpoint endpoint;
+  endpoint.entity = engine::EndpointId(view.entity);
+  endpoint.display_text = std::string(view.display_text);
+  if (!MapOptional(codec::kEndpointStatusNames, view.status,
+                   &endpoint.status) ||
+      !MapOptional(codec::kJoiningMethodNames, view.joining_method,
+                   &endpoint.joining_method) ||
+      !MapOptional(codec::kDisconnectionMethodNames, view.disconnection_method,
+                   &endpoint.disconnection_method)) {
+    return C3pReason::kRequestMalformed;
+  }
+  endpoint.session_type = std::string(view.session_type);
+  endpoint.endpoint_uri = std::string(view.endpoint_uri);
+  endpoint.refer_to_uri = std::string(view.refer_to_uri);
+  endpoint.session_on_behalf_of = std::string(view.session_on_behalf_of);
+  if (view.has_client_info) {
+    engine::ClientInfo info;
+    if (view.lobby_capable == "true") {
+      info.lobby_capable = true;
+    } else if (view.lobby_capable == "false") {
+      info.lobby_capable = false;
+    } else if (!view.lobby_capable.empty()) {
+      return C3pReason::kRequestMalformed;
+    }
+    info.extensions = MapExtensions(view.client_info_extensions);
+    endpoint.client_info = std::move(info);
+  }
+  for (const codec::C3pMediaView& m : view.media) {
+    Mapped<engine::Media> media = MapMedia(m);
+    if (auto* reason = std::get_if<C3pReason>(&media)) return *reason;
+    endpoint.media.push_back(std::make_shared<const engine::Media>(
+        std::get<engine::Media>(std::move(media))));
+  }
+  endpoint.extensions = MapExtensions(view.extensions);
+  endpoint.attributes = MapAttributes(view.attributes);
+  return endpoint;
+}
+
+Mapped<engine::User> MapUser(const codec::C3pUserView& view) {
+  if (view.entity.empty()) return C3pReason::kInvalidUserEntity;
+  engine::User user;
+  user.entity = engine::UserId(view.entity);
+  user.display_text = std::string(view.display_text);
+  Mapped<engine::Role> role = MapRoles(view.roles);
+  if (auto* reason = std::get_if<C3pReason>(&role)) return *reason;
+  user.role = std::get<engine::Role>(role);
+  for (const codec::C3pEndpointView& e : view.endpoints) {
+    Mapped<engine::Endpoint> endpoint = MapEndpoint(e);
+    if (auto* reason = std::get_if<C3pReason>(&endpoint)) return *reason;
+    user.endpoints.push_back(std::make_shared<const engine::Endpoint>(
+        std::get<engine::Endpoint>(std::move(endpoint))));
+  }
+  user.extensions = MapExtensions(view.extensions);
+  user.attributes = MapAttributes(view.attributes);
+  return user;
+}
+
+Mapped<engine::ConferenceDescription> OverlayDescription(
+    engine::ConferenceDescription base, const codec::C3pDescriptionView& view) {
+  if (!view.display_text.empty()) {
+    base.display_text = std::string(view.display_text);
+  }
+  if (!view.subject.empty()) base.subject = std::string(view.subject);
+  if (!view.free_text.empty()) base.free_text = std::string(view.free_text);
+  if (!view.keywords.empty()) {
+    base.keywords = absl::StrSplit(view.keywords, absl::ByAnyChar(" \t\r\n"),
+                                   absl::SkipEmpty());
+  }
+  if (!view.maximum_user_count.empty()) {
+    uint32_t count = 0;
+    if (!absl::SimpleAtoi(view.maximum_user_count, &count)) {
+      return C3pReason::kRequestMalformed;
+    }
+    base.maximum_user_count = count;
+  }
+  if (!view.conference_id.empty()) {
+    if (!IsValidConferenceId(view.conference_id)) {
+      return C3pReason::kInvalidConferenceId;
+    }
+    base.conference_id = std::string(view.conference_id);
+  }
+  if (!view.expiry_time.empty()) {
+    base.expiry_time = std::string(view.expiry_time);
+  }
+  if (!view.admission_policy.empty()) {
+    base.admission_policy = codec::ParseWireName(codec::kAdmissionPolicyNames,
+                                                 view.admission_policy);
+    if (!base.admission_policy.has_value()) {
+      return C3pReason::kRequestMalformed;
+    }
+  }
+  if (!view.extensions.empty()) base.extensions = MapExtensions(view.extensions);
+  return base;
+}
+
+bool IsValidConferenceId(absl::string_view id) {
+  if (id.empty() || id.size() > 32) return false;
+  for (char c : id) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+}  // namespace internal
+}  // namespace focus
+}  // namespace conf

@@ -1,0 +1,60 @@
+// Private to //engine/focus. Turns the codec's parsed C3P views (string
+// views into the request's buffer) into the engine's owned request values,
+// validating enumerations on the way. Each function returns the C3P failure
+// reason to answer with when the request cannot be mapped.
+
+#ifndef CONF_ENGINE_FOCUS_INTERNAL_REQUEST_MAPPING_H_
+#define CONF_ENGINE_FOCUS_INTERNAL_REQUEST_MAPPING_H_
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "codec/c3p_reason.h"
+#include "codec/c3p_request.h"
+#include "engine/model.h"
+
+namespace conf {
+namespace focus {
+namespace internal {
+
+// A mapped value, or the reason the request is refused.
+template <typename T>
+using Mapped = std::variant<T, codec::C3pReason>;
+
+std::vector<engine::Extension> MapExtensions(
+    const std::vector<codec::C3pExtension>& extensions);
+std::vector<engine::ExtensionAttribute> MapAttributes(
+    const std::vector<codec::C3pExtensionAttribute>& attributes);
+
+// roles/entry values: every entry must be "presenter" or "attendee"
+// (invalidRole otherwise); a presenter entry makes the user a presenter, no
+// entry an attendee.
+Mapped<engine::Role> MapRoles(const std::vector<absl::string_view>& roles);
+
+// A media stream (requestMalformed for an unknown status or a missing id).
+Mapped<engine::Media> MapMedia(const codec::C3pMediaView& media);
+
+// An endpoint (requestMalformed for unknown enumerations or no entity).
+Mapped<engine::Endpoint> MapEndpoint(const codec::C3pEndpointView& endpoint);
+
+// A user with its endpoints (requestMalformed / invalidRole).
+Mapped<engine::User> MapUser(const codec::C3pUserView& user);
+
+// Overlays the fields `view` carries onto `base` (modifyConference and
+// addConference): subject, display-text, free-text, keywords, maximum user
+// count, conference-id, expiry-time, admission policy, extensions.
+Mapped<engine::ConferenceDescription> OverlayDescription(
+    engine::ConferenceDescription base, const codec::C3pDescriptionView& view);
+
+// Whether `id` is a conference-id the store accepts: 1 to 32 ASCII letters
+// and digits (PROTOCOL.md §1.2 says 8 to 32; the specification's own example
+// uses 7).
+bool IsValidConferenceId(absl::string_view id);
+
+}  // namespace internal
+}  // namespace focus
+}  // namespace conf
+
+#endif  // CONF_ENGINE_FOCUS_INTERNAL_REQUEST_MAPPING_H_
