@@ -171,14 +171,23 @@ constexpr NamespaceBinding kBindings[] = {
     {"msas", kMsasNamespace},       {"msim", kMsimNamespace},
 };
 
-void DeclareNamespaces(XmlWriter& w) {
-  for (const NamespaceBinding& b : kBindings) {
-    if (b.prefix.empty()) {
-      w.Attribute("xmlns", b.uri);
-    } else {
-      w.Attribute(absl::StrCat("xmlns:", b.prefix), b.uri);
+// kBindings as attributes, built once: every root (and every self-contained
+// user fragment) starts with the same bytes. The URIs are constants of this
+// file with nothing to escape.
+const std::string& NamespaceDeclarations() {
+  static const std::string* const kDeclarations = [] {
+    auto* s = new std::string;
+    for (const NamespaceBinding& b : kBindings) {
+      absl::StrAppend(s, " xmlns", b.prefix.empty() ? "" : ":", b.prefix, "=\"",
+                      b.uri, "\"");
     }
-  }
+    return s;
+  }();
+  return *kDeclarations;
+}
+
+void DeclareNamespaces(XmlWriter& w) {
+  w.RawAttributes(NamespaceDeclarations());
 }
 
 // XML Namespaces NCName, ASCII subset plus any non-ASCII byte (the reader
