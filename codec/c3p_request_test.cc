@@ -1,6 +1,7 @@
 #include "codec/c3p_request.h"
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <optional>
@@ -436,6 +437,33 @@ TEST(ParseC3pRequestTest, LimitsApplyBeforeParsing) {
   EXPECT_THAT(ParseC3pRequest(Bytes(Request("<ping/>")), limits),
               StatusIs(absl::StatusCode::kResourceExhausted,
                        HasSubstr("exceeds the limit of 100 bytes")));
+}
+
+// The fuzz corpus holds a real request for every command (they must parse)
+// and hostile inputs (named hostile_*, and the raw seed: they must not).
+TEST(ParseC3pRequestTest, FuzzCorpusRequestsParseAndHostileOnesDoNot) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(std::getenv("TEST_SRCDIR")) /
+                       std::getenv("TEST_WORKSPACE") /
+                       "codec/testdata/corpus/c3p_request_fuzzer";
+  int good = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    SCOPED_TRACE(name);
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string body((std::istreambuf_iterator<char>(in)),
+                           std::istreambuf_iterator<char>());
+    const bool hostile =
+        name.rfind("hostile_", 0) == 0 || name == "seed_raw.xml";
+    absl::StatusOr<C3pRequest> request = Parse(body);
+    if (hostile) {
+      EXPECT_THAT(request, Not(IsOk()));
+    } else {
+      EXPECT_THAT(request, IsOk());
+      ++good;
+    }
+  }
+  EXPECT_GE(good, 20);
 }
 
 TEST(C3pCommandNameTest, NamesEveryCommand) {

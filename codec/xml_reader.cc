@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -966,8 +967,11 @@ absl::StatusOr<XmlDocument> XmlDocument::Parse(std::vector<char> body,
     // disagreement is an error, never a crash.
     const size_t offset =
         static_cast<size_t>(e.where<char>() - doc.buffer_.data());
-    return absl::InvalidArgumentError(
-        absl::StrCat("xml: ", e.what(), " at ", doc.Where(offset)));
+    absl::Status status = absl::InvalidArgumentError(
+        absl::StrCat("xml: pre-scan and RapidXML disagree (", e.what(), ") at ",
+                     doc.Where(offset)));
+    status.SetPayload(kParserDisagreementPayload, absl::Cord());
+    return status;
   }
   rapidxml::xml_node<char>* root = rapid->first_node();
   if (root == nullptr || root->next_sibling() != nullptr ||

@@ -70,6 +70,11 @@ struct ParseLimits {
   size_t max_attributes_per_element = 64;
 };
 
+// Status payload (type URL) set on the error returned when RapidXML refuses
+// a document the pre-scan accepted. Never expected; fuzzers check for it.
+inline constexpr absl::string_view kParserDisagreementPayload =
+    "type.confstate.invalid/conf.codec.XmlParserDisagreement";
+
 // The namespace the `xml` prefix is bound to (Namespaces in XML 1.0 §3).
 inline constexpr absl::string_view kXmlNamespaceUri =
     "http://www.w3.org/XML/1998/namespace";
