@@ -60,6 +60,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+
 #include "codec/c3p_reason.h"
 #include "codec/conference_info.h"
 #include "codec/xml_reader.h"
@@ -162,8 +163,11 @@ class Subscription {
 
  private:
   friend class Focus;
-  explicit Subscription(std::shared_ptr<internal::SubscriptionState> state);
-  std::shared_ptr<internal::SubscriptionState> state_;
+  Subscription(Focus* focus,
+               std::shared_ptr<internal::SubscriptionState> state);
+
+  Focus* const focus_;
+  const std::shared_ptr<internal::SubscriptionState> state_;
 };
 
 class Focus {
@@ -186,10 +190,12 @@ class Focus {
                                           std::vector<char> body);
 
   // Subscribes a SIP dialog to a conference's state. The first Poll()
-  // returns a full document (or, for a refresh that can be caught up, the
-  // missed partial documents). kNotFound: no such conference;
-  // kPermissionDenied: `user` is neither the organizer nor in the roster or
-  // lobby; kAlreadyExists: the id is live and no last_seen_version was given.
+  // returns a full document or, for a refresh whose `last_seen_version` the
+  // focus can still catch up from its delta log, the missed partial
+  // documents. A refresh (an id that is live on the conference) ends the old
+  // subscription and continues its version sequence. kNotFound: no such
+  // conference; kPermissionDenied: `user` is neither the organizer nor in the
+  // roster or lobby. The Focus must outlive the returned subscription.
   absl::StatusOr<std::unique_ptr<Subscription>> Subscribe(
       SubscribeRequest request);
 
@@ -202,6 +208,11 @@ class Focus {
 
  private:
   class RequestHandler;
+  friend class Subscription;
+
+  // Stops `state`, unsubscribes it from the store and forgets it.
+  void EndSubscription(
+      const std::shared_ptr<internal::SubscriptionState>& state);
 
   const FocusOptions options_;
   engine::ConferenceStore store_;

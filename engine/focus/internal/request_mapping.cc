@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+
 #include "codec/wire_names.h"
 
 namespace conf {
@@ -19,7 +20,8 @@ using codec::C3pReason;
 template <typename Enum, size_t N>
 bool MapOptional(const codec::WireNameRow<Enum> (&table)[N],
                  absl::string_view text, std::optional<Enum>* out) {
-  if (text.empty()) return true;
+  if (text.empty())
+    return true;
   *out = codec::ParseWireName(table, text);
   return out->has_value();
 }
@@ -55,14 +57,17 @@ Mapped<engine::Role> MapRoles(const std::vector<absl::string_view>& roles) {
   for (absl::string_view entry : roles) {
     const std::optional<engine::Role> parsed = codec::ParseWireName(
         codec::kRoleNames, absl::StripAsciiWhitespace(entry));
-    if (!parsed.has_value()) return C3pReason::kInvalidRole;
-    if (*parsed == engine::Role::kPresenter) role = engine::Role::kPresenter;
+    if (!parsed.has_value())
+      return C3pReason::kInvalidRole;
+    if (*parsed == engine::Role::kPresenter)
+      role = engine::Role::kPresenter;
   }
   return role;
 }
 
 Mapped<engine::Media> MapMedia(const codec::C3pMediaView& view) {
-  if (view.id.empty()) return C3pReason::kRequestMalformed;
+  if (view.id.empty())
+    return C3pReason::kRequestMalformed;
   engine::Media media;
   media.id = engine::MediaId(view.id);
   media.display_text = std::string(view.display_text);
@@ -80,7 +85,8 @@ Mapped<engine::Media> MapMedia(const codec::C3pMediaView& view) {
 }
 
 Mapped<engine::Endpoint> MapEndpoint(const codec::C3pEndpointView& view) {
-  if (view.entity.empty()) return C3pReason::kRequestMalformed;
+  if (view.entity.empty())
+    return C3pReason::kRequestMalformed;
   engine::Endpoint endpoint;
   endpoint.entity = engine::EndpointId(view.entity);
   endpoint.display_text = std::string(view.display_text);
@@ -110,7 +116,8 @@ Mapped<engine::Endpoint> MapEndpoint(const codec::C3pEndpointView& view) {
   }
   for (const codec::C3pMediaView& m : view.media) {
     Mapped<engine::Media> media = MapMedia(m);
-    if (auto* reason = std::get_if<C3pReason>(&media)) return *reason;
+    if (auto* reason = std::get_if<C3pReason>(&media))
+      return *reason;
     endpoint.media.push_back(std::make_shared<const engine::Media>(
         std::get<engine::Media>(std::move(media))));
   }
@@ -120,16 +127,19 @@ Mapped<engine::Endpoint> MapEndpoint(const codec::C3pEndpointView& view) {
 }
 
 Mapped<engine::User> MapUser(const codec::C3pUserView& view) {
-  if (view.entity.empty()) return C3pReason::kInvalidUserEntity;
+  if (view.entity.empty())
+    return C3pReason::kInvalidUserEntity;
   engine::User user;
   user.entity = engine::UserId(view.entity);
   user.display_text = std::string(view.display_text);
   Mapped<engine::Role> role = MapRoles(view.roles);
-  if (auto* reason = std::get_if<C3pReason>(&role)) return *reason;
+  if (auto* reason = std::get_if<C3pReason>(&role))
+    return *reason;
   user.role = std::get<engine::Role>(role);
   for (const codec::C3pEndpointView& e : view.endpoints) {
     Mapped<engine::Endpoint> endpoint = MapEndpoint(e);
-    if (auto* reason = std::get_if<C3pReason>(&endpoint)) return *reason;
+    if (auto* reason = std::get_if<C3pReason>(&endpoint))
+      return *reason;
     user.endpoints.push_back(std::make_shared<const engine::Endpoint>(
         std::get<engine::Endpoint>(std::move(endpoint))));
   }
@@ -143,8 +153,10 @@ Mapped<engine::ConferenceDescription> OverlayDescription(
   if (!view.display_text.empty()) {
     base.display_text = std::string(view.display_text);
   }
-  if (!view.subject.empty()) base.subject = std::string(view.subject);
-  if (!view.free_text.empty()) base.free_text = std::string(view.free_text);
+  if (!view.subject.empty())
+    base.subject = std::string(view.subject);
+  if (!view.free_text.empty())
+    base.free_text = std::string(view.free_text);
   if (!view.keywords.empty()) {
     base.keywords = absl::StrSplit(view.keywords, absl::ByAnyChar(" \t\r\n"),
                                    absl::SkipEmpty());
@@ -172,14 +184,17 @@ Mapped<engine::ConferenceDescription> OverlayDescription(
       return C3pReason::kRequestMalformed;
     }
   }
-  if (!view.extensions.empty()) base.extensions = MapExtensions(view.extensions);
+  if (!view.extensions.empty())
+    base.extensions = MapExtensions(view.extensions);
   return base;
 }
 
 bool IsValidConferenceId(absl::string_view id) {
-  if (id.empty() || id.size() > 32) return false;
+  if (id.empty() || id.size() > 32)
+    return false;
   for (char c : id) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c))) return false;
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)))
+      return false;
   }
   return true;
 }

@@ -33,13 +33,16 @@ std::shared_ptr<SubscriptionState> SubscriptionRegistry::Find(
   Shard& shard = ShardFor(conference);
   MutexLock lock(&shard.mu);
   auto it = shard.subscriptions.find(Key(conference, id));
-  if (it == shard.subscriptions.end()) return nullptr;
+  if (it == shard.subscriptions.end())
+    return nullptr;
   std::shared_ptr<SubscriptionState> state = it->second.lock();
-  if (state == nullptr) shard.subscriptions.erase(it);
+  if (state == nullptr)
+    shard.subscriptions.erase(it);
   return state;
 }
 
-void SubscriptionRegistry::Put(const std::shared_ptr<SubscriptionState>& state) {
+void SubscriptionRegistry::Put(
+    const std::shared_ptr<SubscriptionState>& state) {
   const SubscriptionConfig& config = state->config();
   Shard& shard = ShardFor(config.conference.value());
   MutexLock lock(&shard.mu);
@@ -51,7 +54,8 @@ void SubscriptionRegistry::Erase(const SubscriptionState& state) {
   Shard& shard = ShardFor(config.conference.value());
   MutexLock lock(&shard.mu);
   auto it = shard.subscriptions.find(Key(config.conference.value(), config.id));
-  if (it == shard.subscriptions.end()) return;
+  if (it == shard.subscriptions.end())
+    return;
   std::shared_ptr<SubscriptionState> current = it->second.lock();
   if (current == nullptr || current.get() == &state) {
     shard.subscriptions.erase(it);
@@ -76,7 +80,8 @@ std::shared_ptr<ConferenceChannel> SubscriptionRegistry::ChannelFor(
     for (auto it = shard.channels.begin(), next = it;
          it != shard.channels.end(); it = next) {
       ++next;
-      if (it->second.expired()) shard.channels.erase(it);
+      if (it->second.expired())
+        shard.channels.erase(it);
     }
     shard.sweep_at = std::max<size_t>(64, 2 * shard.channels.size());
   }

@@ -12,6 +12,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
+
 #include "base/mutex.h"
 #include "engine/focus/internal/subscription_state.h"
 
@@ -47,8 +48,8 @@ class SubscriptionRegistry {
     Mutex mu;
     absl::flat_hash_map<std::string, std::weak_ptr<SubscriptionState>>
         subscriptions ABSL_GUARDED_BY(mu);
-    absl::flat_hash_map<std::string, std::weak_ptr<ConferenceChannel>>
-        channels ABSL_GUARDED_BY(mu);
+    absl::flat_hash_map<std::string, std::weak_ptr<ConferenceChannel>> channels
+        ABSL_GUARDED_BY(mu);
     // Expired channel entries are swept when the map reaches this size.
     size_t sweep_at ABSL_GUARDED_BY(mu) = 64;
   };

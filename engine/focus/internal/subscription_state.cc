@@ -20,16 +20,18 @@ int SharedViewIndex(engine::ViewerRole role) {
 }
 
 // The role `user` has after `delta`, if the delta says anything about it.
-std::optional<engine::ViewerRole> RoleAfter(const engine::ConferenceDelta& delta,
-                                            const engine::UserId& user) {
+std::optional<engine::ViewerRole> RoleAfter(
+    const engine::ConferenceDelta& delta, const engine::UserId& user) {
   std::optional<engine::ViewerRole> role;
   for (const engine::UserChange& change : delta.users) {
-    if (change.entity != user) continue;
+    if (change.entity != user)
+      continue;
     if (change.list == engine::UserList::kRoster &&
         change.kind != engine::ChangeKind::kDeleted) {
       // In the roster: this decides, whatever the lobby says.
-      return engine::IsLeader(change.user->role) ? engine::ViewerRole::kLeader
-                                                 : engine::ViewerRole::kAttendee;
+      return engine::IsLeader(change.user->role)
+                 ? engine::ViewerRole::kLeader
+                 : engine::ViewerRole::kAttendee;
     }
     role = engine::ViewerRole::kLobbySelf;
   }
@@ -74,7 +76,8 @@ std::optional<codec::EncodedDocument> ConferenceChannel::PartialFor(
 engine::ConferenceDelta MergeDeltas(
     const std::vector<std::shared_ptr<const engine::ConferenceDelta>>& deltas) {
   engine::ConferenceDelta merged;
-  if (deltas.empty()) return merged;
+  if (deltas.empty())
+    return merged;
   merged.conference = deltas.back()->conference;
   merged.version = deltas.back()->version;
   // (list, entity) -> index in merged.users; entity -> index in views.
@@ -88,9 +91,12 @@ engine::ConferenceDelta MergeDeltas(
       deleted.kind = engine::DeltaKind::kConferenceDeleted;
       return deleted;
     }
-    if (delta->description) merged.description = delta->description;
-    if (delta->host_info) merged.host_info = delta->host_info;
-    if (delta->state) merged.state = delta->state;
+    if (delta->description)
+      merged.description = delta->description;
+    if (delta->host_info)
+      merged.host_info = delta->host_info;
+    if (delta->state)
+      merged.state = delta->state;
     for (const engine::UserChange& change : delta->users) {
       // A partial change carries the whole new user, so the merged change
       // can always resend it in full (RFC 4575 §4.6: full replaces).
@@ -135,21 +141,23 @@ void SubscriptionState::Start(
     std::optional<std::vector<Replayed>> replay) {
   const codec::Viewer viewer = ViewerFor(*start, config_.user);
   std::optional<codec::EncodedDocument> full;
-  if (!replay.has_value()) full = codec::EncodeConferenceInfo(*start, viewer);
+  if (!replay.has_value())
+    full = codec::EncodeConferenceInfo(*start, viewer);
   bool notify = false;
   {
     MutexLock lock(&mu_);
     started_ = true;
     next_version_ = first_version;
-    if (ended_) return;
+    if (ended_)
+      return;
     viewer_ = viewer;
     if (resync_) {
       // Deltas arrived before the start was known: the first Poll sends a
       // full document of the state then, which covers them.
       notify = true;
     } else if (full.has_value()) {
-      queue_.push_back(Queued{DocumentKind::kFull, *std::move(full),
-                              start->version});
+      queue_.push_back(
+          Queued{DocumentKind::kFull, *std::move(full), start->version});
       covered_ = start->version;
       notify = true;
     } else {
@@ -161,7 +169,8 @@ void SubscriptionState::Start(
       notify = !queue_.empty();
     }
   }
-  if (notify) Notify();
+  if (notify)
+    Notify();
 }
 
 bool SubscriptionState::RequestResyncLocked() {
@@ -169,7 +178,8 @@ bool SubscriptionState::RequestResyncLocked() {
   const bool was_idle = queue_.empty() && pending_.empty() && !resync_;
   queue_.clear();
   pending_.clear();
-  if (!resync_) ++resyncs_;
+  if (!resync_)
+    ++resyncs_;
   resync_ = true;
   return was_idle;
 }
@@ -178,12 +188,17 @@ void SubscriptionState::OnDelta(
     const engine::Subscriber& /*subscriber*/,
     const std::shared_ptr<const engine::ConferenceDelta>& delta) {
   if (delta->kind == engine::DeltaKind::kConferenceDeleted) {
+    // The store stops calling after this delta and no Unsubscribe waits for
+    // it, so the embedder may drop its last reference as soon as it polls
+    // the deleted document: stay alive until this call returns.
+    const std::shared_ptr<SubscriptionState> self = shared_from_this();
     codec::EncodedDocument deleted = codec::EncodeConferenceInfoDeleted(
         delta->conference, static_cast<uint32_t>(delta->version));
     bool notify;
     {
       MutexLock lock(&mu_);
-      if (ended_) return;
+      if (ended_)
+        return;
       ++generation_;
       notify = queue_.empty() && pending_.empty() && !resync_;
       pending_.clear();
@@ -195,7 +210,8 @@ void SubscriptionState::OnDelta(
           Queued{DocumentKind::kDeleted, std::move(deleted), delta->version});
       covered_ = delta->version;
     }
-    if (notify) Notify();
+    if (notify)
+      Notify();
     return;
   }
 
@@ -205,7 +221,8 @@ void SubscriptionState::OnDelta(
   bool encode = false;
   {
     MutexLock lock(&mu_);
-    if (ended_ || delta->version <= covered_) return;
+    if (ended_ || delta->version <= covered_)
+      return;
     if (!started_) {
       // Where the subscription starts is not known yet; the full document
       // the first Poll sends covers this delta.
@@ -235,7 +252,8 @@ void SubscriptionState::OnDelta(
     }
   }
   if (!encode) {
-    if (notify) Notify();
+    if (notify)
+      Notify();
     return;
   }
 
@@ -259,12 +277,13 @@ void SubscriptionState::OnDelta(
       notify = RequestResyncLocked();
     } else {
       notify = queue_.empty() && !resync_;
-      queue_.push_back(Queued{DocumentKind::kPartial, *std::move(document),
-                              delta->version});
+      queue_.push_back(
+          Queued{DocumentKind::kPartial, *std::move(document), delta->version});
       covered_ = delta->version;
     }
   }
-  if (notify) Notify();
+  if (notify)
+    Notify();
 }
 
 std::vector<Notification> SubscriptionState::Poll(absl::Time now) {
@@ -275,16 +294,20 @@ std::vector<Notification> SubscriptionState::Poll(absl::Time now) {
     uint64_t generation;
     {
       MutexLock lock(&mu_);
-      if (!resync_ || ended_ || !started_) break;
+      if (!resync_ || ended_ || !started_)
+        break;
       generation = generation_;
     }
     std::shared_ptr<const engine::ConferenceSnapshot> snapshot =
         store_->FindSnapshot(config_.conference);
-    if (snapshot == nullptr) break;  // Its deletion is on the way.
+    if (snapshot == nullptr)
+      break;  // Its deletion is on the way.
     const codec::Viewer viewer = ViewerFor(*snapshot, config_.user);
-    codec::EncodedDocument full = codec::EncodeConferenceInfo(*snapshot, viewer);
+    codec::EncodedDocument full =
+        codec::EncodeConferenceInfo(*snapshot, viewer);
     MutexLock lock(&mu_);
-    if (generation != generation_ || !resync_ || ended_) continue;
+    if (generation != generation_ || !resync_ || ended_)
+      continue;
     resync_ = false;
     viewer_ = viewer;
     // Deltas delivered since the request and already queued are kept only
@@ -296,9 +319,11 @@ std::vector<Notification> SubscriptionState::Poll(absl::Time now) {
                                 }),
                  queue_.end());
     pending_.erase(
-        std::remove_if(pending_.begin(), pending_.end(),
-                       [at](const std::shared_ptr<const engine::ConferenceDelta>&
-                                d) { return d->version <= at; }),
+        std::remove_if(
+            pending_.begin(), pending_.end(),
+            [at](const std::shared_ptr<const engine::ConferenceDelta>& d) {
+              return d->version <= at;
+            }),
         pending_.end());
     queue_.push_front(Queued{DocumentKind::kFull, std::move(full), at});
     covered_ = std::max(covered_, at);
@@ -325,31 +350,36 @@ std::vector<Notification> SubscriptionState::Poll(absl::Time now) {
         codec::EncodeConferenceInfoDelta(merged, viewer);
     MutexLock lock(&mu_);
     if (document.has_value() && generation == generation_) {
-      queue_.push_back(Queued{DocumentKind::kPartial, *std::move(document),
-                              merged.version});
+      queue_.push_back(
+          Queued{DocumentKind::kPartial, *std::move(document), merged.version});
     }
   }
 
   // 3. Hand out everything queued, numbering as we go.
   std::vector<Notification> out;
   MutexLock lock(&mu_);
-  if (ended_ && queue_.empty()) return out;
+  if (ended_ && queue_.empty())
+    return out;
   out.reserve(queue_.size());
   for (Queued& q : queue_) {
     const uint32_t version = next_version_++;
     out.push_back(Notification{version, q.kind, std::move(q.document)});
     history_.emplace_back(version, q.conference_version);
-    if (history_.size() > kHistoryLength) history_.pop_front();
-    if (q.kind == DocumentKind::kDeleted) ended_ = true;
+    if (history_.size() > kHistoryLength)
+      history_.pop_front();
+    if (q.kind == DocumentKind::kDeleted)
+      ended_ = true;
   }
   queue_.clear();
-  if (!out.empty()) last_sent_ = now;
+  if (!out.empty())
+    last_sent_ = now;
   return out;
 }
 
 std::optional<absl::Time> SubscriptionState::NextDue() const {
   MutexLock lock(&mu_);
-  if (pending_.empty()) return std::nullopt;
+  if (pending_.empty())
+    return std::nullopt;
   return last_sent_ + config_.interval;
 }
 
@@ -376,7 +406,8 @@ std::optional<uint64_t> SubscriptionState::ConferenceVersionAt(
     uint32_t version) const {
   MutexLock lock(&mu_);
   for (const auto& [subscription_version, conference_version] : history_) {
-    if (subscription_version == version) return conference_version;
+    if (subscription_version == version)
+      return conference_version;
   }
   return std::nullopt;
 }
@@ -392,7 +423,8 @@ uint64_t SubscriptionState::resynchronizations() const {
 }
 
 void SubscriptionState::Notify() {
-  if (config_.on_ready) config_.on_ready();
+  if (config_.on_ready)
+    config_.on_ready();
 }
 
 }  // namespace internal

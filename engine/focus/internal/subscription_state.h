@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+
 #include "base/mutex.h"
 #include "codec/conference_info.h"
 #include "engine/conference_store.h"
@@ -74,7 +75,9 @@ struct SubscriptionConfig {
 // concurrently for one conference); the embedder calls Poll from its own
 // thread. Versions are assigned when notifications are handed out, so the
 // ones a subscriber sees always rise by exactly one.
-class SubscriptionState : public engine::SubscriptionSink {
+class SubscriptionState
+    : public engine::SubscriptionSink,
+      public std::enable_shared_from_this<SubscriptionState> {
  public:
   SubscriptionState(SubscriptionConfig config, engine::ConferenceStore* store,
                     std::shared_ptr<ConferenceChannel> channel);
