@@ -271,10 +271,14 @@ std::string FreshCanonical(const engine::ConferenceSnapshot& s,
   return fresh.Canonical();
 }
 
-TEST(ConferenceInfoRoundTripTest, PartialsReachTheFreshFullState) {
-  constexpr int kSequences = 2000;
+// 2000 sequences in four slices, so the test shards.
+class RoundTripSliceTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(RoundTripSliceTest, PartialsReachTheFreshFullState) {
+  constexpr int kSequencesPerSlice = 500;
   constexpr int kSteps = 8;
-  for (int seq = 0; seq < kSequences; ++seq) {
+  const int first = GetParam() * kSequencesPerSlice;
+  for (int seq = first; seq < first + kSequencesPerSlice; ++seq) {
     SCOPED_TRACE(absl::StrCat("seed ", seq));
     DeltaGenerator gen(static_cast<uint32_t>(seq));
     engine::ConferenceSnapshot s = gen.Initial();
@@ -304,6 +308,8 @@ TEST(ConferenceInfoRoundTripTest, PartialsReachTheFreshFullState) {
     }
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Slices, RoundTripSliceTest, ::testing::Range(0, 4));
 
 TEST(ConferenceInfoRoundTripTest, SkippedPartialIsDetectedAsAGap) {
   DeltaGenerator gen(7);

@@ -133,14 +133,27 @@ std::optional<std::string> Key(const XmlNode& node) {
   return std::nullopt;
 }
 
-absl::Status Merge(XmlNode& existing, const XmlNode& incoming) {
+// Every `state` in `node`'s subtree is a state-type value (RFC 4575 §4.4).
+absl::Status CheckStates(const XmlNode& node) {
+  for (const XmlNode& child : node.children) {
+    if (!child.state.empty() && child.state != "full" &&
+        child.state != "partial" && child.state != "deleted") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("bad state \"", child.state, "\" on ", child.name));
+    }
+    absl::Status s = CheckStates(child);
+    if (!s.ok())
+      return s;
+  }
+  return absl::OkStatus();
+}
+
+// RFC 4575 §4.6 merge of a `partial` element into its current value. States
+// were checked beforehand, so this cannot fail half-way.
+void Merge(XmlNode& existing, const XmlNode& incoming) {
   existing.attributes = incoming.attributes;
   for (const XmlNode& child : incoming.children) {
     const std::string& state = child.state.empty() ? "full" : child.state;
-    if (state != "full" && state != "partial" && state != "deleted") {
-      return absl::InvalidArgumentError(
-          absl::StrCat("bad state \"", state, "\" on ", child.name));
-    }
     const std::optional<std::string> key = Key(child);
     auto it = std::find_if(existing.children.begin(), existing.children.end(),
                            [&](const XmlNode& e) {
@@ -150,16 +163,13 @@ absl::Status Merge(XmlNode& existing, const XmlNode& incoming) {
       if (it != existing.children.end())
         existing.children.erase(it);
     } else if (state == "partial" && it != existing.children.end()) {
-      absl::Status s = Merge(*it, child);
-      if (!s.ok())
-        return s;
+      Merge(*it, child);
     } else if (it != existing.children.end()) {
       *it = child;
     } else {
       existing.children.push_back(child);
     }
   }
-  return absl::OkStatus();
 }
 
 void AppendCanonical(const XmlNode& node, std::string& out) {
@@ -261,11 +271,11 @@ absl::StatusOr<ReferenceSubscriber::Outcome> ReferenceSubscriber::Apply(
         absl::StrCat("reference subscriber: version gap: have ", version_,
                      ", got ", parsed->version));
   }
-  XmlNode merged = root_;
-  absl::Status s = Merge(merged, parsed->root);
-  if (!s.ok())
+  absl::Status s = CheckStates(parsed->root);
+  if (!s.ok()) {
     return s;
-  root_ = std::move(merged);
+  }
+  Merge(root_, parsed->root);
   version_ = parsed->version;
   return Outcome::kApplied;
 }
