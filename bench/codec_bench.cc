@@ -134,8 +134,9 @@ size_t RapidXmlEncode(const Fixture& f, std::string& out) {
 template <typename F>
 double NanosPerOp(int reps, F op) {
   const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < reps; ++i)
+  for (int i = 0; i < reps; ++i) {
     op();
+  }
   const auto elapsed = std::chrono::steady_clock::now() - start;
   return std::chrono::duration<double, std::nano>(elapsed).count() / reps;
 }

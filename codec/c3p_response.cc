@@ -22,15 +22,17 @@ enum class Code { kSuccess, kFailure };
 // must be an NCName (XML Namespaces §3), ASCII letters, digits, '-', '.', '_'
 // here: every cccp command name is.
 bool IsCommandName(absl::string_view s) {
-  if (s.empty())
+  if (s.empty()) {
     return false;
+  }
   for (size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
     const bool letter =
         (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
     const bool other = (c >= '0' && c <= '9') || c == '-' || c == '.';
-    if (!(letter || (i > 0 && other)))
+    if (!(letter || (i > 0 && other))) {
       return false;
+    }
   }
   return true;
 }
@@ -49,19 +51,22 @@ bool StartResponse(XmlWriter& w, const ResponseAddress& a, Code code,
   w.Attribute("code", code == Code::kSuccess ? "success" : "failure");
   if (!IsCommandName(a.command_name)) {
     // No child can be named; the draft's response-level reason says why.
-    if (reason != nullptr)
+    if (reason != nullptr) {
       w.Attribute("reason", C3pReasonName(*reason));
+    }
     return false;
   }
   w.StartElement(a.command_name);
-  if (reason != nullptr)
+  if (reason != nullptr) {
     w.Attribute("reason", C3pReasonName(*reason));
+  }
   return true;
 }
 
 std::string FinishResponse(XmlWriter&& w, bool child_open) {
-  if (child_open)
+  if (child_open) {
     w.EndElement();
+  }
   w.EndElement();
   return std::move(w).Finish();
 }
@@ -146,8 +151,9 @@ std::string EncodeGetAvailableMcuTypesResponse(
   XmlWriter w(512);
   const bool child = StartResponse(w, address, Code::kSuccess, nullptr);
   w.StartElement("mcu-types");
-  for (const std::string& t : mcu_types)
+  for (const std::string& t : mcu_types) {
     w.TextElement("mcuType", t);
+  }
   w.EndElement();
   return FinishResponse(std::move(w), child);
 }
@@ -201,8 +207,9 @@ std::string EncodeEndorseUserResponse(const ResponseAddress& address,
                                       const engine::ConferenceId& conference) {
   XmlWriter w(512);
   const bool child = StartResponse(w, address, Code::kSuccess, nullptr);
-  if (child)
+  if (child) {
     w.Attribute("result", "success");
+  }
   WriteConferenceKeys(w, conference);
   return FinishResponse(std::move(w), child);
 }

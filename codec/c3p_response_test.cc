@@ -53,8 +53,9 @@ constexpr ResponseAddress kAddress{"7", "sip:bob@fabrikam.com",
 void ExpectWellFormed(const std::string& name, const std::string& xml) {
   const testing::XmllintResult r =
       testing::RunXmllint(name, xml, testing::Schema::kNone);
-  if (!r.ran)
+  if (!r.ran) {
     GTEST_SKIP() << r.skip_reason;
+  }
   EXPECT_TRUE(r.ok) << name << ": " << r.output;
 }
 

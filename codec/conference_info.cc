@@ -193,15 +193,17 @@ void DeclareNamespaces(XmlWriter& w) {
 // XML Namespaces NCName, ASCII subset plus any non-ASCII byte (the reader
 // validated the UTF-8). Guards names that reach the writer unescaped.
 bool IsNcName(absl::string_view s) {
-  if (s.empty())
+  if (s.empty()) {
     return false;
+  }
   for (size_t i = 0; i < s.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
     const bool start = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
                        c == '_' || c >= 0x80;
     const bool rest = start || (c >= '0' && c <= '9') || c == '-' || c == '.';
-    if (i == 0 ? !start : !rest)
+    if (i == 0 ? !start : !rest) {
       return false;
+    }
   }
   return true;
 }
@@ -214,12 +216,14 @@ void WriteExtensionAttributes(
     XmlWriter& w, const std::vector<engine::ExtensionAttribute>& attributes) {
   int next_prefix = 0;
   for (const engine::ExtensionAttribute& a : attributes) {
-    if (!IsNcName(a.local_name))
+    if (!IsNcName(a.local_name)) {
       continue;
+    }
     absl::string_view prefix;
     for (const NamespaceBinding& b : kBindings) {
-      if (!b.prefix.empty() && b.uri == a.namespace_uri)
+      if (!b.prefix.empty() && b.uri == a.namespace_uri) {
         prefix = b.prefix;
+      }
     }
     if (a.namespace_uri.empty()) {
       w.Attribute(a.local_name, a.value);
@@ -256,8 +260,9 @@ void WriteExtensions(XmlWriter& w,
                      const std::vector<engine::Extension>& extensions,
                      bool separator_written = false) {
   for (const engine::Extension& e : extensions) {
-    if (IsSeparator(e))
+    if (IsSeparator(e)) {
       continue;
+    }
     if (!separator_written) {
       WriteSeparator(w);
       separator_written = true;
@@ -268,8 +273,9 @@ void WriteExtensions(XmlWriter& w,
 
 void TextElementIfSet(XmlWriter& w, absl::string_view name,
                       absl::string_view text) {
-  if (!text.empty())
+  if (!text.empty()) {
     w.TextElement(name, text);
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -302,11 +308,13 @@ void WriteUriEntry(XmlWriter& w, const engine::UriEntry& entry) {
 // uris-type (an entry is required: empty lists are left out).
 void WriteUris(XmlWriter& w, absl::string_view name,
                const std::vector<engine::UriEntry>& entries) {
-  if (entries.empty())
+  if (entries.empty()) {
     return;
+  }
   w.StartElement(name);
-  for (const engine::UriEntry& e : entries)
+  for (const engine::UriEntry& e : entries) {
     WriteUriEntry(w, e);
+  }
   w.EndElement();
 }
 
@@ -331,8 +339,9 @@ void WriteMedia(XmlWriter& w, const engine::Media& m) {
   TextElementIfSet(w, "type", m.type);
   TextElementIfSet(w, "label", m.label);
   TextElementIfSet(w, "src-id", m.src_id);
-  if (m.status.has_value())
+  if (m.status.has_value()) {
     w.TextElement("status", MediaStatusName(*m.status));
+  }
   TextElementIfSet(w, "msci:media-source-id", m.media_source_id);
   TextElementIfSet(w, "msci:media-state", m.media_state);
   WriteExtensions(w, m.extensions);
@@ -372,8 +381,9 @@ std::string RenderEndpoint(const engine::Endpoint& e) {
   }
   WriteExtensionAttributes(w, e.attributes);
   TextElementIfSet(w, "display-text", e.display_text);
-  if (e.referred.has_value())
+  if (e.referred.has_value()) {
     WriteExecution(w, "referred", *e.referred);
+  }
   if (e.status.has_value()) {
     w.TextElement("status", EndpointStatusName(*e.status));
   }
@@ -390,8 +400,9 @@ std::string RenderEndpoint(const engine::Endpoint& e) {
   if (e.disconnection_info.has_value()) {
     WriteExecution(w, "disconnection-info", *e.disconnection_info);
   }
-  for (const auto& m : e.media)
+  for (const auto& m : e.media) {
     WriteMedia(w, *m);
+  }
   if (e.call_info.has_value()) {
     w.StartElement("call-info");
     w.StartElement("sip");
@@ -402,8 +413,9 @@ std::string RenderEndpoint(const engine::Endpoint& e) {
     w.EndElement();
     w.EndElement();
   }
-  if (e.client_info.has_value())
+  if (e.client_info.has_value()) {
     WriteClientInfo(w, *e.client_info);
+  }
   WriteExtensions(w, e.extensions);
   w.EndElement();
   return std::move(w).Finish();
@@ -413,8 +425,9 @@ template <typename Render>
 std::shared_ptr<const std::string> Cached(const engine::RenderSlot& slot,
                                           Render render) {
   std::shared_ptr<const std::string> bytes = slot.Get();
-  if (bytes != nullptr)
+  if (bytes != nullptr) {
     return bytes;
+  }
   return slot.SetOnce(std::make_shared<const std::string>(render()));
 }
 
@@ -433,8 +446,9 @@ void WriteUserHead(XmlWriter& w, const engine::User& u) {
   if (!u.languages.empty()) {
     std::string languages;
     for (const std::string& l : u.languages) {
-      if (!languages.empty())
+      if (!languages.empty()) {
         languages += ' ';
+      }
       languages += l;
     }
     w.TextElement("languages", languages);
@@ -449,14 +463,16 @@ enum class Namespaces { kInherited, kDeclared };
 std::string RenderUser(const engine::User& u, Namespaces namespaces) {
   XmlWriter w(1024);
   w.StartElement("user");
-  if (namespaces == Namespaces::kDeclared)
+  if (namespaces == Namespaces::kDeclared) {
     DeclareNamespaces(w);
+  }
   w.Attribute("entity", u.entity.value());
   w.Attribute("state", "full");
   WriteExtensionAttributes(w, u.attributes);
   WriteUserHead(w, u);
-  for (const auto& e : u.endpoints)
+  for (const auto& e : u.endpoints) {
     w.Raw(EndpointBytes(*e));
+  }
   WriteExtensions(w, u.extensions);
   w.EndElement();
   return std::move(w).Finish();
@@ -472,8 +488,9 @@ void WriteEntityMedia(XmlWriter& w, const engine::EntityMedia& m) {
   w.Attribute("label", m.label);
   TextElementIfSet(w, "display-text", m.display_text);
   TextElementIfSet(w, "type", m.type);
-  if (m.status.has_value())
+  if (m.status.has_value()) {
     w.TextElement("status", MediaStatusName(*m.status));
+  }
   if (!m.video_mode.empty()) {
     w.StartElement("msci:modal-parameters");
     w.StartElement("msci:video-parameters");
@@ -520,15 +537,18 @@ std::string RenderEntityView(const engine::EntityView& v) {
   }
   const engine::EntityState& s = v.state;
   w.StartElement("msci:entity-state");
-  if (!s.application.empty())
+  if (!s.application.empty()) {
     w.Attribute("application", s.application);
+  }
   WriteExtensionAttributes(w, s.attributes);
-  if (s.locked.has_value())
+  if (s.locked.has_value()) {
     w.TextElement("msci:locked", BoolName(*s.locked));
+  }
   if (!s.media.empty()) {
     w.StartElement("msci:media");
-    for (const engine::EntityMedia& m : s.media)
+    for (const engine::EntityMedia& m : s.media) {
       WriteEntityMedia(w, m);
+    }
     w.EndElement();
   }
   WriteExtensions(w, s.extensions);
@@ -569,16 +589,18 @@ std::string RenderDescription(const engine::ConferenceDescription& d) {
   if (!d.keywords.empty()) {
     std::string keywords;
     for (const std::string& k : d.keywords) {
-      if (!keywords.empty())
+      if (!keywords.empty()) {
         keywords += ' ';
+      }
       keywords += k;
     }
     w.TextElement("keywords", keywords);
   }
   w.Raw("");  // closes the start tag so the part ends on a boundary
   ends[0] = static_cast<uint32_t>(w.size() - kDescriptionHeader);
-  for (const engine::UriEntry& e : d.conf_uris)
+  for (const engine::UriEntry& e : d.conf_uris) {
     WriteUriEntry(w, e);
+  }
   ends[1] = static_cast<uint32_t>(w.size() - kDescriptionHeader);
   WriteUris(w, "service-uris", d.service_uris);
   if (d.maximum_user_count.has_value()) {
@@ -612,8 +634,9 @@ std::string RenderDescription(const engine::ConferenceDescription& d) {
   const bool after_separator = d.pstn_access.has_value() ||
                                !d.organizer_display_name.empty() ||
                                !d.join_url.empty();
-  if (after_separator)
+  if (after_separator) {
     WriteSeparator(w);
+  }
   if (d.pstn_access.has_value()) {
     w.StartElement("msci:pstn-access");
     w.TextElement("msci:id", d.pstn_access->id);
@@ -819,8 +842,9 @@ EncodedDocument EncodeConferenceInfo(const engine::ConferenceSnapshot& snapshot,
       total += lobby.back()->size();
     }
   }
-  for (const auto& v : snapshot.views)
+  for (const auto& v : snapshot.views) {
     total += EntityViewBytes(*v).size();
+  }
 
   XmlWriter w(total);
   const size_t version_offset =
@@ -832,25 +856,30 @@ EncodedDocument EncodeConferenceInfo(const engine::ConferenceSnapshot& snapshot,
     w.StartElement("conference-description");
     w.EndElement();
   }
-  if (snapshot.host_info != nullptr)
+  if (snapshot.host_info != nullptr) {
     WriteHostInfo(w, *snapshot.host_info);
-  if (snapshot.state != nullptr)
+  }
+  if (snapshot.state != nullptr) {
     WriteConferenceState(w, *snapshot.state);
+  }
   w.StartElement("users");
   w.Attribute("state", "full");
-  for (const std::string* u : roster)
+  for (const std::string* u : roster) {
     w.Raw(*u);
+  }
   w.EndElement();
   w.StartElement("msci:conference-view");
   w.Attribute("ci:state", "full");
-  for (const auto& v : snapshot.views)
+  for (const auto& v : snapshot.views) {
     w.Raw(EntityViewBytes(*v));
+  }
   w.EndElement();
   if (shows_lobby) {
     w.StartElement("msci:lobby");
     w.Attribute("ci:state", "full");
-    for (const std::string* u : lobby)
+    for (const std::string* u : lobby) {
       w.Raw(*u);
+    }
     w.EndElement();
   }
   WriteExtensions(w, snapshot.extensions);
@@ -888,16 +917,19 @@ std::optional<EncodedDocument> EncodeConferenceInfoDelta(
   if (delta.description != nullptr) {
     WriteDescription(w, *delta.description, nullptr);
   }
-  if (delta.host_info != nullptr)
+  if (delta.host_info != nullptr) {
     WriteHostInfo(w, *delta.host_info);
-  if (delta.state != nullptr)
+  }
+  if (delta.state != nullptr) {
     WriteConferenceState(w, *delta.state);
+  }
   if (any_roster) {
     w.StartElement("users");
     w.Attribute("state", "partial");
     for (const engine::UserChange& c : delta.users) {
-      if (visible(c, UserList::kRoster))
+      if (visible(c, UserList::kRoster)) {
         WriteUserChange(w, c);
+      }
     }
     w.EndElement();
   }
@@ -918,8 +950,9 @@ std::optional<EncodedDocument> EncodeConferenceInfoDelta(
     w.StartElement("msci:lobby");
     w.Attribute("ci:state", "partial");
     for (const engine::UserChange& c : delta.users) {
-      if (visible(c, UserList::kLobby))
+      if (visible(c, UserList::kLobby)) {
         WriteUserChange(w, c);
+      }
     }
     w.EndElement();
   }

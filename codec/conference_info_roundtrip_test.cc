@@ -52,8 +52,9 @@ class DeltaGenerator {
     d.conference = s.entity;
     d.version = s.version + 1;
     const int changes = 1 + Uniform(3);
-    for (int i = 0; i < changes; ++i)
+    for (int i = 0; i < changes; ++i) {
       AddChange(s, d);
+    }
     return d;
   }
 
@@ -70,8 +71,9 @@ class DeltaGenerator {
         " x", "]]>", "\r\n"};
     std::string t = "t";
     const int n = Uniform(5);
-    for (int i = 0; i < n; ++i)
+    for (int i = 0; i < n; ++i) {
       t += kPieces[Uniform(12)];
+    }
     return t + "t";
   }
 
@@ -81,8 +83,9 @@ class DeltaGenerator {
     m->type = Uniform(2) ? "audio" : "video";
     m->label = absl::StrCat("label-", next_id_++);
     m->status = static_cast<engine::MediaStatus>(Uniform(4));
-    if (Uniform(3) == 0)
+    if (Uniform(3) == 0) {
       m->media_state = "connected";
+    }
     return m;
   }
 
@@ -91,11 +94,13 @@ class DeltaGenerator {
     e->entity = engine::EndpointId(absl::StrCat("{ep-", next_id_++, "}"));
     e->session_type = Uniform(2) ? "focus" : "audio-video";
     e->status = static_cast<engine::EndpointStatus>(Uniform(9));
-    if (Uniform(2))
+    if (Uniform(2)) {
       e->display_text = Text();
+    }
     const int media = Uniform(3);
-    for (int i = 0; i < media; ++i)
+    for (int i = 0; i < media; ++i) {
       e->media.push_back(NewMedia(i + 1));
+    }
     return e;
   }
 
@@ -106,8 +111,9 @@ class DeltaGenerator {
     u->role =
         Uniform(4) == 0 ? engine::Role::kPresenter : engine::Role::kAttendee;
     const int endpoints = Uniform(3);
-    for (int i = 0; i < endpoints; ++i)
+    for (int i = 0; i < endpoints; ++i) {
       u->endpoints.push_back(NewEndpoint());
+    }
     return u;
   }
 
@@ -120,15 +126,17 @@ class DeltaGenerator {
         candidates.push_back(u);
       }
     }
-    if (candidates.empty())
+    if (candidates.empty()) {
       return nullptr;
+    }
     return candidates[Uniform(static_cast<int>(candidates.size()))];
   }
 
   bool Touched(const engine::ConferenceDelta& d, const engine::UserId& id) {
     for (const auto& c : d.users) {
-      if (c.entity == id)
+      if (c.entity == id) {
         return true;
+      }
     }
     return false;
   }
@@ -150,8 +158,9 @@ class DeltaGenerator {
       }
       case 1: {  // a user leaves
         auto u = PickMutable(map);
-        if (u == nullptr || Touched(d, u->entity))
+        if (u == nullptr || Touched(d, u->entity)) {
           return;
+        }
         engine::UserChange c;
         c.list = list;
         c.kind = ChangeKind::kDeleted;
@@ -161,8 +170,9 @@ class DeltaGenerator {
       }
       case 2: {  // partial: role and endpoints change
         auto old = PickMutable(map);
-        if (old == nullptr || Touched(d, old->entity))
+        if (old == nullptr || Touched(d, old->entity)) {
           return;
+        }
         auto u = std::make_shared<engine::User>(*old);
         u->role =
             Uniform(2) ? engine::Role::kPresenter : engine::Role::kAttendee;
@@ -203,8 +213,9 @@ class DeltaGenerator {
         auto desc =
             std::make_shared<engine::ConferenceDescription>(*s.description);
         desc->subject = Text();
-        if (Uniform(2))
+        if (Uniform(2)) {
           desc->join_url = absl::StrCat("https://x/", Text());
+        }
         d.description = std::move(desc);
         return;
       }
@@ -216,13 +227,15 @@ class DeltaGenerator {
         return;
       }
       case 5: {  // an entity view is replaced or removed
-        if (s.views.empty())
+        if (s.views.empty()) {
           return;
+        }
         const auto& old = s.views[static_cast<size_t>(
             Uniform(static_cast<int>(s.views.size())))];
         for (const auto& c : d.views) {
-          if (c.entity == old->entity)
+          if (c.entity == old->entity) {
             return;
+          }
         }
         engine::EntityViewChange c;
         c.entity = old->entity;
@@ -296,8 +309,9 @@ TEST_P(RoundTripSliceTest, PartialsReachTheFreshFullState) {
       for (int v = 0; v < 3; ++v) {
         const std::optional<EncodedDocument> doc =
             EncodeConferenceInfoDelta(d, kViewers[v]);
-        if (!doc.has_value())
+        if (!doc.has_value()) {
           continue;
+        }
         ASSERT_THAT(subs[v].Apply(doc->WithVersion(++versions[v])), IsOk())
             << doc->WithVersion(versions[v]);
       }

@@ -56,8 +56,9 @@ void ExpectGolden(absl::string_view name, const std::string& actual) {
 void ExpectSchemaValid(const std::string& name, const std::string& document) {
   const testing::XmllintResult r =
       testing::RunXmllint(name, document, testing::Schema::kRfc4575);
-  if (!r.ran)
+  if (!r.ran) {
     GTEST_SKIP() << r.skip_reason;
+  }
   EXPECT_TRUE(r.ok) << name << ": " << r.output;
 }
 

@@ -151,10 +151,12 @@ std::shared_ptr<const engine::User> MakeUser(int i) {
 
 engine::ConferenceSnapshot SnapshotWithUsers(int users) {
   engine::ConferenceSnapshot s = SeedSnapshot();
-  if (users == 0)
+  if (users == 0) {
     s.users = engine::UserMap();
-  for (int i = 1; i < users; ++i)
+  }
+  for (int i = 1; i < users; ++i) {
     s.users = s.users.Set(MakeUser(i));
+  }
   auto state = std::make_shared<engine::ConferenceState>();
   state->user_count = static_cast<uint32_t>(s.users.size());
   s.state = std::move(state);
@@ -166,13 +168,15 @@ namespace {
 std::string SharedDir() {
   const std::string runfile = "codec/testdata/golden/seed_full_leader.xml";
   char* real = realpath(runfile.c_str(), nullptr);
-  if (real == nullptr)
+  if (real == nullptr) {
     return "";
+  }
   std::string path(real);
   free(real);
   const std::string suffix = "/" + runfile;
-  if (!absl::EndsWith(path, suffix))
+  if (!absl::EndsWith(path, suffix)) {
     return "";
+  }
   path.resize(path.size() - suffix.size());
   return absl::StrCat(path, "/../shared");
 }
@@ -180,12 +184,14 @@ std::string SharedDir() {
 // Runs `command`; returns its exit status and combined output.
 int Run(const std::string& command, std::string* output) {
   FILE* p = popen(absl::StrCat(command, " 2>&1").c_str(), "r");
-  if (p == nullptr)
+  if (p == nullptr) {
     return -1;
+  }
   char buf[4096];
   size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) {
     output->append(buf, n);
+  }
   return pclose(p);
 }
 

@@ -37,25 +37,31 @@ size_t ValidUtf8CharLength(const unsigned char* s, size_t n) {
     return cont(1) ? 2 : 0;
   }
   if (c >= 0xE0 && c <= 0xEF) {
-    if (!cont(1) || !cont(2))
+    if (!cont(1) || !cont(2)) {
       return 0;
+    }
     const uint32_t cp =
         ((c & 0x0Fu) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu);
-    if (cp < 0x800)
+    if (cp < 0x800) {
       return 0;  // overlong
-    if (cp >= 0xD800 && cp <= 0xDFFF)
+    }
+    if (cp >= 0xD800 && cp <= 0xDFFF) {
       return 0;  // surrogate
-    if (cp == 0xFFFE || cp == 0xFFFF)
+    }
+    if (cp == 0xFFFE || cp == 0xFFFF) {
       return 0;  // not an XML Char
+    }
     return 3;
   }
   if (c >= 0xF0 && c <= 0xF4) {
-    if (!cont(1) || !cont(2) || !cont(3))
+    if (!cont(1) || !cont(2) || !cont(3)) {
       return 0;
+    }
     const uint32_t cp = ((c & 0x07u) << 18) | ((s[1] & 0x3Fu) << 12) |
                         ((s[2] & 0x3Fu) << 6) | (s[3] & 0x3Fu);
-    if (cp < 0x10000 || cp > 0x10FFFF)
+    if (cp < 0x10000 || cp > 0x10FFFF) {
       return 0;
+    }
     return 4;
   }
   return 0;
@@ -87,8 +93,9 @@ size_t PlainPrefixLength(absl::string_view s) {
     hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, quot));
     hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, apos));
     const int mask = _mm_movemask_epi8(hit);
-    if (mask != 0)
+    if (mask != 0) {
       return i + static_cast<size_t>(__builtin_ctz(mask));
+    }
   }
 #else
   // Eight bytes at a time: skip words that are all printable ASCII with none
@@ -101,8 +108,9 @@ size_t PlainPrefixLength(absl::string_view s) {
       break;
   }
 #endif
-  while (i < n && !NeedsAttention(p[i]))
+  while (i < n && !NeedsAttention(p[i])) {
     ++i;
+  }
   return i;
 }
 
@@ -112,8 +120,9 @@ XmlWriter::XmlWriter(size_t reserve) { buf_.resize(reserve); }
 
 void XmlWriter::GrowSlow(size_t n) {
   size_t capacity = buf_.size() < 64 ? 64 : buf_.size();
-  while (capacity - size_ < n)
+  while (capacity - size_ < n) {
     capacity *= 2;
+  }
   buf_.resize(capacity);
 }
 
@@ -205,8 +214,9 @@ void XmlWriter::Escape(absl::string_view s, EscapeMode mode) {
     out += plain;
     p += plain;
     n -= plain;
-    if (n == 0)
+    if (n == 0) {
       break;
+    }
     const unsigned char c = *p;
     absl::string_view rep;
     size_t consumed = 1;

@@ -117,8 +117,9 @@ class XmlWriter {
  private:
   // Makes room for `n` more bytes and returns where they go.
   char* Grow(size_t n) {
-    if (buf_.size() - size_ < n)
+    if (buf_.size() - size_ < n) {
       GrowSlow(n);
+    }
     return &buf_[size_];
   }
   void GrowSlow(size_t n);

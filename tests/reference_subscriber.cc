@@ -47,8 +47,9 @@ absl::StatusOr<XmlNode> Convert(const rapidxml::xml_node<char>* element,
                      bool is_attribute) -> absl::StatusOr<std::string> {
     const size_t colon = qname.find(':');
     if (colon == absl::string_view::npos) {
-      if (is_attribute)
+      if (is_attribute) {
         return std::string(qname);  // no namespace
+      }
       auto it = scope.find("");
       return Expanded(it == scope.end() ? "" : it->second, qname);
     }
@@ -63,17 +64,20 @@ absl::StatusOr<XmlNode> Convert(const rapidxml::xml_node<char>* element,
   XmlNode node;
   absl::StatusOr<std::string> name =
       resolve(absl::string_view(element->name(), element->name_size()), false);
-  if (!name.ok())
+  if (!name.ok()) {
     return name.status();
+  }
   node.name = *std::move(name);
   for (auto* a = element->first_attribute(); a != nullptr;
        a = a->next_attribute()) {
     absl::string_view qname(a->name(), a->name_size());
-    if (qname == "xmlns" || qname.substr(0, 6) == "xmlns:")
+    if (qname == "xmlns" || qname.substr(0, 6) == "xmlns:") {
       continue;
+    }
     absl::StatusOr<std::string> an = resolve(qname, true);
-    if (!an.ok())
+    if (!an.ok()) {
       return an.status();
+    }
     std::string value(a->value(), a->value_size());
     if (*an == "state" || *an == Expanded(kCiNs, "state")) {
       node.state = value;
@@ -87,8 +91,9 @@ absl::StatusOr<XmlNode> Convert(const rapidxml::xml_node<char>* element,
       node.text.append(c->value(), c->value_size());
     } else if (c->type() == rapidxml::node_element) {
       absl::StatusOr<XmlNode> child = Convert(c, scope);
-      if (!child.ok())
+      if (!child.ok()) {
         return child.status();
+      }
       node.children.push_back(*std::move(child));
     }
   }
@@ -97,8 +102,9 @@ absl::StatusOr<XmlNode> Convert(const rapidxml::xml_node<char>* element,
 
 const std::string* FindAttribute(const XmlNode& node, absl::string_view name) {
   for (const auto& [k, v] : node.attributes) {
-    if (k == name)
+    if (k == name) {
       return &v;
+    }
   }
   return nullptr;
 }
@@ -126,8 +132,9 @@ std::optional<std::string> Key(const XmlNode& node) {
       return *entity;  // sidebars-by-val
     }
     for (const XmlNode& c : node.children) {
-      if (c.name == kUri)
+      if (c.name == kUri) {
         return c.text;  // uris-type entry
+      }
     }
   }
   return std::nullopt;
@@ -142,8 +149,9 @@ absl::Status CheckStates(const XmlNode& node) {
           absl::StrCat("bad state \"", child.state, "\" on ", child.name));
     }
     absl::Status s = CheckStates(child);
-    if (!s.ok())
+    if (!s.ok()) {
       return s;
+    }
   }
   return absl::OkStatus();
 }
@@ -160,8 +168,9 @@ void Merge(XmlNode& existing, const XmlNode& incoming) {
                              return e.name == child.name && Key(e) == key;
                            });
     if (state == "deleted") {
-      if (it != existing.children.end())
+      if (it != existing.children.end()) {
         existing.children.erase(it);
+      }
     } else if (state == "partial" && it != existing.children.end()) {
       Merge(*it, child);
     } else if (it != existing.children.end()) {
@@ -181,18 +190,21 @@ void AppendCanonical(const XmlNode& node, std::string& out) {
   out += ">";
   out += node.text;
   std::vector<const XmlNode*> children;
-  for (const XmlNode& c : node.children)
+  for (const XmlNode& c : node.children) {
     children.push_back(&c);
+  }
   // Keyed children are sets (order carries no meaning, RFC 4575 §4.6 appends
   // new ones): order by name, then key. Atomic namesakes keep document order.
   std::stable_sort(children.begin(), children.end(),
                    [](const XmlNode* a, const XmlNode* b) {
-                     if (a->name != b->name)
+                     if (a->name != b->name) {
                        return a->name < b->name;
+                     }
                      return Key(*a).value_or("") < Key(*b).value_or("");
                    });
-  for (const XmlNode* c : children)
+  for (const XmlNode* c : children) {
     AppendCanonical(*c, out);
+  }
   out += "</>";
 }
 
@@ -217,8 +229,9 @@ absl::StatusOr<ParsedDocument> ParseConferenceInfoForTest(
     return absl::InvalidArgumentError("reference subscriber: no root");
   }
   absl::StatusOr<XmlNode> root = Convert(element, Scope());
-  if (!root.ok())
+  if (!root.ok()) {
     return root.status();
+  }
   if (root->name != Expanded(kCiNs, "conference-info")) {
     return absl::InvalidArgumentError(
         absl::StrCat("reference subscriber: root is ", root->name));
@@ -243,14 +256,16 @@ absl::StatusOr<ParsedDocument> ParseConferenceInfoForTest(
 absl::StatusOr<ReferenceSubscriber::Outcome> ReferenceSubscriber::Apply(
     absl::string_view document) {
   absl::StatusOr<ParsedDocument> parsed = ParseConferenceInfoForTest(document);
-  if (!parsed.ok())
+  if (!parsed.ok()) {
     return parsed.status();
+  }
   if (!parsed->has_version) {
     return absl::InvalidArgumentError("reference subscriber: no version");
   }
   const std::string& state = parsed->state;
-  if (has_state_ && parsed->version <= version_)
+  if (has_state_ && parsed->version <= version_) {
     return Outcome::kDiscarded;
+  }
   if (state == "full" || state == "deleted") {
     has_state_ = true;
     deleted_ = state == "deleted";
@@ -282,8 +297,9 @@ absl::StatusOr<ReferenceSubscriber::Outcome> ReferenceSubscriber::Apply(
 
 std::string ReferenceSubscriber::Canonical() const {
   std::string out;
-  if (deleted_)
+  if (deleted_) {
     return "deleted";
+  }
   AppendCanonical(root_, out);
   return out;
 }
@@ -291,8 +307,9 @@ std::string ReferenceSubscriber::Canonical() const {
 std::vector<std::string> ReferenceSubscriber::UserEntities() const {
   std::vector<std::string> entities;
   for (const XmlNode& c : root_.children) {
-    if (c.name != Expanded(kCiNs, "users"))
+    if (c.name != Expanded(kCiNs, "users")) {
       continue;
+    }
     for (const XmlNode& u : c.children) {
       if (const std::string* e = FindAttribute(u, "entity")) {
         entities.push_back(*e);
