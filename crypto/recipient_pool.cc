@@ -128,7 +128,11 @@ size_t PerShard(size_t total) {
 
 }  // namespace
 
-struct RecipientPool::RecipientShard {
+// Each shard on its own cache lines, so that threads working in different
+// shards do not invalidate each other's lines (false sharing).
+constexpr size_t kCacheLine = 64;
+
+struct alignas(kCacheLine) RecipientPool::RecipientShard {
   mutable conf::Mutex mu;
   internal::LruMap<CertificateDigest, std::shared_ptr<const Recipient>,
                    DigestHash, std::equal_to<CertificateDigest>>
@@ -137,7 +141,7 @@ struct RecipientPool::RecipientShard {
   uint64_t misses ABSL_GUARDED_BY(mu) = 0;
 };
 
-struct RecipientPool::WrappedShard {
+struct alignas(kCacheLine) RecipientPool::WrappedShard {
   mutable conf::Mutex mu;
   internal::LruMap<WrappedKey, std::shared_ptr<const WrappedSecrets>,
                    WrappedKeyHash, WrappedKeyEq>
