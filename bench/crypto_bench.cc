@@ -208,41 +208,53 @@ BENCHMARK(BM_Crypto_WrapKey_Pooled)
     ->Arg(2048)
     ->Arg(4096);
 
-// Shared by the threads of one BM_Crypto_WrapKey_Cached run.
+// Shared by the threads of BM_Crypto_WrapKey_Cached: one client's blobs in
+// kCachedConferences conferences, so that threads (like clients) spread over
+// the shards instead of all hitting one entry.
+constexpr int kCachedConferences = 16;
+
 struct CachedFixture {
   RecipientPool pool;
   std::shared_ptr<const Recipient> recipient;
+  std::vector<std::string> conference_ids;
 };
 
-void BM_Crypto_WrapKey_Cached(benchmark::State& state) {
-  static CachedFixture* fixture = [] {
-    auto* f = new CachedFixture();
-    absl::StatusOr<std::shared_ptr<const Recipient>> r =
-        f->pool.GetOrParse(RsaIdentity(1024).certificate_base64);
-    if (r.ok()) {
-      f->recipient = *r;
-      const std::string uri = "https://meet.example.com/alice/7Q4ZK2XH";
-      const ConferenceSecrets secrets{kConferenceKey,
-                                      absl::MakeConstSpan(&uri, 1)};
-      if (!f->pool.GetOrWrap("conference-1", 1, *f->recipient, secrets).ok()) {
-        f->recipient = nullptr;
-      }
-    }
+CachedFixture* MakeCachedFixture() {
+  auto* f = new CachedFixture();
+  absl::StatusOr<std::shared_ptr<const Recipient>> r =
+      f->pool.GetOrParse(RsaIdentity(1024).certificate_base64);
+  if (!r.ok()) {
     return f;
-  }();
+  }
+  const std::string uri = "https://meet.example.com/alice/7Q4ZK2XH";
+  const ConferenceSecrets secrets{kConferenceKey, absl::MakeConstSpan(&uri, 1)};
+  for (int i = 0; i < kCachedConferences; ++i) {
+    f->conference_ids.push_back(absl::StrCat("conference-", i));
+    if (!f->pool.GetOrWrap(f->conference_ids.back(), 1, **r, secrets).ok()) {
+      return f;
+    }
+  }
+  f->recipient = *r;
+  return f;
+}
+
+void BM_Crypto_WrapKey_Cached(benchmark::State& state) {
+  static CachedFixture* fixture = MakeCachedFixture();
   if (fixture->recipient == nullptr) {
     state.SkipWithError("setup failed");
     return;
   }
   const CertificateDigest& digest = fixture->recipient->digest();
+  int next = state.thread_index();
   for (auto _ : state) {
     std::shared_ptr<const WrappedSecrets> blobs =
-        fixture->pool.FindWrapped("conference-1", 1, digest);
+        fixture->pool.FindWrapped(fixture->conference_ids[next], 1, digest);
     if (blobs == nullptr) {
       state.SkipWithError("cache miss");
       return;
     }
     benchmark::DoNotOptimize(blobs->conference_key.data());
+    next = (next + state.threads()) % kCachedConferences;
   }
   state.SetItemsProcessed(state.iterations());
 }
