@@ -61,6 +61,16 @@ bool IsLeader(const engine::ConferenceSnapshot& snapshot,
 
 // What a failed store call addressed, to name the missing object.
 struct Target {
+  Target() = default;
+  explicit Target(engine::ConferenceId c,
+                  std::optional<engine::UserId> u = std::nullopt,
+                  std::optional<engine::EndpointId> e = std::nullopt,
+                  std::optional<engine::MediaId> m = std::nullopt)
+      : conference(std::move(c)),
+        user(std::move(u)),
+        endpoint(std::move(e)),
+        media(std::move(m)) {}
+
   engine::ConferenceId conference;
   std::optional<engine::UserId> user;
   std::optional<engine::EndpointId> endpoint;

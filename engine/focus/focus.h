@@ -62,13 +62,16 @@
 #include "absl/time/time.h"
 
 #include "codec/c3p_reason.h"
+#include "codec/c3p_request.h"
+#include "codec/c3p_response.h"
 #include "codec/conference_info.h"
-#include "codec/xml_reader.h"
 #include "crypto/recipient_pool.h"
 #include "engine/conference_store.h"
 
 namespace conf {
 namespace focus {
+
+class Focus;
 
 namespace internal {
 class SubscriptionState;
