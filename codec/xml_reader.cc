@@ -1,6 +1,7 @@
 #include "codec/xml_reader.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <memory>
 #include <utility>
@@ -35,6 +36,39 @@ constexpr absl::string_view kXmlnsNamespaceUri =
 bool IsXmlSpace(unsigned char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
+
+// ASCII fast paths for the pre-scan, one table lookup per byte.
+enum : uint8_t {
+  kNameStartByte = 1 << 0,       // [A-Za-z_]
+  kNameByte = 1 << 1,            // [A-Za-z0-9_.-]
+  kPlainAttributeByte = 1 << 2,  // 0x20-0x7E minus < & " '
+  kPlainTextByte = 1 << 3,       // 0x20-0x7E minus < & ], plus TAB LF CR
+};
+
+constexpr std::array<uint8_t, 256> MakeByteClasses() {
+  std::array<uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    uint8_t bits = 0;
+    const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (letter || c == '_')
+      bits |= kNameStartByte;
+    if (letter || c == '_' || c == '-' || c == '.' || (c >= '0' && c <= '9')) {
+      bits |= kNameByte;
+    }
+    const bool printable = c >= 0x20 && c < 0x7F;
+    if (printable && c != '<' && c != '&' && c != '"' && c != '\'') {
+      bits |= kPlainAttributeByte;
+    }
+    if ((printable && c != '<' && c != '&' && c != ']') || c == '\t' ||
+        c == '\n' || c == '\r') {
+      bits |= kPlainTextByte;
+    }
+    t[c] = bits;
+  }
+  return t;
+}
+
+constexpr std::array<uint8_t, 256> kByteClasses = MakeByteClasses();
 
 // Characters we accept (XML 1.0 §2.2 Char), minus the ones §2.2 discourages
 // that a conferencing protocol never carries: DEL and the C1 controls.
@@ -498,14 +532,24 @@ absl::Status PreScanner::ScanReference() {
 absl::Status PreScanner::ScanNcName(const char* what) {
   if (pos_ >= n_)
     return Error(pos_, absl::StrCat("expected ", what));
-  DecodedChar c = DecodeUtf8(p_ + pos_, p_ + n_);
-  if (c.length == 0 || !IsNameStartChar(c.cp)) {
-    return Error(pos_,
-                 absl::StrCat("expected ", what, " but found ", Found(pos_)));
+  if (kByteClasses[p_[pos_]] & kNameStartByte) {
+    ++pos_;
+  } else {
+    const DecodedChar c = DecodeUtf8(p_ + pos_, p_ + n_);
+    if (c.length == 0 || !IsNameStartChar(c.cp)) {
+      return Error(pos_,
+                   absl::StrCat("expected ", what, " but found ", Found(pos_)));
+    }
+    pos_ += c.length;
   }
-  pos_ += c.length;
   while (pos_ < n_) {
-    c = DecodeUtf8(p_ + pos_, p_ + n_);
+    if (kByteClasses[p_[pos_]] & kNameByte) {
+      ++pos_;
+      continue;
+    }
+    if (p_[pos_] < 0x80)
+      break;
+    const DecodedChar c = DecodeUtf8(p_ + pos_, p_ + n_);
     if (c.length == 0 || !IsNameChar(c.cp))
       break;
     pos_ += c.length;
@@ -623,6 +667,11 @@ absl::Status PreScanner::ScanAttributeValue(absl::string_view element,
                                        EscapeForError(attribute), " on <",
                                        EscapeForError(element), ">"));
     }
+    while (pos_ < n_ && (kByteClasses[p_[pos_]] & kPlainAttributeByte)) {
+      ++pos_;
+    }
+    if (pos_ >= n_)
+      continue;
     const unsigned char c = p_[pos_];
     if (c == quote) {
       ++pos_;
@@ -636,6 +685,10 @@ absl::Status PreScanner::ScanAttributeValue(absl::string_view element,
     if (c == '&') {
       if (absl::Status s = ScanReference(); !s.ok())
         return s;
+      continue;
+    }
+    if (c == '"' || c == '\'') {  // the other quote
+      ++pos_;
       continue;
     }
     if (c == '\t' || c == '\n' || c == '\r') {
@@ -708,7 +761,14 @@ absl::Status PreScanner::ScanContent(absl::string_view root_name) {
     if (c == ']' && At("]]>")) {
       return Error(pos_, "']]>' in text");
     }
-    if ((c >= 0x20 && c < 0x7F) || IsXmlSpace(c)) {
+    if (kByteClasses[c] & kPlainTextByte) {
+      ++pos_;
+      while (pos_ < n_ && (kByteClasses[p_[pos_]] & kPlainTextByte)) {
+        ++pos_;
+      }
+      continue;
+    }
+    if (c == ']') {
       ++pos_;
       continue;
     }
