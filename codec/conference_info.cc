@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
+#include "codec/wire_names.h"
 #include "codec/xml_writer.h"
 #include "engine/model.h"
 
@@ -50,96 +51,26 @@ constexpr absl::string_view kXmlDeclaration =
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
 
 // ---------------------------------------------------------------------------
-// Wire strings (RFC 4575 XSD enumerations; PROTOCOL.md §3.2). Switches with
-// no default, so -Wswitch flags a new enumerator.
+// Wire strings: one table per enumeration in codec/wire_names.h, shared
+// with the request side.
 
 absl::string_view EndpointStatusName(engine::EndpointStatus s) {
-  switch (s) {
-    case engine::EndpointStatus::kPending:
-      return "pending";
-    case engine::EndpointStatus::kDialingOut:
-      return "dialing-out";
-    case engine::EndpointStatus::kDialingIn:
-      return "dialing-in";
-    case engine::EndpointStatus::kAlerting:
-      return "alerting";
-    case engine::EndpointStatus::kOnHold:
-      return "on-hold";
-    case engine::EndpointStatus::kConnected:
-      return "connected";
-    case engine::EndpointStatus::kMutedViaFocus:
-      return "muted-via-focus";
-    case engine::EndpointStatus::kDisconnecting:
-      return "disconnecting";
-    case engine::EndpointStatus::kDisconnected:
-      return "disconnected";
-  }
-  return "pending";
+  return WireName(kEndpointStatusNames, s);
 }
-
 absl::string_view JoiningMethodName(engine::JoiningMethod m) {
-  switch (m) {
-    case engine::JoiningMethod::kDialedIn:
-      return "dialed-in";
-    case engine::JoiningMethod::kDialedOut:
-      return "dialed-out";
-    case engine::JoiningMethod::kFocusOwner:
-      return "focus-owner";
-  }
-  return "dialed-in";
+  return WireName(kJoiningMethodNames, m);
 }
-
 absl::string_view DisconnectionMethodName(engine::DisconnectionMethod m) {
-  switch (m) {
-    case engine::DisconnectionMethod::kDeparted:
-      return "departed";
-    case engine::DisconnectionMethod::kBooted:
-      return "booted";
-    case engine::DisconnectionMethod::kFailed:
-      return "failed";
-    case engine::DisconnectionMethod::kBusy:
-      return "busy";
-  }
-  return "departed";
+  return WireName(kDisconnectionMethodNames, m);
 }
-
 absl::string_view MediaStatusName(engine::MediaStatus s) {
-  switch (s) {
-    case engine::MediaStatus::kRecvOnly:
-      return "recvonly";
-    case engine::MediaStatus::kSendOnly:
-      return "sendonly";
-    case engine::MediaStatus::kSendRecv:
-      return "sendrecv";
-    case engine::MediaStatus::kInactive:
-      return "inactive";
-  }
-  return "inactive";
+  return WireName(kMediaStatusNames, s);
 }
-
 absl::string_view AdmissionPolicyName(engine::AdmissionPolicy p) {
-  switch (p) {
-    case engine::AdmissionPolicy::kClosedAuthenticated:
-      return "closedAuthenticated";
-    case engine::AdmissionPolicy::kOpenAuthenticated:
-      return "openAuthenticated";
-    case engine::AdmissionPolicy::kAnonymous:
-      return "anonymous";
-  }
-  return "closedAuthenticated";
+  return WireName(kAdmissionPolicyNames, p);
 }
-
 // MS roles on the wire (PROTOCOL.md §3.2): the organizer is a presenter.
-absl::string_view RoleName(engine::Role r) {
-  switch (r) {
-    case engine::Role::kOrganizer:
-    case engine::Role::kPresenter:
-      return "presenter";
-    case engine::Role::kAttendee:
-      return "attendee";
-  }
-  return "attendee";
-}
+absl::string_view RoleName(engine::Role r) { return WireName(kRoleNames, r); }
 
 absl::string_view BoolName(bool b) { return b ? "true" : "false"; }
 
