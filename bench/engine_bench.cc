@@ -1,0 +1,305 @@
+// Benchmarks of the conference store (engine/conference_store.h).
+//
+//   BM_Store_GetSnapshot        snapshot reads on a 100k-conference store,
+//                               1 and 2 threads; counter scaling_vs_1_thread
+//   BM_Store_ApplyLock          mutations (modifyConferenceLock) on the same
+//                               store, 1 and 2 threads; same counter
+//   BM_Store_ApplyAddUser       a join into a conference of 1 or 1000 users;
+//                               counter vs_1_user (the 1000-user run divided
+//                               by the 1-user run of the same binary)
+//   BM_Store_MemoryPerUser      heap bytes per user with one endpoint and two
+//                               media (mallinfo2 delta), for the whole store
+//                               and for the snapshot's users alone
+//
+// Run:
+//   bazel run -c opt //bench:engine_bench -- --benchmark_repetitions=3
+//       --benchmark_report_aggregates_only=true
+
+#include <malloc.h>
+
+#include <atomic>
+#include <chrono>  // NOLINT(build/c++11)
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "benchmark/benchmark.h"
+
+#include "engine/conference_store.h"
+#include "engine/model.h"
+
+namespace conf {
+namespace engine {
+namespace {
+
+constexpr int kStoreConferences = 100000;
+
+// Fast deterministic bytes: the benchmark measures the store, not the CSPRNG.
+void SplitMixBytes(uint8_t* out, size_t size) {
+  static std::atomic<uint64_t> state{0x9E3779B97F4A7C15ull};
+  for (size_t i = 0; i < size; i += 8) {
+    uint64_t z = state.fetch_add(0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    for (size_t j = 0; j < 8 && i + j < size; ++j) {
+      out[i + j] = static_cast<uint8_t>(z >> (8 * j));
+    }
+  }
+}
+
+StoreOptions BenchOptions() {
+  StoreOptions options;
+  options.random_bytes = SplitMixBytes;
+  options.limits.max_conferences = 2 * kStoreConferences;
+  options.limits.max_users_per_conference = 100000;
+  options.delta_log_capacity = 4;
+  return options;
+}
+
+// The 100k-conference store shared by the read and mutation benchmarks,
+// built on first use and kept for the process.
+struct BigStore {
+  ConferenceStore store{BenchOptions()};
+  std::vector<ConferenceId> ids;
+};
+
+BigStore& GetBigStore() {
+  static BigStore* big = [] {
+    auto* b = new BigStore();
+    b->ids.reserve(kStoreConferences);
+    for (int i = 0; i < kStoreConferences; ++i) {
+      AddConferenceRequest request;
+      request.organizer =
+          UserId(absl::StrCat("sip:organizer", i % 5000, "@fabrikam.com"));
+      request.description.subject = "benchmark";
+      request.mcu_types = {"chat", "audio-video"};
+      absl::StatusOr<MutationResult> result =
+          b->store.ApplyAddConference(std::move(request));
+      if (!result.ok()) {
+        return static_cast<BigStore*>(nullptr);
+      }
+      b->ids.push_back(result->snapshot->entity);
+    }
+    return b;
+  }();
+  return *big;
+}
+
+// Ops per second of the single-thread run, for the 2-thread run's ratio.
+std::atomic<double> g_reads_1_thread{0};
+std::atomic<double> g_locks_1_thread{0};
+
+// Runs `op(index)` in the benchmark loop and reports scaling_vs_1_thread on
+// the multi-threaded run. Wall time of thread 0 approximates the run.
+template <typename Op>
+void RunThreaded(benchmark::State& state, std::atomic<double>& single, Op op) {
+  const size_t count = GetBigStore().ids.size();
+  uint64_t x = 0x12345u + static_cast<uint64_t>(state.thread_index()) * 7919u;
+  auto start = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    op(static_cast<size_t>((x >> 33) % count));
+  }
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  state.SetItemsProcessed(state.iterations());
+  if (state.thread_index() == 0 && seconds > 0) {
+    double rate =
+        static_cast<double>(state.iterations()) * state.threads() / seconds;
+    if (state.threads() == 1) {
+      single.store(rate);
+    } else if (single.load() > 0) {
+      state.counters["scaling_vs_1_thread"] = rate / single.load();
+    }
+  }
+}
+
+void BM_Store_GetSnapshot(benchmark::State& state) {
+  BigStore& big = GetBigStore();
+  if (big.ids.empty()) {
+    state.SkipWithError("building the store failed");
+    return;
+  }
+  RunThreaded(state, g_reads_1_thread, [&](size_t i) {
+    std::shared_ptr<const ConferenceSnapshot> s =
+        big.store.FindSnapshot(big.ids[i]);
+    benchmark::DoNotOptimize(s);
+  });
+}
+BENCHMARK(BM_Store_GetSnapshot)->ThreadRange(1, 2)->UseRealTime();
+
+void BM_Store_ApplyLock(benchmark::State& state) {
+  BigStore& big = GetBigStore();
+  if (big.ids.empty()) {
+    state.SkipWithError("building the store failed");
+    return;
+  }
+  bool failed = false;
+  uint64_t n = 0;
+  RunThreaded(state, g_locks_1_thread, [&](size_t i) {
+    ModifyConferenceLockRequest request;
+    request.conference = big.ids[i];
+    request.lock = (++n & 1) ? LockState::kLocked : LockState::kUnlocked;
+    absl::StatusOr<MutationResult> result =
+        big.store.ApplyModifyConferenceLock(request);
+    failed |= !result.ok();
+    benchmark::DoNotOptimize(result);
+  });
+  if (failed) {
+    state.SkipWithError("a mutation failed");
+  }
+}
+BENCHMARK(BM_Store_ApplyLock)->ThreadRange(1, 2)->UseRealTime();
+
+// A joining user as a client sends it: one endpoint with two media.
+User MakeJoiningUser(int i) {
+  User user;
+  user.entity = UserId(absl::StrCat("sip:user", i, "@fabrikam.com"));
+  user.display_text = absl::StrCat("User ", i);
+  user.role = Role::kAttendee;
+  auto endpoint = std::make_shared<Endpoint>();
+  endpoint->entity = EndpointId(
+      absl::StrCat("{09AA504C-BA41-4458-8669-", 100000000000 + i, "}"));
+  endpoint->status = EndpointStatus::kConnected;
+  endpoint->joining_method = JoiningMethod::kDialedIn;
+  endpoint->session_type = "audio-video";
+  auto audio = std::make_shared<Media>();
+  audio->id = MediaId("1");
+  audio->type = "audio";
+  audio->label = "main-audio";
+  audio->status = MediaStatus::kSendRecv;
+  auto video = std::make_shared<Media>();
+  video->id = MediaId("2");
+  video->type = "video";
+  video->label = "main-video";
+  video->status = MediaStatus::kSendRecv;
+  endpoint->media = {std::move(audio), std::move(video)};
+  user.endpoints.push_back(std::move(endpoint));
+  return user;
+}
+
+// Mean seconds per join of the 1-user run, for the 1000-user run's ratio.
+std::atomic<double> g_join_1_user{0};
+
+void BM_Store_ApplyAddUser(benchmark::State& state) {
+  const int users = static_cast<int>(state.range(0));
+  ConferenceStore store(BenchOptions());
+  AddConferenceRequest add;
+  add.organizer = UserId("sip:alice@fabrikam.com");
+  add.mcu_types = {"chat", "audio-video"};
+  absl::StatusOr<MutationResult> created = store.ApplyAddConference(add);
+  if (!created.ok()) {
+    state.SkipWithError("addConference failed");
+    return;
+  }
+  const ConferenceId id = created->snapshot->entity;
+  for (int i = 0; i < users; ++i) {
+    AddUserRequest request{id,
+                           {},
+                           JoinKind::kJoin,
+                           Authentication::kAuthenticated,
+                           MakeJoiningUser(i)};
+    if (!store.ApplyAddUser(std::move(request)).ok()) {
+      state.SkipWithError("populating failed");
+      return;
+    }
+  }
+  // Requests are built outside the timed region; each join is timed alone
+  // and the user leaves again (untimed) so the size stays `users`.
+  double total = 0;
+  int next = users;
+  for (auto _ : state) {
+    AddUserRequest request{id,
+                           {},
+                           JoinKind::kJoin,
+                           Authentication::kAuthenticated,
+                           MakeJoiningUser(next)};
+    const UserId user = request.user.entity;
+    auto start = std::chrono::steady_clock::now();
+    absl::StatusOr<MutationResult> result =
+        store.ApplyAddUser(std::move(request));
+    auto end = std::chrono::steady_clock::now();
+    double seconds = std::chrono::duration<double>(end - start).count();
+    state.SetIterationTime(seconds);
+    total += seconds;
+    if (!result.ok() || !store.ApplyDeleteUser({id, {}, user}).ok()) {
+      state.SkipWithError("join or leave failed");
+      return;
+    }
+    ++next;
+  }
+  state.SetItemsProcessed(state.iterations());
+  double mean = total / static_cast<double>(state.iterations());
+  if (users == 1) {
+    g_join_1_user.store(mean);
+  } else if (g_join_1_user.load() > 0) {
+    state.counters["vs_1_user"] = mean / g_join_1_user.load();
+  }
+}
+BENCHMARK(BM_Store_ApplyAddUser)
+    ->ArgNames({"users"})
+    ->Arg(1)
+    ->Arg(1000)
+    ->UseManualTime();
+
+size_t HeapInUse() { return mallinfo2().uordblks; }
+
+void BM_Store_MemoryPerUser(benchmark::State& state) {
+  constexpr int kUsers = 1000;
+  double store_bytes = 0;
+  double snapshot_bytes = 0;
+  for (auto _ : state) {
+    // Whole store: snapshot, user index, delta log.
+    {
+      ConferenceStore store(BenchOptions());
+      AddConferenceRequest add;
+      add.organizer = UserId("sip:alice@fabrikam.com");
+      absl::StatusOr<MutationResult> created = store.ApplyAddConference(add);
+      if (!created.ok()) {
+        state.SkipWithError("addConference failed");
+        return;
+      }
+      const ConferenceId id = created->snapshot->entity;
+      created = absl::UnknownError("released");
+      const size_t before = HeapInUse();
+      for (int i = 0; i < kUsers; ++i) {
+        AddUserRequest request{id,
+                               {},
+                               JoinKind::kJoin,
+                               Authentication::kAuthenticated,
+                               MakeJoiningUser(i)};
+        if (!store.ApplyAddUser(std::move(request)).ok()) {
+          state.SkipWithError("join failed");
+          return;
+        }
+      }
+      store_bytes = static_cast<double>(HeapInUse() - before) /
+                    static_cast<double>(kUsers);
+    }
+    // The snapshot's users alone (persistent map + model objects).
+    {
+      const size_t before = HeapInUse();
+      UserMap users;
+      for (int i = 0; i < kUsers; ++i) {
+        users = users.Set(std::make_shared<const User>(MakeJoiningUser(i)));
+      }
+      snapshot_bytes = static_cast<double>(HeapInUse() - before) /
+                       static_cast<double>(kUsers);
+      benchmark::DoNotOptimize(users);
+    }
+  }
+  state.counters["bytes_per_user"] = store_bytes;
+  state.counters["snapshot_bytes_per_user"] = snapshot_bytes;
+}
+BENCHMARK(BM_Store_MemoryPerUser)->Iterations(1);
+
+}  // namespace
+}  // namespace engine
+}  // namespace conf
+
+BENCHMARK_MAIN();
