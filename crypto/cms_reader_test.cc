@@ -71,6 +71,25 @@ TEST(ParseEnvelopedDataTest, ParsesTheSeedEncryptedUriBlobs) {
   }
 }
 
+TEST(ParseEnvelopedDataTest, AcceptsAnAbsentEncryptedContent) {
+  // The seed's conference-key blob without its zero-length [0] (the last two
+  // bytes), with the four enclosing lengths shortened to match: the detached
+  // form other encoders use.
+  std::string der = SeedBlob("conference_key");
+  ASSERT_EQ(der.size(), 287u);
+  ASSERT_EQ(der.substr(285), std::string("\x80\x00", 2));
+  der.resize(285);
+  for (size_t length_offset : {3, 18, 22}) {  // 2-byte long-form lengths
+    der[length_offset] = static_cast<char>(der[length_offset] - 2);
+  }
+  der[251] = static_cast<char>(der[251] - 2);  // EncryptedContentInfo
+  absl::StatusOr<ParsedEnvelopedData> parsed = ParseEnvelopedData(Bytes(der));
+  ASSERT_THAT(parsed.status(), IsOk());
+  EXPECT_EQ(parsed->content_form, EncryptedContentForm::kAbsent);
+  EXPECT_TRUE(parsed->encrypted_content.empty());
+  EXPECT_EQ(parsed->encrypted_key.size(), 128u);
+}
+
 TEST(ParseEnvelopedDataTest, RejectsEveryTruncationOfTheSeedBlob) {
   const std::string der = SeedBlob("conference_key");
   for (size_t len = 0; len < der.size(); ++len) {
