@@ -249,6 +249,40 @@ TEST(XmlDocumentTest, AcceptsBomDeclarationCommentsAndTrailingWhiteSpace) {
               IsOk());
 }
 
+// Inputs where a tokenizer that differs from RapidXML's would go wrong.
+TEST(XmlDocumentTest, AgreesWithRapidXmlOnTrickyWellFormedInput) {
+  struct Case {
+    const char* body;
+    const char* attribute;  // value of the root's attribute `v`
+    const char* text;       // text of the root's first child, or root
+  };
+  const Case kCases[] = {
+      {"<r v='say \"hi\"'><c>x</c></r>", "say \"hi\"", "x"},
+      {"<r v=\"it's > ok\"><c>a > b</c></r>", "it's > ok", "a > b"},
+      {"<r v=''><!-- <c>not</c> --><c><![CDATA[<c>]]></c></r>", "", "<c>"},
+      {"<r v='&lt;&#x3C;'><c >]]&gt;</c ></r >", "<<", "]]>"},
+      {"<r\tv\n=\r'1'\n><c>]</c></r>", "1", "]"},
+      {"<r v='-->'><c><!----></c></r>", "-->", ""},
+  };
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.body);
+    absl::StatusOr<XmlDocument> doc = ParseString(c.body);
+    ASSERT_THAT(doc, IsOk());
+    ASSERT_NE(doc->root().FindAttribute("", "v"), nullptr);
+    EXPECT_EQ(doc->root().FindAttribute("", "v")->value, c.attribute);
+    ASSERT_NE(doc->root().first_child, nullptr);
+    EXPECT_EQ(doc->root().first_child->text, c.text);
+    EXPECT_EQ(doc->element_count(), 2u);
+  }
+}
+
+TEST(XmlDocumentTest, LineNumbersCountLineFeedsNormalizedInAttributes) {
+  EXPECT_THAT(ParseString("<a x=\"1\n2\">\n<p:b/></a>"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("undeclared namespace prefix p on <p:b> at "
+                                 "offset 12 (line 3, column 1)")));
+}
+
 TEST(XmlDocumentTest, AcceptsNonAsciiNamesAndText) {
   absl::StatusOr<XmlDocument> doc = ParseString(
       "<\xC3\xA9l\xC3\xA9ment>caf\xC3\xA9 \xF0\x9F\x98\x80</"
