@@ -1,0 +1,511 @@
+#include "engine/focus/focus.h"
+
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+#include "codec/c3p_request_encoder.h"
+#include "tests/reference_subscriber.h"
+#include "tests/status_matchers.h"
+
+namespace conf {
+namespace focus {
+namespace {
+
+using ::conf::testing::IsOk;
+using ::conf::testing::ReferenceSubscriber;
+using ::conf::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kAlice[] = "sip:alice@contoso.com";
+constexpr char kBob[] = "sip:bob@contoso.com";
+constexpr char kCarol[] = "sip:carol@contoso.com";
+
+FocusOptions TestOptions() {
+  FocusOptions options;
+  auto rng = std::make_shared<std::mt19937_64>(1234);
+  options.store.random_bytes = [rng](uint8_t* out, size_t size) {
+    for (size_t i = 0; i < size; ++i)
+      out[i] = static_cast<uint8_t>((*rng)());
+  };
+  return options;
+}
+
+std::string FactoryOf(absl::string_view user) {
+  return absl::StrCat(user, ";gruu;opaque=app:conf:focusfactory");
+}
+
+// The conference-info element of a getConference response.
+std::string EmbeddedDocument(const std::string& response) {
+  const size_t begin = response.find("<conference-info");
+  const size_t end = response.rfind("</conference-info>");
+  if (begin == std::string::npos || end == std::string::npos)
+    return "";
+  return response.substr(begin, end + 18 - begin);
+}
+
+class FocusTest : public ::testing::Test {
+ protected:
+  explicit FocusTest(FocusOptions options = TestOptions())
+      : focus_(std::move(options)) {}
+
+  void SetUp() override {
+    codec::AddConferenceSpec spec;
+    spec.subject = "weekly";
+    spec.conference_id = "ABCD1234";
+    spec.mcu_types = {"chat", "audio-video"};
+    C3pResult added =
+        Send(kAlice, codec::EncodeAddConferenceRequest(
+                         Envelope(kAlice, FactoryOf(kAlice)), spec));
+    ASSERT_TRUE(added.success) << added.body;
+    auto snapshot = focus_.store().FindSnapshotByConferenceId("ABCD1234");
+    ASSERT_NE(snapshot, nullptr);
+    conference_ = snapshot->entity.value();
+    Join(kAlice, engine::Role::kPresenter);
+    Join(kBob, engine::Role::kAttendee);
+  }
+
+  codec::RequestEnvelope Envelope(absl::string_view from,
+                                  absl::string_view to = "") {
+    return {absl::StrCat(++request_id_), std::string(from),
+            std::string(to.empty() ? absl::string_view(conference_) : to)};
+  }
+
+  C3pResult Send(absl::string_view identity, const std::string& body) {
+    absl::StatusOr<C3pResult> result = focus_.HandleRequest(identity, body);
+    EXPECT_THAT(result, IsOk());
+    return result.ok() ? *result : C3pResult{};
+  }
+
+  static engine::User UserWithAudio(absl::string_view entity,
+                                    engine::Role role) {
+    engine::User user;
+    user.entity = engine::UserId(entity);
+    user.role = role;
+    engine::Endpoint endpoint;
+    endpoint.entity = engine::EndpointId(absl::StrCat(entity, "/av"));
+    endpoint.status = engine::EndpointStatus::kConnected;
+    endpoint.session_type = "audio-video";
+    engine::Media audio;
+    audio.id = engine::MediaId("1");
+    audio.type = "audio";
+    audio.status = engine::MediaStatus::kSendRecv;
+    endpoint.media.push_back(std::make_shared<const engine::Media>(audio));
+    user.endpoints.push_back(
+        std::make_shared<const engine::Endpoint>(endpoint));
+    return user;
+  }
+
+  C3pResult Join(absl::string_view who, engine::Role role) {
+    return Send(who, codec::EncodeAddUserRequest(Envelope(who), conference_,
+                                                 UserWithAudio(who, role)));
+  }
+
+  uint64_t Version() {
+    return focus_.store()
+        .FindSnapshot(engine::ConferenceId(conference_))
+        ->version;
+  }
+
+  std::unique_ptr<Subscription> Subscribe(absl::string_view who,
+                                          absl::string_view id) {
+    SubscribeRequest request;
+    request.subscription_id = std::string(id);
+    request.user = std::string(who);
+    request.conference = conference_;
+    absl::StatusOr<std::unique_ptr<Subscription>> s =
+        focus_.Subscribe(std::move(request));
+    EXPECT_THAT(s, IsOk());
+    return s.ok() ? *std::move(s) : nullptr;
+  }
+
+  // Feeds every notification to `sub` and checks versions rise by one.
+  void Drain(Subscription& s, ReferenceSubscriber& sub,
+             absl::Time now = absl::InfinitePast()) {
+    for (const Notification& n : s.Poll(now)) {
+      ASSERT_EQ(n.version, sub.version() + 1) << n.Bytes();
+      ASSERT_THAT(sub.Apply(n.Bytes()), IsOk()) << n.Bytes();
+    }
+  }
+
+  // What a fresh getConference shows `who` (no secrets).
+  std::string FreshCanonical(absl::string_view who) {
+    C3pResult r = Send(
+        who, codec::EncodeGetConferenceRequest(Envelope(who), conference_, ""));
+    EXPECT_TRUE(r.success) << r.body;
+    ReferenceSubscriber fresh;
+    EXPECT_THAT(fresh.Apply(EmbeddedDocument(r.body)), IsOk());
+    return fresh.Canonical();
+  }
+
+  Focus focus_;
+  std::string conference_;
+  int request_id_ = 0;
+};
+
+TEST_F(FocusTest, AddConferenceAssignsFocusUriAndJoinGrantsRole) {
+  EXPECT_EQ(conference_,
+            "sip:alice@contoso.com;gruu;opaque=app:conf:focus:id:ABCD1234");
+  auto snapshot =
+      focus_.store().FindSnapshot(engine::ConferenceId(conference_));
+  ASSERT_EQ(snapshot->users.size(), 2u);
+  EXPECT_TRUE(
+      engine::IsLeader(snapshot->users.Find(engine::UserId(kAlice))->role));
+  C3pResult r = Join(kCarol, engine::Role::kAttendee);
+  EXPECT_TRUE(r.success);
+  EXPECT_THAT(r.body, HasSubstr("code=\"success\""));
+  EXPECT_THAT(r.body, HasSubstr("<addUser>"));
+  EXPECT_THAT(r.body, HasSubstr("attendee"));
+}
+
+TEST_F(FocusTest, FromMustBeTheAuthenticatedIdentity) {
+  const uint64_t before = Version();
+  C3pResult r = Send(
+      kBob, codec::EncodeModifyConferenceLockRequest(
+                Envelope(kAlice), conference_, engine::LockState::kLocked));
+  EXPECT_FALSE(r.success);
+  EXPECT_EQ(r.reason, codec::C3pReason::kUnauthorized);
+  EXPECT_THAT(r.body, HasSubstr("reason=\"unauthorized\""));
+  EXPECT_EQ(Version(), before);
+}
+
+TEST_F(FocusTest, ToMustNameTheAddressedConference) {
+  const uint64_t before = Version();
+  C3pResult r = Send(kAlice, codec::EncodeModifyConferenceLockRequest(
+                                 Envelope(kAlice, "sip:elsewhere@contoso.com"),
+                                 conference_, engine::LockState::kLocked));
+  EXPECT_EQ(r.reason, codec::C3pReason::kRequestMalformed);
+  EXPECT_EQ(Version(), before);
+}
+
+TEST_F(FocusTest, AttendeesCannotLockEjectPromoteOrAdmit) {
+  const uint64_t before = Version();
+  const std::string requests[] = {
+      codec::EncodeModifyConferenceLockRequest(Envelope(kBob), conference_,
+                                               engine::LockState::kLocked),
+      codec::EncodeDeleteUserRequest(Envelope(kBob), conference_, kAlice),
+      codec::EncodeModifyUserRolesRequest(Envelope(kBob), conference_, kBob,
+                                          engine::Role::kPresenter),
+  };
+  for (const std::string& request : requests) {
+    C3pResult r = Send(kBob, request);
+    EXPECT_FALSE(r.success) << request;
+    EXPECT_EQ(r.reason, codec::C3pReason::kUnauthorized) << r.body;
+  }
+  EXPECT_EQ(Version(), before);
+
+  // Admission: carol waits in the locked conference; bob may not let her in.
+  ASSERT_TRUE(Send(kAlice, codec::EncodeModifyConferenceLockRequest(
+                               Envelope(kAlice), conference_,
+                               engine::LockState::kLocked))
+                  .success);
+  ASSERT_TRUE(Join(kCarol, engine::Role::kAttendee).success);
+  const uint64_t locked = Version();
+  C3pResult r = Send(kBob, codec::EncodeSetLobbyAccessRequest(
+                               Envelope(kBob), conference_, {kCarol},
+                               engine::LobbyDecision::kGrant));
+  EXPECT_EQ(r.reason, codec::C3pReason::kUnauthorized);
+  EXPECT_EQ(Version(), locked);
+  // The presenter may.
+  EXPECT_TRUE(Send(kAlice, codec::EncodeSetLobbyAccessRequest(
+                               Envelope(kAlice), conference_, {kCarol},
+                               engine::LobbyDecision::kGrant))
+                  .success);
+  EXPECT_TRUE(focus_.store()
+                  .FindSnapshot(engine::ConferenceId(conference_))
+                  ->users.Contains(engine::UserId(kCarol)));
+}
+
+TEST_F(FocusTest, LobbyUsersSeeOnlyThemselves) {
+  ASSERT_TRUE(Send(kAlice, codec::EncodeModifyConferenceLockRequest(
+                               Envelope(kAlice), conference_,
+                               engine::LockState::kLocked))
+                  .success);
+  auto alice = Subscribe(kAlice, "a");
+  auto bob = Subscribe(kBob, "b");
+  ReferenceSubscriber alice_view, bob_view, carol_view;
+  Drain(*alice, alice_view);
+  Drain(*bob, bob_view);
+  ASSERT_TRUE(Join(kCarol, engine::Role::kAttendee).success);
+  auto carol = Subscribe(kCarol, "c");
+  Drain(*carol, carol_view);
+  // Entities are attributes: `entity="sip:..."` (the focus URI also holds
+  // alice's address, so match whole attribute values).
+  const auto entity = [](absl::string_view user) {
+    return absl::StrCat("entity=\"", user, "\"");
+  };
+  EXPECT_THAT(carol_view.Canonical(), HasSubstr(entity(kCarol)));
+  EXPECT_THAT(carol_view.Canonical(), Not(HasSubstr(entity(kAlice))));
+  EXPECT_THAT(carol_view.Canonical(), Not(HasSubstr(entity(kBob))));
+  // The leader is told about the waiting user; the attendee is not.
+  Drain(*alice, alice_view);
+  Drain(*bob, bob_view);
+  EXPECT_THAT(alice_view.Canonical(), HasSubstr(entity(kCarol)));
+  EXPECT_THAT(bob_view.Canonical(), Not(HasSubstr(entity(kCarol))));
+  EXPECT_THAT(bob_view.Canonical(), HasSubstr(entity(kAlice)));
+  EXPECT_EQ(alice_view.Canonical(), FreshCanonical(kAlice));
+  EXPECT_EQ(bob_view.Canonical(), FreshCanonical(kBob));
+  EXPECT_EQ(carol_view.Canonical(), FreshCanonical(kCarol));
+}
+
+TEST_F(FocusTest, NotificationsFollowEveryChangeWithVersionsRisingByOne) {
+  auto bob = Subscribe(kBob, "b");
+  ReferenceSubscriber view;
+  Drain(*bob, view);
+  EXPECT_EQ(view.version(), 1u);
+  ASSERT_TRUE(Send(kAlice, codec::EncodeModifyEndpointMediaRequest(
+                               Envelope(kAlice), conference_, kBob,
+                               absl::StrCat(kBob, "/av"), "1",
+                               engine::MediaStatus::kRecvOnly))
+                  .success);
+  ASSERT_TRUE(Join(kCarol, engine::Role::kAttendee).success);
+  ASSERT_TRUE(Send(kCarol, codec::EncodeDeleteUserRequest(Envelope(kCarol),
+                                                          conference_, kCarol))
+                  .success);
+  std::vector<Notification> notes = bob->Poll();
+  ASSERT_EQ(notes.size(), 3u);
+  for (const Notification& n : notes) {
+    EXPECT_EQ(n.kind, DocumentKind::kPartial);
+    ASSERT_THAT(view.Apply(n.Bytes()), IsOk());
+  }
+  EXPECT_EQ(view.version(), 4u);
+  EXPECT_THAT(notes[0].Bytes(), HasSubstr("recvonly"));
+  EXPECT_EQ(view.Canonical(), FreshCanonical(kBob));
+}
+
+TEST_F(FocusTest, FailedRequestsNotifyNobody) {
+  auto bob = Subscribe(kBob, "b");
+  ReferenceSubscriber view;
+  Drain(*bob, view);
+  EXPECT_FALSE(Send(kBob, codec::EncodeDeleteUserRequest(Envelope(kBob),
+                                                         conference_, kAlice))
+                   .success);
+  EXPECT_FALSE(Join(kAlice, engine::Role::kPresenter).success);
+  EXPECT_TRUE(bob->Poll().empty());
+}
+
+class SmallQueueFocusTest : public FocusTest {
+ protected:
+  static FocusOptions Options() {
+    FocusOptions options = TestOptions();
+    options.max_queued_notifications = 2;
+    return options;
+  }
+  SmallQueueFocusTest() : FocusTest(Options()) {}
+};
+
+TEST_F(SmallQueueFocusTest, SlowSubscriberIsResynchronizedWithAFullDocument) {
+  auto slow = Subscribe(kBob, "slow");
+  auto fast = Subscribe(kAlice, "fast");
+  ReferenceSubscriber slow_view, fast_view;
+  Drain(*slow, slow_view);
+  Drain(*fast, fast_view);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(Send(kAlice, codec::EncodeModifyEndpointMediaRequest(
+                                 Envelope(kAlice), conference_, kBob,
+                                 absl::StrCat(kBob, "/av"), "1",
+                                 i % 2 == 0 ? engine::MediaStatus::kRecvOnly
+                                            : engine::MediaStatus::kSendRecv))
+                    .success);
+    Drain(*fast, fast_view);  // the fast one keeps up
+  }
+  EXPECT_EQ(fast->resynchronizations(), 0u);
+  EXPECT_EQ(fast_view.version(), 6u);
+  std::vector<Notification> notes = slow->Poll();
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0].kind, DocumentKind::kFull);
+  EXPECT_EQ(notes[0].version, 2u);
+  ASSERT_THAT(slow_view.Apply(notes[0].Bytes()), IsOk());
+  EXPECT_EQ(slow->resynchronizations(), 1u);
+  EXPECT_EQ(slow_view.Canonical(), FreshCanonical(kBob));
+}
+
+class CoalescingFocusTest : public FocusTest {
+ protected:
+  static FocusOptions Options() {
+    FocusOptions options = TestOptions();
+    options.notification_interval = absl::Seconds(5);
+    return options;
+  }
+  CoalescingFocusTest() : FocusTest(Options()) {}
+};
+
+TEST_F(CoalescingFocusTest, ChangesWithinTheIntervalBecomeOnePartialDocument) {
+  const absl::Time t0 = absl::FromUnixSeconds(1000);
+  auto bob = Subscribe(kBob, "b");
+  ReferenceSubscriber view;
+  Drain(*bob, view, t0);
+  ASSERT_EQ(view.version(), 1u);
+  ASSERT_TRUE(Join(kCarol, engine::Role::kAttendee).success);
+  ASSERT_TRUE(Send(kAlice, codec::EncodeModifyEndpointMediaRequest(
+                               Envelope(kAlice), conference_, kCarol,
+                               absl::StrCat(kCarol, "/av"), "1",
+                               engine::MediaStatus::kRecvOnly))
+                  .success);
+  ASSERT_TRUE(Send(kAlice, codec::EncodeModifyUserRolesRequest(
+                               Envelope(kAlice), conference_, kCarol,
+                               engine::Role::kPresenter))
+                  .success);
+  EXPECT_TRUE(bob->Poll(t0 + absl::Seconds(1)).empty());
+  ASSERT_TRUE(bob->NextDue().has_value());
+  EXPECT_EQ(*bob->NextDue(), t0 + absl::Seconds(5));
+  std::vector<Notification> notes = bob->Poll(t0 + absl::Seconds(5));
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0].version, 2u);
+  ASSERT_THAT(view.Apply(notes[0].Bytes()), IsOk());
+  EXPECT_EQ(view.Canonical(), FreshCanonical(kBob));
+  EXPECT_FALSE(bob->NextDue().has_value());
+}
+
+TEST_F(FocusTest, RefreshWithLastSeenVersionReplaysWhatWasMissed) {
+  auto bob = Subscribe(kBob, "dialog");
+  ReferenceSubscriber view;
+  Drain(*bob, view);
+  ASSERT_TRUE(Join(kCarol, engine::Role::kAttendee).success);
+  Drain(*bob, view);
+  ASSERT_EQ(view.version(), 2u);
+  // Two more changes are handed out but "lost in transit".
+  ASSERT_TRUE(Send(kAlice, codec::EncodeModifyUserRolesRequest(
+                               Envelope(kAlice), conference_, kCarol,
+                               engine::Role::kPresenter))
+                  .success);
+  ASSERT_TRUE(Send(kCarol, codec::EncodeDeleteUserRequest(Envelope(kCarol),
+                                                          conference_, kCarol))
+                  .success);
+  ASSERT_EQ(bob->Poll().size(), 2u);
+  // The client refreshes, saying it has version 2.
+  SubscribeRequest refresh;
+  refresh.subscription_id = "dialog";
+  refresh.user = kBob;
+  refresh.conference = conference_;
+  refresh.last_seen_version = 2;
+  absl::StatusOr<std::unique_ptr<Subscription>> again =
+      focus_.Subscribe(std::move(refresh));
+  ASSERT_THAT(again, IsOk());
+  EXPECT_TRUE(bob->ended());
+  std::vector<Notification> notes = (*again)->Poll();
+  ASSERT_EQ(notes.size(), 2u);
+  EXPECT_EQ(notes[0].kind, DocumentKind::kPartial);
+  EXPECT_EQ(notes[0].version, 3u);
+  for (const Notification& n : notes)
+    ASSERT_THAT(view.Apply(n.Bytes()), IsOk());
+  EXPECT_EQ(view.Canonical(), FreshCanonical(kBob));
+}
+
+TEST_F(FocusTest, RefreshWithoutHistoryGetsAFullDocument) {
+  SubscribeRequest request;
+  request.subscription_id = "new-dialog";
+  request.user = kBob;
+  request.conference = conference_;
+  request.last_seen_version = 17;
+  absl::StatusOr<std::unique_ptr<Subscription>> s =
+      focus_.Subscribe(std::move(request));
+  ASSERT_THAT(s, IsOk());
+  std::vector<Notification> notes = (*s)->Poll();
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0].kind, DocumentKind::kFull);
+  EXPECT_EQ(notes[0].version, 18u);
+}
+
+TEST_F(FocusTest, DeletingTheConferenceSendsDeletedAndEndsSubscriptions) {
+  auto bob = Subscribe(kBob, "b");
+  ReferenceSubscriber view;
+  Drain(*bob, view);
+  C3pResult r = Send(kAlice, codec::EncodeDeleteConferenceRequest(
+                                 Envelope(kAlice), conference_));
+  ASSERT_TRUE(r.success) << r.body;
+  std::vector<Notification> notes = bob->Poll();
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0].kind, DocumentKind::kDeleted);
+  ASSERT_THAT(view.Apply(notes[0].Bytes()), IsOk());
+  EXPECT_TRUE(view.deleted());
+  EXPECT_TRUE(bob->ended());
+  EXPECT_TRUE(bob->Poll().empty());
+  C3pResult get = Send(
+      kBob, codec::EncodeGetConferenceRequest(Envelope(kBob), conference_, ""));
+  EXPECT_EQ(get.reason, codec::C3pReason::kConferenceDoesntExist);
+}
+
+TEST_F(FocusTest, SubscribersMustBeMembers) {
+  SubscribeRequest request;
+  request.subscription_id = "x";
+  request.user = "sip:mallory@contoso.com";
+  request.conference = conference_;
+  EXPECT_THAT(focus_.Subscribe(request),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  request.user = kBob;
+  request.conference = "sip:nobody;gruu;opaque=app:conf:focus:id:X";
+  EXPECT_THAT(focus_.Subscribe(request), StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST_F(FocusTest, BadRequestsGetSpecificFailures) {
+  // Unknown command.
+  std::string unknown =
+      codec::EncodeEmptyCommandRequest(Envelope(kBob), "ping");
+  const size_t at = unknown.find("<ping/>");
+  ASSERT_NE(at, std::string::npos);
+  unknown.replace(at, 7, "<teleport/>");
+  EXPECT_EQ(Send(kBob, unknown).reason, codec::C3pReason::kNotSupported);
+  // Well-formed XML that is not valid C3P is answered in C3P.
+  std::string invalid =
+      codec::EncodeGetConferenceRequest(Envelope(kBob), conference_, "");
+  const size_t keys = invalid.find("<conferenceKeys");
+  invalid.erase(keys, invalid.find("/>", keys) + 2 - keys);
+  C3pResult r = Send(kBob, invalid);
+  EXPECT_EQ(r.reason, codec::C3pReason::kRequestMalformed) << r.body;
+  // XML that is not well-formed cannot be answered in C3P: SIP 400.
+  std::string broken =
+      codec::EncodeGetConferenceRequest(Envelope(kBob), conference_, "");
+  broken.replace(broken.find("</getConference>"), 16, "</getConferenc>");
+  EXPECT_THAT(focus_.HandleRequest(kBob, broken),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  // Not C3P at all: the SIP layer answers 400.
+  EXPECT_THAT(focus_.HandleRequest(kBob, "hello"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  // Invalid certificate.
+  r = Send(kBob, codec::EncodeGetConferenceRequest(Envelope(kBob), conference_,
+                                                   "123213789BC234D"));
+  EXPECT_EQ(r.reason, codec::C3pReason::kInvalidEncryptionKey);
+  // Unknown user, conference, role.
+  r = Send(kAlice, codec::EncodeDeleteUserRequest(Envelope(kAlice), conference_,
+                                                  "sip:nobody@contoso.com"));
+  EXPECT_EQ(r.reason, codec::C3pReason::kUserDoesntExist);
+  const std::string other =
+      "sip:alice@contoso.com;gruu;opaque=app:conf:focus:id:NOPE";
+  r = Send(kAlice, codec::EncodeGetConferenceRequest(Envelope(kAlice, other),
+                                                     other, ""));
+  EXPECT_EQ(r.reason, codec::C3pReason::kConferenceDoesntExist);
+  r = Send(kAlice, codec::EncodeModifyEndpointMediaRequest(
+                       Envelope(kAlice), conference_, kBob, "{nope}", "1",
+                       engine::MediaStatus::kRecvOnly));
+  EXPECT_EQ(r.reason, codec::C3pReason::kEndpointDoesntExist);
+}
+
+TEST_F(FocusTest, GetConferenceWithoutCertificateLeavesSecretsOut) {
+  C3pResult r = Send(
+      kBob, codec::EncodeGetConferenceRequest(Envelope(kBob), conference_, ""));
+  ASSERT_TRUE(r.success);
+  EXPECT_THAT(r.body, Not(HasSubstr("conference-key")));
+  EXPECT_THAT(r.body, Not(HasSubstr("encrypted-uri")));
+  EXPECT_THAT(r.body, HasSubstr(kBob));
+  // Outsiders get nothing.
+  r = Send("sip:mallory@contoso.com",
+           codec::EncodeGetConferenceRequest(
+               Envelope("sip:mallory@contoso.com"), conference_, ""));
+  EXPECT_EQ(r.reason, codec::C3pReason::kUnauthorized);
+}
+
+}  // namespace
+}  // namespace focus
+}  // namespace conf
