@@ -91,6 +91,21 @@ struct WrappedKeyEq {
   }
 };
 
+// Transparent, so that GetOrParse looks up a string_view without a copy.
+struct TextHash {
+  using is_transparent = void;
+  size_t operator()(absl::string_view text) const {
+    return absl::Hash<absl::string_view>()(text);
+  }
+};
+
+struct TextEq {
+  using is_transparent = void;
+  bool operator()(absl::string_view a, absl::string_view b) const {
+    return a == b;
+  }
+};
+
 // High bits for the shard: flat_hash_map uses the low 7 bits of the same
 // hash inside the shard.
 size_t WrappedShardOf(size_t hash) {
@@ -139,6 +154,15 @@ struct alignas(kCacheLine) RecipientPool::RecipientShard {
       map ABSL_GUARDED_BY(mu);
   uint64_t hits ABSL_GUARDED_BY(mu) = 0;
   uint64_t misses ABSL_GUARDED_BY(mu) = 0;
+};
+
+// Exact base64 text -> recipient: the fast path of GetOrParse.
+struct alignas(kCacheLine) RecipientPool::TextShard {
+  mutable conf::Mutex mu;
+  internal::LruMap<std::string, std::shared_ptr<const Recipient>, TextHash,
+                   TextEq>
+      map ABSL_GUARDED_BY(mu);
+  uint64_t hits ABSL_GUARDED_BY(mu) = 0;
 };
 
 struct alignas(kCacheLine) RecipientPool::WrappedShard {
@@ -194,11 +218,16 @@ std::vector<absl::StatusOr<std::string>> WrapForMany(
 RecipientPool::RecipientPool(RecipientPoolOptions options)
     : options_(std::move(options)),
       recipient_shards_(new RecipientShard[kShards]),
+      text_shards_(new TextShard[kShards]),
       wrapped_shards_(new WrappedShard[kShards]) {
   for (size_t i = 0; i < kShards; ++i) {
     {
       conf::MutexLock lock(&recipient_shards_[i].mu);
       recipient_shards_[i].map.set_capacity(PerShard(options_.max_recipients));
+    }
+    {
+      conf::MutexLock lock(&text_shards_[i].mu);
+      text_shards_[i].map.set_capacity(PerShard(options_.max_recipients));
     }
     conf::MutexLock lock(&wrapped_shards_[i].mu);
     wrapped_shards_[i].map.set_capacity(PerShard(options_.max_wrapped));
@@ -209,6 +238,26 @@ RecipientPool::~RecipientPool() = default;
 
 absl::StatusOr<std::shared_ptr<const Recipient>> RecipientPool::GetOrParse(
     absl::string_view certificate_base64) {
+  // Fast path: the exact text seen before.
+  const size_t text_hash = TextHash()(certificate_base64);
+  TextShard& text_shard = text_shards_[(text_hash >> 48) % kShards];
+  {
+    conf::MutexLock lock(&text_shard.mu);
+    if (std::shared_ptr<const Recipient>* found =
+            text_shard.map.Find(certificate_base64)) {
+      ++text_shard.hits;
+      return *found;
+    }
+  }
+  CONF_ASSIGN_OR_RETURN(std::shared_ptr<const Recipient> recipient,
+                        GetOrParseDecoded(certificate_base64));
+  conf::MutexLock lock(&text_shard.mu);
+  text_shard.map.Insert(std::string(certificate_base64), recipient);
+  return recipient;
+}
+
+absl::StatusOr<std::shared_ptr<const Recipient>>
+RecipientPool::GetOrParseDecoded(absl::string_view certificate_base64) {
   CONF_ASSIGN_OR_RETURN(
       std::string der,
       DecodeCertificateBase64(certificate_base64, options_.limits));
@@ -314,6 +363,12 @@ RecipientPoolStats RecipientPool::stats() const {
       stats.recipient_misses += shard.misses;
       stats.recipient_evictions += shard.map.evictions();
       stats.recipients += shard.map.size();
+    }
+    {
+      const TextShard& shard = text_shards_[i];
+      conf::MutexLock lock(&shard.mu);
+      stats.text_hits += shard.hits;
+      stats.recipient_hits += shard.hits;
     }
     const WrappedShard& shard = wrapped_shards_[i];
     conf::MutexLock lock(&shard.mu);

@@ -104,6 +104,7 @@ struct RecipientPoolStats {
   uint64_t recipient_hits = 0;
   uint64_t recipient_misses = 0;
   uint64_t recipient_evictions = 0;
+  uint64_t text_hits = 0;  // recipient_hits that skipped decode + SHA-256
   uint64_t wrapped_hits = 0;
   uint64_t wrapped_misses = 0;
   uint64_t wrapped_evictions = 0;
@@ -123,8 +124,10 @@ class RecipientPool {
   const RecipientPoolOptions& options() const { return options_; }
 
   // Returns the recipient for `certificate_base64` (see ParseRecipient),
-  // parsing it on first sight. The lookup key is the SHA-256 of the decoded
-  // DER, so the same certificate with different line breaks is one entry.
+  // parsing it on first sight. Recipients are keyed by the SHA-256 of the
+  // decoded DER, so the same certificate with different line breaks is one
+  // entry; a second, equally bounded index by the exact base64 text lets a
+  // client that sends the same text again skip base64 and SHA-256.
   // Errors: those of ParseRecipient (kInvalidArgument "certificate: ...").
   // Invalid certificates are not cached.
   absl::StatusOr<std::shared_ptr<const Recipient>> GetOrParse(
@@ -166,10 +169,16 @@ class RecipientPool {
 
  private:
   struct RecipientShard;
+  struct TextShard;
   struct WrappedShard;
+
+  // GetOrParse without the text index: decode, digest, digest shards.
+  absl::StatusOr<std::shared_ptr<const Recipient>> GetOrParseDecoded(
+      absl::string_view certificate_base64);
 
   RecipientPoolOptions options_;
   std::unique_ptr<RecipientShard[]> recipient_shards_;
+  std::unique_ptr<TextShard[]> text_shards_;
   std::unique_ptr<WrappedShard[]> wrapped_shards_;
 };
 

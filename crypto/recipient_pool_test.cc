@@ -87,9 +87,15 @@ TEST(RecipientPoolTest, ParsesEachCertificateOnce) {
   ASSERT_THAT(first.status(), IsOk());
   ASSERT_THAT(second.status(), IsOk());
   EXPECT_EQ(first->get(), second->get());
+  // The same text again: found by its text, without decoding.
+  absl::StatusOr<std::shared_ptr<const Recipient>> third =
+      pool.GetOrParse(identity.certificate_base64);
+  ASSERT_THAT(third.status(), IsOk());
+  EXPECT_EQ(first->get(), third->get());
   const RecipientPoolStats stats = pool.stats();
   EXPECT_EQ(stats.recipient_misses, 1u);
-  EXPECT_EQ(stats.recipient_hits, 1u);
+  EXPECT_EQ(stats.recipient_hits, 2u);
+  EXPECT_EQ(stats.text_hits, 1u);
   EXPECT_EQ(stats.recipients, 1u);
 }
 
