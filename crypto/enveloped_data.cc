@@ -365,7 +365,6 @@ absl::StatusOr<ContentKey> ContentKey::FromBytes(
 }
 
 absl::StatusOr<ContentKey> GenerateContentKey(Cipher cipher) {
-  ContentKey key;
   const size_t len = CipherKeyLength(cipher);
   uint8_t buf[ContentKey::kMaxSize];
   if (!RAND_bytes(buf, len)) {
@@ -424,9 +423,10 @@ absl::StatusOr<Recipient> ParseRecipientDer(absl::Span<const uint8_t> der,
                                             const CertificateLimits& limits) {
   if (limits.max_modulus_bits > kLargestModulusBits ||
       limits.min_modulus_bits > limits.max_modulus_bits) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "certificate limits: modulus range ", limits.min_modulus_bits, "..",
-        limits.max_modulus_bits, " outside 0..", kLargestModulusBits));
+    return absl::InvalidArgumentError(
+        absl::StrCat("certificate limits: modulus range ",
+                     limits.min_modulus_bits, "..", limits.max_modulus_bits,
+                     " is empty or exceeds ", kLargestModulusBits, " bits"));
   }
   if (der.empty()) {
     return CertificateError("empty");
