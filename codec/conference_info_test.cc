@@ -222,6 +222,37 @@ TEST(EncodeConferenceInfoTest, EscapesHostileValues) {
   ExpectSchemaValid("hostile.xml", doc);
 }
 
+TEST(EncodeConferenceInfoTest, ReemitsExtensionsAfterOneSeparator) {
+  engine::ConferenceSnapshot s = testing::SeedSnapshot();
+  auto u = std::make_shared<engine::User>(*testing::MakeUser(5));
+  // As the request parser keeps them: self-contained fragments, a separator
+  // it kept as content, and foreign attributes.
+  u->extensions.push_back(
+      {"urn:ietf:params:xml:ns:conference-info-separator", "separator",
+       "<cis:separator xmlns:cis=\"urn:ietf:params:xml:ns:conference-info-"
+       "separator\"/>"});
+  u->extensions.push_back({"urn:example:x", "flag",
+                           "<x:flag xmlns:x=\"urn:example:x\">on</x:flag>"});
+  u->extensions.push_back({"urn:example:y", "note",
+                           "<note xmlns=\"urn:example:y\">a &amp; b</note>"});
+  u->attributes.push_back(
+      {"http://schemas.microsoft.com/rtc/2005/08/confinfoextensions", "tag",
+       "t\""});
+  u->attributes.push_back({"urn:example:z", "mark", "1"});
+  u->attributes.push_back({"urn:example:z", "bad name", "dropped"});
+  s.users = s.users.Set(u);
+  const std::string doc = EncodeConferenceInfo(s, kLeader).Bytes();
+  EXPECT_THAT(doc, HasSubstr("<user entity=\"sip:user5@fabrikam.com\" "
+                             "state=\"full\" msci:tag=\"t&quot;\" "
+                             "xmlns:ext0=\"urn:example:z\" ext0:mark=\"1\">"));
+  EXPECT_THAT(doc, Not(HasSubstr("dropped")));
+  EXPECT_THAT(doc,
+              HasSubstr("</endpoint><cis:separator/><x:flag xmlns:x=\"urn:"
+                        "example:x\">on</x:flag><note xmlns=\"urn:example:y\">"
+                        "a &amp; b</note></user>"));
+  ExpectSchemaValid("extensions.xml", doc);
+}
+
 TEST(ConferenceInfoSchemaTest, EveryDocumentKindValidates) {
   const engine::ConferenceSnapshot s = testing::SnapshotWithUsers(4);
   const DocumentSecrets secrets = testing::FakeSecrets();
