@@ -275,6 +275,28 @@ TEST(ConferenceStoreConcurrencyTest, ReadersSeeMonotonicVersions) {
   EXPECT_EQ(store.FindSnapshot(id)->version, 1u + 2u * 500u);
 }
 
+// Encoders on several threads race to fill one render slot: all of them
+// observe the same (first) value.
+TEST(RenderSlotConcurrencyTest, AllThreadsSeeTheFirstValueStored) {
+  auto user = std::make_shared<const User>();
+  std::vector<std::shared_ptr<const std::string>> seen(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto mine = std::make_shared<const std::string>(std::to_string(t));
+      std::shared_ptr<const std::string> got = user->rendered.Get();
+      seen[t] = got != nullptr ? got : user->rendered.SetOnce(mine);
+    });
+  }
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  ASSERT_NE(user->rendered.Get(), nullptr);
+  for (const auto& value : seen) {
+    EXPECT_EQ(value, user->rendered.Get());
+  }
+}
+
 }  // namespace
 }  // namespace engine
 }  // namespace conf
