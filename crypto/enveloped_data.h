@@ -176,7 +176,10 @@ absl::StatusOr<std::string> DecodeCertificateBase64(
 //   "certificate: truncated (...)", "certificate: N trailing bytes ...",
 //   "certificate: not a der sequence", "certificate: malformed x.509 ...",
 //   "certificate: public key is not rsa (...)", "certificate: rsa public
-//   exponent ...", "certificate: rsa modulus of N bits below/above ...".
+//   exponent ...", "certificate: rsa modulus is even",
+//   "certificate: rsa modulus of N bits below/above ...". An invalid
+//   `limits` (empty range, or a maximum over kLargestModulusBits) is
+//   kInvalidArgument "certificate limits: ...".
 absl::StatusOr<Recipient> ParseRecipientDer(
     absl::Span<const uint8_t> der, const CertificateLimits& limits = {});
 
