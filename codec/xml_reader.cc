@@ -188,7 +188,14 @@ class PreScanner {
       : p_(reinterpret_cast<const unsigned char*>(data)),
         n_(size),
         limits_(limits),
-        max_depth_(std::min(std::max(limits.max_depth, 1), kMaxDepthCap)) {}
+        max_depth_(std::min(std::max(limits.max_depth, 1), kMaxDepthCap)) {
+    // Sized once so that scanning does not reallocate: both are bounded by
+    // the limits (attributes lists are capped at 16 up front and grow
+    // beyond that only for unusual elements).
+    open_.reserve(static_cast<size_t>(max_depth_));
+    attribute_names_.reserve(
+        std::min<size_t>(limits.max_attributes_per_element, 16));
+  }
 
   absl::Status Run();
 
