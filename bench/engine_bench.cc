@@ -96,13 +96,21 @@ std::atomic<double> g_reads_1_thread{0};
 std::atomic<double> g_locks_1_thread{0};
 
 // Runs `op(index)` in the benchmark loop and reports scaling_vs_1_thread on
-// the multi-threaded run. Wall time of thread 0 approximates the run.
+// the multi-threaded run: its ops/s (every thread runs the same number of
+// iterations) over the ops/s of the last single-thread run.
 template <typename Op>
 void RunThreaded(benchmark::State& state, std::atomic<double>& single, Op op) {
   const size_t count = GetBigStore().ids.size();
   uint64_t x = 0x12345u + static_cast<uint64_t>(state.thread_index()) * 7919u;
-  auto start = std::chrono::steady_clock::now();
+  // Timed from the first iteration (after the start barrier) to the end of
+  // the loop (after the stop barrier, when every thread is done).
+  std::chrono::steady_clock::time_point start;
+  bool first = true;
   for (auto _ : state) {
+    if (first) {
+      start = std::chrono::steady_clock::now();
+      first = false;
+    }
     x = x * 6364136223846793005ull + 1442695040888963407ull;
     op(static_cast<size_t>((x >> 33) % count));
   }
