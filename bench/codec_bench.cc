@@ -16,6 +16,7 @@
 // The partial target: time at 1000 users within 1.2x of the time at 1 user.
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstring>
@@ -257,6 +258,43 @@ void BM_Codec_EncodePartial(benchmark::State& state) {
   state.counters["doc_bytes"] = static_cast<double>(bytes);
 }
 BENCHMARK(BM_Codec_EncodePartial)->ArgNames({"users"})->Arg(1)->Arg(1000);
+
+// What reading the render caches costs: one RenderSlot::Get per user, as a
+// full document does, against an acquire load of a raw pointer (what a slot
+// that kept ownership and published a plain pointer would cost).
+void BM_Codec_RenderSlotReads(benchmark::State& state) {
+  const Fixture f(static_cast<int>(state.range(0)));
+  std::vector<const engine::User*> users;
+  for (const auto& u : f.snapshot.users) {
+    users.push_back(u.get());
+  }
+  std::vector<std::atomic<const std::string*>> raw(users.size());
+  for (size_t i = 0; i < users.size(); ++i) {
+    raw[i].store(users[i]->rendered.Get().get(), std::memory_order_release);
+  }
+  size_t sum = 0;
+  const auto start = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    for (const engine::User* u : users) {
+      sum += u->rendered.Get()->size();
+    }
+    benchmark::DoNotOptimize(sum);
+  }
+  const double slot_ns = std::chrono::duration<double, std::nano>(
+                             std::chrono::steady_clock::now() - start)
+                             .count() /
+                         static_cast<double>(state.iterations());
+  const double raw_ns = NanosPerOp(RepsFor(users.size() * 64), [&] {
+    for (const auto& p : raw) {
+      sum += p.load(std::memory_order_acquire)->size();
+    }
+    benchmark::DoNotOptimize(sum);
+  });
+  state.SetItemsProcessed(state.iterations() *
+                          static_cast<int64_t>(users.size()));
+  state.counters["x_raw_pointer"] = slot_ns / raw_ns;
+}
+BENCHMARK(BM_Codec_RenderSlotReads)->ArgNames({"users"})->Arg(1000);
 
 }  // namespace
 }  // namespace codec
