@@ -258,7 +258,9 @@ class ConferenceStore {
   // start, so the sink may be destroyed; it waits for a delivery running on
   // another thread to finish. Called from inside a delivery callback it does
   // not wait (a callback of another subscription may still be running).
-  // kNotFound if the conference or subscription is unknown.
+  // kNotFound if the conference or subscription is unknown; when the
+  // conference was deleted, the sink gets (or got) the kConferenceDeleted
+  // delta, possibly on another thread, and must stay valid until then.
   absl::Status Unsubscribe(const ConferenceId& conference,
                            const SubscriptionId& id);
 
