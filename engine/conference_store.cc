@@ -594,20 +594,33 @@ ConferenceStore::ConferenceStore(StoreOptions options)
 
 ConferenceStore::~ConferenceStore() = default;
 
+namespace {
+
+// The shard of a key: the top bits of its absl::Hash. Not the low bits: the
+// shard's own flat_hash_map takes its 7-bit control tag (H2) from the low
+// bits of the same hash, and keys that share them would make every probe
+// compare keys.
+size_t ShardIndex(size_t hash) {
+  static_assert(sizeof(size_t) == 8, "64-bit size_t expected");
+  constexpr int kShardBits = __builtin_ctzll(ConferenceStore::kShardCount);
+  return static_cast<size_t>(hash >> (64 - kShardBits));
+}
+
+}  // namespace
+
 ConferenceStore::ConferenceShard& ConferenceStore::ShardFor(
     const ConferenceId& conference) const {
-  return shards_[absl::Hash<ConferenceId>()(conference) & (kShardCount - 1)];
+  return shards_[ShardIndex(absl::Hash<ConferenceId>()(conference))];
 }
 
 ConferenceStore::ConferenceIdShard& ConferenceStore::IdShardFor(
     absl::string_view conference_id) const {
-  return id_shards_[absl::Hash<absl::string_view>()(conference_id) &
-                    (kShardCount - 1)];
+  return id_shards_[ShardIndex(absl::Hash<absl::string_view>()(conference_id))];
 }
 
 ConferenceStore::UserShard& ConferenceStore::UserShardFor(
     const UserId& user) const {
-  return user_shards_[absl::Hash<UserId>()(user) & (kShardCount - 1)];
+  return user_shards_[ShardIndex(absl::Hash<UserId>()(user))];
 }
 
 std::shared_ptr<const ConferenceSnapshot> ConferenceStore::FindSnapshot(
