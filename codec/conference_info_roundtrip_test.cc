@@ -4,6 +4,7 @@
 // a fresh full document of the final snapshot, for every kind of viewer. A
 // skipped partial is detected as a version gap.
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -186,7 +187,8 @@ class DeltaGenerator {
               Uniform(static_cast<int>(u->endpoints.size())));
           c.endpoints.push_back(
               {ChangeKind::kDeleted, u->endpoints[i]->entity, nullptr});
-          u->endpoints.erase(u->endpoints.begin() + static_cast<long>(i));
+          u->endpoints.erase(u->endpoints.begin() +
+                             static_cast<std::ptrdiff_t>(i));
         } else if (!u->endpoints.empty()) {
           // Drop or change a media stream: the endpoint is resent in full.
           const size_t i = static_cast<size_t>(

@@ -39,18 +39,18 @@ std::shared_ptr<const engine::EntityView> View(absl::string_view type) {
   auto v = std::make_shared<engine::EntityView>();
   v->mcu_type = std::string(type);
   v->entity = McuUri(type);
-  const auto kSendRecv = engine::MediaStatus::kSendRecv;
+  const auto send_recv = engine::MediaStatus::kSendRecv;
   if (type == "focus") {
     v->state.locked = false;
   } else if (type == "audio-video") {
     v->capabilities.emplace();
     v->capabilities->supports_audio = true;
     v->capabilities->supports_video = true;
-    v->state.media.push_back(EntityMedia("main-audio", "audio", kSendRecv));
-    v->state.media.push_back(EntityMedia("main-video", "video", kSendRecv));
+    v->state.media.push_back(EntityMedia("main-audio", "audio", send_recv));
+    v->state.media.push_back(EntityMedia("main-video", "video", send_recv));
     v->state.media.back().video_mode = "dominant-speaker-switched";
     v->state.media.push_back(
-        EntityMedia("panoramic-video", "panoramic-video", kSendRecv));
+        EntityMedia("panoramic-video", "panoramic-video", send_recv));
   } else if (type == "chat") {
     v->state.locked = false;
     v->state.media.push_back(EntityMedia("chat", "chat", std::nullopt));

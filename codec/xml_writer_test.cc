@@ -50,29 +50,29 @@ TEST(XmlWriterTest, ReplacesCharactersXmlCannotCarry) {
     std::string in;
     std::string out;
   };
-  const std::string kFffd = "\xEF\xBF\xBD";
-  const Case kCases[] = {
-      {"nul", std::string("a\0b", 3), "a" + kFffd + "b"},
+  const std::string fffd = "\xEF\xBF\xBD";
+  const Case cases[] = {
+      {"nul", std::string("a\0b", 3), "a" + fffd + "b"},
       {"control",
        "a\x01\x1f"
        "b",
-       "a" + kFffd + kFffd + "b"},
+       "a" + fffd + fffd + "b"},
       {"lone continuation",
        "a\x80"
        "b",
-       "a" + kFffd + "b"},
-      {"overlong slash", "\xC0\xAF", kFffd + kFffd},
-      {"overlong 3-byte", "\xE0\x80\xAF", kFffd + kFffd + kFffd},
-      {"surrogate", "\xED\xA0\x80", kFffd + kFffd + kFffd},
-      {"U+FFFE", "\xEF\xBF\xBE", kFffd + kFffd + kFffd},
-      {"above U+10FFFF", "\xF4\x90\x80\x80", kFffd + kFffd + kFffd + kFffd},
-      {"truncated", "a\xE2\x82", "a" + kFffd + kFffd},
+       "a" + fffd + "b"},
+      {"overlong slash", "\xC0\xAF", fffd + fffd},
+      {"overlong 3-byte", "\xE0\x80\xAF", fffd + fffd + fffd},
+      {"surrogate", "\xED\xA0\x80", fffd + fffd + fffd},
+      {"U+FFFE", "\xEF\xBF\xBE", fffd + fffd + fffd},
+      {"above U+10FFFF", "\xF4\x90\x80\x80", fffd + fffd + fffd + fffd},
+      {"truncated", "a\xE2\x82", "a" + fffd + fffd},
       {"valid 2-byte", "caf\xC3\xA9", "caf\xC3\xA9"},
       {"valid 3-byte", "\xE2\x82\xAC", "\xE2\x82\xAC"},
       {"valid 4-byte", "\xF0\x9F\x98\x80", "\xF0\x9F\x98\x80"},
       {"no-break space", "\xC2\xA0", "\xC2\xA0"},
   };
-  for (const Case& c : kCases) {
+  for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
     XmlWriter w;
     w.StartElement("e");
