@@ -66,9 +66,42 @@ struct ConferenceStore::Entry {
   uint64_t incarnation = 0;
 };
 
+namespace {
+
+// A conference id with its hash computed once, for both the shard choice and
+// the table probe (the hash of a focus URI is the largest cost of a read).
+struct HashedConferenceId {
+  const ConferenceId* id;
+  size_t hash;
+};
+
+struct ConferenceIdHash {
+  using is_transparent = void;
+  size_t operator()(const ConferenceId& id) const {
+    return absl::Hash<ConferenceId>()(id);
+  }
+  size_t operator()(const HashedConferenceId& key) const { return key.hash; }
+};
+
+struct ConferenceIdEq {
+  using is_transparent = void;
+  bool operator()(const ConferenceId& a, const ConferenceId& b) const {
+    return a == b;
+  }
+  bool operator()(const ConferenceId& a, const HashedConferenceId& b) const {
+    return a == *b.id;
+  }
+  bool operator()(const HashedConferenceId& a, const ConferenceId& b) const {
+    return *a.id == b;
+  }
+};
+
+}  // namespace
+
 struct alignas(64) ConferenceStore::ConferenceShard {
   mutable conf::Mutex mu;
-  absl::flat_hash_map<ConferenceId, Entry> conferences ABSL_GUARDED_BY(mu);
+  absl::flat_hash_map<ConferenceId, Entry, ConferenceIdHash, ConferenceIdEq>
+      conferences ABSL_GUARDED_BY(mu);
 };
 
 struct alignas(64) ConferenceStore::ConferenceIdShard {
@@ -625,9 +658,11 @@ ConferenceStore::UserShard& ConferenceStore::UserShardFor(
 
 std::shared_ptr<const ConferenceSnapshot> ConferenceStore::FindSnapshot(
     const ConferenceId& conference) const {
-  ConferenceShard& shard = ShardFor(conference);
+  const HashedConferenceId key{&conference,
+                               absl::Hash<ConferenceId>()(conference)};
+  ConferenceShard& shard = shards_[ShardIndex(key.hash)];
   conf::MutexLock lock(&shard.mu);
-  auto it = shard.conferences.find(conference);
+  auto it = shard.conferences.find(key);
   if (it == shard.conferences.end()) {
     return nullptr;
   }
