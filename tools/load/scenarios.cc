@@ -1,0 +1,673 @@
+#include "tools/load/scenarios.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/string_view.h"
+
+#include "base/mutex.h"
+#include "base/status_macros.h"
+#include "codec/c3p_reason.h"
+#include "codec/c3p_request_encoder.h"
+#include "crypto/internal/test_certificates.h"
+#include "engine/focus/focus.h"
+#include "engine/model.h"
+#include "tools/load/latency_histogram.h"
+#include "tools/load/roster_tracker.h"
+
+namespace conf {
+namespace load {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Client identities for getConference: generated once, shared by all users.
+constexpr int kIdentities = 8;
+constexpr int kIdentityBits = 1024;
+// Failure messages kept per run (all are counted).
+constexpr size_t kMaxFailureMessages = 20;
+
+enum Op {
+  kGetConference,
+  kJoin,
+  kLeave,
+  kMute,
+  kRole,
+  kEndpointStatus,
+  kHostileMalformed,
+  kHostileOversized,
+  kHostileNested,
+  kHostileSpoofedFrom,
+  kHostileAttendeeLock,
+  kHostileUnknownCommand,
+  kOpCount,
+};
+
+constexpr const char* kOpNames[kOpCount] = {
+    "getConference",        "addUser",
+    "deleteUser",           "modifyEndpointMedia",
+    "modifyUserRoles",      "modifyEndpoint",
+    "hostile:malformed",    "hostile:oversized",
+    "hostile:nested",       "hostile:spoofedFrom",
+    "hostile:attendeeLock", "hostile:unknownCommand",
+};
+
+// Weights of the valid operations; kJoin stands for "join or leave",
+// decided by whether the chosen user is present.
+struct Mix {
+  double get_conference = 0;
+  double membership = 0;
+  double mute = 0;
+  double role = 0;
+  double endpoint_status = 0;
+};
+
+Mix MixFor(absl::string_view scenario) {
+  if (scenario == "getconference-flood")
+    return {1, 0, 0, 0, 0};
+  if (scenario == "join-storm")
+    return {0, 1, 0, 0, 0};
+  if (scenario == "roster-churn")
+    return {0, 0.1, 0.4, 0.25, 0.25};
+  return {0.3, 0.2, 0.2, 0.15, 0.15};  // mixed, soak
+}
+
+// Outcome names with static storage, as OpResult requires.
+absl::string_view StatusOutcome(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kInvalidArgument:
+      return "status:invalid_argument";
+    case absl::StatusCode::kResourceExhausted:
+      return "status:resource_exhausted";
+    default:
+      return "status:other";
+  }
+}
+
+engine::User UserWithAudio(const std::string& entity, engine::Role role) {
+  engine::User user;
+  user.entity = engine::UserId(entity);
+  user.role = role;
+  engine::Endpoint endpoint;
+  endpoint.entity = engine::EndpointId(absl::StrCat(entity, "/av"));
+  endpoint.status = engine::EndpointStatus::kConnected;
+  endpoint.session_type = "audio-video";
+  engine::Media audio;
+  audio.id = engine::MediaId("1");
+  audio.type = "audio";
+  audio.status = engine::MediaStatus::kSendRecv;
+  endpoint.media.push_back(std::make_shared<const engine::Media>(audio));
+  user.endpoints.push_back(std::make_shared<const engine::Endpoint>(endpoint));
+  return user;
+}
+
+struct Member {
+  std::string uri;
+  bool present = false;
+  engine::Role role = engine::Role::kAttendee;
+  bool muted = false;
+  bool on_hold = false;
+};
+
+struct Sub {
+  std::unique_ptr<focus::Subscription> subscription;
+  std::string user;
+  RosterTracker tracker;
+};
+
+struct Conf {
+  Mutex mu;
+  std::string entity;
+  // members[0] is the organizer; [1, stayers) never leave; the rest churn.
+  std::vector<Member> members ABSL_GUARDED_BY(mu);
+  std::vector<Sub> subs ABSL_GUARDED_BY(mu);
+  LatencyHistogram lag ABSL_GUARDED_BY(mu);
+  int64_t notifications ABSL_GUARDED_BY(mu) = 0;
+  int64_t hostile ABSL_GUARDED_BY(mu) = 0;
+  int64_t failures ABSL_GUARDED_BY(mu) = 0;
+  std::vector<std::string> messages ABSL_GUARDED_BY(mu);
+};
+
+}  // namespace
+
+class LoadScenario::Impl {
+ public:
+  Impl(std::string name, const ScenarioOptions& options)
+      : name_(std::move(name)),
+        options_(options),
+        mix_(MixFor(name_)),
+        focus_(FocusOptionsFor(options.seed)) {
+    for (int w = 0; w < options.threads; ++w) {
+      rngs_.emplace_back(options.seed * 1000003 + static_cast<uint64_t>(w));
+    }
+    stayers_ = std::max(2, options.subscribers);
+  }
+
+  absl::Status SetUp();
+  OpResult RunOne(int worker);
+  void Finish(RunReport& report);
+
+ private:
+  static focus::FocusOptions FocusOptionsFor(uint64_t seed) {
+    focus::FocusOptions options;
+    struct Source {
+      Mutex mu;
+      std::mt19937_64 rng ABSL_GUARDED_BY(mu);
+    };
+    auto source = std::make_shared<Source>();
+    {
+      MutexLock lock(&source->mu);
+      source->rng.seed(seed);
+    }
+    options.store.random_bytes = [source](uint8_t* out, size_t size) {
+      MutexLock lock(&source->mu);
+      for (size_t i = 0; i < size; ++i)
+        out[i] = static_cast<uint8_t>(source->rng());
+    };
+    return options;
+  }
+
+  codec::RequestEnvelope Envelope(absl::string_view from,
+                                  absl::string_view to) {
+    return {absl::StrCat(next_request_id_.fetch_add(1)), std::string(from),
+            std::string(to)};
+  }
+
+  // Sends `body` as `identity` and judges the response against `expected`
+  // (a C3P reason name, or "success").
+  OpResult Judge(Op op, absl::string_view identity, std::string body,
+                 absl::string_view expected);
+
+  OpResult GetConference(Conf& c, std::mt19937_64& rng);
+  OpResult Membership(Conf& c, std::mt19937_64& rng, int member)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(c.mu);
+  OpResult Hostile(Conf& c, std::mt19937_64& rng)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(c.mu);
+
+  // Polls every subscription of `c`, checks versions and feeds trackers.
+  void Drain(Conf& c, Clock::time_point request_start)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(c.mu);
+  void Fail(Conf& c, std::string message) ABSL_EXCLUSIVE_LOCKS_REQUIRED(c.mu);
+  uint64_t VersionOf(const Conf& c) {
+    auto snapshot = focus_.store().FindSnapshot(engine::ConferenceId(c.entity));
+    return snapshot == nullptr ? 0 : snapshot->version;
+  }
+
+  const std::string name_;
+  const ScenarioOptions options_;
+  const Mix mix_;
+  int stayers_ = 2;
+  focus::Focus focus_;
+  std::vector<std::unique_ptr<Conf>> confs_;
+  std::vector<std::mt19937_64> rngs_;  // one per worker
+  std::vector<const crypto::testing::TestIdentity*> identities_;
+  std::atomic<int64_t> next_request_id_{1};
+};
+
+absl::Status LoadScenario::Impl::SetUp() {
+  for (int i = 0; i < kIdentities; ++i) {
+    identities_.push_back(&crypto::testing::ExtraRsaIdentity(kIdentityBits, i));
+  }
+  for (int ci = 0; ci < options_.conferences; ++ci) {
+    auto c = std::make_unique<Conf>();
+    MutexLock lock(&c->mu);
+    for (int k = 0; k < options_.users; ++k) {
+      Member m;
+      m.uri = absl::StrCat("sip:c", ci, "u", k, "@load.example.com");
+      m.role = k == 0 ? engine::Role::kPresenter : engine::Role::kAttendee;
+      c->members.push_back(std::move(m));
+    }
+    const std::string& organizer = c->members[0].uri;
+    codec::AddConferenceSpec spec;
+    spec.subject = absl::StrCat("load ", ci);
+    spec.conference_id = absl::StrCat("LOAD", ci);
+    spec.mcu_types = {"audio-video", "chat"};
+    absl::StatusOr<focus::C3pResult> added = focus_.HandleRequest(
+        organizer, codec::EncodeAddConferenceRequest(
+                       Envelope(organizer, absl::StrCat(organizer,
+                                                        ";gruu;opaque=app:conf:"
+                                                        "focusfactory")),
+                       spec));
+    if (!added.ok() || !added->success) {
+      return absl::InternalError(
+          absl::StrCat("load: addConference for conference ", ci, " failed"));
+    }
+    auto snapshot =
+        focus_.store().FindSnapshotByConferenceId(spec.conference_id);
+    if (snapshot == nullptr) {
+      return absl::InternalError("load: added conference not found");
+    }
+    c->entity = snapshot->entity.value();
+    // Everyone up to the stayers joins, and half of the others.
+    for (int k = 0; k < options_.users; ++k) {
+      Member& m = c->members[k];
+      if (k >= stayers_ && k % 2 == 1)
+        continue;
+      absl::StatusOr<focus::C3pResult> joined = focus_.HandleRequest(
+          m.uri,
+          codec::EncodeAddUserRequest(Envelope(m.uri, c->entity), c->entity,
+                                      UserWithAudio(m.uri, m.role)));
+      if (!joined.ok() || !joined->success) {
+        return absl::InternalError(
+            absl::StrCat("load: ", m.uri, " could not join ", c->entity));
+      }
+      m.present = true;
+    }
+    for (int s = 0; s < options_.subscribers; ++s) {
+      focus::SubscribeRequest request;
+      request.subscription_id = absl::StrCat("dialog-", s);
+      request.user = c->members[s].uri;
+      request.conference = c->entity;
+      absl::StatusOr<std::unique_ptr<focus::Subscription>> sub =
+          focus_.Subscribe(std::move(request));
+      if (!sub.ok()) {
+        return absl::InternalError(
+            absl::StrCat("load: subscribe failed: ", sub.status().message()));
+      }
+      Sub entry;
+      entry.subscription = *std::move(sub);
+      entry.user = c->members[s].uri;
+      c->subs.push_back(std::move(entry));
+    }
+    Drain(*c, Clock::now());
+    c->notifications = 0;
+    c->lag.Reset();
+    confs_.push_back(std::move(c));
+  }
+  return absl::OkStatus();
+}
+
+void LoadScenario::Impl::Fail(Conf& c, std::string message) {
+  ++c.failures;
+  if (c.messages.size() < kMaxFailureMessages)
+    c.messages.push_back(std::move(message));
+}
+
+void LoadScenario::Impl::Drain(Conf& c, Clock::time_point request_start) {
+  for (Sub& s : c.subs) {
+    for (const focus::Notification& n : s.subscription->Poll()) {
+      const int64_t lag = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                              Clock::now() - request_start)
+                              .count();
+      c.lag.Record(lag);
+      ++c.notifications;
+      if (n.version != s.tracker.version() + 1) {
+        Fail(c, absl::StrCat(c.entity, " ", s.user, ": version ", n.version,
+                             " after ", s.tracker.version()));
+      }
+      if (absl::Status st = s.tracker.Apply(n.Bytes()); !st.ok()) {
+        Fail(c, absl::StrCat(c.entity, " ", s.user, ": ", st.message()));
+      }
+    }
+  }
+}
+
+OpResult LoadScenario::Impl::Judge(Op op, absl::string_view identity,
+                                   std::string body,
+                                   absl::string_view expected) {
+  OpResult result;
+  result.type = op;
+  absl::StatusOr<focus::C3pResult> r =
+      focus_.HandleRequest(identity, std::move(body));
+  if (!r.ok()) {
+    result.outcome = StatusOutcome(r.status().code());
+  } else if (r->success) {
+    result.outcome = "success";
+  } else {
+    result.outcome = codec::C3pReasonName(r->reason);
+  }
+  result.as_expected = result.outcome == expected;
+  return result;
+}
+
+OpResult LoadScenario::Impl::GetConference(Conf& c, std::mt19937_64& rng) {
+  // Members who never leave, so no lock is needed: a read has no effect to
+  // attribute.
+  const int k = static_cast<int>(rng() % static_cast<uint64_t>(stayers_));
+  std::string uri;
+  {
+    MutexLock lock(&c.mu);
+    uri = c.members[k].uri;
+  }
+  const crypto::testing::TestIdentity& id = *identities_[rng() % kIdentities];
+  return Judge(kGetConference, uri,
+               codec::EncodeGetConferenceRequest(
+                   Envelope(uri, c.entity), c.entity, id.certificate_base64),
+               "success");
+}
+
+OpResult LoadScenario::Impl::Membership(Conf& c, std::mt19937_64& rng,
+                                        int member) {
+  Member& m = c.members[member];
+  const double pick = std::uniform_real_distribution<double>(
+      0, mix_.membership + mix_.mute + mix_.role + mix_.endpoint_status)(rng);
+  if (!m.present || pick < mix_.membership) {
+    if (!m.present) {
+      m.role = engine::Role::kAttendee;
+      m.muted = false;
+      m.on_hold = false;
+      OpResult r =
+          Judge(kJoin, m.uri,
+                codec::EncodeAddUserRequest(Envelope(m.uri, c.entity), c.entity,
+                                            UserWithAudio(m.uri, m.role)),
+                "success");
+      m.present = true;
+      return r;
+    }
+    m.present = false;
+    return Judge(kLeave, m.uri,
+                 codec::EncodeDeleteUserRequest(Envelope(m.uri, c.entity),
+                                                c.entity, m.uri),
+                 "success");
+  }
+  const std::string endpoint = absl::StrCat(m.uri, "/av");
+  if (pick < mix_.membership + mix_.mute) {
+    m.muted = !m.muted;
+    return Judge(kMute, m.uri,
+                 codec::EncodeModifyEndpointMediaRequest(
+                     Envelope(m.uri, c.entity), c.entity, m.uri, endpoint, "1",
+                     m.muted ? engine::MediaStatus::kRecvOnly
+                             : engine::MediaStatus::kSendRecv),
+                 "success");
+  }
+  if (pick < mix_.membership + mix_.mute + mix_.role) {
+    const std::string& organizer = c.members[0].uri;
+    m.role = m.role == engine::Role::kAttendee ? engine::Role::kPresenter
+                                               : engine::Role::kAttendee;
+    return Judge(kRole, organizer,
+                 codec::EncodeModifyUserRolesRequest(
+                     Envelope(organizer, c.entity), c.entity, m.uri, m.role),
+                 "success");
+  }
+  m.on_hold = !m.on_hold;
+  return Judge(kEndpointStatus, m.uri,
+               codec::EncodeModifyEndpointStatusRequest(
+                   Envelope(m.uri, c.entity), c.entity, m.uri, endpoint,
+                   m.on_hold ? engine::EndpointStatus::kOnHold
+                             : engine::EndpointStatus::kConnected),
+               "success");
+}
+
+OpResult LoadScenario::Impl::Hostile(Conf& c, std::mt19937_64& rng) {
+  ++c.hostile;
+  const std::string& organizer = c.members[0].uri;
+  // A stayer is always present, an attendee, and no leader.
+  const std::string& attendee = c.members[1].uri;
+  const Op op = static_cast<Op>(kHostileMalformed +
+                                rng() % (kOpCount - kHostileMalformed));
+  switch (op) {
+    case kHostileMalformed: {
+      // A valid request cut short: the envelope is readable, the rest not.
+      std::string body = codec::EncodeModifyConferenceLockRequest(
+          Envelope(organizer, c.entity), c.entity, engine::LockState::kLocked);
+      body.resize(body.size() * 3 / 4);
+      // Truncation leaves the envelope unclosed, so the focus cannot answer
+      // in C3P at all (the SIP layer's 400).
+      return Judge(op, organizer, std::move(body), "status:invalid_argument");
+    }
+    case kHostileOversized: {
+      engine::User user = UserWithAudio(attendee, engine::Role::kAttendee);
+      user.display_text = std::string(70 * 1024, 'x');
+      return Judge(op, attendee,
+                   codec::EncodeAddUserRequest(Envelope(attendee, c.entity),
+                                               c.entity, user),
+                   "status:resource_exhausted");
+    }
+    case kHostileNested: {
+      // 10,000 levels inside the command. Only the nesting is hand-made;
+      // the envelope comes from the encoder.
+      std::string body = codec::EncodeEmptyCommandRequest(
+          Envelope(organizer, c.entity), "ping");
+      const size_t at = body.find("<ping");
+      std::string nested;
+      nested.reserve(10000 * 7);
+      for (int i = 0; i < 10000; ++i)
+        nested += "<ping>";
+      body.insert(at, nested);
+      return Judge(op, organizer, std::move(body), "status:resource_exhausted");
+    }
+    case kHostileSpoofedFrom:
+      // The attendee claims to be the organizer.
+      return Judge(op, attendee,
+                   codec::EncodeModifyConferenceLockRequest(
+                       Envelope(organizer, c.entity), c.entity,
+                       engine::LockState::kLocked),
+                   "unauthorized");
+    case kHostileAttendeeLock:
+      return Judge(op, attendee,
+                   codec::EncodeModifyConferenceLockRequest(
+                       Envelope(attendee, c.entity), c.entity,
+                       engine::LockState::kLocked),
+                   "unauthorized");
+    default: {
+      std::string body =
+          absl::StrReplaceAll(codec::EncodeEmptyCommandRequest(
+                                  Envelope(organizer, c.entity), "ping"),
+                              {{"<ping", "<frobnicateConference"}});
+      return Judge(kHostileUnknownCommand, organizer, std::move(body),
+                   "notSupported");
+    }
+  }
+}
+
+OpResult LoadScenario::Impl::RunOne(int worker) {
+  std::mt19937_64& rng = rngs_[worker];
+  Conf& c = *confs_[rng() % confs_.size()];
+  const double total = mix_.get_conference + mix_.membership + mix_.mute +
+                       mix_.role + mix_.endpoint_status;
+  const bool hostile = std::uniform_real_distribution<double>(0, 1)(rng) <
+                       options_.hostile_share;
+  if (!hostile && std::uniform_real_distribution<double>(0, total)(rng) <
+                      mix_.get_conference) {
+    return GetConference(c, rng);
+  }
+  const Clock::time_point start = Clock::now();
+  MutexLock lock(&c.mu);
+  if (hostile) {
+    const uint64_t before = VersionOf(c);
+    OpResult r = Hostile(c, rng);
+    if (VersionOf(c) != before) {
+      Fail(c, absl::StrCat(c.entity, ": ", kOpNames[r.type],
+                           " changed the version"));
+      r.as_expected = false;
+    }
+    Drain(c, start);
+    return r;
+  }
+  const int churners = options_.users - stayers_;
+  const int member =
+      stayers_ + static_cast<int>(rng() % static_cast<uint64_t>(churners));
+  OpResult r = Membership(c, rng, member);
+  Drain(c, start);
+  return r;
+}
+
+void LoadScenario::Impl::Finish(RunReport& report) {
+  int64_t notifications = 0, hostile = 0, failures = 0, resyncs = 0,
+          subscriptions = 0, users = 0;
+  LatencyHistogram lag;
+  int verify = 0;
+  for (auto& cp : confs_) {
+    Conf& c = *cp;
+    MutexLock lock(&c.mu);
+    Drain(c, Clock::now());
+    for (Sub& s : c.subs) {
+      ++subscriptions;
+      resyncs += static_cast<int64_t>(s.subscription->resynchronizations());
+      users += static_cast<int64_t>(s.tracker.roster().size());
+      focus::SubscribeRequest request;
+      request.subscription_id = absl::StrCat("verify-", ++verify);
+      request.user = s.user;
+      request.conference = c.entity;
+      absl::StatusOr<std::unique_ptr<focus::Subscription>> fresh =
+          focus_.Subscribe(std::move(request));
+      if (!fresh.ok()) {
+        Fail(c, absl::StrCat(
+                    c.entity, " ", s.user,
+                    ": fresh subscribe failed: ", fresh.status().message()));
+        continue;
+      }
+      RosterTracker expected;
+      std::vector<focus::Notification> first = (*fresh)->Poll();
+      if (first.empty() || first[0].kind != focus::DocumentKind::kFull ||
+          !expected.Apply(first[0].Bytes()).ok()) {
+        Fail(c, absl::StrCat(c.entity, " ", s.user,
+                             ": fresh subscription gave no full document"));
+        continue;
+      }
+      std::string difference = s.tracker.Difference(expected);
+      if (!difference.empty()) {
+        Fail(c,
+             absl::StrCat(c.entity, " ", s.user,
+                          ": roster differs from a fresh view: ", difference));
+      }
+    }
+    notifications += c.notifications;
+    hostile += c.hostile;
+    failures += c.failures;
+    lag.Merge(c.lag);
+    for (std::string& m : c.messages) {
+      if (report.failures.size() < kMaxFailureMessages)
+        report.failures.push_back(std::move(m));
+    }
+  }
+  if (failures > 0 && report.failures.empty())
+    report.failures.push_back("verification failed");
+  report.counters["conferences"] = static_cast<int64_t>(confs_.size());
+  report.counters["subscriptions"] = subscriptions;
+  report.counters["subscribed_roster_users_at_end"] = users;
+  report.counters["notifications_delivered"] = notifications;
+  report.counters["resynchronizations"] = resyncs;
+  report.counters["hostile_requests"] = hostile;
+  report.counters["verification_failures"] = failures;
+  report.histograms["notification_lag"] = lag;
+}
+
+// ---------------------------------------------------------------------------
+
+const std::vector<ScenarioPreset>& ScenarioPresets() {
+  static const auto* presets = new std::vector<ScenarioPreset>{
+      {"getconference-flood",
+       "getConference with a certificate from members of many conferences",
+       {/*conferences=*/64, /*users=*/16, /*subscribers=*/1, 0, 1, 2},
+       absl::Seconds(10),
+       0},
+      {"join-storm",
+       "users entering and leaving large conferences with subscribers",
+       {/*conferences=*/4, /*users=*/2000, /*subscribers=*/4, 0, 1, 2},
+       absl::Seconds(10),
+       0},
+      {"roster-churn",
+       "mute/unmute, role and endpoint status changes in running meetings",
+       {/*conferences=*/32, /*users=*/50, /*subscribers=*/3, 0, 1, 2},
+       absl::Seconds(10),
+       0},
+      {"mixed",
+       "a realistic blend with 5% hostile requests",
+       {/*conferences=*/32, /*users=*/100, /*subscribers=*/3, 0.05, 1, 2},
+       absl::Seconds(20),
+       0},
+      {"soak",
+       "mixed at a fixed arrival rate for a long time",
+       {/*conferences=*/32, /*users=*/100, /*subscribers=*/3, 0.05, 1, 2},
+       absl::Minutes(10),
+       2000},
+  };
+  return *presets;
+}
+
+const ScenarioPreset* FindScenario(absl::string_view name) {
+  for (const ScenarioPreset& p : ScenarioPresets()) {
+    if (name == p.name)
+      return &p;
+  }
+  return nullptr;
+}
+
+absl::StatusOr<std::unique_ptr<LoadScenario>> LoadScenario::Create(
+    absl::string_view name, const ScenarioOptions& options) {
+  if (FindScenario(name) == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("load: unknown scenario '", name, "'"));
+  }
+  if (options.conferences < 1 || options.threads < 1 ||
+      options.subscribers < 1 ||
+      options.users < std::max(2, options.subscribers) + 1 ||
+      options.hostile_share < 0 || options.hostile_share > 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "load: need conferences >= 1, threads >= 1, subscribers >= 1, "
+        "users > max(2, subscribers) and hostile_share in [0, 1]; got ",
+        options.conferences, ", ", options.threads, ", ", options.subscribers,
+        ", ", options.users, ", ", options.hostile_share));
+  }
+  auto impl = std::make_unique<Impl>(std::string(name), options);
+  CONF_RETURN_IF_ERROR(impl->SetUp());
+  return std::unique_ptr<LoadScenario>(new LoadScenario(std::move(impl)));
+}
+
+LoadScenario::LoadScenario(std::unique_ptr<Impl> impl)
+    : impl_(std::move(impl)) {}
+LoadScenario::~LoadScenario() = default;
+
+std::vector<std::string> LoadScenario::OpTypes() const {
+  return std::vector<std::string>(kOpNames, kOpNames + kOpCount);
+}
+
+OpResult LoadScenario::RunOne(int worker) { return impl_->RunOne(worker); }
+
+void LoadScenario::Finish(RunReport& report) { impl_->Finish(report); }
+
+void AddTimelineFigures(RunReport& report) {
+  const std::vector<IntervalSample>& t = report.timeline;
+  if (t.empty())
+    return;
+  const double span = t.back().t_seconds;
+  // At least one interval, so a short run still has a first window.
+  const double window =
+      span >= 240 ? 60 : std::max(span / 4, t.front().t_seconds);
+  auto median_p99 = [&](double from, double to) {
+    std::vector<int64_t> v;
+    for (const IntervalSample& s : t) {
+      if (s.t_seconds > from && s.t_seconds <= to + 1e-9 && s.requests > 0)
+        v.push_back(s.p99_ns);
+    }
+    if (v.empty())
+      return int64_t{0};
+    std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+    return v[v.size() / 2];
+  };
+  report.counters["timeline_window_seconds"] = static_cast<int64_t>(window);
+  report.counters["p99_first_window_ns"] = median_p99(0, window);
+  report.counters["p99_last_window_ns"] = median_p99(span - window, span);
+  // Least-squares slope of RSS over time.
+  double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (const IntervalSample& s : t) {
+    if (s.rss_bytes <= 0)
+      continue;
+    const double x = s.t_seconds / 60.0;
+    const double y = static_cast<double>(s.rss_bytes);
+    n += 1;
+    sx += x;
+    sy += y;
+    sxx += x * x;
+    sxy += x * y;
+  }
+  const double denominator = n * sxx - sx * sx;
+  report.counters["rss_slope_bytes_per_minute"] =
+      n >= 2 && denominator > 0
+          ? static_cast<int64_t>((n * sxy - sx * sy) / denominator)
+          : 0;
+}
+
+}  // namespace load
+}  // namespace conf

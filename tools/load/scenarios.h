@@ -1,0 +1,114 @@
+// The load tool's scenarios: Workloads that drive an embedded focus::Focus
+// the way a busy focus cluster's clients would, and verify while they load.
+//
+//   getconference-flood  members of many conferences repeat getConference
+//                        with a certificate (the key is wrapped per request)
+//   join-storm           users enter and leave large conferences that have
+//                        subscribers
+//   roster-churn         mute/unmute, role changes and endpoint status
+//                        changes in running meetings
+//   mixed                a blend of the above with a share of hostile
+//                        requests (malformed, oversized, deeply nested,
+//                        spoofed sender, attendee locking, unknown command)
+//   soak                 mixed at a fixed arrival rate for a long time
+//
+// Every response is checked: success where success is expected, the
+// specific failure where not (OpResult::as_expected), and a hostile request
+// must leave the conference's version unchanged. Each conference's requests
+// are serialized by the scenario (one lock per conference, held across the
+// request and the Poll of its subscriptions that follows), so each
+// notification is attributed to the request that caused it: the
+// notification lag is the time from that request's start to the Poll that
+// handed the notification out. Concurrency comes from many conferences.
+//
+// Finish() drains every subscription and checks that (a) its versions rose
+// by exactly one, and (b) its roster, built by applying its documents in
+// order (RosterTracker), equals the roster of a fresh Subscribe's full
+// document for the same user. Any difference is a failure of the run.
+//
+// Thread-safety: RunOne may be called concurrently (worker < threads);
+// Create and Finish are called alone.
+
+#ifndef CONF_TOOLS_LOAD_SCENARIOS_H_
+#define CONF_TOOLS_LOAD_SCENARIOS_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+#include "tools/load/runner.h"
+
+namespace conf {
+namespace load {
+
+struct ScenarioOptions {
+  int conferences = 16;
+  // Users per conference: the organizer, stayers (attendees who never leave)
+  // and the rest, who join, leave, mute and change roles.
+  int users = 32;
+  // Subscriptions per conference (the organizer first, then stayers).
+  int subscribers = 2;
+  // Share of requests that are hostile, in [0, 1].
+  double hostile_share = 0;
+  uint64_t seed = 1;
+  // Workers that will call RunOne.
+  int threads = 2;
+};
+
+// A named preset: the scenario's defaults, which flags may override.
+struct ScenarioPreset {
+  const char* name;
+  const char* summary;
+  ScenarioOptions options;
+  absl::Duration duration;
+  double rate_per_second;  // 0: closed loop
+};
+
+// Every scenario, in the order the help text lists them.
+const std::vector<ScenarioPreset>& ScenarioPresets();
+
+// The preset called `name`, or nullptr.
+const ScenarioPreset* FindScenario(absl::string_view name);
+
+class LoadScenario : public Workload {
+ public:
+  // Builds the scenario `name` with `options`: creates the conferences,
+  // their rosters and subscriptions and the client identities.
+  // kInvalidArgument for an unknown name or options out of range; kInternal
+  // when setting up the focus fails.
+  static absl::StatusOr<std::unique_ptr<LoadScenario>> Create(
+      absl::string_view name, const ScenarioOptions& options);
+
+  ~LoadScenario() override;
+
+  std::vector<std::string> OpTypes() const override;
+  OpResult RunOne(int worker) override;
+
+  // Drains and verifies every subscription after the run, then adds the
+  // scenario's counters, the notification-lag histogram and any failures
+  // to `report`.
+  void Finish(RunReport& report);
+
+ private:
+  class Impl;
+  explicit LoadScenario(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Adds the figures a soak is judged by, from the timeline: the median of the
+// per-interval p99s over the first and the last window (a minute, or a
+// quarter of the run when it is shorter than four minutes, at least one
+// interval), and the RSS slope (least squares, bytes per minute). Counters
+// `p99_first_window_ns`, `p99_last_window_ns`, `rss_slope_bytes_per_minute`,
+// `timeline_window_seconds`.
+void AddTimelineFigures(RunReport& report);
+
+}  // namespace load
+}  // namespace conf
+
+#endif  // CONF_TOOLS_LOAD_SCENARIOS_H_
