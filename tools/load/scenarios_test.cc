@@ -1,0 +1,137 @@
+#include "tools/load/scenarios.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+#include "tests/status_matchers.h"
+#include "tools/load/runner.h"
+
+namespace conf {
+namespace load {
+namespace {
+
+using ::conf::testing::IsOk;
+using ::conf::testing::StatusIs;
+using ::testing::Contains;
+using ::testing::Gt;
+
+ScenarioOptions Small(double hostile_share = 0) {
+  ScenarioOptions options;
+  options.conferences = 3;
+  options.users = 12;
+  options.subscribers = 3;
+  options.hostile_share = hostile_share;
+  options.threads = 1;
+  options.seed = 42;
+  return options;
+}
+
+// Runs `n` operations on worker 0 and finishes, as the runner would.
+RunReport RunSerially(LoadScenario& scenario, int n) {
+  RunReport report;
+  const std::vector<std::string> types = scenario.OpTypes();
+  report.types.resize(types.size());
+  for (int i = 0; i < n; ++i) {
+    const OpResult r = scenario.RunOne(0);
+    EXPECT_GE(r.type, 0);
+    EXPECT_LT(r.type, static_cast<int>(types.size()));
+    TypeReport& t = report.types[r.type];
+    t.name = types[r.type];
+    ++t.outcomes[std::string(r.outcome)];
+    ++report.requests;
+    if (!r.as_expected) {
+      ++report.unexpected;
+      ADD_FAILURE() << types[r.type] << " gave " << r.outcome;
+    }
+  }
+  scenario.Finish(report);
+  return report;
+}
+
+TEST(ScenariosTest, EveryPresetIsFound) {
+  for (const ScenarioPreset& p : ScenarioPresets()) {
+    ASSERT_NE(FindScenario(p.name), nullptr) << p.name;
+    EXPECT_EQ(FindScenario(p.name)->name, std::string(p.name));
+  }
+  EXPECT_EQ(FindScenario("nope"), nullptr);
+  EXPECT_GT(FindScenario("soak")->rate_per_second, 0);
+}
+
+TEST(ScenariosTest, RejectsUnknownNamesAndBadOptions) {
+  EXPECT_THAT(LoadScenario::Create("nope", Small()),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  ScenarioOptions few_users = Small();
+  few_users.users = 3;
+  EXPECT_THAT(LoadScenario::Create("mixed", few_users),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  ScenarioOptions bad_share = Small(1.5);
+  EXPECT_THAT(LoadScenario::Create("mixed", bad_share),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(ScenariosTest, RosterChurnVerifiesEverySubscriber) {
+  auto scenario = LoadScenario::Create("roster-churn", Small());
+  ASSERT_THAT(scenario, IsOk());
+  RunReport report = RunSerially(**scenario, 600);
+  EXPECT_TRUE(report.failures.empty()) << report.failures[0];
+  EXPECT_EQ(report.counters["verification_failures"], 0);
+  EXPECT_EQ(report.counters["subscriptions"], 9);
+  // Every mutation reaches the organizer's and the stayers' subscriptions.
+  EXPECT_THAT(report.counters["notifications_delivered"], Gt(600));
+  EXPECT_EQ(report.histograms["notification_lag"].count(),
+            report.counters["notifications_delivered"]);
+}
+
+TEST(ScenariosTest, HostileRequestsGetTheirSpecificAnswers) {
+  auto scenario = LoadScenario::Create("mixed", Small(/*hostile_share=*/1));
+  ASSERT_THAT(scenario, IsOk());
+  RunReport report = RunSerially(**scenario, 300);
+  EXPECT_TRUE(report.failures.empty()) << report.failures[0];
+  EXPECT_EQ(report.counters["hostile_requests"], 300);
+  // Nothing changed, so nothing was notified.
+  EXPECT_EQ(report.counters["notifications_delivered"], 0);
+  std::vector<std::string> outcomes;
+  for (const TypeReport& t : report.types) {
+    for (const auto& [outcome, count] : t.outcomes)
+      outcomes.push_back(outcome);
+  }
+  EXPECT_THAT(outcomes, Contains("unauthorized"));
+  EXPECT_THAT(outcomes, Contains("notSupported"));
+  EXPECT_THAT(outcomes, Contains("status:resource_exhausted"));
+  EXPECT_THAT(outcomes, Contains("status:invalid_argument"));
+}
+
+TEST(ScenariosTest, JoinStormAndFloodStayConsistent) {
+  for (const char* name : {"join-storm", "getconference-flood", "mixed"}) {
+    auto scenario = LoadScenario::Create(name, Small(0.1));
+    ASSERT_THAT(scenario, IsOk()) << name;
+    RunReport report = RunSerially(**scenario, 300);
+    EXPECT_TRUE(report.failures.empty()) << name << ": " << report.failures[0];
+  }
+}
+
+TEST(TimelineFiguresTest, SlopeAndWindows) {
+  RunReport report;
+  // Eight one-second intervals; RSS grows 1 MiB per second.
+  for (int i = 1; i <= 8; ++i) {
+    IntervalSample s;
+    s.t_seconds = i;
+    s.requests = 10;
+    s.p99_ns = i <= 2 ? 100 : (i >= 7 ? 900 : 500);
+    s.rss_bytes = int64_t{i} << 20;
+    report.timeline.push_back(s);
+  }
+  AddTimelineFigures(report);
+  EXPECT_EQ(report.counters["timeline_window_seconds"], 2);
+  EXPECT_EQ(report.counters["p99_first_window_ns"], 100);
+  EXPECT_EQ(report.counters["p99_last_window_ns"], 900);
+  EXPECT_NEAR(report.counters["rss_slope_bytes_per_minute"], 60 << 20, 1);
+}
+
+}  // namespace
+}  // namespace load
+}  // namespace conf
