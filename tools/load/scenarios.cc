@@ -44,6 +44,8 @@ enum Op {
   kMute,
   kRole,
   kEndpointStatus,
+  kLock,
+  kAdmit,
   kHostileMalformed,
   kHostileOversized,
   kHostileNested,
@@ -53,23 +55,29 @@ enum Op {
   kOpCount,
 };
 
-constexpr const char* kOpNames[kOpCount] = {
+constexpr const char* kOpNames[] = {
     "getConference",        "addUser",
     "deleteUser",           "modifyEndpointMedia",
     "modifyUserRoles",      "modifyEndpoint",
+    "modifyConferenceLock", "setLobbyAccess",
     "hostile:malformed",    "hostile:oversized",
     "hostile:nested",       "hostile:spoofedFrom",
     "hostile:attendeeLock", "hostile:unknownCommand",
 };
+static_assert(sizeof(kOpNames) / sizeof(kOpNames[0]) == kOpCount,
+              "one name per operation");
 
-// Weights of the valid operations; kJoin stands for "join or leave",
-// decided by whether the chosen user is present.
+// Weights of the valid operations. The chosen user decides some: one who is
+// out joins (into the lobby while the conference is locked), one in the
+// lobby is admitted or leaves, and `membership` makes a present one leave.
+// `lock` toggles the conference's lock (the organizer).
 struct Mix {
   double get_conference = 0;
   double membership = 0;
   double mute = 0;
   double role = 0;
   double endpoint_status = 0;
+  double lock = 0;
 };
 
 Mix MixFor(absl::string_view scenario) {
@@ -78,8 +86,8 @@ Mix MixFor(absl::string_view scenario) {
   if (scenario == "join-storm")
     return {0, 1, 0, 0, 0};
   if (scenario == "roster-churn")
-    return {0, 0.1, 0.4, 0.25, 0.25};
-  return {0.3, 0.2, 0.2, 0.15, 0.15};  // mixed, soak
+    return {0, 0.1, 0.4, 0.22, 0.22, 0.06};
+  return {0.3, 0.2, 0.2, 0.13, 0.13, 0.04};  // mixed, soak
 }
 
 // Outcome names with static storage, as OpResult requires.
@@ -113,7 +121,8 @@ engine::User UserWithAudio(const std::string& entity, engine::Role role) {
 
 struct Member {
   std::string uri;
-  bool present = false;
+  bool present = false;   // in the roster
+  bool in_lobby = false;  // waiting in the lobby
   engine::Role role = engine::Role::kAttendee;
   bool muted = false;
   bool on_hold = false;
@@ -130,6 +139,7 @@ struct Conf {
   std::string entity;
   // members[0] is the organizer; [1, stayers) never leave; the rest churn.
   std::vector<Member> members ABSL_GUARDED_BY(mu);
+  bool locked ABSL_GUARDED_BY(mu) = false;
   std::vector<Sub> subs ABSL_GUARDED_BY(mu);
   LatencyHistogram lag ABSL_GUARDED_BY(mu);
   int64_t notifications ABSL_GUARDED_BY(mu) = 0;
@@ -349,21 +359,39 @@ OpResult LoadScenario::Impl::GetConference(Conf& c, std::mt19937_64& rng) {
 OpResult LoadScenario::Impl::Membership(Conf& c, std::mt19937_64& rng,
                                         int member) {
   Member& m = c.members[member];
-  const double pick = std::uniform_real_distribution<double>(
-      0, mix_.membership + mix_.mute + mix_.role + mix_.endpoint_status)(rng);
-  if (!m.present || pick < mix_.membership) {
-    if (!m.present) {
-      m.role = engine::Role::kAttendee;
-      m.muted = false;
-      m.on_hold = false;
-      OpResult r =
-          Judge(kJoin, m.uri,
-                codec::EncodeAddUserRequest(Envelope(m.uri, c.entity), c.entity,
-                                            UserWithAudio(m.uri, m.role)),
-                "success");
+  const std::string& organizer = c.members[0].uri;
+  if (!m.present && !m.in_lobby) {
+    m.role = engine::Role::kAttendee;
+    m.muted = false;
+    m.on_hold = false;
+    OpResult r =
+        Judge(kJoin, m.uri,
+              codec::EncodeAddUserRequest(Envelope(m.uri, c.entity), c.entity,
+                                          UserWithAudio(m.uri, m.role)),
+              "success");
+    (c.locked ? m.in_lobby : m.present) = true;
+    return r;
+  }
+  if (m.in_lobby) {
+    m.in_lobby = false;
+    if (rng() % 2 == 0) {
       m.present = true;
-      return r;
+      return Judge(kAdmit, organizer,
+                   codec::EncodeSetLobbyAccessRequest(
+                       Envelope(organizer, c.entity), c.entity, {m.uri},
+                       engine::LobbyDecision::kGrant),
+                   "success");
     }
+    return Judge(kLeave, m.uri,
+                 codec::EncodeDeleteUserRequest(Envelope(m.uri, c.entity),
+                                                c.entity, m.uri),
+                 "success");
+  }
+  const double pick = std::uniform_real_distribution<double>(
+      0, mix_.membership + mix_.mute + mix_.role + mix_.endpoint_status +
+             mix_.lock)(rng);
+  double bound = mix_.membership;
+  if (pick < bound) {
     m.present = false;
     return Judge(kLeave, m.uri,
                  codec::EncodeDeleteUserRequest(Envelope(m.uri, c.entity),
@@ -371,7 +399,7 @@ OpResult LoadScenario::Impl::Membership(Conf& c, std::mt19937_64& rng,
                  "success");
   }
   const std::string endpoint = absl::StrCat(m.uri, "/av");
-  if (pick < mix_.membership + mix_.mute) {
+  if (pick < (bound += mix_.mute)) {
     m.muted = !m.muted;
     return Judge(kMute, m.uri,
                  codec::EncodeModifyEndpointMediaRequest(
@@ -380,13 +408,21 @@ OpResult LoadScenario::Impl::Membership(Conf& c, std::mt19937_64& rng,
                              : engine::MediaStatus::kSendRecv),
                  "success");
   }
-  if (pick < mix_.membership + mix_.mute + mix_.role) {
-    const std::string& organizer = c.members[0].uri;
+  if (pick < (bound += mix_.role)) {
     m.role = m.role == engine::Role::kAttendee ? engine::Role::kPresenter
                                                : engine::Role::kAttendee;
     return Judge(kRole, organizer,
                  codec::EncodeModifyUserRolesRequest(
                      Envelope(organizer, c.entity), c.entity, m.uri, m.role),
+                 "success");
+  }
+  if (pick < (bound += mix_.lock)) {
+    c.locked = !c.locked;
+    return Judge(kLock, organizer,
+                 codec::EncodeModifyConferenceLockRequest(
+                     Envelope(organizer, c.entity), c.entity,
+                     c.locked ? engine::LockState::kLocked
+                              : engine::LockState::kUnlocked),
                  "success");
   }
   m.on_hold = !m.on_hold;

@@ -6,7 +6,9 @@
 //   join-storm           users enter and leave large conferences that have
 //                        subscribers
 //   roster-churn         mute/unmute, role changes and endpoint status
-//                        changes in running meetings
+//                        changes in running meetings, and locking: joiners
+//                        of a locked meeting wait in the lobby until the
+//                        organizer admits them (or they give up)
 //   mixed                a blend of the above with a share of hostile
 //                        requests (malformed, oversized, deeply nested,
 //                        spoofed sender, attendee locking, unknown command)
