@@ -19,13 +19,15 @@
 // Render slots: User, Endpoint, EntityView and ConferenceDescription carry a
 // `mutable RenderSlot rendered`, an opaque set-once cache for encoders (the
 // codec stores the element's encoded bytes there). Objects are replaced on
-// change, so a filled slot is valid for the object it sits in. Slots never
-// take part in equality and are empty in copies.
+// change, so a filled slot is valid for the object it sits in; reading a
+// filled slot (RenderSlot::Peek) is one atomic load. Slots never take part in
+// equality and are empty in copies.
 
 #ifndef CONF_ENGINE_MODEL_H_
 #define CONF_ENGINE_MODEL_H_
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -131,29 +133,81 @@ struct ExtensionAttribute {
 
 // An opaque, thread-safe, set-once cache slot for encoders. Copies start
 // empty; it never takes part in equality. The engine never reads it.
+//
+// Reading is the hot path (every document copies every user's cached bytes),
+// so Peek() is a single acquire load of a raw pointer: no lock, no reference
+// count. The slot owns what it holds until it is destroyed (or assigned to);
+// the first value stored wins and is never replaced.
 class RenderSlot {
  public:
   RenderSlot() = default;
+  // A copy starts empty; assignment empties the target (its object's value
+  // changes, so what it cached is stale). Neither may race with readers of
+  // the target, as for any non-const use of a model object.
   RenderSlot(const RenderSlot&) {}
-  RenderSlot& operator=(const RenderSlot&) { return *this; }
-
-  // The cached bytes, or nullptr if nothing was stored yet.
-  std::shared_ptr<const std::string> Get() const {
-    return std::atomic_load(&bytes_);
+  RenderSlot& operator=(const RenderSlot& other) {
+    if (this != &other) {
+      Clear();
+    }
+    return *this;
   }
-  // Stores `bytes` unless something is already stored; returns what the slot
-  // holds afterwards (the first value stored wins).
+  ~RenderSlot() { Clear(); }
+
+  // The cached bytes, or nullptr if nothing was stored yet. The pointer stays
+  // valid for as long as the slot (the object it sits in) lives; callers that
+  // hold that object (through its snapshot) need no reference of their own.
+  // A slot being filled concurrently may still read nullptr for a moment;
+  // SetOnce() then returns (and publishes) the stored value.
+  const std::string* Peek() const {
+    return bytes_.load(std::memory_order_acquire);
+  }
+
+  // The cached bytes with shared ownership (valid beyond the slot), or
+  // nullptr if nothing was stored yet. Costs a reference count; prefer Peek()
+  // while the owning object is held.
+  std::shared_ptr<const std::string> Get() const {
+    const Holder* holder = holder_.load(std::memory_order_acquire);
+    return holder != nullptr ? holder->bytes : nullptr;
+  }
+
+  // Stores `bytes` (not null) unless something is already stored; returns
+  // what the slot holds afterwards (the first value stored wins).
   std::shared_ptr<const std::string> SetOnce(
       std::shared_ptr<const std::string> bytes) const {
-    std::shared_ptr<const std::string> expected;
-    if (std::atomic_compare_exchange_strong(&bytes_, &expected, bytes)) {
-      return bytes;
+    if (bytes == nullptr) {
+      return Get();
     }
-    return expected;
+    const Holder* winner = holder_.load(std::memory_order_acquire);
+    if (winner == nullptr) {
+      const Holder* mine = new Holder{std::move(bytes)};
+      if (holder_.compare_exchange_strong(winner, mine,
+                                          std::memory_order_acq_rel,
+                                          std::memory_order_acquire)) {
+        winner = mine;
+      } else {
+        delete mine;  // Another thread stored first; `winner` is its holder.
+      }
+    }
+    // Publishing the (same) winner again from every caller means Peek() on
+    // this thread sees it once SetOnce() has returned.
+    bytes_.store(winner->bytes.get(), std::memory_order_release);
+    return winner->bytes;
   }
 
  private:
-  mutable std::shared_ptr<const std::string> bytes_;
+  struct Holder {
+    std::shared_ptr<const std::string> bytes;
+  };
+
+  void Clear() {
+    bytes_.store(nullptr, std::memory_order_relaxed);
+    delete holder_.exchange(nullptr, std::memory_order_acq_rel);
+  }
+
+  // Ownership: set once by the SetOnce() that wins, deleted by Clear().
+  mutable std::atomic<const Holder*> holder_{nullptr};
+  // The winner's bytes, published after `holder_`: Peek() reads only this.
+  mutable std::atomic<const std::string*> bytes_{nullptr};
 };
 
 // ---------------------------------------------------------------------------
