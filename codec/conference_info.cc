@@ -352,19 +352,20 @@ std::string RenderEndpoint(const engine::Endpoint& e) {
   return std::move(w).Finish();
 }
 
+// The bytes cached in `slot`, rendered and stored first if it is empty. The
+// slot owns them, so the reference is valid as long as the object holding the
+// slot: callers hold the snapshot or delta that holds the object. A warm read
+// is one atomic load (RenderSlot::Peek), no reference count.
 template <typename Render>
-std::shared_ptr<const std::string> Cached(const engine::RenderSlot& slot,
-                                          Render render) {
-  std::shared_ptr<const std::string> bytes = slot.Get();
-  if (bytes != nullptr) {
-    return bytes;
+const std::string& Cached(const engine::RenderSlot& slot, Render render) {
+  if (const std::string* bytes = slot.Peek()) {
+    return *bytes;
   }
-  return slot.SetOnce(std::make_shared<const std::string>(render()));
+  return *slot.SetOnce(std::make_shared<const std::string>(render()));
 }
 
 const std::string& EndpointBytes(const engine::Endpoint& e) {
-  // The slot keeps the bytes alive as long as the endpoint.
-  return *Cached(e.rendered, [&] { return RenderEndpoint(e); });
+  return Cached(e.rendered, [&] { return RenderEndpoint(e); });
 }
 
 // The user-level children that precede endpoints (atomic, RFC 4575 §5.6).
@@ -410,8 +411,8 @@ std::string RenderUser(const engine::User& u, Namespaces namespaces) {
 }
 
 const std::string& UserBytes(const engine::User& u) {
-  return *Cached(u.rendered,
-                 [&] { return RenderUser(u, Namespaces::kInherited); });
+  return Cached(u.rendered,
+                [&] { return RenderUser(u, Namespaces::kInherited); });
 }
 
 void WriteEntityMedia(XmlWriter& w, const engine::EntityMedia& m) {
@@ -490,7 +491,7 @@ std::string RenderEntityView(const engine::EntityView& v) {
 }
 
 const std::string& EntityViewBytes(const engine::EntityView& v) {
-  return *Cached(v.rendered, [&] { return RenderEntityView(v); });
+  return Cached(v.rendered, [&] { return RenderEntityView(v); });
 }
 
 // The description is cached in four parts so that per-requester secrets slot
@@ -590,7 +591,7 @@ std::string RenderDescription(const engine::ConferenceDescription& d) {
 void WriteDescription(XmlWriter& w, const engine::ConferenceDescription& d,
                       const DocumentSecrets* secrets) {
   const std::string& cached =
-      *Cached(d.rendered, [&] { return RenderDescription(d); });
+      Cached(d.rendered, [&] { return RenderDescription(d); });
   uint32_t ends[3];
   std::memcpy(ends, cached.data(), kDescriptionHeader);
   const absl::string_view body =
