@@ -687,8 +687,9 @@ void AddTimelineFigures(RunReport& report) {
   report.counters["p99_last_window_ns"] = median_p99(span - window, span);
   // Least-squares slope of RSS over time.
   double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+  // After the first window: warm-up (allocator arenas, caches) is not drift.
   for (const IntervalSample& s : t) {
-    if (s.rss_bytes <= 0)
+    if (s.rss_bytes <= 0 || (span > 2 * window && s.t_seconds <= window))
       continue;
     const double x = s.t_seconds / 60.0;
     const double y = static_cast<double>(s.rss_bytes);

@@ -105,7 +105,8 @@ class LoadScenario : public Workload {
 // Adds the figures a soak is judged by, from the timeline: the median of the
 // per-interval p99s over the first and the last window (a minute, or a
 // quarter of the run when it is shorter than four minutes, at least one
-// interval), and the RSS slope (least squares, bytes per minute). Counters
+// interval), and the RSS slope (least squares, bytes per minute, over the
+// samples after the first window, so warm-up is not taken for drift). Counters
 // `p99_first_window_ns`, `p99_last_window_ns`, `rss_slope_bytes_per_minute`,
 // `timeline_window_seconds`.
 void AddTimelineFigures(RunReport& report);

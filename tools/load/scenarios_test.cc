@@ -130,6 +130,16 @@ TEST(TimelineFiguresTest, SlopeAndWindows) {
   EXPECT_EQ(report.counters["p99_first_window_ns"], 100);
   EXPECT_EQ(report.counters["p99_last_window_ns"], 900);
   EXPECT_NEAR(report.counters["rss_slope_bytes_per_minute"], 60 << 20, 1);
+
+  // Warm-up growth in the first window is not counted as drift.
+  report.timeline[0].rss_bytes = 1;
+  report.timeline[1].rss_bytes = 1;
+  for (IntervalSample& s : report.timeline) {
+    if (s.t_seconds > 2)
+      s.rss_bytes = 64 << 20;
+  }
+  AddTimelineFigures(report);
+  EXPECT_EQ(report.counters["rss_slope_bytes_per_minute"], 0);
 }
 
 }  // namespace
