@@ -752,33 +752,28 @@ std::string EncodedDocument::WithVersion(uint32_t version,
 EncodedDocument EncodeConferenceInfo(const engine::ConferenceSnapshot& snapshot,
                                      const Viewer& viewer,
                                      const DocumentSecrets* secrets) {
-  // Collect the cached user bytes first so the buffer is sized once.
-  std::vector<const std::string*> roster;
-  std::vector<const std::string*> lobby;
-  size_t total = 4096;
-  const bool shows_lobby = viewer.role != engine::ViewerRole::kAttendee;
-  if (viewer.role != engine::ViewerRole::kLobbySelf) {
-    roster.reserve(snapshot.users.size());
-    for (const std::shared_ptr<const engine::User>& u : snapshot.users) {
-      roster.push_back(&UserBytes(*u));
-      total += roster.back()->size();
-    }
-  }
-  if (shows_lobby) {
-    for (const std::shared_ptr<const engine::User>& u : snapshot.lobby) {
-      if (!engine::IsUserVisible(viewer.role, viewer.user, UserList::kLobby,
-                                 u->entity)) {
-        continue;
-      }
-      lobby.push_back(&UserBytes(*u));
-      total += lobby.back()->size();
-    }
-  }
-  for (const auto& v : snapshot.views) {
-    total += EntityViewBytes(*v).size();
-  }
+  // The writer produces only the skeleton (root, description, host-info,
+  // state, list wrappers, extensions) and remembers where each cached
+  // element goes. The document is then assembled in one buffer reserved at
+  // its exact size: every cached byte is copied once, and nothing is
+  // zero-filled or reallocated in between.
+  struct Splice {
+    size_t offset;  // in the skeleton
+    const std::string* bytes;
+  };
+  std::vector<Splice> splices;
+  splices.reserve(snapshot.users.size() + snapshot.views.size() +
+                  (viewer.role != engine::ViewerRole::kAttendee
+                       ? snapshot.lobby.size()
+                       : 0));
+  size_t spliced = 0;
+  XmlWriter w(2048);
+  auto splice = [&](const std::string& bytes) {
+    w.Raw("");  // closes the open start tag, as writing the bytes would
+    splices.push_back(Splice{w.size(), &bytes});
+    spliced += bytes.size();
+  };
 
-  XmlWriter w(total);
   const size_t version_offset =
       StartRoot(w, snapshot.entity, ElementState::kFull);
   if (snapshot.description != nullptr) {
@@ -796,27 +791,45 @@ EncodedDocument EncodeConferenceInfo(const engine::ConferenceSnapshot& snapshot,
   }
   w.StartElement("users");
   w.Attribute("state", "full");
-  for (const std::string* u : roster) {
-    w.Raw(*u);
+  if (viewer.role != engine::ViewerRole::kLobbySelf) {
+    for (const std::shared_ptr<const engine::User>& u : snapshot.users) {
+      splice(UserBytes(*u));
+    }
   }
   w.EndElement();
   w.StartElement("msci:conference-view");
   w.Attribute("ci:state", "full");
   for (const auto& v : snapshot.views) {
-    w.Raw(EntityViewBytes(*v));
+    splice(EntityViewBytes(*v));
   }
   w.EndElement();
-  if (shows_lobby) {
+  if (viewer.role != engine::ViewerRole::kAttendee) {
     w.StartElement("msci:lobby");
     w.Attribute("ci:state", "full");
-    for (const std::string* u : lobby) {
-      w.Raw(*u);
+    for (const std::shared_ptr<const engine::User>& u : snapshot.lobby) {
+      if (engine::IsUserVisible(viewer.role, viewer.user, UserList::kLobby,
+                                u->entity)) {
+        splice(UserBytes(*u));
+      }
     }
     w.EndElement();
   }
   WriteExtensions(w, snapshot.extensions);
   w.EndElement();
-  return FinishDocument(std::move(w), version_offset, snapshot.version);
+
+  const std::string skeleton = std::move(w).Finish();
+  auto out = std::make_shared<std::string>();
+  out->reserve(skeleton.size() + spliced);
+  size_t copied = 0;  // skeleton bytes already in `out`
+  for (const Splice& s : splices) {
+    out->append(skeleton, copied, s.offset - copied);
+    out->append(*s.bytes);
+    copied = s.offset;
+  }
+  out->append(skeleton, copied, std::string::npos);
+  assert(splices.empty() || version_offset < splices.front().offset);
+  return EncodedDocument(std::move(out), kXmlDeclaration.size(), version_offset,
+                         static_cast<uint32_t>(snapshot.version));
 }
 
 std::optional<EncodedDocument> EncodeConferenceInfoDelta(
