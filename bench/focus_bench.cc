@@ -396,7 +396,8 @@ double NanosSince(Clock::time_point start, int64_t calls) {
 void SetDocCounters(benchmark::State& state, size_t bytes) {
   state.SetItemsProcessed(state.iterations());
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(bytes));
-  state.counters["doc_bytes"] = static_cast<double>(bytes);
+  state.counters["doc_bytes"] = benchmark::Counter(
+      static_cast<double>(bytes), benchmark::Counter::kAvgThreads);
 }
 
 // ---------------------------------------------------------------------------
