@@ -2,7 +2,8 @@
 // the way a busy focus cluster's clients would, and verify while they load.
 //
 //   getconference-flood  members of many conferences repeat getConference
-//                        with a certificate (the key is wrapped per request)
+//                        with one of 8 client certificates (the conference
+//                        key comes back wrapped for it)
 //   join-storm           users enter and leave large conferences that have
 //                        subscribers
 //   roster-churn         mute/unmute, role changes and endpoint status
@@ -16,10 +17,17 @@
 //
 // Every response is checked: success where success is expected, the
 // specific failure where not (OpResult::as_expected), and a hostile request
-// must leave the conference's version unchanged. Each conference's requests
-// are serialized by the scenario (one lock per conference, held across the
-// request and the Poll of its subscriptions that follows), so each
-// notification is attributed to the request that caused it: the
+// must leave the conference's version unchanged. Hostile outcomes are named
+// "status:invalid_argument" / "status:resource_exhausted" when the focus
+// cannot answer in C3P at all (truncated, over 64 KiB, 10,000 levels deep:
+// the SIP layer's 400) and by the C3P reason otherwise ("unauthorized" for a
+// spoofed `from` or an attendee locking, "notSupported" for an unknown
+// command).
+//
+// Each conference's mutating and hostile requests are serialized by the
+// scenario (one lock per conference, held across the request and the Poll of
+// its subscriptions that follows; getConference reads go unserialized), so
+// each notification is attributed to the request that caused it: the
 // notification lag is the time from that request's start to the Poll that
 // handed the notification out. Concurrency comes from many conferences.
 //

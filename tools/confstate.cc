@@ -1,0 +1,299 @@
+// confstate: runs C3P requests against an embedded focus, decrypts CMS blobs
+// and validates conference-info documents.
+//
+//   confstate run [--subscribe=USER] [--as=USER] REQUEST_FILE...
+//       Sends each file's C3P request, in order, to a fresh focus and prints
+//       each response. A file may start with a line `# as: sip:...` naming
+//       the authenticated identity (default: --as, else the request's
+//       `from`). With --subscribe, USER is subscribed to the addressed
+//       conference as soon as it may be, and every notification document it
+//       receives is printed in delivery order after the response that caused
+//       it.
+//   confstate decrypt --key=KEY.pem BLOB
+//       Decrypts a CMS EnvelopedData blob (base64, as in msci:cms-data, or
+//       DER) with a PKCS#8 PEM private key: prints the content, or the
+//       content-encryption key in hex when the content is empty (the
+//       conference key).
+//   confstate validate DOC.xml
+//       Checks a conference-info document's structure.
+//
+// Exit status: 0 on success; 1 when a request fails, a blob cannot be
+// decrypted or a document is invalid; 2 on a usage error. Every error is one
+// line on stderr.
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/types/span.h"
+#include "rapidxml/rapidxml.hpp"
+
+#include "crypto/cms_reader.h"
+#include "engine/focus/focus.h"
+#include "tools/confstate_validate.h"
+
+namespace conf {
+namespace tools {
+namespace {
+
+constexpr char kUsage[] =
+    "usage: confstate run [--subscribe=USER] [--as=USER] REQUEST_FILE...\n"
+    "       confstate decrypt --key=KEY.pem BLOB\n"
+    "       confstate validate DOC.xml\n";
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  }
+  return std::string(std::istreambuf_iterator<char>(in),
+                     std::istreambuf_iterator<char>());
+}
+
+// The `from` attribute of a C3P request's root element.
+absl::StatusOr<std::string> RequestFrom(absl::string_view body) {
+  std::vector<char> buffer(body.begin(), body.end());
+  buffer.push_back('\0');
+  rapidxml::xml_document<char> doc;
+  try {
+    doc.parse<rapidxml::parse_non_destructive>(buffer.data());
+  } catch (const rapidxml::parse_error& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("not well-formed XML: ", e.what()));
+  }
+  const auto* root = doc.first_node();
+  const auto* from = root == nullptr ? nullptr : root->first_attribute("from");
+  const auto* to = root == nullptr ? nullptr : root->first_attribute("to");
+  if (from == nullptr || to == nullptr) {
+    return absl::InvalidArgumentError("the request has no from or to");
+  }
+  return std::string(absl::StripAsciiWhitespace(
+      absl::string_view(from->value(), from->value_size())));
+}
+
+// The `to` attribute of a C3P request's root element, or "".
+std::string RequestTo(absl::string_view body) {
+  std::vector<char> buffer(body.begin(), body.end());
+  buffer.push_back('\0');
+  rapidxml::xml_document<char> doc;
+  try {
+    doc.parse<rapidxml::parse_non_destructive>(buffer.data());
+  } catch (const rapidxml::parse_error&) {
+    return "";
+  }
+  const auto* root = doc.first_node();
+  const auto* to = root == nullptr ? nullptr : root->first_attribute("to");
+  return to == nullptr ? ""
+                       : std::string(absl::StripAsciiWhitespace(
+                             absl::string_view(to->value(), to->value_size())));
+}
+
+const char* KindName(focus::DocumentKind kind) {
+  switch (kind) {
+    case focus::DocumentKind::kFull:
+      return "full";
+    case focus::DocumentKind::kPartial:
+      return "partial";
+    case focus::DocumentKind::kDeleted:
+      return "deleted";
+  }
+  return "?";
+}
+
+int Run(const std::vector<std::string>& files, const std::string& as,
+        const std::string& subscriber) {
+  focus::Focus focus;
+  std::unique_ptr<focus::Subscription> subscription;
+  int status = 0;
+  for (const std::string& path : files) {
+    absl::StatusOr<std::string> contents = ReadFile(path);
+    if (!contents.ok()) {
+      std::cerr << "confstate: " << contents.status().message() << "\n";
+      return 1;
+    }
+    absl::string_view body = *contents;
+    std::string identity = as;
+    if (absl::ConsumePrefix(&body, "# as:")) {
+      const size_t eol = body.find('\n');
+      identity = std::string(absl::StripAsciiWhitespace(body.substr(0, eol)));
+      body = eol == absl::string_view::npos ? "" : body.substr(eol + 1);
+    }
+    if (identity.empty()) {
+      absl::StatusOr<std::string> from = RequestFrom(body);
+      if (!from.ok()) {
+        std::cerr << "confstate: " << path << ": " << from.status().message()
+                  << "\n";
+        return 1;
+      }
+      identity = *from;
+    }
+    absl::StatusOr<focus::C3pResult> result =
+        focus.HandleRequest(identity, body);
+    if (!result.ok()) {
+      std::cerr << "confstate: " << path << ": " << result.status().message()
+                << "\n";
+      return 1;
+    }
+    std::cout << "== response to " << path << " ("
+              << (result->success ? "success" : "failure") << ")\n"
+              << result->body << "\n";
+    if (!result->success)
+      status = 1;
+
+    if (!subscriber.empty() && subscription == nullptr) {
+      focus::SubscribeRequest request;
+      request.subscription_id = "confstate";
+      request.user = subscriber;
+      request.conference = RequestTo(body);
+      absl::StatusOr<std::unique_ptr<focus::Subscription>> s =
+          focus.Subscribe(std::move(request));
+      if (s.ok())
+        subscription = *std::move(s);  // else: not a member yet
+    }
+    if (subscription != nullptr) {
+      for (const focus::Notification& n : subscription->Poll()) {
+        std::cout << "== notification " << n.version << " (" << KindName(n.kind)
+                  << ") for " << subscriber << "\n"
+                  << n.Bytes() << "\n";
+      }
+    }
+  }
+  return status;
+}
+
+// DER from base64 (white space ignored) or raw DER.
+absl::StatusOr<std::string> BlobDer(const std::string& contents) {
+  if (!contents.empty() && static_cast<unsigned char>(contents[0]) == 0x30) {
+    return contents;
+  }
+  std::string compact;
+  for (char c : contents) {
+    if (!absl::ascii_isspace(static_cast<unsigned char>(c)))
+      compact += c;
+  }
+  std::string der;
+  if (compact.empty() || !absl::Base64Unescape(compact, &der)) {
+    return absl::InvalidArgumentError("the blob is neither DER nor base64");
+  }
+  return der;
+}
+
+absl::StatusOr<std::string> PemDer(const std::string& pem) {
+  const size_t begin = pem.find("-----BEGIN ");
+  const size_t body = pem.find('\n', begin);
+  const size_t end = pem.find("-----END ");
+  if (begin == std::string::npos || body == std::string::npos ||
+      end == std::string::npos || end < body) {
+    return absl::InvalidArgumentError("the key is not PEM");
+  }
+  return BlobDer(pem.substr(body + 1, end - body - 1));
+}
+
+absl::Span<const uint8_t> Bytes(const std::string& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+absl::StatusOr<std::string> Decrypt(const std::string& key_path,
+                                    const std::string& blob_path) {
+  absl::StatusOr<std::string> pem = ReadFile(key_path);
+  if (!pem.ok())
+    return pem.status();
+  absl::StatusOr<std::string> key_der = PemDer(*pem);
+  if (!key_der.ok())
+    return key_der.status();
+  absl::StatusOr<bssl::UniquePtr<EVP_PKEY>> key =
+      crypto::ParsePrivateKeyDer(Bytes(*key_der));
+  if (!key.ok())
+    return key.status();
+  absl::StatusOr<std::string> blob = ReadFile(blob_path);
+  if (!blob.ok())
+    return blob.status();
+  absl::StatusOr<std::string> der = BlobDer(*blob);
+  if (!der.ok())
+    return der.status();
+  absl::StatusOr<crypto::ParsedEnvelopedData> parsed =
+      crypto::ParseEnvelopedData(Bytes(*der));
+  if (!parsed.ok())
+    return parsed.status();
+  absl::StatusOr<crypto::UnwrappedEnvelope> unwrapped =
+      crypto::UnwrapEnvelopedData(*parsed, key->get());
+  if (!unwrapped.ok())
+    return unwrapped.status();
+  if (unwrapped->content.empty()) {
+    const absl::Span<const uint8_t> k = unwrapped->key.bytes();
+    return absl::StrCat(
+        "key ", absl::BytesToHexString(absl::string_view(
+                    reinterpret_cast<const char*>(k.data()), k.size())));
+  }
+  return unwrapped->content;
+}
+
+int Main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  const std::string command = argv[1];
+  std::string as, subscriber, key;
+  std::vector<std::string> files;
+  for (int i = 2; i < argc; ++i) {
+    absl::string_view arg = argv[i];
+    if (absl::ConsumePrefix(&arg, "--as=")) {
+      as = std::string(arg);
+    } else if (absl::ConsumePrefix(&arg, "--subscribe=")) {
+      subscriber = std::string(arg);
+    } else if (absl::ConsumePrefix(&arg, "--key=")) {
+      key = std::string(arg);
+    } else if (absl::StartsWith(arg, "--")) {
+      std::cerr << "confstate: unknown flag " << arg << "\n" << kUsage;
+      return 2;
+    } else {
+      files.emplace_back(arg);
+    }
+  }
+  if (command == "run" && !files.empty() && key.empty()) {
+    return Run(files, as, subscriber);
+  }
+  if (command == "decrypt" && files.size() == 1 && !key.empty() && as.empty() &&
+      subscriber.empty()) {
+    absl::StatusOr<std::string> out = Decrypt(key, files[0]);
+    if (!out.ok()) {
+      std::cerr << "confstate: " << files[0] << ": " << out.status().message()
+                << "\n";
+      return 1;
+    }
+    std::cout << *out << "\n";
+    return 0;
+  }
+  if (command == "validate" && files.size() == 1 && key.empty() && as.empty() &&
+      subscriber.empty()) {
+    absl::StatusOr<std::string> doc = ReadFile(files[0]);
+    absl::Status s = doc.ok() ? ValidateConferenceInfo(*doc) : doc.status();
+    if (!s.ok()) {
+      std::cerr << "confstate: " << files[0] << ": " << s.message() << "\n";
+      return 1;
+    }
+    std::cout << files[0] << ": valid conference-info\n";
+    return 0;
+  }
+  std::cerr << kUsage;
+  return 2;
+}
+
+}  // namespace
+}  // namespace tools
+}  // namespace conf
+
+int main(int argc, char** argv) { return conf::tools::Main(argc, argv); }
