@@ -12,6 +12,9 @@
 //         pct_memcpy  = 100 * memcpy time / our time
 //         ns, parse_ns, encode_ns: our time per call, and the codec's
 //         request parser and document encoder timed alone
+//   BM_Focus_GetConference_TwoConferences/users:N/threads:2
+//       two threads, each on its own conference of N users (the threads:2
+//       rows above share one conference).
 //   BM_Baseline_RapidXmlDom/users:N
 //       the same request parsed with RapidXML, the same response built as a
 //       RapidXML DOM and written with rapidxml::print into a char buffer.
@@ -249,6 +252,9 @@ struct Measured {
   std::string organizer;
   std::string conference;
   std::string request;
+  // A second conference of the same size, for a second thread.
+  std::string twin_organizer;
+  std::string twin_request;
   std::string response;
   std::vector<char> response_source;
   rapidxml::xml_document<char> parsed;
@@ -268,7 +274,7 @@ struct GetConferenceStore {
 constexpr int kMeasuredFirstUser = 1000000;
 
 GetConferenceStore* BuildStore(FocusOptions options,
-                               const std::string& certificate) {
+                               const std::string& certificate, bool twins) {
   auto* s = new GetConferenceStore(std::move(options));
   for (int i = 0; i < kSmallConferences && s->ok; ++i) {
     s->ok = !s->meetings.AddConference(2 * i, 2).empty();
@@ -291,6 +297,16 @@ GetConferenceStore* BuildStore(FocusOptions options,
     if (r.ok()) {
       m->response = r->body;
     }
+    if (twins) {
+      m->twin_organizer = UserUri(first);
+      const std::string twin = s->meetings.AddConference(first, users);
+      first += users;
+      m->twin_request = codec::EncodeGetConferenceRequest(
+          s->meetings.Envelope(m->twin_organizer, twin), twin, certificate);
+      absl::StatusOr<C3pResult> t =
+          s->meetings.focus().HandleRequest(m->twin_organizer, m->twin_request);
+      s->ok = s->ok && !twin.empty() && t.ok() && t->success;
+    }
     m->response_source.assign(m->response.begin(), m->response.end());
     m->response_source.push_back('\0');
     m->parsed.parse<rapidxml::parse_default>(m->response_source.data());
@@ -302,7 +318,8 @@ GetConferenceStore* BuildStore(FocusOptions options,
 GetConferenceStore& CachedStore() {
   static GetConferenceStore* const kStore =
       BuildStore(SeededOptions(),
-                 crypto::testing::RsaIdentity(kRsaBits).certificate_base64);
+                 crypto::testing::RsaIdentity(kRsaBits).certificate_base64,
+                 /*twins=*/true);
   return *kStore;
 }
 
@@ -470,6 +487,41 @@ BENCHMARK(BM_Focus_GetConference)
     ->ThreadRange(1, 2)
     ->UseRealTime();
 
+// Two threads, each asking for its own conference of the same size (two
+// meetings' clients), against BM_Focus_GetConference's two threads sharing
+// one conference.
+void BM_Focus_GetConference_TwoConferences(benchmark::State& state) {
+  GetConferenceStore& store = CachedStore();
+  const Measured* m = MeasuredOf(store, static_cast<int>(state.range(0)));
+  if (!store.ok || m == nullptr) {
+    state.SkipWithError("building the store failed");
+    return;
+  }
+  const bool twin = state.thread_index() % 2 == 1;
+  const std::string& who = twin ? m->twin_organizer : m->organizer;
+  const std::string& request = twin ? m->twin_request : m->request;
+  Focus& focus = store.meetings.focus();
+  size_t bytes = 0;
+  for (auto _ : state) {
+    absl::StatusOr<C3pResult> r = focus.HandleRequest(who, request);
+    if (!r.ok() || !r->success) {
+      state.SkipWithError("getConference did not succeed");
+      return;
+    }
+    bytes = r->body.size();
+    benchmark::DoNotOptimize(r->body.data());
+  }
+  SetDocCounters(state, bytes);
+}
+BENCHMARK(BM_Focus_GetConference_TwoConferences)
+    ->ArgNames({"users"})
+    ->Arg(1)
+    ->Arg(10)
+    ->Arg(100)
+    ->Arg(1000)
+    ->Threads(2)
+    ->UseRealTime();
+
 void BM_Baseline_RapidXmlDom(benchmark::State& state) {
   GetConferenceStore& store = CachedStore();
   const Measured* m = MeasuredOf(store, static_cast<int>(state.range(0)));
@@ -595,7 +647,8 @@ NewCertificateStore& ColdStore() {
     auto* s = new NewCertificateStore;
     s->store =
         BuildStore(std::move(options),
-                   crypto::testing::RsaIdentity(kRsaBits).certificate_base64);
+                   crypto::testing::RsaIdentity(kRsaBits).certificate_base64,
+                   /*twins=*/false);
     for (const auto& m : s->store->measured) {
       std::vector<std::string> requests;
       for (int i = 0; i < kNewCertificateIdentities; ++i) {
