@@ -393,8 +393,8 @@ TEST_F(FocusEndToEndTest, SubscribersOfEveryRoleFollowRandomRequests) {
           // Now and then the dialog is refreshed from the last version it
           // applied, as a SIP client re-SUBSCRIBEs.
           if (++polls % 29 == 0 && f.view.has_state()) {
-            // The superseded subscription is released at the end, as a SIP
-            // stack releases a replaced dialog's state later.
+            // The superseded subscription is released at the end: see
+            // DISABLED_DestroyingASupersededSubscriptionKeepsItsRefresh.
             std::unique_ptr<Subscription> refreshed =
                 Subscribe(f, bells[c].get(), f.last_version);
             superseded.push_back(std::move(f.subscription));
@@ -464,6 +464,29 @@ TEST_F(FocusEndToEndTest, InvalidRequestsChangeNothing) {
       EXPECT_EQ(Snapshot(k)->version, before[k]) << request.body;
     }
   }
+}
+
+// A SIP stack may release a superseded dialog's Subscription only after the
+// refresh replaced it. Destroying it must not end the refresh. It does today:
+// Focus::EndSubscription unsubscribes from the store by dialog id, which the
+// refresh now owns, and the refreshed subscription receives nothing more.
+// Disabled until the focus ends only its own store subscription (the test
+// above keeps superseded subscriptions alive to the end for this reason).
+TEST_F(FocusEndToEndTest,
+       DISABLED_DestroyingASupersededSubscriptionKeepsItsRefresh) {
+  Doorbell bell;
+  Follower f;
+  f.user = Organizer(0);  // a leader sees the lobby, where joiners wait
+  f.subscription = Subscribe(f, &bell);
+  Drain(f);
+  ASSERT_TRUE(Join(0, Worker(0), engine::Role::kAttendee));
+  Drain(f);
+  std::unique_ptr<Subscription> refreshed = Subscribe(f, &bell, f.last_version);
+  f.subscription = std::move(refreshed);  // releases the superseded one
+  ASSERT_TRUE(Join(0, Worker(1), engine::Role::kAttendee));
+  Drain(f);
+  EXPECT_EQ(f.last_version, 3u);
+  EXPECT_EQ(f.view.Canonical(), FreshCanonical(0, f.user));
 }
 
 }  // namespace
