@@ -28,6 +28,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -53,22 +54,55 @@ constexpr char kUsage[] =
     "       confstate decrypt --key=KEY.pem BLOB\n"
     "       confstate validate DOC.xml\n";
 
+// Input files larger than this are refused.
+constexpr size_t kMaxFileBytes = 16 << 20;
+
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return absl::NotFoundError(absl::StrCat("cannot read ", path));
   }
-  return std::string(std::istreambuf_iterator<char>(in),
-                     std::istreambuf_iterator<char>());
+  std::string contents;
+  char buf[65536];
+  while (in.read(buf, sizeof(buf)) || in.gcount() > 0) {
+    contents.append(buf, static_cast<size_t>(in.gcount()));
+    if (contents.size() > kMaxFileBytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, " is larger than ", kMaxFileBytes, " bytes"));
+    }
+  }
+  return contents;
 }
 
-// The `from` attribute of a C3P request's root element.
-absl::StatusOr<std::string> RequestFrom(absl::string_view body) {
-  std::vector<char> buffer(body.begin(), body.end());
-  buffer.push_back('\0');
+// The root element's start tag of `body`, made an empty element, so that
+// reading the envelope never parses (or recurses into) the rest.
+std::string RootStartTag(absl::string_view body) {
+  size_t begin = 0;
+  while ((begin = body.find('<', begin)) != absl::string_view::npos &&
+         begin + 1 < body.size() &&
+         (body[begin + 1] == '?' || body[begin + 1] == '!')) {
+    ++begin;
+  }
+  if (begin == absl::string_view::npos)
+    return "";
+  const size_t end = body.find('>', begin);
+  if (end == absl::string_view::npos)
+    return "";
+  absl::string_view tag = body.substr(begin, end - begin);
+  absl::ConsumeSuffix(&tag, "/");
+  return absl::StrCat(tag, "/>");
+}
+
+// The `from` and `to` attributes of a C3P request's root element.
+absl::StatusOr<std::pair<std::string, std::string>> RequestEnvelope(
+    absl::string_view body) {
+  std::string tag = RootStartTag(body);
+  if (tag.empty()) {
+    return absl::InvalidArgumentError("no request element");
+  }
   rapidxml::xml_document<char> doc;
   try {
-    doc.parse<rapidxml::parse_non_destructive>(buffer.data());
+    doc.parse<0>(&tag[0]);
   } catch (const rapidxml::parse_error& e) {
     return absl::InvalidArgumentError(
         absl::StrCat("not well-formed XML: ", e.what()));
@@ -79,25 +113,11 @@ absl::StatusOr<std::string> RequestFrom(absl::string_view body) {
   if (from == nullptr || to == nullptr) {
     return absl::InvalidArgumentError("the request has no from or to");
   }
-  return std::string(absl::StripAsciiWhitespace(
-      absl::string_view(from->value(), from->value_size())));
-}
-
-// The `to` attribute of a C3P request's root element, or "".
-std::string RequestTo(absl::string_view body) {
-  std::vector<char> buffer(body.begin(), body.end());
-  buffer.push_back('\0');
-  rapidxml::xml_document<char> doc;
-  try {
-    doc.parse<rapidxml::parse_non_destructive>(buffer.data());
-  } catch (const rapidxml::parse_error&) {
-    return "";
-  }
-  const auto* root = doc.first_node();
-  const auto* to = root == nullptr ? nullptr : root->first_attribute("to");
-  return to == nullptr ? ""
-                       : std::string(absl::StripAsciiWhitespace(
-                             absl::string_view(to->value(), to->value_size())));
+  return std::make_pair(
+      std::string(absl::StripAsciiWhitespace(
+          absl::string_view(from->value(), from->value_size()))),
+      std::string(absl::StripAsciiWhitespace(
+          absl::string_view(to->value(), to->value_size()))));
 }
 
 const char* KindName(focus::DocumentKind kind) {
@@ -130,14 +150,15 @@ int Run(const std::vector<std::string>& files, const std::string& as,
       identity = std::string(absl::StripAsciiWhitespace(body.substr(0, eol)));
       body = eol == absl::string_view::npos ? "" : body.substr(eol + 1);
     }
+    absl::StatusOr<std::pair<std::string, std::string>> envelope =
+        RequestEnvelope(body);
     if (identity.empty()) {
-      absl::StatusOr<std::string> from = RequestFrom(body);
-      if (!from.ok()) {
-        std::cerr << "confstate: " << path << ": " << from.status().message()
-                  << "\n";
+      if (!envelope.ok()) {
+        std::cerr << "confstate: " << path << ": "
+                  << envelope.status().message() << "\n";
         return 1;
       }
-      identity = *from;
+      identity = envelope->first;
     }
     absl::StatusOr<focus::C3pResult> result =
         focus.HandleRequest(identity, body);
@@ -156,7 +177,7 @@ int Run(const std::vector<std::string>& files, const std::string& as,
       focus::SubscribeRequest request;
       request.subscription_id = "confstate";
       request.user = subscriber;
-      request.conference = RequestTo(body);
+      request.conference = envelope.ok() ? envelope->second : "";
       absl::StatusOr<std::unique_ptr<focus::Subscription>> s =
           focus.Subscribe(std::move(request));
       if (s.ok())

@@ -58,7 +58,9 @@ fi
 
 # Bad input: one line on stderr, non-zero exit, no crash.
 printf '\x00\xff<<garbage' > "$OUT/garbage.xml"
-for args in "run $OUT/missing.xml" "run $OUT/garbage.xml" \
+# Deeply nested, without an envelope: refused before any recursion.
+for i in $(seq 1 20000); do printf '<a>'; done > "$OUT/deep.xml"
+for args in "run $OUT/missing.xml" "run $OUT/garbage.xml" "run $OUT/deep.xml" "validate $OUT/deep.xml" \
             "decrypt --key=$DATA/test_cert.pem $OUT/blob1.b64" \
             "decrypt --key=$DATA/test_key.pem $OUT/garbage.xml" \
             "validate $OUT/garbage.xml"; do

@@ -18,6 +18,7 @@ namespace {
 constexpr absl::string_view kConferenceInfoNs =
     "urn:ietf:params:xml:ns:conference-info";
 constexpr int kMaxDepth = 64;
+constexpr size_t kMaxBytes = 16 << 20;
 
 using Node = rapidxml::xml_node<char>;
 using Scope = std::map<std::string, std::string>;  // prefix -> namespace
@@ -117,9 +118,38 @@ class Validator {
   }
 };
 
+// Refuses documents nested deeper than kMaxDepth before RapidXML, which
+// recurses once per level, sees them. Counts start tags minus end and
+// empty-element tags; comments, CDATA and declarations do not count.
+bool NestedTooDeeply(absl::string_view document) {
+  int depth = 0;
+  for (size_t i = 0; i + 1 < document.size(); ++i) {
+    if (document[i] != '<')
+      continue;
+    const char next = document[i + 1];
+    if (next == '/') {
+      --depth;
+    } else if (next != '!' && next != '?') {
+      const size_t end = document.find('>', i);
+      if (end == absl::string_view::npos || document[end - 1] != '/') {
+        if (++depth > kMaxDepth)
+          return true;
+      }
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 absl::Status ValidateConferenceInfo(absl::string_view document) {
+  if (document.size() > kMaxBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("document larger than ", kMaxBytes, " bytes"));
+  }
+  if (NestedTooDeeply(document)) {
+    return absl::InvalidArgumentError("elements nested too deeply");
+  }
   std::vector<char> buffer(document.begin(), document.end());
   buffer.push_back('\0');
   rapidxml::xml_document<char> doc;
