@@ -9,11 +9,12 @@
 //       conference as soon as it may be, and every notification document it
 //       receives is printed in delivery order after the response that caused
 //       it.
-//   confstate decrypt --key=KEY.pem BLOB
+//   confstate decrypt --key=KEY.pem [--cert=CERT.pem] BLOB
 //       Decrypts a CMS EnvelopedData blob (base64, as in msci:cms-data, or
-//       DER) with a PKCS#8 PEM private key: prints the content, or the
-//       content-encryption key in hex when the content is empty (the
-//       conference key).
+//       DER) with a PKCS#8 PEM private key: prints the content, or
+//       `key <hex>` (the content-encryption key) when the content is empty
+//       (the conference key). With --cert, first checks that the blob is
+//       addressed to that certificate (issuer and serial number).
 //   confstate validate DOC.xml
 //       Checks a conference-info document's structure.
 //
@@ -40,6 +41,8 @@
 #include "absl/strings/strip.h"
 #include "absl/types/span.h"
 #include "rapidxml/rapidxml.hpp"
+#include <openssl/mem.h>
+#include <openssl/x509.h>
 
 #include "crypto/cms_reader.h"
 #include "engine/focus/focus.h"
@@ -51,7 +54,7 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: confstate run [--subscribe=USER] [--as=USER] REQUEST_FILE...\n"
-    "       confstate decrypt --key=KEY.pem BLOB\n"
+    "       confstate decrypt --key=KEY.pem [--cert=CERT.pem] BLOB\n"
     "       confstate validate DOC.xml\n";
 
 // Input files larger than this are refused.
@@ -226,7 +229,44 @@ absl::Span<const uint8_t> Bytes(const std::string& s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
 
+// OkStatus when `parsed` is addressed to the certificate in `cert_path`
+// (its issuer and serial number name the certificate).
+absl::Status CheckRecipient(const crypto::ParsedEnvelopedData& parsed,
+                            const std::string& cert_path) {
+  absl::StatusOr<std::string> pem = ReadFile(cert_path);
+  if (!pem.ok())
+    return pem.status();
+  absl::StatusOr<std::string> der = PemDer(*pem);
+  if (!der.ok())
+    return der.status();
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(der->data());
+  bssl::UniquePtr<X509> cert(d2i_X509(nullptr, &p, der->size()));
+  if (cert == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(cert_path, " is not an X.509 certificate"));
+  }
+  uint8_t* issuer = nullptr;
+  const int issuer_size =
+      i2d_X509_NAME(X509_get_issuer_name(cert.get()), &issuer);
+  bssl::UniquePtr<uint8_t> issuer_owner(issuer);
+  const ASN1_INTEGER* serial = X509_get0_serialNumber(cert.get());
+  const bool same_issuer =
+      issuer_size > 0 &&
+      absl::Span<const uint8_t>(issuer, static_cast<size_t>(issuer_size)) ==
+          parsed.issuer;
+  const bool same_serial =
+      serial != nullptr &&
+      absl::Span<const uint8_t>(
+          serial->data, static_cast<size_t>(serial->length)) == parsed.serial;
+  if (!same_issuer || !same_serial) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the blob is not addressed to ", cert_path));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> Decrypt(const std::string& key_path,
+                                    const std::string& cert_path,
                                     const std::string& blob_path) {
   absl::StatusOr<std::string> pem = ReadFile(key_path);
   if (!pem.ok())
@@ -248,6 +288,11 @@ absl::StatusOr<std::string> Decrypt(const std::string& key_path,
       crypto::ParseEnvelopedData(Bytes(*der));
   if (!parsed.ok())
     return parsed.status();
+  if (!cert_path.empty()) {
+    absl::Status recipient = CheckRecipient(*parsed, cert_path);
+    if (!recipient.ok())
+      return recipient;
+  }
   absl::StatusOr<crypto::UnwrappedEnvelope> unwrapped =
       crypto::UnwrapEnvelopedData(*parsed, key->get());
   if (!unwrapped.ok())
@@ -267,7 +312,7 @@ int Main(int argc, char** argv) {
     return 2;
   }
   const std::string command = argv[1];
-  std::string as, subscriber, key;
+  std::string as, subscriber, key, cert;
   std::vector<std::string> files;
   for (int i = 2; i < argc; ++i) {
     absl::string_view arg = argv[i];
@@ -277,6 +322,8 @@ int Main(int argc, char** argv) {
       subscriber = std::string(arg);
     } else if (absl::ConsumePrefix(&arg, "--key=")) {
       key = std::string(arg);
+    } else if (absl::ConsumePrefix(&arg, "--cert=")) {
+      cert = std::string(arg);
     } else if (absl::StartsWith(arg, "--")) {
       std::cerr << "confstate: unknown flag " << arg << "\n" << kUsage;
       return 2;
@@ -284,12 +331,12 @@ int Main(int argc, char** argv) {
       files.emplace_back(arg);
     }
   }
-  if (command == "run" && !files.empty() && key.empty()) {
+  if (command == "run" && !files.empty() && key.empty() && cert.empty()) {
     return Run(files, as, subscriber);
   }
   if (command == "decrypt" && files.size() == 1 && !key.empty() && as.empty() &&
       subscriber.empty()) {
-    absl::StatusOr<std::string> out = Decrypt(key, files[0]);
+    absl::StatusOr<std::string> out = Decrypt(key, cert, files[0]);
     if (!out.ok()) {
       std::cerr << "confstate: " << files[0] << ": " << out.status().message()
                 << "\n";
@@ -298,8 +345,8 @@ int Main(int argc, char** argv) {
     std::cout << *out << "\n";
     return 0;
   }
-  if (command == "validate" && files.size() == 1 && key.empty() && as.empty() &&
-      subscriber.empty()) {
+  if (command == "validate" && files.size() == 1 && key.empty() &&
+      cert.empty() && as.empty() && subscriber.empty()) {
     absl::StatusOr<std::string> doc = ReadFile(files[0]);
     absl::Status s = doc.ok() ? ValidateConferenceInfo(*doc) : doc.status();
     if (!s.ok()) {

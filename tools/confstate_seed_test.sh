@@ -46,6 +46,20 @@ done < "$OUT/blobs.txt"
 grep -Eq '^key [0-9a-f]{48}$' "$OUT/plain3.txt" ||
   fail "conference key: $(cat "$OUT/plain3.txt")"
 
+# --cert checks the blob is addressed to the certificate.
+"$CONFSTATE" decrypt --key="$DATA/test_key.pem" --cert="$DATA/test_cert.pem" \
+  "$OUT/blob1.b64" > /dev/null || fail "decrypt --cert with the right certificate"
+if command -v openssl > /dev/null; then
+  openssl req -x509 -newkey rsa:1024 -nodes -keyout "$OUT/other_key.pem" \
+    -out "$OUT/other_cert.pem" -days 1 -subj "/CN=other" 2> /dev/null ||
+    fail "openssl req"
+  if "$CONFSTATE" decrypt --key="$DATA/test_key.pem" \
+      --cert="$OUT/other_cert.pem" "$OUT/blob1.b64" 2> "$OUT/err.txt"; then
+    fail "decrypt --cert accepted another certificate"
+  fi
+  grep -q "not addressed to" "$OUT/err.txt" || fail "$(cat "$OUT/err.txt")"
+fi
+
 # The notification validates; a request body does not.
 awk '/^== /{on = ($0 ~ /^== notification 1 \(full\)/); next} on' \
   "$OUT/run.txt" > "$OUT/notification.xml"
