@@ -543,6 +543,13 @@ EntityView DefaultView(absl::string_view mcu_type) {
     view.state.media.push_back(
         entry("panoramic-video", "panoramic-video", MediaStatus::kSendRecv));
   } else {
+    if (mcu_type == "applicationsharing") {
+      // Who may take control of a shared application (msas:capabilities in
+      // the specification's example).
+      EntityCapabilities caps;
+      caps.control_permission = "ActiveDirectoryUsers";
+      view.capabilities = caps;
+    }
     view.state.locked = false;
     if (mcu_type != "phone-conf") {
       view.state.media.push_back(entry(mcu_type, mcu_type, std::nullopt));
@@ -1157,6 +1164,18 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyAddConference(
       std::make_shared<ConferenceDescription>(std::move(request.description));
   description->conference_id = id_string;
   description->conf_uris.clear();
+  if (!description->pstn_access.has_value()) {
+    // The dial-in conference id (msci:pstn-access/id, as in the
+    // specification's example): five digits, first not zero.
+    uint8_t bytes[4];
+    random(bytes, sizeof(bytes));
+    const uint32_t word = (uint32_t{bytes[0]} << 24) |
+                          (uint32_t{bytes[1]} << 16) |
+                          (uint32_t{bytes[2]} << 8) | uint32_t{bytes[3]};
+    PstnAccess pstn;
+    pstn.id = absl::StrCat(10000 + word % 90000);
+    description->pstn_access = std::move(pstn);
+  }
   auto focus_view = std::make_shared<EntityView>();
   focus_view->entity = entity.value();
   focus_view->mcu_type = "focus";

@@ -385,7 +385,6 @@ TEST_F(FocusEndToEndTest, SubscribersOfEveryRoleFollowRandomRequests) {
   std::vector<std::thread> threads;
   for (int c = 0; c < kConferences; ++c) {
     threads.emplace_back([&, c] {
-      std::vector<std::unique_ptr<Subscription>> superseded;
       int polls = 0;
       while (bells[c]->Wait(done)) {
         for (Follower& f : followers[c]) {
@@ -393,11 +392,11 @@ TEST_F(FocusEndToEndTest, SubscribersOfEveryRoleFollowRandomRequests) {
           // Now and then the dialog is refreshed from the last version it
           // applied, as a SIP client re-SUBSCRIBEs.
           if (++polls % 29 == 0 && f.view.has_state()) {
-            // The superseded subscription is released at the end: see
-            // DISABLED_DestroyingASupersededSubscriptionKeepsItsRefresh.
+            // The superseded subscription is released at once, as a SIP
+            // stack drops the old dialog state.
             std::unique_ptr<Subscription> refreshed =
                 Subscribe(f, bells[c].get(), f.last_version);
-            superseded.push_back(std::move(f.subscription));
+            f.subscription.reset();
             f.subscription = std::move(refreshed);
             ++f.refreshes;
           }
@@ -467,13 +466,9 @@ TEST_F(FocusEndToEndTest, InvalidRequestsChangeNothing) {
 }
 
 // A SIP stack may release a superseded dialog's Subscription only after the
-// refresh replaced it. Destroying it must not end the refresh. It does today:
-// Focus::EndSubscription unsubscribes from the store by dialog id, which the
-// refresh now owns, and the refreshed subscription receives nothing more.
-// Disabled until the focus ends only its own store subscription (the test
-// above keeps superseded subscriptions alive to the end for this reason).
-TEST_F(FocusEndToEndTest,
-       DISABLED_DestroyingASupersededSubscriptionKeepsItsRefresh) {
+// refresh replaced it. Destroying it must not end the refresh, which now owns
+// the dialog id in the store.
+TEST_F(FocusEndToEndTest, DestroyingASupersededSubscriptionKeepsItsRefresh) {
   Doorbell bell;
   Follower f;
   f.user = Organizer(0);  // a leader sees the lobby, where joiners wait

@@ -387,7 +387,7 @@ TEST_F(SeedEndToEndTest, WithoutACertificateTheSecretsAreLeftOut) {
 // either yet (engine/conference_store.cc DefaultView and ApplyAddConference),
 // so this check is disabled until it does; run it with
 // --gtest_also_run_disabled_tests.
-TEST_F(SeedEndToEndTest, DISABLED_ResponseHasPstnAccessAndSharingPermission) {
+TEST_F(SeedEndToEndTest, ResponseHasPstnAccessAndSharingPermission) {
   const std::string response = SeedResponse(RsaIdentity(1024));
   absl::StatusOr<testing::ParsedDocument> parsed =
       testing::ParseConferenceInfoForTest(EmbeddedDocument(response));

@@ -717,6 +717,8 @@ class Focus::RequestHandler {
 // ---------------------------------------------------------------------------
 // Focus
 
+Focus::Focus() : Focus(FocusOptions()) {}
+
 Focus::Focus(FocusOptions options)
     : options_(std::move(options)),
       store_(options_.store),
@@ -834,8 +836,9 @@ absl::StatusOr<std::unique_ptr<Subscription>> Focus::Subscribe(
 
 void Focus::EndSubscription(
     const std::shared_ptr<internal::SubscriptionState>& state) {
-  state->End();
-  // NotFound when the conference is gone or a refresh already ended it.
+  if (!state->End())
+    return;  // Already ended; its id may be a refresh's now.
+  // NotFound when the conference is gone.
   store_
       .Unsubscribe(state->config().conference,
                    engine::SubscriptionId(state->config().id))

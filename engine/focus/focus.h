@@ -175,7 +175,8 @@ class Subscription {
 
 class Focus {
  public:
-  explicit Focus(FocusOptions options = {});
+  Focus();
+  explicit Focus(FocusOptions options);
   ~Focus();
   Focus(const Focus&) = delete;
   Focus& operator=(const Focus&) = delete;

@@ -383,13 +383,16 @@ std::optional<absl::Time> SubscriptionState::NextDue() const {
   return last_sent_ + config_.interval;
 }
 
-void SubscriptionState::End() {
+bool SubscriptionState::End() {
   MutexLock lock(&mu_);
+  const bool first = !detached_;
+  detached_ = true;
   ended_ = true;
   ++generation_;
   queue_.clear();
   pending_.clear();
   resync_ = false;
+  return first;
 }
 
 bool SubscriptionState::ended() const {

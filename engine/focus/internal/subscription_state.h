@@ -106,8 +106,11 @@ class SubscriptionState
   std::optional<absl::Time> NextDue() const;
 
   // Stops deliveries and queues nothing more. Does not unsubscribe from the
-  // store (the caller does, outside any lock).
-  void End();
+  // store (the caller does, outside any lock). Returns true the first time
+  // only, so that exactly one caller unsubscribes this state from the store
+  // (a refresh takes over its id: a second Unsubscribe would end the
+  // refresh).
+  bool End();
   bool ended() const;
 
   // The version the next notification would get.
@@ -141,6 +144,7 @@ class SubscriptionState
   mutable Mutex mu_;
   bool started_ ABSL_GUARDED_BY(mu_) = false;
   bool ended_ ABSL_GUARDED_BY(mu_) = false;
+  bool detached_ ABSL_GUARDED_BY(mu_) = false;
   bool resync_ ABSL_GUARDED_BY(mu_) = false;
   // Bumped whenever queued or pending work is invalidated (resync, view
   // change, deletion), so work done outside the lock can tell it is stale.
