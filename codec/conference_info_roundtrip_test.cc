@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "gtest/gtest.h"
 
 #include "codec/conference_info.h"
@@ -122,7 +123,7 @@ class DeltaGenerator {
   std::shared_ptr<const engine::User> PickMutable(const engine::UserMap& map) {
     std::vector<std::shared_ptr<const engine::User>> candidates;
     for (const auto& u : map) {
-      const std::string& e = u->entity.value();
+      const absl::string_view e = u->entity.value();
       if (e != kLeader && e != kAttendee && e != kWaiting) {
         candidates.push_back(u);
       }

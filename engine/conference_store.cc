@@ -1177,7 +1177,7 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyAddConference(
     description->pstn_access = std::move(pstn);
   }
   auto focus_view = std::make_shared<EntityView>();
-  focus_view->entity = entity.value();
+  focus_view->entity = std::string(entity.value());
   focus_view->mcu_type = "focus";
   focus_view->state.locked = false;
   snapshot->views.push_back(std::move(focus_view));

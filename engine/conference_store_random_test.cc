@@ -116,11 +116,12 @@ class Reference {
   }
   static RefEndpoint FromEndpoint(const Endpoint& e) {
     RefEndpoint out;
-    out.entity = e.entity.value();
+    out.entity = std::string(e.entity.value());
     out.status = e.status;
     out.disconnection_method = e.disconnection_method;
     for (const auto& m : e.media) {
-      out.media.push_back({m->id.value(), m->type, m->status});
+      out.media.push_back(
+          {std::string(m->id.value()), std::string(m->type), m->status});
     }
     return out;
   }
@@ -137,15 +138,15 @@ class Reference {
         return Code::kResourceExhausted;
       }
     }
-    auto it = conferences.find(r.conference.value());
+    auto it = conferences.find(std::string(r.conference.value()));
     if (it == conferences.end()) {
       return Code::kNotFound;
     }
     RefConference& c = it->second;
-    const std::string& user = r.user.entity.value();
-    Who who = WhoIs(c, r.requester.value());
+    const std::string& user = std::string(r.user.entity.value());
+    Who who = WhoIs(c, std::string(r.requester.value()));
     if (r.kind == JoinKind::kJoin) {
-      if (who != Who::kFocus && r.requester.value() != user) {
+      if (who != Who::kFocus && std::string(r.requester.value()) != user) {
         return Code::kPermissionDenied;
       }
     } else if (!Leads(who)) {
@@ -192,24 +193,25 @@ class Reference {
   }
 
   Code LobbyDecision(const LobbyDecisionRequest& r) {
-    auto it = conferences.find(r.conference.value());
+    auto it = conferences.find(std::string(r.conference.value()));
     if (it == conferences.end()) {
       return Code::kNotFound;
     }
     RefConference& c = it->second;
-    if (!Leads(WhoIs(c, r.requester.value()))) {
+    if (!Leads(WhoIs(c, std::string(r.requester.value())))) {
       return Code::kPermissionDenied;
     }
-    auto found = c.lobby.find(r.user.value());
+    auto found = c.lobby.find(std::string(r.user.value()));
     if (found == c.lobby.end()) {
-      return c.users.count(r.user.value()) ? Code::kFailedPrecondition
-                                           : Code::kNotFound;
+      return c.users.count(std::string(r.user.value()))
+                 ? Code::kFailedPrecondition
+                 : Code::kNotFound;
     }
     if (r.decision == LobbyDecision::kGrant) {
       if (c.maximum_user_count && c.users.size() >= *c.maximum_user_count) {
         return Code::kResourceExhausted;
       }
-      c.users[r.user.value()] = found->second;
+      c.users[std::string(r.user.value())] = found->second;
     }
     c.lobby.erase(found);
     ++c.version;
@@ -217,22 +219,23 @@ class Reference {
   }
 
   Code DeleteUser(const DeleteUserRequest& r) {
-    auto it = conferences.find(r.conference.value());
+    auto it = conferences.find(std::string(r.conference.value()));
     if (it == conferences.end()) {
       return Code::kNotFound;
     }
     RefConference& c = it->second;
-    const std::string& user = r.user.value();
+    const std::string& user = std::string(r.user.value());
     bool in_roster = c.users.count(user) > 0;
     if (!in_roster && !c.lobby.count(user)) {
       return Code::kNotFound;
     }
-    Who who = WhoIs(c, r.requester.value());
-    if (who != Who::kFocus && r.requester.value() != user) {
+    Who who = WhoIs(c, std::string(r.requester.value()));
+    if (who != Who::kFocus && std::string(r.requester.value()) != user) {
       if (who != Who::kLeader) {
         return Code::kPermissionDenied;
       }
-      if (user == c.organizer && r.requester.value() != c.organizer) {
+      if (user == c.organizer &&
+          std::string(r.requester.value()) != c.organizer) {
         return Code::kPermissionDenied;
       }
     }
@@ -245,18 +248,19 @@ class Reference {
     if (r.role == Role::kOrganizer) {
       return Code::kInvalidArgument;
     }
-    auto it = conferences.find(r.conference.value());
+    auto it = conferences.find(std::string(r.conference.value()));
     if (it == conferences.end()) {
       return Code::kNotFound;
     }
     RefConference& c = it->second;
-    if (!Leads(WhoIs(c, r.requester.value()))) {
+    if (!Leads(WhoIs(c, std::string(r.requester.value())))) {
       return Code::kPermissionDenied;
     }
-    auto found = c.users.find(r.user.value());
+    auto found = c.users.find(std::string(r.user.value()));
     if (found == c.users.end()) {
-      return c.lobby.count(r.user.value()) ? Code::kFailedPrecondition
-                                           : Code::kNotFound;
+      return c.lobby.count(std::string(r.user.value()))
+                 ? Code::kFailedPrecondition
+                 : Code::kNotFound;
     }
     if (found->second.role == Role::kOrganizer) {
       return Code::kFailedPrecondition;
@@ -267,12 +271,12 @@ class Reference {
   }
 
   Code Lock(const ModifyConferenceLockRequest& r) {
-    auto it = conferences.find(r.conference.value());
+    auto it = conferences.find(std::string(r.conference.value()));
     if (it == conferences.end()) {
       return Code::kNotFound;
     }
     RefConference& c = it->second;
-    if (!Leads(WhoIs(c, r.requester.value()))) {
+    if (!Leads(WhoIs(c, std::string(r.requester.value())))) {
       return Code::kPermissionDenied;
     }
     c.locked = r.lock == LockState::kLocked;
@@ -286,26 +290,29 @@ class Reference {
   }
 
   Code ModifyMedia(const ModifyEndpointMediaRequest& r) {
-    auto it = conferences.find(r.conference.value());
+    auto it = conferences.find(std::string(r.conference.value()));
     if (it == conferences.end()) {
       return Code::kNotFound;
     }
     RefConference& c = it->second;
-    if (r.requester != r.user && !Leads(WhoIs(c, r.requester.value()))) {
+    if (r.requester != r.user &&
+        !Leads(WhoIs(c, std::string(r.requester.value())))) {
       return Code::kPermissionDenied;
     }
-    auto found = c.users.find(r.user.value());
+    auto found = c.users.find(std::string(r.user.value()));
     if (found == c.users.end()) {
-      return c.lobby.count(r.user.value()) ? Code::kFailedPrecondition
-                                           : Code::kNotFound;
+      return c.lobby.count(std::string(r.user.value()))
+                 ? Code::kFailedPrecondition
+                 : Code::kNotFound;
     }
     for (RefEndpoint& e : found->second.endpoints) {
-      if (e.entity != r.endpoint.value()) {
+      if (e.entity != std::string(r.endpoint.value())) {
         continue;
       }
       for (RefMedia& m : e.media) {
-        if (m.id == r.media.id.value()) {
-          m = {r.media.id.value(), r.media.type, r.media.status};
+        if (m.id == std::string(r.media.id.value())) {
+          m = {std::string(r.media.id.value()), std::string(r.media.type),
+               r.media.status};
           ++c.version;
           return Code::kOk;
         }
@@ -329,16 +336,16 @@ class Reference {
     if (r.endpoint.media.size() > limits_.max_media_per_endpoint) {
       return Code::kResourceExhausted;
     }
-    auto it = conferences.find(r.conference.value());
+    auto it = conferences.find(std::string(r.conference.value()));
     if (it == conferences.end()) {
       return Code::kNotFound;
     }
-    RefUser* user = FindAny(it->second, r.user.value());
+    RefUser* user = FindAny(it->second, std::string(r.user.value()));
     if (user == nullptr) {
       return Code::kNotFound;
     }
     for (RefEndpoint& e : user->endpoints) {
-      if (e.entity == r.endpoint.entity.value()) {
+      if (e.entity == std::string(r.endpoint.entity.value())) {
         e = FromEndpoint(r.endpoint);
         ++it->second.version;
         return Code::kOk;
@@ -358,16 +365,16 @@ class Reference {
     if (!disconnecting && r.disconnection_method.has_value()) {
       return Code::kInvalidArgument;
     }
-    auto it = conferences.find(r.conference.value());
+    auto it = conferences.find(std::string(r.conference.value()));
     if (it == conferences.end()) {
       return Code::kNotFound;
     }
-    RefUser* user = FindAny(it->second, r.user.value());
+    RefUser* user = FindAny(it->second, std::string(r.user.value()));
     if (user == nullptr) {
       return Code::kNotFound;
     }
     for (RefEndpoint& e : user->endpoints) {
-      if (e.entity == r.endpoint.value()) {
+      if (e.entity == std::string(r.endpoint.value())) {
         e.status = r.status;
         if (r.disconnection_method.has_value()) {
           e.disconnection_method = r.disconnection_method;
@@ -380,16 +387,16 @@ class Reference {
   }
 
   Code DeleteEndpoint(const DeleteEndpointRequest& r) {
-    auto it = conferences.find(r.conference.value());
+    auto it = conferences.find(std::string(r.conference.value()));
     if (it == conferences.end()) {
       return Code::kNotFound;
     }
-    RefUser* user = FindAny(it->second, r.user.value());
+    RefUser* user = FindAny(it->second, std::string(r.user.value()));
     if (user == nullptr) {
       return Code::kNotFound;
     }
     for (size_t i = 0; i < user->endpoints.size(); ++i) {
-      if (user->endpoints[i].entity == r.endpoint.value()) {
+      if (user->endpoints[i].entity == std::string(r.endpoint.value())) {
         user->endpoints.erase(user->endpoints.begin() + i);
         ++it->second.version;
         return Code::kOk;
@@ -399,12 +406,12 @@ class Reference {
   }
 
   Code ModifyConference(const ModifyConferenceRequest& r) {
-    auto it = conferences.find(r.conference.value());
+    auto it = conferences.find(std::string(r.conference.value()));
     if (it == conferences.end()) {
       return Code::kNotFound;
     }
     RefConference& c = it->second;
-    if (!Leads(WhoIs(c, r.requester.value()))) {
+    if (!Leads(WhoIs(c, std::string(r.requester.value())))) {
       return Code::kPermissionDenied;
     }
     c.subject = r.description->subject;
@@ -415,11 +422,12 @@ class Reference {
   }
 
   Code DeleteConference(const DeleteConferenceRequest& r) {
-    auto it = conferences.find(r.conference.value());
+    auto it = conferences.find(std::string(r.conference.value()));
     if (it == conferences.end()) {
       return Code::kNotFound;
     }
-    if (!r.requester.empty() && r.requester.value() != it->second.organizer) {
+    if (!r.requester.empty() &&
+        std::string(r.requester.value()) != it->second.organizer) {
       return Code::kPermissionDenied;
     }
     conferences.erase(it);
@@ -433,17 +441,17 @@ class Reference {
 // The store's snapshot in the reference's terms.
 RefConference Flatten(const ConferenceSnapshot& s) {
   RefConference c;
-  c.organizer = s.organizer.value();
+  c.organizer = std::string(s.organizer.value());
   c.version = s.version;
   c.subject = s.description->subject;
   c.maximum_user_count = s.description->maximum_user_count;
   c.policy = s.description->admission_policy;
   c.locked = s.state->locked;
   for (const auto& user : s.users) {
-    c.users[user->entity.value()] = Reference::FromUser(*user);
+    c.users[std::string(user->entity.value())] = Reference::FromUser(*user);
   }
   for (const auto& user : s.lobby) {
-    c.lobby[user->entity.value()] = Reference::FromUser(*user);
+    c.lobby[std::string(user->entity.value())] = Reference::FromUser(*user);
   }
   for (const auto& view : s.views) {
     c.view_locked[view->entity] = view->state.locked;
@@ -554,9 +562,9 @@ class Driver {
           RefConference c = Flatten(s);  // Creation is not under test here.
           c.users.clear();
           c.lobby.clear();
-          ref_.conferences[s.entity.value()] = c;
+          ref_.conferences[std::string(s.entity.value())] = c;
           known_.push_back(s.entity);
-          replicas_[s.entity.value()] = *result->snapshot;
+          replicas_[std::string(s.entity.value())] = *result->snapshot;
         }
         break;
       }
@@ -671,7 +679,8 @@ class Driver {
           // Sign-out: the user leaves every conference it is in.
           UserId user = AnyUser();
           for (auto& [id, c] : ref_.conferences) {
-            if (c.users.erase(user.value()) + c.lobby.erase(user.value())) {
+            if (c.users.erase(std::string(user.value())) +
+                c.lobby.erase(std::string(user.value()))) {
               ++c.version;
             }
           }
@@ -684,8 +693,8 @@ class Driver {
         expected = ref_.DeleteConference(r);
         result = store_.ApplyDeleteConference(r);
         if (result.ok()) {
-          replicas_.erase(target.value());
-          history_.erase(target.value());
+          replicas_.erase(std::string(target.value()));
+          history_.erase(std::string(target.value()));
           known_.erase(std::find(known_.begin(), known_.end(), target));
         }
         break;
@@ -700,9 +709,10 @@ class Driver {
 
   // Applies a delta to the replica: it must land exactly on the snapshot.
   void ApplyToReplica(const MutationResult& r) {
-    ConferenceSnapshot& replica = replicas_[r.delta->conference.value()];
+    ConferenceSnapshot& replica =
+        replicas_[std::string(r.delta->conference.value())];
     ASSERT_EQ(replica.version + 1, r.delta->version);
-    history_[r.delta->conference.value()].push_back(
+    history_[std::string(r.delta->conference.value())].push_back(
         std::make_shared<const ConferenceSnapshot>(replica));
     replica = ApplyDelta(replica, *r.delta);
     ASSERT_TRUE(SnapshotsEqual(replica, *r.snapshot));
@@ -719,10 +729,10 @@ class Driver {
       ASSERT_EQ(s->state->user_count, s->users.size());
       ASSERT_TRUE(SnapshotsEqual(replicas_[id], *s));
       for (const auto& user : s->users) {
-        membership[user->entity.value()].push_back(s->entity);
+        membership[std::string(user->entity.value())].push_back(s->entity);
       }
       for (const auto& user : s->lobby) {
-        membership[user->entity.value()].push_back(s->entity);
+        membership[std::string(user->entity.value())].push_back(s->entity);
       }
       // Replay the delta log onto an older snapshot.
       const auto& history = history_[id];

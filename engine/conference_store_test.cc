@@ -81,7 +81,7 @@ class RecordingSink : public SubscriptionSink {
  public:
   void OnDelta(const Subscriber& subscriber,
                const std::shared_ptr<const ConferenceDelta>& delta) override {
-    ids.push_back(subscriber.id.value());
+    ids.emplace_back(subscriber.id.value());
     deltas.push_back(delta);
   }
   std::vector<std::string> ids;

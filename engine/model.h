@@ -11,6 +11,11 @@
 // bounded number of pointers and shares every other user with the previous
 // version. All const methods and free functions here are thread-safe.
 //
+// Text fields of the per-user objects (User, Endpoint, Media, Execution,
+// SipCallInfo) and every id are CompactString (engine/compact_string.h): one
+// word, empty or short values inline, copies share the bytes. They convert to
+// absl::string_view; ids expose theirs through value().
+//
 // Extension content (PROTOCOL.md §5.1): unknown elements received in requests
 // are kept, in document order, as `Extension` fragments (namespace, local
 // name and a serialized self-contained fragment that encoders re-emit
@@ -38,6 +43,7 @@
 
 #include "absl/strings/string_view.h"
 
+#include "engine/compact_string.h"
 #include "engine/internal/persistent_map.h"
 
 namespace conf {
@@ -52,11 +58,15 @@ template <typename Tag>
 class StrongId {
  public:
   StrongId() = default;
-  explicit StrongId(std::string value) : value_(std::move(value)) {}
+  explicit StrongId(CompactString value) : value_(std::move(value)) {}
+  explicit StrongId(const std::string& value) : value_(value) {}
   explicit StrongId(absl::string_view value) : value_(value) {}
   explicit StrongId(const char* value) : value_(value) {}
 
-  const std::string& value() const { return value_; }
+  // Valid while this id is alive and unmodified.
+  absl::string_view value() const { return value_.view(); }
+  // The id's bytes as a CompactString (copying it shares them).
+  const CompactString& compact() const { return value_; }
   bool empty() const { return value_.empty(); }
 
   friend bool operator==(const StrongId& a, const StrongId& b) {
@@ -74,7 +84,7 @@ class StrongId {
   }
 
  private:
-  std::string value_;
+  CompactString value_;
 };
 
 struct ConferenceIdTag {};
@@ -294,7 +304,7 @@ class Boxed {
 // wire strings.
 
 // endpoint-status-type.
-enum class EndpointStatus {
+enum class EndpointStatus : uint8_t {
   kPending,
   kDialingOut,
   kDialingIn,
@@ -307,13 +317,13 @@ enum class EndpointStatus {
 };
 
 // joining-type.
-enum class JoiningMethod { kDialedIn, kDialedOut, kFocusOwner };
+enum class JoiningMethod : uint8_t { kDialedIn, kDialedOut, kFocusOwner };
 
 // disconnection-type.
-enum class DisconnectionMethod { kDeparted, kBooted, kFailed, kBusy };
+enum class DisconnectionMethod : uint8_t { kDeparted, kBooted, kFailed, kBusy };
 
 // media-status-type (direction from the participant's point of view).
-enum class MediaStatus { kRecvOnly, kSendOnly, kSendRecv, kInactive };
+enum class MediaStatus : uint8_t { kRecvOnly, kSendOnly, kSendRecv, kInactive };
 
 // msci:admission-policy.
 enum class AdmissionPolicy {
@@ -326,7 +336,7 @@ enum class AdmissionPolicy {
 // presenters. On the wire (user/roles/entry) MS uses "presenter" and
 // "attendee"; the organizer is a presenter that the conference names as its
 // organizer (see docs/ENGINE.md).
-enum class Role { kOrganizer, kPresenter, kAttendee };
+enum class Role : uint8_t { kOrganizer, kPresenter, kAttendee };
 
 inline bool IsLeader(Role role) { return role != Role::kAttendee; }
 
@@ -335,9 +345,9 @@ inline bool IsLeader(Role role) { return role != Role::kAttendee; }
 
 // execution-type (referred, joining-info, disconnection-info, modified).
 struct Execution {
-  std::string when;  // xs:dateTime as received or generated, e.g. UTC "...Z".
-  std::string reason;
-  std::string by;  // anyURI.
+  CompactString when;  // xs:dateTime as received or generated, e.g. UTC "...Z".
+  CompactString reason;
+  CompactString by;  // anyURI.
 
   friend bool operator==(const Execution& a, const Execution& b) {
     return a.when == b.when && a.reason == b.reason && a.by == b.by;
@@ -457,13 +467,13 @@ struct ConferenceState {
 // One media stream of an endpoint (media-type; keyed by `id`).
 struct Media {
   MediaId id;
-  std::string display_text;
-  std::string type;   // "audio", "video", "chat", ...
-  std::string label;  // Unique within the conference; SDP a=label.
-  std::string src_id;
+  CompactString display_text;
+  CompactString type;   // "audio", "video", "chat", ...
+  CompactString label;  // Unique within the conference; SDP a=label.
+  CompactString src_id;
   std::optional<MediaStatus> status;
-  std::string media_state;      // msci:media-state, e.g. "connected".
-  std::string media_source_id;  // msci:media-source-id.
+  CompactString media_state;      // msci:media-state, e.g. "connected".
+  CompactString media_source_id;  // msci:media-source-id.
   std::vector<Extension> extensions;
   std::vector<ExtensionAttribute> attributes;
 
@@ -473,10 +483,10 @@ struct Media {
 
 // sip-dialog-id-type (endpoint/call-info/sip).
 struct SipCallInfo {
-  std::string display_text;
-  std::string call_id;
-  std::string from_tag;
-  std::string to_tag;
+  CompactString display_text;
+  CompactString call_id;
+  CompactString from_tag;
+  CompactString to_tag;
 
   friend bool operator==(const SipCallInfo& a, const SipCallInfo& b) {
     return a.display_text == b.display_text && a.call_id == b.call_id &&
@@ -506,7 +516,7 @@ struct ClientInfo {
 // endpoint-type (keyed by `entity` within its user).
 struct Endpoint {
   EndpointId entity;
-  std::string display_text;
+  CompactString display_text;
   Boxed<Execution> referred;
   std::optional<EndpointStatus> status;
   std::optional<JoiningMethod> joining_method;
@@ -518,10 +528,10 @@ struct Endpoint {
   Boxed<SipCallInfo> call_info;
 
   // Microsoft attributes (msci:session-type, ...) and elements.
-  std::string session_type;  // "focus", "chat", "audio-video", ...
-  std::string endpoint_uri;
-  std::string refer_to_uri;
-  std::string session_on_behalf_of;
+  CompactString session_type;  // "focus", "chat", "audio-video", ...
+  CompactString endpoint_uri;
+  CompactString refer_to_uri;
+  CompactString session_on_behalf_of;
   Boxed<ClientInfo> client_info;
 
   std::vector<Extension> extensions;
@@ -541,11 +551,11 @@ struct Endpoint {
 // user-type (keyed by `entity`).
 struct User {
   UserId entity;
-  std::string display_text;
+  CompactString display_text;
   std::vector<UriEntry> associated_aors;
   Role role = Role::kAttendee;
   std::vector<std::string> languages;
-  std::string cascaded_focus;
+  CompactString cascaded_focus;
   // Endpoints in document order; entities are unique within the user.
   std::vector<std::shared_ptr<const Endpoint>> endpoints;
   std::vector<Extension> extensions;

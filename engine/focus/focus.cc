@@ -143,7 +143,7 @@ uint64_t Subscription::resynchronizations() const {
 
 const std::string& Subscription::id() const { return state_->config().id; }
 
-const std::string& Subscription::conference() const {
+absl::string_view Subscription::conference() const {
   return state_->config().conference.value();
 }
 

@@ -162,7 +162,7 @@ class Subscription {
   uint64_t resynchronizations() const;
 
   const std::string& id() const;
-  const std::string& conference() const;
+  absl::string_view conference() const;
 
  private:
   friend class Focus;

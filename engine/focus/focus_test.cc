@@ -71,7 +71,7 @@ class FocusTest : public ::testing::Test {
     ASSERT_TRUE(added.success) << added.body;
     auto snapshot = focus_.store().FindSnapshotByConferenceId("ABCD1234");
     ASSERT_NE(snapshot, nullptr);
-    conference_ = snapshot->entity.value();
+    conference_ = std::string(snapshot->entity.value());
     Join(kAlice, engine::Role::kPresenter);
     Join(kBob, engine::Role::kAttendee);
   }

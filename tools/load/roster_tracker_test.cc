@@ -72,8 +72,8 @@ class RosterTrackerTest : public ::testing::Test {
                                                ";gruu;opaque=app:conf:"
                                                "focusfactory")},
                                  spec)));
-    conference_ =
-        focus_.store().FindSnapshotByConferenceId("ROSTER1")->entity.value();
+    conference_ = std::string(
+        focus_.store().FindSnapshotByConferenceId("ROSTER1")->entity.value());
     ASSERT_TRUE(Join(kAlice, engine::Role::kPresenter));
   }
 

@@ -257,7 +257,7 @@ absl::Status LoadScenario::Impl::SetUp() {
     if (snapshot == nullptr) {
       return absl::InternalError("load: added conference not found");
     }
-    c->entity = snapshot->entity.value();
+    c->entity = std::string(snapshot->entity.value());
     // Everyone up to the stayers joins, and half of the others.
     for (int k = 0; k < options_.users; ++k) {
       Member& m = c->members[k];
