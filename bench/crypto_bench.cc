@@ -226,7 +226,7 @@ CachedFixture* MakeCachedFixture() {
   if (!r.ok()) {
     return f;
   }
-  const std::string uri = "https://meet.example.com/alice/7Q4ZK2XH";
+  const absl::string_view uri = "https://meet.example.com/alice/7Q4ZK2XH";
   const ConferenceSecrets secrets{kConferenceKey, absl::MakeConstSpan(&uri, 1)};
   for (int i = 0; i < kCachedConferences; ++i) {
     f->conference_ids.push_back(absl::StrCat("conference-", i));

@@ -6,6 +6,7 @@
 
 #include <cstring>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
@@ -176,28 +177,29 @@ absl::Status CheckRsaKey(const EVP_PKEY& key, const CertificateLimits& limits) {
   return absl::OkStatus();
 }
 
-// Encrypts `cek` with PKCS#1 v1.5 directly into `out` (modulus-length bytes
-// reserved there).
-absl::Status AddEncryptedKey(CBB* out, EVP_PKEY* public_key,
-                             absl::Span<const uint8_t> cek) {
+// RSA-encrypts `cek` for `recipient` with PKCS#1 v1.5 (RFC 3370 §4.2.1):
+// the RecipientInfo's encryptedKey, modulus-length bytes.
+absl::StatusOr<std::vector<uint8_t>> EncryptKey(const Recipient& recipient,
+                                                absl::Span<const uint8_t> cek) {
+  EVP_PKEY* public_key = recipient.public_key();
   bssl::UniquePtr<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new(public_key, nullptr));
-  size_t len = EVP_PKEY_size(public_key);
-  uint8_t* buf = nullptr;
+  std::vector<uint8_t> out(EVP_PKEY_size(public_key));
+  size_t len = out.size();
   if (ctx == nullptr || !EVP_PKEY_encrypt_init(ctx.get()) ||
       !EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING) ||
-      !CBB_reserve(out, &buf, len) ||
-      !EVP_PKEY_encrypt(ctx.get(), buf, &len, cek.data(), cek.size()) ||
-      !CBB_did_write(out, len)) {
+      !EVP_PKEY_encrypt(ctx.get(), out.data(), &len, cek.data(), cek.size())) {
     return BsslError(absl::StatusCode::kInternal, "rsa encrypt");
   }
-  return absl::OkStatus();
+  out.resize(len);
+  return out;
 }
 
 // RFC 5652 §6.2.1 KeyTransRecipientInfo, version 0 (issuerAndSerialNumber),
-// keyEncryptionAlgorithm rsaEncryption with NULL parameters (RFC 3370 §4.2.1).
+// keyEncryptionAlgorithm rsaEncryption with NULL parameters (RFC 3370 §4.2.1)
+// and the already encrypted key.
 absl::Status AddKeyTransRecipientInfo(CBB* out, const Recipient& recipient,
-                                      absl::Span<const uint8_t> cek) {
-  CBB ktri, algorithm, null_parameters, encrypted_key;
+                                      absl::Span<const uint8_t> encrypted_key) {
+  CBB ktri, algorithm, null_parameters;
   if (!CBB_add_asn1(out, &ktri, CBS_ASN1_SEQUENCE) ||
       !CBB_add_asn1_uint64(&ktri, 0) ||
       !CBB_add_bytes(&ktri, recipient.issuer_and_serial().data(),
@@ -205,12 +207,9 @@ absl::Status AddKeyTransRecipientInfo(CBB* out, const Recipient& recipient,
       !CBB_add_asn1(&ktri, &algorithm, CBS_ASN1_SEQUENCE) ||
       !internal::AddOid(&algorithm, internal::kOidRsaEncryption) ||
       !CBB_add_asn1(&algorithm, &null_parameters, CBS_ASN1_NULL) ||
-      !CBB_add_asn1(&ktri, &encrypted_key, CBS_ASN1_OCTETSTRING)) {
-    return BsslError(absl::StatusCode::kInternal, "cms recipient info");
-  }
-  CONF_RETURN_IF_ERROR(
-      AddEncryptedKey(&encrypted_key, recipient.public_key(), cek));
-  if (!CBB_flush(out)) {
+      !CBB_add_asn1_octet_string(&ktri, encrypted_key.data(),
+                                 encrypted_key.size()) ||
+      !CBB_flush(out)) {
     return BsslError(absl::StatusCode::kInternal, "cms recipient info");
   }
   return absl::OkStatus();
@@ -262,13 +261,14 @@ absl::Status AddEncryptedContentInfo(CBB* out, Cipher cipher,
 
 // RFC 5652 §3 ContentInfo { id-envelopedData, [0] EXPLICIT EnvelopedData },
 // and §6.1 EnvelopedData with version 0: no originatorInfo, no
-// unprotectedAttrs and a single version-0 KeyTransRecipientInfo.
+// unprotectedAttrs and a single version-0 KeyTransRecipientInfo carrying
+// `encrypted_key` (the CEK, RSA-encrypted for `recipient`).
 absl::StatusOr<std::string> Seal(const Recipient& recipient, Cipher cipher,
                                  absl::Span<const uint8_t> cek,
+                                 absl::Span<const uint8_t> encrypted_key,
                                  absl::string_view content, ContentMode mode) {
   const size_t estimate = 96 + recipient.issuer_and_serial().size() +
-                          EVP_PKEY_size(recipient.public_key()) +
-                          content.size();
+                          encrypted_key.size() + content.size();
   bssl::ScopedCBB cbb;
   CBB content_info, explicit_content, enveloped, recipient_infos;
   if (!CBB_init(cbb.get(), estimate) ||
@@ -282,7 +282,7 @@ absl::StatusOr<std::string> Seal(const Recipient& recipient, Cipher cipher,
     return BsslError(absl::StatusCode::kInternal, "cms enveloped data");
   }
   CONF_RETURN_IF_ERROR(
-      AddKeyTransRecipientInfo(&recipient_infos, recipient, cek));
+      AddKeyTransRecipientInfo(&recipient_infos, recipient, encrypted_key));
   CONF_RETURN_IF_ERROR(
       AddEncryptedContentInfo(&enveloped, cipher, cek, content, mode));
   uint8_t* data = nullptr;
@@ -292,6 +292,24 @@ absl::StatusOr<std::string> Seal(const Recipient& recipient, Cipher cipher,
   }
   bssl::UniquePtr<uint8_t> owned(data);
   return std::string(reinterpret_cast<const char*>(data), len);
+}
+
+absl::Status CheckConferenceKeyLength(absl::Span<const uint8_t> key,
+                                      Cipher cipher) {
+  if (key.size() != CipherKeyLength(cipher)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("conference key: ", key.size(), " bytes, ",
+                     CipherName(cipher), " needs ", CipherKeyLength(cipher)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckContentLength(absl::string_view content) {
+  if (content.size() > kMaxContentBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "content: ", content.size(), " bytes, at most ", kMaxContentBytes));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -483,24 +501,48 @@ absl::StatusOr<Recipient> ParseRecipientDer(absl::Span<const uint8_t> der,
 absl::StatusOr<std::string> WrapConferenceKey(const Recipient& recipient,
                                               absl::Span<const uint8_t> key,
                                               Cipher cipher) {
-  if (key.size() != CipherKeyLength(cipher)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("conference key: ", key.size(), " bytes, ",
-                     CipherName(cipher), " needs ", CipherKeyLength(cipher)));
-  }
-  return Seal(recipient, cipher, key, absl::string_view(),
+  CONF_RETURN_IF_ERROR(CheckConferenceKeyLength(key, cipher));
+  CONF_ASSIGN_OR_RETURN(std::vector<uint8_t> encrypted_key,
+                        EncryptKey(recipient, key));
+  return Seal(recipient, cipher, key, encrypted_key, absl::string_view(),
               ContentMode::kDetachedEmpty);
 }
 
 absl::StatusOr<std::string> WrapContent(const Recipient& recipient,
                                         absl::string_view content,
                                         Cipher cipher) {
-  if (content.size() > kMaxContentBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "content: ", content.size(), " bytes, at most ", kMaxContentBytes));
-  }
+  CONF_RETURN_IF_ERROR(CheckContentLength(content));
   CONF_ASSIGN_OR_RETURN(ContentKey cek, GenerateContentKey(cipher));
-  return Seal(recipient, cipher, cek.bytes(), content, ContentMode::kEncrypt);
+  CONF_ASSIGN_OR_RETURN(std::vector<uint8_t> encrypted_key,
+                        EncryptKey(recipient, cek.bytes()));
+  return Seal(recipient, cipher, cek.bytes(), encrypted_key, content,
+              ContentMode::kEncrypt);
+}
+
+absl::StatusOr<std::vector<std::string>> WrapConferenceKeyAndContents(
+    const Recipient& recipient, absl::Span<const uint8_t> key,
+    absl::Span<const absl::string_view> contents, Cipher cipher) {
+  CONF_RETURN_IF_ERROR(CheckConferenceKeyLength(key, cipher));
+  for (absl::string_view content : contents) {
+    CONF_RETURN_IF_ERROR(CheckContentLength(content));
+  }
+  // The one RSA operation: every blob carries this encryptedKey, and each
+  // seals its own random IV (docs/CRYPTO.md).
+  CONF_ASSIGN_OR_RETURN(std::vector<uint8_t> encrypted_key,
+                        EncryptKey(recipient, key));
+  std::vector<std::string> blobs;
+  blobs.reserve(1 + contents.size());
+  CONF_ASSIGN_OR_RETURN(std::string key_blob,
+                        Seal(recipient, cipher, key, encrypted_key,
+                             absl::string_view(), ContentMode::kDetachedEmpty));
+  blobs.push_back(std::move(key_blob));
+  for (absl::string_view content : contents) {
+    CONF_ASSIGN_OR_RETURN(std::string blob,
+                          Seal(recipient, cipher, key, encrypted_key, content,
+                               ContentMode::kEncrypt));
+    blobs.push_back(std::move(blob));
+  }
+  return blobs;
 }
 
 std::string EncodeBase64(absl::string_view der) {

@@ -9,13 +9,16 @@
 //           certificate), rsaEncryption (PKCS#1 v1.5), encryptedKey } },
 //     EncryptedContentInfo { data, { cipher OID, IV }, [0] ciphertext } } }
 //
-// Two modes:
+// Three entry points:
 //   - WrapConferenceKey: the conference key itself is the content-encryption
 //     key (CEK) and the encrypted content is empty (a zero-length [0], as in
 //     the seed's `msci:conference-key`). The client recovers the key by
 //     RSA-decrypting `encryptedKey`.
 //   - WrapContent: a fresh random CEK encrypts the payload (CBC, PKCS#7
 //     padding), the standard CMS shape that any CMS implementation opens.
+//   - WrapConferenceKeyAndContents: both shapes for one client at the cost of
+//     one RSA operation: the payloads are encrypted under the conference key
+//     (what the focus sends in getConference).
 //
 // Every key and IV comes from RAND_bytes; generated DES keys have odd parity.
 // Key buffers are wiped with OPENSSL_cleanse; no key or plaintext ever appears
@@ -202,6 +205,18 @@ absl::StatusOr<std::string> WrapConferenceKey(
 absl::StatusOr<std::string> WrapContent(const Recipient& recipient,
                                         absl::string_view content,
                                         Cipher cipher = Cipher::kDesEde3Cbc);
+
+// The conference key and `contents` (the web-join URIs) for one recipient,
+// with one RSA operation (docs/CRYPTO.md, "One RSA operation per client").
+// Returns 1 + contents.size() ContentInfo DER blobs: [0] is exactly what
+// WrapConferenceKey returns; [i + 1] encrypts contents[i] under the
+// conference key itself (CBC, PKCS#7 padding, its own random IV) and carries
+// the same encryptedKey, so `openssl cms -decrypt` opens it as it opens a
+// WrapContent blob. Errors as WrapConferenceKey and WrapContent.
+absl::StatusOr<std::vector<std::string>> WrapConferenceKeyAndContents(
+    const Recipient& recipient, absl::Span<const uint8_t> key,
+    absl::Span<const absl::string_view> contents,
+    Cipher cipher = Cipher::kDesEde3Cbc);
 
 // Base64 (RFC 4648, padded, no line breaks) for `msci:cms-data`. Uses Abseil's
 // encoder: the input is ciphertext, so BoringSSL's constant-time encoder buys

@@ -4,11 +4,14 @@
 #error "crypto/ requires BoringSSL's <openssl/base.h>"
 #endif
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include <openssl/rsa.h>
@@ -340,6 +343,76 @@ TEST(WrapContentTest, OtherPrivateKeyDoesNotOpenTheBlob) {
   EXPECT_EQ(opened.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(opened.status().message()),
               ::testing::Not(HasSubstr("secret")));
+}
+
+TEST(WrapConferenceKeyAndContentsTest, OneEncryptedKeyOpensEveryBlob) {
+  const std::string kUris[] = {"https://meet.example.com/alice/7Q4ZK2XH",
+                               "https://external.example.com/m/caf\xc3\xa9",
+                               ""};
+  const absl::string_view uris[] = {kUris[0], kUris[1], kUris[2]};
+  for (int bits : {1024, 2048}) {
+    const auto& identity = RsaIdentity(bits);
+    absl::StatusOr<Recipient> recipient =
+        ParseRecipient(identity.certificate_base64);
+    ASSERT_THAT(recipient.status(), IsOk());
+    for (Cipher cipher : kCiphers) {
+      SCOPED_TRACE(absl::StrCat(bits, " bits, ", CipherName(cipher)));
+      const std::vector<uint8_t> key = KeyOfLength(CipherKeyLength(cipher), 9);
+      absl::StatusOr<std::vector<std::string>> blobs =
+          WrapConferenceKeyAndContents(*recipient, key, uris, cipher);
+      ASSERT_THAT(blobs.status(), IsOk());
+      ASSERT_EQ(blobs->size(), 4u);
+      std::vector<std::string> ivs;
+      std::string encrypted_key;
+      for (size_t i = 0; i < blobs->size(); ++i) {
+        SCOPED_TRACE(i);
+        absl::StatusOr<ParsedEnvelopedData> parsed =
+            ParseEnvelopedData(Bytes((*blobs)[i]));
+        ASSERT_THAT(parsed.status(), IsOk());
+        EXPECT_EQ(parsed->cipher, cipher);
+        const std::string this_key(parsed->encrypted_key.begin(),
+                                   parsed->encrypted_key.end());
+        if (i == 0) {
+          encrypted_key = this_key;
+          EXPECT_EQ(parsed->content_form, EncryptedContentForm::kPresent);
+          EXPECT_TRUE(parsed->encrypted_content.empty());
+        }
+        EXPECT_EQ(this_key, encrypted_key);
+        ivs.emplace_back(parsed->iv.begin(), parsed->iv.end());
+        absl::StatusOr<UnwrappedEnvelope> opened =
+            UnwrapEnvelopedData(*parsed, identity.key.get());
+        ASSERT_THAT(opened.status(), IsOk());
+        EXPECT_TRUE(std::equal(opened->key.bytes().begin(),
+                               opened->key.bytes().end(), key.begin(),
+                               key.end()));
+        EXPECT_EQ(opened->content, i == 0 ? "" : kUris[i - 1]);
+      }
+      for (size_t i = 0; i < ivs.size(); ++i) {
+        for (size_t j = i + 1; j < ivs.size(); ++j) {
+          EXPECT_NE(ivs[i], ivs[j]) << i << " " << j;
+        }
+      }
+    }
+  }
+}
+
+TEST(WrapConferenceKeyAndContentsTest, RejectsWhatTheSingleWrapsReject) {
+  absl::StatusOr<Recipient> recipient =
+      ParseRecipient(RsaIdentity(1024).certificate_base64);
+  ASSERT_THAT(recipient.status(), IsOk());
+  const absl::string_view uri = "https://meet.example.com/alice";
+  EXPECT_THAT(WrapConferenceKeyAndContents(*recipient, KeyOfLength(16, 0),
+                                           absl::MakeConstSpan(&uri, 1))
+                  .status(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "conference key: 16 bytes, des-ede3-cbc needs 24"));
+  const std::string huge((1 << 20) + 1, 'u');
+  const absl::string_view too_long = huge;
+  EXPECT_THAT(
+      WrapConferenceKeyAndContents(*recipient, KeyOfLength(24, 0),
+                                   absl::MakeConstSpan(&too_long, 1))
+          .status(),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("content: ")));
 }
 
 TEST(EncodeBase64Test, MatchesRfc4648) {

@@ -28,6 +28,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/types/span.h"
 #include "gtest/gtest.h"
 
 #include "crypto/enveloped_data.h"
@@ -248,6 +249,78 @@ TEST_F(OpensslCliTest, PkeyutlDecryptsTheConferenceKeyForEveryCipherAndSize) {
       const std::string in = TempPath("encrypted_key.bin");
       const std::string out = TempPath("cek.bin");
       WriteFile(in, wrapped_key);
+      std::remove(out.c_str());
+      int exit_code = 0;
+      const std::string log =
+          RunCommand(absl::StrCat(kOpenssl, " pkeyutl -decrypt -inkey ", key,
+                                  " -pkeyopt rsa_padding_mode:pkcs1 -in ", in,
+                                  " -out ", out),
+                     &exit_code);
+      ASSERT_EQ(exit_code, 0) << log;
+      const absl::Span<const uint8_t> expected = conference_key->bytes();
+      EXPECT_EQ(ReadFile(out),
+                std::string(reinterpret_cast<const char*>(expected.data()),
+                            expected.size()));
+    }
+  }
+}
+
+// docs/CRYPTO.md: the URI blobs of getConference are encrypted under the
+// conference key, all three blobs carrying one RSA-wrapped key. openssl opens
+// each URI blob as any CMS blob, and recovers the conference key from the
+// key blob.
+TEST_F(OpensslCliTest, CmsDecryptOpensEveryBlobSharingOneWrappedKey) {
+  const std::string kUris[] = {
+      "https://meet.example.com/alice/7Q4ZK2XH",
+      "https://external.example.com/meet/alice/7Q4ZK2XH?sl=1&conf=caf\xc3\xa9"};
+  const absl::string_view uris[] = {kUris[0], kUris[1]};
+  for (int bits : kModulusBits) {
+    const auto [cert, key] = WriteIdentity(bits);
+    absl::StatusOr<Recipient> recipient =
+        ParseRecipient(RsaIdentity(bits).certificate_base64);
+    ASSERT_THAT(recipient.status(), IsOk());
+    for (Cipher cipher : kCiphers) {
+      SCOPED_TRACE(absl::StrCat(bits, " bits, ", CipherName(cipher)));
+      absl::StatusOr<ContentKey> conference_key = GenerateContentKey(cipher);
+      ASSERT_THAT(conference_key.status(), IsOk());
+      absl::StatusOr<std::vector<std::string>> blobs =
+          WrapConferenceKeyAndContents(*recipient, conference_key->bytes(),
+                                       uris, cipher);
+      ASSERT_THAT(blobs.status(), IsOk());
+      ASSERT_EQ(blobs->size(), 3u);
+      for (size_t i = 0; i < 2; ++i) {
+        SCOPED_TRACE(kUris[i]);
+        const std::string blob = TempPath("shared_key_uri.der");
+        const std::string out = TempPath("shared_key_uri.out");
+        WriteFile(blob, (*blobs)[i + 1]);
+        std::remove(out.c_str());
+        int exit_code = 0;
+        const std::string log = RunCommand(
+            absl::StrCat(kOpenssl, " cms -decrypt -binary -inform DER -in ",
+                         blob, " -recip ", cert, " -inkey ", key, " -out ",
+                         out),
+            &exit_code);
+        ASSERT_EQ(exit_code, 0) << log;
+        EXPECT_EQ(ReadFile(out), kUris[i]);
+      }
+      // The key blob: pkeyutl recovers the conference key from the
+      // encryptedKey (the first OCTET STRING at depth 5).
+      const std::string blob = TempPath("shared_key.der");
+      WriteFile(blob, (*blobs)[0]);
+      const Asn1Line* encrypted_key = nullptr;
+      const std::vector<Asn1Line> lines = Asn1Parse(blob);
+      for (const Asn1Line& line : lines) {
+        if (line.depth == 5 && line.type == "OCTET STRING") {
+          encrypted_key = &line;
+          break;
+        }
+      }
+      ASSERT_NE(encrypted_key, nullptr);
+      const std::string in = TempPath("shared_encrypted_key.bin");
+      const std::string out = TempPath("shared_cek.bin");
+      WriteFile(in, (*blobs)[0].substr(
+                        encrypted_key->offset + encrypted_key->header_length,
+                        encrypted_key->length));
       std::remove(out.c_str());
       int exit_code = 0;
       const std::string log =

@@ -12,6 +12,10 @@
 #include <tuple>
 #include <utility>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include <openssl/sha.h>
@@ -106,6 +110,59 @@ struct TextEq {
   }
 };
 
+bool IsAsciiSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+// Copies `text` without its ASCII white space (the characters
+// DecodeCertificateBase64 strips) into `out`, which has room for
+// text.size() bytes; returns the length. Clients wrap base64 at 64 or 76
+// columns, so most 16-byte blocks hold no white space and are copied whole.
+size_t StripAsciiSpace(absl::string_view text, char* out) {
+  const char* p = text.data();
+  const size_t n = text.size();
+  size_t i = 0;
+  size_t len = 0;
+#if defined(__SSE2__)
+  const __m128i space = _mm_set1_epi8(' ');
+  const __m128i tab = _mm_set1_epi8('\t');
+  const __m128i cr = _mm_set1_epi8('\r');
+  const __m128i lf = _mm_set1_epi8('\n');
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    const __m128i ws = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(v, space), _mm_cmpeq_epi8(v, tab)),
+        _mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, lf)));
+    if (_mm_movemask_epi8(ws) == 0) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + len), v);
+      len += 16;
+      continue;
+    }
+    for (size_t j = i; j < i + 16; ++j) {
+      out[len] = p[j];
+      len += IsAsciiSpace(p[j]) ? 0 : 1;
+    }
+  }
+#endif
+  for (; i < n; ++i) {
+    out[len] = p[i];
+    len += IsAsciiSpace(p[i]) ? 0 : 1;
+  }
+  return len;
+}
+
+// The text index's key for `text`: its characters without white space, in
+// `stack` when they fit, else in `*heap`.
+absl::string_view TextKey(absl::string_view text, char* stack,
+                          size_t stack_size, std::string* heap) {
+  char* out = stack;
+  if (text.size() > stack_size) {
+    heap->resize(text.size());
+    out = heap->data();
+  }
+  return absl::string_view(out, StripAsciiSpace(text, out));
+}
+
 // High bits for the shard: flat_hash_map uses the low 7 bits of the same
 // hash inside the shard.
 size_t WrappedShardOf(size_t hash) {
@@ -156,7 +213,8 @@ struct alignas(kCacheLine) RecipientPool::RecipientShard {
   uint64_t misses ABSL_GUARDED_BY(mu) = 0;
 };
 
-// Exact base64 text -> recipient: the fast path of GetOrParse.
+// Base64 text without white space -> recipient: the fast path of
+// GetOrParse.
 struct alignas(kCacheLine) RecipientPool::TextShard {
   mutable conf::Mutex mu;
   internal::LruMap<std::string, std::shared_ptr<const Recipient>, TextHash,
@@ -177,16 +235,15 @@ struct alignas(kCacheLine) RecipientPool::WrappedShard {
 absl::StatusOr<WrappedSecrets> WrapSecrets(const Recipient& recipient,
                                            const ConferenceSecrets& secrets,
                                            Cipher cipher) {
-  WrappedSecrets wrapped;
   CONF_ASSIGN_OR_RETURN(
-      std::string key_der,
-      WrapConferenceKey(recipient, secrets.conference_key, cipher));
-  wrapped.conference_key = EncodeBase64(key_der);
+      std::vector<std::string> blobs,
+      WrapConferenceKeyAndContents(recipient, secrets.conference_key,
+                                   secrets.uris, cipher));
+  WrappedSecrets wrapped;
+  wrapped.conference_key = EncodeBase64(blobs[0]);
   wrapped.encrypted_uris.reserve(secrets.uris.size());
-  for (const std::string& uri : secrets.uris) {
-    CONF_ASSIGN_OR_RETURN(std::string uri_der,
-                          WrapContent(recipient, uri, cipher));
-    wrapped.encrypted_uris.push_back(EncodeBase64(uri_der));
+  for (size_t i = 1; i < blobs.size(); ++i) {
+    wrapped.encrypted_uris.push_back(EncodeBase64(blobs[i]));
   }
   return wrapped;
 }
@@ -238,21 +295,30 @@ RecipientPool::~RecipientPool() = default;
 
 absl::StatusOr<std::shared_ptr<const Recipient>> RecipientPool::GetOrParse(
     absl::string_view certificate_base64) {
-  // Fast path: the exact text seen before.
-  const size_t text_hash = TextHash()(certificate_base64);
+  // Fast path: the same base64 characters seen before, whatever the white
+  // space around and between them. Text over the intake limit is refused by
+  // the decoder below, before it is stripped or stored.
+  if (certificate_base64.size() > options_.limits.max_certificate_bytes * 2) {
+    return GetOrParseDecoded(certificate_base64);
+  }
+  char stack[4096];
+  std::string heap;
+  const absl::string_view key =
+      TextKey(certificate_base64, stack, sizeof(stack), &heap);
+  const size_t text_hash = TextHash()(key);
   TextShard& text_shard = text_shards_[(text_hash >> 48) % kShards];
   {
     conf::MutexLock lock(&text_shard.mu);
-    if (std::shared_ptr<const Recipient>* found =
-            text_shard.map.Find(certificate_base64)) {
+    if (std::shared_ptr<const Recipient>* found = text_shard.map.Find(key)) {
       ++text_shard.hits;
       return *found;
     }
   }
   CONF_ASSIGN_OR_RETURN(std::shared_ptr<const Recipient> recipient,
                         GetOrParseDecoded(certificate_base64));
+  std::string stored(key);
   conf::MutexLock lock(&text_shard.mu);
-  text_shard.map.Insert(std::string(certificate_base64), recipient);
+  text_shard.map.Insert(std::move(stored), recipient);
   return recipient;
 }
 

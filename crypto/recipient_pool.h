@@ -2,8 +2,10 @@
 // certificate is parsed once and a client that asks again for the conference
 // secrets gets the same blobs without an RSA operation.
 //
-//   GetOrParse(base64) ──SHA-256(DER)──► recipient shards (LRU, bounded)
-//                                         shared_ptr<const Recipient>
+//   GetOrParse(base64) ──base64 without white space──► text shards (LRU)
+//        │ miss                                        │ hit
+//        └──decode, SHA-256(DER)──► recipient shards (LRU, bounded)
+//                                   shared_ptr<const Recipient>
 //   GetOrWrap(conference, epoch, recipient, secrets)
 //        ──(conference, epoch, SHA-256)──► blob shards (LRU, bounded)
 //                                         shared_ptr<const WrappedSecrets>
@@ -58,9 +60,9 @@ namespace conf::crypto {
 struct ConferenceSecrets {
   // The conference key: CipherKeyLength(cipher) bytes (24 for 3DES).
   absl::Span<const uint8_t> conference_key;
-  // The web-join URIs of `msci:encrypted-uri`, each wrapped as its UTF-8
-  // bytes in content mode (docs/CRYPTO.md).
-  absl::Span<const std::string> uris;
+  // The web-join URIs of `msci:encrypted-uri`, each encrypted as its UTF-8
+  // bytes under the conference key (docs/CRYPTO.md).
+  absl::Span<const absl::string_view> uris;
 };
 
 // Base64 blobs ready for `msci:cms-data`.
@@ -69,8 +71,9 @@ struct WrappedSecrets {
   std::vector<std::string> encrypted_uris;  // in ConferenceSecrets::uris order
 };
 
-// Wraps `secrets` for `recipient` with no caching: one conference-key blob and
-// one content blob per URI. Errors as WrapConferenceKey / WrapContent.
+// Wraps `secrets` for `recipient` with no caching, with one RSA operation
+// (WrapConferenceKeyAndContents): one conference-key blob and one blob per
+// URI. Errors as WrapConferenceKeyAndContents.
 absl::StatusOr<WrappedSecrets> WrapSecrets(const Recipient& recipient,
                                            const ConferenceSecrets& secrets,
                                            Cipher cipher);
@@ -125,9 +128,11 @@ class RecipientPool {
 
   // Returns the recipient for `certificate_base64` (see ParseRecipient),
   // parsing it on first sight. Recipients are keyed by the SHA-256 of the
-  // decoded DER, so the same certificate with different line breaks is one
-  // entry; a second, equally bounded index by the exact base64 text lets a
-  // client that sends the same text again skip base64 and SHA-256.
+  // decoded DER. A second, equally bounded index keyed by the base64 text
+  // without its ASCII white space (the same certificate with other line
+  // breaks or indentation is the same key) answers a certificate seen before
+  // without decoding it: the stored text is compared in full, so only the
+  // same base64 characters hit, and text that never parsed is never stored.
   // Errors: those of ParseRecipient (kInvalidArgument "certificate: ...").
   // Invalid certificates are not cached.
   absl::StatusOr<std::shared_ptr<const Recipient>> GetOrParse(

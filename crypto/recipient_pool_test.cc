@@ -13,6 +13,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/string_view.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -39,8 +40,8 @@ const std::vector<uint8_t>& ConferenceKey() {
   return *key;
 }
 
-const std::vector<std::string>& Uris() {
-  static const auto* uris = new std::vector<std::string>{
+const std::vector<absl::string_view>& Uris() {
+  static const auto* uris = new std::vector<absl::string_view>{
       "https://meet.example.com/alice/7Q4ZK2XH",
       "https://external.example.com/meet/alice/7Q4ZK2XH?sl=1"};
   return *uris;
@@ -72,8 +73,23 @@ void ExpectOpensTo(const WrappedSecrets& wrapped,
   EXPECT_TRUE(key.content.empty());
   ASSERT_EQ(wrapped.encrypted_uris.size(), Uris().size());
   for (size_t i = 0; i < Uris().size(); ++i) {
-    EXPECT_EQ(Open(wrapped.encrypted_uris[i], identity).content, Uris()[i]);
+    UnwrappedEnvelope uri = Open(wrapped.encrypted_uris[i], identity);
+    EXPECT_EQ(uri.content, Uris()[i]);
+    // docs/CRYPTO.md: the URIs are encrypted under the conference key.
+    EXPECT_TRUE(std::equal(uri.key.bytes().begin(), uri.key.bytes().end(),
+                           ConferenceKey().begin(), ConferenceKey().end()));
   }
+}
+
+// `text` re-wrapped at `columns` with `line_break`, `indent` before each line.
+std::string Rewrap(absl::string_view text, size_t columns,
+                   absl::string_view line_break, absl::string_view indent) {
+  const std::string flat = absl::StrReplaceAll(text, {{"\n", ""}});
+  std::string out;
+  for (size_t i = 0; i < flat.size(); i += columns) {
+    absl::StrAppend(&out, indent, flat.substr(i, columns), line_break);
+  }
+  return out;
 }
 
 TEST(RecipientPoolTest, ParsesEachCertificateOnce) {
@@ -81,13 +97,14 @@ TEST(RecipientPoolTest, ParsesEachCertificateOnce) {
   const auto& identity = RsaIdentity(1024);
   absl::StatusOr<std::shared_ptr<const Recipient>> first =
       pool.GetOrParse(identity.certificate_base64);
-  // Same DER, different line breaks: the same entry.
+  // Same DER, different line breaks: the same entry, found by its text
+  // without decoding.
   absl::StatusOr<std::shared_ptr<const Recipient>> second = pool.GetOrParse(
       absl::StrReplaceAll(identity.certificate_base64, {{"\n", "\r\n "}}));
   ASSERT_THAT(first.status(), IsOk());
   ASSERT_THAT(second.status(), IsOk());
   EXPECT_EQ(first->get(), second->get());
-  // The same text again: found by its text, without decoding.
+  // The same text again.
   absl::StatusOr<std::shared_ptr<const Recipient>> third =
       pool.GetOrParse(identity.certificate_base64);
   ASSERT_THAT(third.status(), IsOk());
@@ -95,8 +112,121 @@ TEST(RecipientPoolTest, ParsesEachCertificateOnce) {
   const RecipientPoolStats stats = pool.stats();
   EXPECT_EQ(stats.recipient_misses, 1u);
   EXPECT_EQ(stats.recipient_hits, 2u);
-  EXPECT_EQ(stats.text_hits, 1u);
+  EXPECT_EQ(stats.text_hits, 2u);
   EXPECT_EQ(stats.recipients, 1u);
+}
+
+TEST(RecipientPoolTest, TextIndexHitsTheSameCertificateWithOtherWhiteSpace) {
+  RecipientPool pool;
+  const auto& identity = RsaIdentity(2048);
+  absl::StatusOr<std::shared_ptr<const Recipient>> first =
+      pool.GetOrParse(identity.certificate_base64);
+  ASSERT_THAT(first.status(), IsOk());
+  const std::string flat =
+      absl::StrReplaceAll(identity.certificate_base64, {{"\n", ""}});
+  const std::string kVariants[] = {
+      identity.certificate_base64,        flat,
+      absl::StrCat("\n  ", flat, "  \n"), Rewrap(flat, 76, "\r\n", ""),
+      Rewrap(flat, 64, "\n", "\t\t"),     Rewrap(flat, 1, " ", ""),
+  };
+  uint64_t text_hits = pool.stats().text_hits;
+  for (const std::string& text : kVariants) {
+    SCOPED_TRACE(absl::CEscape(text.substr(0, 40)));
+    absl::StatusOr<std::shared_ptr<const Recipient>> again =
+        pool.GetOrParse(text);
+    ASSERT_THAT(again.status(), IsOk());
+    EXPECT_EQ(again->get(), first->get());
+    EXPECT_EQ(pool.stats().text_hits, ++text_hits);
+  }
+  const RecipientPoolStats stats = pool.stats();
+  EXPECT_EQ(stats.recipient_misses, 1u);
+  EXPECT_EQ(stats.recipients, 1u);
+}
+
+TEST(RecipientPoolTest, TextIndexNeverHitsADifferentCertificate) {
+  RecipientPool pool;
+  const auto& a = ExtraRsaIdentity(1024, 0);
+  const auto& b = ExtraRsaIdentity(1024, 1);
+  absl::StatusOr<std::shared_ptr<const Recipient>> ra =
+      pool.GetOrParse(a.certificate_base64);
+  ASSERT_THAT(ra.status(), IsOk());
+  absl::StatusOr<std::shared_ptr<const Recipient>> rb =
+      pool.GetOrParse(b.certificate_base64);
+  ASSERT_THAT(rb.status(), IsOk());
+  EXPECT_NE(ra->get(), rb->get());
+  EXPECT_NE((*ra)->digest(), (*rb)->digest());
+  // One base64 character changed inside the signature: another certificate
+  // text (it may or may not parse), never a hit on the first one.
+  std::string changed = a.certificate_base64;
+  const size_t at = changed.size() - 10;
+  changed[at] = changed[at] == 'A' ? 'B' : 'A';
+  absl::StatusOr<std::shared_ptr<const Recipient>> rc =
+      pool.GetOrParse(changed);
+  if (rc.ok()) {
+    EXPECT_NE(rc->get(), ra->get());
+    EXPECT_NE((*rc)->digest(), (*ra)->digest());
+  }
+  // A prefix of a known text is not a hit either.
+  EXPECT_THAT(pool.GetOrParse(a.certificate_base64.substr(0, 400)).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(pool.stats().text_hits, 0u);
+}
+
+TEST(RecipientPoolTest, MalformedCertificatesAreRefusedEveryTime) {
+  RecipientPool pool;
+  const std::string kBad[] = {"123213789BC234D", "not base64!",
+                              absl::Base64Escape("garbage"), "   \n\t"};
+  for (int round = 0; round < 2; ++round) {
+    for (const std::string& text : kBad) {
+      SCOPED_TRACE(absl::StrCat(round, ": ", absl::CEscape(text)));
+      EXPECT_THAT(pool.GetOrParse(text).status(),
+                  StatusIs(absl::StatusCode::kInvalidArgument,
+                           HasSubstr("certificate: ")));
+      // The same characters with other white space are refused too.
+      EXPECT_THAT(pool.GetOrParse(absl::StrCat(" ", text, "\r\n")).status(),
+                  StatusIs(absl::StatusCode::kInvalidArgument,
+                           HasSubstr("certificate: ")));
+    }
+  }
+  const RecipientPoolStats stats = pool.stats();
+  EXPECT_EQ(stats.text_hits, 0u);
+  EXPECT_EQ(stats.recipients, 0u);
+}
+
+TEST(RecipientPoolTest, OneRsaKeyServesEveryBlobEachWithItsOwnIv) {
+  const auto& identity = RsaIdentity(1024);
+  absl::StatusOr<Recipient> recipient =
+      ParseRecipient(identity.certificate_base64);
+  ASSERT_THAT(recipient.status(), IsOk());
+  absl::StatusOr<WrappedSecrets> wrapped =
+      WrapSecrets(*recipient, Secrets(), Cipher::kDesEde3Cbc);
+  ASSERT_THAT(wrapped.status(), IsOk());
+  ExpectOpensTo(*wrapped, identity);
+  std::vector<std::string> ders = {wrapped->conference_key};
+  for (const std::string& uri : wrapped->encrypted_uris) {
+    ders.push_back(uri);
+  }
+  std::vector<std::string> ivs;
+  std::string encrypted_key;
+  for (std::string& blob : ders) {
+    std::string der;
+    ASSERT_TRUE(absl::Base64Unescape(blob, &der));
+    blob = der;
+    absl::StatusOr<ParsedEnvelopedData> parsed =
+        ParseEnvelopedData(Bytes(blob));
+    ASSERT_THAT(parsed.status(), IsOk());
+    const std::string key(parsed->encrypted_key.begin(),
+                          parsed->encrypted_key.end());
+    if (encrypted_key.empty()) {
+      encrypted_key = key;
+    }
+    EXPECT_EQ(key, encrypted_key);
+    ivs.emplace_back(parsed->iv.begin(), parsed->iv.end());
+  }
+  ASSERT_EQ(ivs.size(), 3u);
+  EXPECT_NE(ivs[0], ivs[1]);
+  EXPECT_NE(ivs[0], ivs[2]);
+  EXPECT_NE(ivs[1], ivs[2]);
 }
 
 TEST(RecipientPoolTest, RejectsBadCertificatesWithoutCachingThem) {

@@ -399,8 +399,8 @@ class Focus::RequestHandler {
           focus_.recipients_.GetOrParse(command.x509_certificate);
       if (!recipient.ok())
         return Fail(C3pReason::kInvalidEncryptionKey);
-      const std::string uris[] = {snapshot->web_join.internal,
-                                  snapshot->web_join.external};
+      const absl::string_view uris[] = {snapshot->web_join.internal,
+                                        snapshot->web_join.external};
       crypto::ConferenceSecrets plain;
       plain.conference_key = absl::MakeConstSpan(snapshot->key.bytes);
       plain.uris = absl::MakeConstSpan(uris);
