@@ -128,7 +128,13 @@ Subscription::Subscription(Focus* focus,
 Subscription::~Subscription() { focus_->EndSubscription(state_); }
 
 std::vector<Notification> Subscription::Poll(absl::Time now) {
-  return state_->Poll(now);
+  std::vector<Notification> out;
+  state_->Poll(now, &out);
+  return out;
+}
+
+size_t Subscription::Poll(std::vector<Notification>* out, absl::Time now) {
+  return state_->Poll(now, out);
 }
 
 std::optional<absl::Time> Subscription::NextDue() const {
@@ -804,32 +810,37 @@ absl::StatusOr<std::unique_ptr<Subscription>> Focus::Subscribe(
     first_version = *request.last_seen_version + 1;
   }
 
+  // The conference's channel: one store subscription whose log every
+  // subscription of the conference reads.
+  absl::StatusOr<std::shared_ptr<internal::ConferenceChannel>> channel =
+      subscriptions_->ChannelFor(
+          &store_, conference,
+          std::max<size_t>(1, options_.max_queued_notifications));
+  if (!channel.ok())
+    return channel.status();
+  // Read after the channel was opened: every later change is in its log.
+  std::shared_ptr<const engine::ConferenceSnapshot> start =
+      store_.FindSnapshot(conference);
+  if (start == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("subscribe: no conference ", conference.value()));
+  }
+
   internal::SubscriptionConfig config;
   config.id = request.subscription_id;
   config.user = user;
   config.conference = conference;
-  config.max_queued = std::max<size_t>(1, options_.max_queued_notifications);
   config.interval = options_.notification_interval;
   config.on_ready = std::move(request.on_ready);
   auto state = std::make_shared<internal::SubscriptionState>(
-      std::move(config), &store_,
-      subscriptions_->ChannelFor(conference.value()));
-
-  engine::Subscriber subscriber;
-  subscriber.id = engine::SubscriptionId(request.subscription_id);
-  subscriber.user = user;
-  subscriber.role = engine::ViewerRoleFor(*current, user);
-  absl::StatusOr<engine::SubscriptionStart> start =
-      store_.Subscribe(conference, subscriber, state.get());
-  if (!start.ok())
-    return start.status();
+      std::move(config), &store_, *std::move(channel));
   subscriptions_->Put(state);
 
   std::optional<std::vector<internal::SubscriptionState::Replayed>> replay;
   if (catch_up_from.has_value()) {
-    replay = CatchUp(store_, *start->snapshot, user, old_role, *catch_up_from);
+    replay = CatchUp(store_, *start, user, old_role, *catch_up_from);
   }
-  state->Start(first_version, start->snapshot, std::move(replay));
+  state->Start(first_version, start, std::move(replay));
   return std::unique_ptr<Subscription>(
       new Subscription(this, std::move(state)));
 }
@@ -838,11 +849,6 @@ void Focus::EndSubscription(
     const std::shared_ptr<internal::SubscriptionState>& state) {
   if (!state->End())
     return;  // Already ended; its id may be a refresh's now.
-  // NotFound when the conference is gone.
-  store_
-      .Unsubscribe(state->config().conference,
-                   engine::SubscriptionId(state->config().id))
-      .IgnoreError();
   subscriptions_->Erase(*state);
 }
 

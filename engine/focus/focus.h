@@ -24,11 +24,12 @@
 // learn the new state from notifications (PROTOCOL.md §2.5).
 //
 // Notifications: each subscription has its own document versions, starting
-// at 1 with a full document and rising by exactly one per notification. A
-// subscription's queue is bounded; when it overflows the queued documents are
-// dropped and the next Poll() returns one full document of the current state
-// instead, so a slow subscriber never holds up the others. Documents are
-// encoded once per change and view and shared; only the version differs.
+// at 1 with a full document and rising by exactly one per notification. Each
+// conference keeps a log of its last `max_queued_notifications` changes that
+// its subscriptions read from; a subscription that falls further behind gets
+// one full document of the current state from its next Poll() instead, so a
+// slow subscriber never holds up the others. Documents are encoded once per
+// change and view and shared; only the version differs.
 //
 // Thread safety: every method may be called from any number of threads.
 //
@@ -85,8 +86,8 @@ struct FocusOptions {
   codec::ParseLimits parse;
   // Certificate limits, cipher, pool and blob-cache bounds, wrap threads.
   crypto::RecipientPoolOptions crypto;
-  // Notifications queued per subscription before it is resynchronized with
-  // a full document.
+  // Changes kept per conference for its subscriptions to read: one that
+  // falls further behind is resynchronized with a full document.
   size_t max_queued_notifications = 64;
   // Coalescing (RFC 4575 §3.9 recommends at most one NOTIFY per 5 s): with a
   // positive interval a subscription gathers changes and Poll(now) returns at
@@ -132,9 +133,11 @@ struct SubscribeRequest {
   // applied. The focus then replays what it missed when it still can, and
   // sends a full document otherwise.
   std::optional<uint32_t> last_seen_version;
-  // Called, with no lock held, whenever the subscription's queue goes from
-  // empty to non-empty (or a resynchronization becomes due), so the embedder
-  // can schedule a Poll. Must not block; may be empty.
+  // Called, with no lock held, for the first change the subscriber can see
+  // (or that changes its view) after a Poll handed out everything, and when
+  // the first document is ready, so the embedder can schedule a Poll. Not
+  // called again once the subscription ended. Must not block; may be
+  // empty.
   std::function<void()> on_ready;
 };
 
@@ -150,6 +153,11 @@ class Subscription {
   // exactly one across calls. The first call returns the full document the
   // subscription starts with. `now` drives coalescing (ignored without it).
   std::vector<Notification> Poll(absl::Time now = absl::InfinitePast());
+
+  // As above, appended to `out` (an event loop's buffer, reused from poll to
+  // poll); returns how many were appended.
+  size_t Poll(std::vector<Notification>* out,
+              absl::Time now = absl::InfinitePast());
 
   // When the next coalesced notification is due, if changes are waiting.
   std::optional<absl::Time> NextDue() const;

@@ -62,15 +62,22 @@ void SubscriptionRegistry::Erase(const SubscriptionState& state) {
   }
 }
 
-std::shared_ptr<ConferenceChannel> SubscriptionRegistry::ChannelFor(
-    absl::string_view conference) {
-  Shard& shard = ShardFor(conference);
+absl::StatusOr<std::shared_ptr<ConferenceChannel>>
+SubscriptionRegistry::ChannelFor(engine::ConferenceStore* store,
+                                 const engine::ConferenceId& conference,
+                                 size_t capacity) {
+  Shard& shard = ShardFor(conference.value());
   MutexLock lock(&shard.mu);
   std::weak_ptr<ConferenceChannel>& slot =
-      shard.channels[std::string(conference)];
+      shard.channels[std::string(conference.value())];
   std::shared_ptr<ConferenceChannel> channel = slot.lock();
-  if (channel == nullptr) {
-    channel = std::make_shared<ConferenceChannel>();
+  if (channel == nullptr || channel->closed()) {
+    // Opened under the lock, so that one conference has one channel.
+    absl::StatusOr<std::shared_ptr<ConferenceChannel>> opened =
+        ConferenceChannel::Open(store, conference, capacity);
+    if (!opened.ok())
+      return opened.status();
+    channel = *std::move(opened);
     slot = channel;
   }
   // Drop the entries of channels nobody holds any more, whenever the map has

@@ -1,7 +1,9 @@
 // Private to //engine/focus. The live subscriptions by (conference, id), so a
 // refresh finds the subscription it continues, and the per-conference
-// channels their deliveries share. Sharded; each shard's lock is a leaf held
-// only for one map operation.
+// channels their deliveries share. Sharded; each shard's lock is held for one
+// map operation (and, when a conference's first channel is opened, for its
+// store subscription, which takes one store shard lock and calls nothing
+// back).
 
 #ifndef CONF_ENGINE_FOCUS_INTERNAL_SUBSCRIPTION_REGISTRY_H_
 #define CONF_ENGINE_FOCUS_INTERNAL_SUBSCRIPTION_REGISTRY_H_
@@ -11,10 +13,13 @@
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 #include "base/mutex.h"
+#include "engine/conference_store.h"
 #include "engine/focus/internal/subscription_state.h"
+#include "engine/model.h"
 
 namespace conf {
 namespace focus {
@@ -39,9 +44,13 @@ class SubscriptionRegistry {
   // Removes the entry for `state`'s conference and id if it is `state`.
   void Erase(const SubscriptionState& state);
 
-  // The channel of `conference`, created on first use and shared while any
-  // subscription holds it.
-  std::shared_ptr<ConferenceChannel> ChannelFor(absl::string_view conference);
+  // The open channel of `conference`, opened on first use (subscribed to
+  // `store`, keeping `capacity` deltas) and shared while any subscription
+  // holds it; a channel whose conference was deleted is replaced.
+  // kNotFound for an unknown conference.
+  absl::StatusOr<std::shared_ptr<ConferenceChannel>> ChannelFor(
+      engine::ConferenceStore* store, const engine::ConferenceId& conference,
+      size_t capacity);
 
  private:
   struct alignas(64) Shard {

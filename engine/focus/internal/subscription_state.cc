@@ -2,24 +2,48 @@
 
 #include <algorithm>
 #include <map>
+#include <thread>  // NOLINT(build/c++11)
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/strings/str_cat.h"
 
 namespace conf {
 namespace focus {
 namespace internal {
 namespace {
 
-// How many (subscription version -> conference version) pairs a
-// subscription remembers for refresh catch-up.
-constexpr size_t kHistoryLength = 64;
+// How many on_ready calls the channel is running on this thread. End() does
+// not wait for wake-ups from inside one (the caller may be the very call it
+// would wait for).
+thread_local int t_waking_depth = 0;
 
 int SharedViewIndex(engine::ViewerRole role) {
   return role == engine::ViewerRole::kLeader ? 0 : 1;
 }
 
-// The role `user` has after `delta`, if the delta says anything about it.
+}  // namespace
+
+codec::Viewer ViewerFor(const engine::ConferenceSnapshot& snapshot,
+                        const engine::UserId& user) {
+  return codec::Viewer{engine::ViewerRoleFor(snapshot, user), user};
+}
+
+bool DeltaVisibleTo(const engine::ConferenceDelta& delta,
+                    const codec::Viewer& viewer) {
+  if (delta.kind == engine::DeltaKind::kConferenceDeleted ||
+      delta.description != nullptr || delta.host_info != nullptr ||
+      delta.state != nullptr || !delta.views.empty()) {
+    return true;
+  }
+  for (const engine::UserChange& change : delta.users) {
+    if (engine::IsChangeVisible(viewer.role, viewer.user, change))
+      return true;
+  }
+  return false;
+}
+
 std::optional<engine::ViewerRole> RoleAfter(
     const engine::ConferenceDelta& delta, const engine::UserId& user) {
   std::optional<engine::ViewerRole> role;
@@ -36,41 +60,6 @@ std::optional<engine::ViewerRole> RoleAfter(
     role = engine::ViewerRole::kLobbySelf;
   }
   return role;
-}
-
-}  // namespace
-
-codec::Viewer ViewerFor(const engine::ConferenceSnapshot& snapshot,
-                        const engine::UserId& user) {
-  return codec::Viewer{engine::ViewerRoleFor(snapshot, user), user};
-}
-
-std::optional<codec::EncodedDocument> ConferenceChannel::PartialFor(
-    const std::shared_ptr<const engine::ConferenceDelta>& delta,
-    const codec::Viewer& viewer) {
-  if (viewer.role == engine::ViewerRole::kLobbySelf) {
-    return codec::EncodeConferenceInfoDelta(*delta, viewer);
-  }
-  const int index = SharedViewIndex(viewer.role);
-  {
-    MutexLock lock(&mu_);
-    if (cached_.delta == delta && cached_.documents[index].has_value()) {
-      return *cached_.documents[index];
-    }
-  }
-  // Encode with no lock held; a concurrent caller may do the same work, and
-  // the first to store wins (both results are identical).
-  std::optional<codec::EncodedDocument> document =
-      codec::EncodeConferenceInfoDelta(*delta, viewer);
-  MutexLock lock(&mu_);
-  if (cached_.delta != delta) {
-    cached_ = Cached{};
-    cached_.delta = delta;
-  }
-  if (!cached_.documents[index].has_value()) {
-    cached_.documents[index] = document;
-  }
-  return document;
 }
 
 engine::ConferenceDelta MergeDeltas(
@@ -127,12 +116,173 @@ engine::ConferenceDelta MergeDeltas(
   return merged;
 }
 
+// ---------------------------------------------------------------------------
+// ConferenceChannel
+
+ConferenceChannel::ConferenceChannel(engine::ConferenceStore* store,
+                                     engine::ConferenceId conference,
+                                     size_t capacity)
+    : store_(store),
+      conference_(std::move(conference)),
+      id_([] {
+        // Unique per channel, so that a channel being torn down and its
+        // successor never collide; the NUL keeps it apart from SIP dialog
+        // ids.
+        static std::atomic<uint64_t> next{1};
+        return engine::SubscriptionId(absl::StrCat(
+            absl::string_view("\0", 1), "conference-channel-", next++));
+      }()),
+      capacity_(std::max<size_t>(1, capacity)) {
+  MutexLock lock(&mu_);
+  ring_.resize(capacity_);
+}
+
+absl::StatusOr<std::shared_ptr<ConferenceChannel>> ConferenceChannel::Open(
+    engine::ConferenceStore* store, const engine::ConferenceId& conference,
+    size_t capacity) {
+  std::shared_ptr<ConferenceChannel> channel(
+      new ConferenceChannel(store, conference, capacity));
+  engine::Subscriber subscriber;
+  subscriber.id = channel->id_;
+  subscriber.role = engine::ViewerRole::kLeader;
+  // Deltas may reach the channel before this returns; it is ready for them.
+  absl::StatusOr<engine::SubscriptionStart> start =
+      store->Subscribe(conference, std::move(subscriber), channel.get());
+  if (!start.ok())
+    return start.status();
+  return channel;
+}
+
+ConferenceChannel::~ConferenceChannel() {
+  // NotFound once the conference is deleted (or if Open failed).
+  store_->Unsubscribe(conference_, id_).IgnoreError();
+}
+
+void ConferenceChannel::OnDelta(
+    const engine::Subscriber& /*subscriber*/,
+    const std::shared_ptr<const engine::ConferenceDelta>& delta) {
+  // Stay alive while running: an on_ready function may drop the last
+  // subscription. If the channel is already being destroyed, its destructor
+  // is waiting in Unsubscribe for this call to return.
+  const std::shared_ptr<ConferenceChannel> self = weak_from_this().lock();
+  if (self == nullptr)
+    return;
+  const bool deleted = delta->kind == engine::DeltaKind::kConferenceDeleted;
+  std::optional<codec::EncodedDocument> deleted_document;
+  if (deleted) {
+    deleted_document = codec::EncodeConferenceInfoDeleted(
+        delta->conference, static_cast<uint32_t>(delta->version));
+  }
+  // Released after the lock: nothing is freed under it.
+  Slot evicted;
+  absl::InlinedVector<std::shared_ptr<SubscriptionState>, 4> wake;
+  {
+    MutexLock lock(&mu_);
+    Slot& slot = ring_[delta->version % capacity_];
+    evicted = std::move(slot);
+    slot = Slot{};
+    slot.version = delta->version;
+    slot.delta = delta;
+    slot.deleted = std::move(deleted_document);
+    // Published before the waiters' armed flags are read; a Poll arms
+    // before it reads head_ (SubscriptionState::Poll), so one of the two
+    // sees the other.
+    head_.store(delta->version);
+    if (deleted)
+      closed_.store(true);
+    for (SubscriptionState* waiter : waiters_) {
+      if (!waiter->armed_.load())
+        continue;
+      if (!deleted && !waiter->WouldSee(*delta))
+        continue;
+      if (!waiter->armed_.exchange(false))
+        continue;
+      waiter->waking_.fetch_add(1);
+      // In waiters_, so its Subscription (which ends it before letting go)
+      // still holds it.
+      wake.push_back(waiter->shared_from_this());
+    }
+  }
+  for (const std::shared_ptr<SubscriptionState>& waiter : wake) {
+    if (!waiter->stopped_.load()) {
+      ++t_waking_depth;
+      waiter->config_.on_ready();
+      --t_waking_depth;
+    }
+    waiter->waking_.fetch_sub(1, std::memory_order_release);
+  }
+}
+
+codec::EncodedDocument ConferenceChannel::FullFor(
+    const std::shared_ptr<const engine::ConferenceSnapshot>& snapshot,
+    const codec::Viewer& viewer) {
+  if (viewer.role == engine::ViewerRole::kLobbySelf) {
+    return codec::EncodeConferenceInfo(*snapshot, viewer);
+  }
+  const int index = SharedViewIndex(viewer.role);
+  {
+    MutexLock lock(&mu_);
+    const FullCache& cached = full_[index];
+    if (cached.snapshot == snapshot && cached.document.has_value()) {
+      return *cached.document;
+    }
+  }
+  // Encoded with no lock held; a concurrent caller may do the same work.
+  codec::EncodedDocument document =
+      codec::EncodeConferenceInfo(*snapshot, viewer);
+  FullCache replaced;
+  {
+    MutexLock lock(&mu_);
+    FullCache& cached = full_[index];
+    if (cached.snapshot == nullptr ||
+        cached.snapshot->version <= snapshot->version) {
+      replaced = std::move(cached);
+      cached.snapshot = snapshot;
+      cached.document = document;
+    }
+  }
+  return document;
+}
+
+void ConferenceChannel::AddWaiter(SubscriptionState* state) {
+  MutexLock lock(&mu_);
+  // An End() that ran first set stopped_ before taking this lock.
+  if (!state->stopped_.load())
+    waiters_.push_back(state);
+}
+
+void ConferenceChannel::RemoveWaiter(SubscriptionState* state) {
+  MutexLock lock(&mu_);
+  auto it = std::find(waiters_.begin(), waiters_.end(), state);
+  if (it != waiters_.end()) {
+    *it = waiters_.back();
+    waiters_.pop_back();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// SubscriptionState
+
 SubscriptionState::SubscriptionState(SubscriptionConfig config,
                                      engine::ConferenceStore* store,
                                      std::shared_ptr<ConferenceChannel> channel)
     : config_(std::move(config)), store_(store), channel_(std::move(channel)) {
   MutexLock lock(&mu_);
   viewer_.user = config_.user;
+}
+
+SubscriptionState::~SubscriptionState() {
+  stopped_.store(true);
+  channel_->RemoveWaiter(this);
+}
+
+bool SubscriptionState::WouldSee(const engine::ConferenceDelta& delta) const {
+  const codec::Viewer viewer{shared_role_.load(std::memory_order_relaxed),
+                             config_.user};
+  if (DeltaVisibleTo(delta, viewer))
+    return true;
+  const std::optional<engine::ViewerRole> role = RoleAfter(delta, config_.user);
+  return role.has_value() && *role != viewer.role;
 }
 
 void SubscriptionState::Start(
@@ -142,8 +292,8 @@ void SubscriptionState::Start(
   const codec::Viewer viewer = ViewerFor(*start, config_.user);
   std::optional<codec::EncodedDocument> full;
   if (!replay.has_value())
-    full = codec::EncodeConferenceInfo(*start, viewer);
-  bool notify = false;
+    full = channel_->FullFor(start, viewer);
+  bool ready;
   {
     MutexLock lock(&mu_);
     started_ = true;
@@ -151,247 +301,236 @@ void SubscriptionState::Start(
     if (ended_)
       return;
     viewer_ = viewer;
-    if (resync_) {
-      // Deltas arrived before the start was known: the first Poll sends a
-      // full document of the state then, which covers them.
-      notify = true;
-    } else if (full.has_value()) {
-      queue_.push_back(
+    shared_role_.store(viewer.role, std::memory_order_relaxed);
+    covered_ = start->version;
+    if (full.has_value()) {
+      initial_.push_back(
           Queued{DocumentKind::kFull, *std::move(full), start->version});
-      covered_ = start->version;
-      notify = true;
     } else {
-      covered_ = start->version;
       for (Replayed& r : *replay) {
-        queue_.push_back(Queued{DocumentKind::kPartial, std::move(r.document),
-                                r.conference_version});
+        initial_.push_back(Queued{DocumentKind::kPartial, std::move(r.document),
+                                  r.conference_version});
       }
-      notify = !queue_.empty();
     }
+    ready = !initial_.empty() || channel_->head() > covered_;
   }
-  if (notify)
+  if (!config_.on_ready)
+    return;
+  channel_->AddWaiter(this);
+  if (!ready) {
+    armed_.store(true);
+    // A delta may have been appended before this subscription was armed.
+    MutexLock lock(&mu_);
+    ready = channel_->head() > covered_ && armed_.exchange(false);
+  }
+  if (ready)
     Notify();
 }
 
-bool SubscriptionState::RequestResyncLocked() {
-  ++generation_;
-  const bool was_idle = queue_.empty() && pending_.empty() && !resync_;
-  queue_.clear();
-  pending_.clear();
-  if (!resync_)
-    ++resyncs_;
-  resync_ = true;
-  return was_idle;
+void SubscriptionState::AppendLocked(std::vector<Notification>* out,
+                                     DocumentKind kind,
+                                     codec::EncodedDocument document,
+                                     uint64_t conference_version) {
+  const uint32_t version = next_version_++;
+  history_[version % kHistoryLength] = {version, conference_version};
+  out->push_back(Notification{version, kind, std::move(document)});
 }
 
-void SubscriptionState::OnDelta(
-    const engine::Subscriber& /*subscriber*/,
-    const std::shared_ptr<const engine::ConferenceDelta>& delta) {
-  if (delta->kind == engine::DeltaKind::kConferenceDeleted) {
-    // The store stops calling after this delta and no Unsubscribe waits for
-    // it, so the embedder may drop its last reference as soon as it polls
-    // the deleted document: stay alive until this call returns.
-    const std::shared_ptr<SubscriptionState> self = shared_from_this();
-    codec::EncodedDocument deleted = codec::EncodeConferenceInfoDeleted(
-        delta->conference, static_cast<uint32_t>(delta->version));
-    bool notify;
-    {
-      MutexLock lock(&mu_);
-      if (ended_)
-        return;
-      ++generation_;
-      notify = queue_.empty() && pending_.empty() && !resync_;
-      pending_.clear();
-      resync_ = false;
-      // RFC 4575 §4.6 step 3: the deleted document replaces everything, so
-      // whatever is still queued need not be sent.
-      queue_.clear();
-      queue_.push_back(
-          Queued{DocumentKind::kDeleted, std::move(deleted), delta->version});
-      covered_ = delta->version;
-    }
-    if (notify)
-      Notify();
-    return;
-  }
+void SubscriptionState::DropLocked(std::vector<Notification>* out,
+                                   size_t first) {
+  // Their versions are handed out again; the history entries of the
+  // dropped ones are overwritten before they can be asked for (a refresh
+  // only asks for versions below next_version()).
+  next_version_ -= static_cast<uint32_t>(out->size() - first);
+  out->erase(out->begin() + static_cast<std::ptrdiff_t>(first), out->end());
+}
 
-  codec::Viewer viewer;
-  uint64_t generation = 0;
-  bool notify = false;
-  bool encode = false;
-  {
-    MutexLock lock(&mu_);
-    if (ended_ || delta->version <= covered_)
-      return;
-    if (!started_) {
-      // Where the subscription starts is not known yet; the full document
-      // the first Poll sends covers this delta.
-      resync_ = true;
-      return;
-    }
-    const std::optional<engine::ViewerRole> role =
-        RoleAfter(*delta, config_.user);
-    if (role.has_value() && *role != viewer_.role) {
-      // The subscriber's view changes (admitted, promoted, ejected): it gets
-      // a full document of its new view, which covers this delta.
-      viewer_.role = *role;
-      notify = RequestResyncLocked();
-    } else if (config_.interval > absl::ZeroDuration()) {
-      if (pending_.size() >= config_.max_queued) {
-        notify = RequestResyncLocked();
-      } else {
-        notify = queue_.empty() && pending_.empty() && !resync_;
-        pending_.push_back(delta);
-        covered_ = delta->version;
+bool SubscriptionState::ResyncLocked(std::vector<Notification>* out,
+                                     size_t first) {
+  DropLocked(out, first);
+  if (channel_->closed())
+    return false;  // Only the deleted document is left to send.
+  std::shared_ptr<const engine::ConferenceSnapshot> snapshot =
+      store_->FindSnapshot(config_.conference);
+  if (snapshot == nullptr)
+    return false;  // Its deletion is on the way.
+  const codec::Viewer viewer = ViewerFor(*snapshot, config_.user);
+  AppendLocked(out, DocumentKind::kFull, channel_->FullFor(snapshot, viewer),
+               snapshot->version);
+  viewer_ = viewer;
+  shared_role_.store(viewer.role, std::memory_order_relaxed);
+  covered_ = std::max(covered_, snapshot->version);
+  ++resyncs_;
+  return true;
+}
+
+SubscriptionState::Outcome SubscriptionState::ReadLogLocked(
+    absl::Time now, std::vector<Notification>* out, size_t first) {
+  using Slot = ConferenceChannel::Slot;
+  using Encoded = ConferenceChannel::Encoded;
+  const bool coalesce = config_.interval > absl::ZeroDuration();
+  while (true) {
+    // A delta whose document for this subscriber is still to be encoded.
+    std::shared_ptr<const engine::ConferenceDelta> to_encode;
+    std::vector<std::shared_ptr<const engine::ConferenceDelta>> batch;
+    {
+      ConferenceChannel& c = *channel_;
+      MutexLock channel_lock(&c.mu_);
+      const uint64_t head = c.head_.load(std::memory_order_relaxed);
+      if (head <= covered_)
+        return Outcome::kCaughtUp;
+      const Slot& last = c.ring_[head % c.capacity_];
+      if (last.version == head && last.deleted.has_value()) {
+        // RFC 4575 §4.6 step 3: the deleted document replaces whatever was
+        // still to be sent.
+        DropLocked(out, first);
+        AppendLocked(out, DocumentKind::kDeleted, *last.deleted, head);
+        covered_ = head;
+        return Outcome::kDeleted;
       }
-    } else {
-      // Encoded below, with no lock held.
-      viewer = viewer_;
-      generation = generation_;
-      encode = true;
+      if (c.ring_[(covered_ + 1) % c.capacity_].version != covered_ + 1)
+        return Outcome::kResync;  // Fell out of the log.
+      const bool shared_view = viewer_.role != engine::ViewerRole::kLobbySelf;
+      const int index = SharedViewIndex(viewer_.role);
+      for (uint64_t v = covered_ + 1; v <= head; ++v) {
+        const Slot& slot = c.ring_[v % c.capacity_];
+        const std::optional<engine::ViewerRole> role =
+            RoleAfter(*slot.delta, config_.user);
+        if (role.has_value() && *role != viewer_.role) {
+          // Its own view changed (admitted, promoted, ejected): a full
+          // document of the new view replaces the partial ones.
+          return Outcome::kResync;
+        }
+        if (coalesce) {
+          batch.push_back(slot.delta);
+          continue;
+        }
+        const ConferenceChannel::ViewDocument& view = slot.views[index];
+        if (!shared_view || view.state == Encoded::kNotYet) {
+          to_encode = slot.delta;
+          break;
+        }
+        if (view.state == Encoded::kDocument) {
+          AppendLocked(out, DocumentKind::kPartial, *view.document, v);
+        }
+        // Nothing visible: no notification, and no version used.
+        covered_ = v;
+      }
+      if (coalesce) {
+        if (now < last_sent_ + config_.interval)
+          return Outcome::kWaiting;  // Left in the log for a later Poll.
+        covered_ = head;
+      }
     }
-  }
-  if (!encode) {
-    if (notify)
-      Notify();
-    return;
-  }
-
-  std::optional<codec::EncodedDocument> document =
-      channel_->PartialFor(delta, viewer);
-  {
-    MutexLock lock(&mu_);
-    // A resynchronization or deletion in the meantime covers this delta.
-    if (ended_ || generation != generation_ || delta->version <= covered_) {
-      return;
+    if (coalesce) {
+      // One partial document for all of them.
+      const engine::ConferenceDelta merged = MergeDeltas(batch);
+      std::optional<codec::EncodedDocument> document =
+          codec::EncodeConferenceInfoDelta(merged, viewer_);
+      if (document.has_value()) {
+        AppendLocked(out, DocumentKind::kPartial, *std::move(document),
+                     merged.version);
+      }
+      return Outcome::kCaughtUp;
     }
-    if (!document.has_value()) {
-      // Nothing the subscriber can see changed: no notification, and its
-      // version stays where it is.
-      covered_ = delta->version;
-      return;
-    }
-    if (queue_.size() >= config_.max_queued) {
-      // A slow subscriber: drop its backlog and send it the current state
-      // when it next polls, instead of holding up the others.
-      notify = RequestResyncLocked();
-    } else {
-      notify = queue_.empty() && !resync_;
-      queue_.push_back(
-          Queued{DocumentKind::kPartial, *std::move(document), delta->version});
-      covered_ = delta->version;
-    }
-  }
-  if (notify)
-    Notify();
-}
-
-std::vector<Notification> SubscriptionState::Poll(absl::Time now) {
-  // 1. A full document of the current state, when one is due. The snapshot
-  // is read and encoded with no lock held; if the subscription was
-  // invalidated meanwhile, try again with a newer snapshot.
-  for (int attempt = 0; attempt < 4; ++attempt) {
-    uint64_t generation;
-    {
-      MutexLock lock(&mu_);
-      if (!resync_ || ended_ || !started_)
-        break;
-      generation = generation_;
-    }
-    std::shared_ptr<const engine::ConferenceSnapshot> snapshot =
-        store_->FindSnapshot(config_.conference);
-    if (snapshot == nullptr)
-      break;  // Its deletion is on the way.
-    const codec::Viewer viewer = ViewerFor(*snapshot, config_.user);
-    codec::EncodedDocument full =
-        codec::EncodeConferenceInfo(*snapshot, viewer);
-    MutexLock lock(&mu_);
-    if (generation != generation_ || !resync_ || ended_)
-      continue;
-    resync_ = false;
-    viewer_ = viewer;
-    // Deltas delivered since the request and already queued are kept only
-    // if the snapshot does not include them yet.
-    const uint64_t at = snapshot->version;
-    queue_.erase(std::remove_if(queue_.begin(), queue_.end(),
-                                [at](const Queued& q) {
-                                  return q.conference_version <= at;
-                                }),
-                 queue_.end());
-    pending_.erase(
-        std::remove_if(
-            pending_.begin(), pending_.end(),
-            [at](const std::shared_ptr<const engine::ConferenceDelta>& d) {
-              return d->version <= at;
-            }),
-        pending_.end());
-    queue_.push_front(Queued{DocumentKind::kFull, std::move(full), at});
-    covered_ = std::max(covered_, at);
-    break;
-  }
-
-  // 2. Coalesced changes, once the interval since the last notification has
-  // passed: one partial document for all of them.
-  std::vector<std::shared_ptr<const engine::ConferenceDelta>> batch;
-  codec::Viewer viewer;
-  uint64_t generation = 0;
-  {
-    MutexLock lock(&mu_);
-    if (!pending_.empty() && !resync_ && !ended_ &&
-        now >= last_sent_ + config_.interval) {
-      batch.swap(pending_);
-      viewer = viewer_;
-      generation = generation_;
-    }
-  }
-  if (!batch.empty()) {
-    const engine::ConferenceDelta merged = MergeDeltas(batch);
+    if (to_encode == nullptr)
+      return Outcome::kCaughtUp;
+    // Encoded with the channel unlocked; a shared view's document is then
+    // kept in the log for the other subscribers of the view.
     std::optional<codec::EncodedDocument> document =
-        codec::EncodeConferenceInfoDelta(merged, viewer);
+        codec::EncodeConferenceInfoDelta(*to_encode, viewer_);
+    const uint64_t v = to_encode->version;
+    if (viewer_.role != engine::ViewerRole::kLobbySelf) {
+      ConferenceChannel& c = *channel_;
+      MutexLock channel_lock(&c.mu_);
+      Slot& slot = c.ring_[v % c.capacity_];
+      ConferenceChannel::ViewDocument& view =
+          slot.views[SharedViewIndex(viewer_.role)];
+      if (slot.version == v && view.state == Encoded::kNotYet) {
+        view.state =
+            document.has_value() ? Encoded::kDocument : Encoded::kInvisible;
+        view.document = document;
+      }
+    }
+    if (document.has_value())
+      AppendLocked(out, DocumentKind::kPartial, *std::move(document), v);
+    covered_ = v;
+  }
+}
+
+size_t SubscriptionState::Poll(absl::Time now, std::vector<Notification>* out) {
+  const size_t first = out->size();
+  bool notify = false;
+  {
     MutexLock lock(&mu_);
-    if (document.has_value() && generation == generation_) {
-      queue_.push_back(
-          Queued{DocumentKind::kPartial, *std::move(document), merged.version});
+    if (ended_ || !started_)
+      return 0;
+    for (Queued& q : initial_) {
+      AppendLocked(out, q.kind, std::move(q.document), q.conference_version);
+    }
+    initial_.clear();
+    Outcome outcome = ReadLogLocked(now, out, first);
+    for (int attempt = 0; outcome == Outcome::kResync; ++attempt) {
+      if (attempt == 4 || !ResyncLocked(out, first)) {
+        outcome = Outcome::kGone;
+        break;
+      }
+      // Then whatever followed the full document.
+      outcome = ReadLogLocked(now, out, first);
+    }
+    if (outcome == Outcome::kDeleted) {
+      ended_ = true;
+      stopped_.store(true);
+    }
+    if (out->size() > first)
+      last_sent_ = now;
+
+    // Arm the wake-up: after this, the channel calls on_ready for the next
+    // change this subscription can see.
+    if (!ended_ && config_.on_ready && outcome != Outcome::kWaiting) {
+      armed_.store(true);
+      // A change appended after the log was read, before arming, would not
+      // wake it; it is ready now. (Not while the conference is going away:
+      // its deleted delta wakes it.)
+      if (outcome != Outcome::kGone && channel_->head() > covered_ &&
+          armed_.exchange(false)) {
+        notify = true;
+      }
     }
   }
-
-  // 3. Hand out everything queued, numbering as we go.
-  std::vector<Notification> out;
-  MutexLock lock(&mu_);
-  if (ended_ && queue_.empty())
-    return out;
-  out.reserve(queue_.size());
-  for (Queued& q : queue_) {
-    const uint32_t version = next_version_++;
-    out.push_back(Notification{version, q.kind, std::move(q.document)});
-    history_.emplace_back(version, q.conference_version);
-    if (history_.size() > kHistoryLength)
-      history_.pop_front();
-    if (q.kind == DocumentKind::kDeleted)
-      ended_ = true;
-  }
-  queue_.clear();
-  if (!out.empty())
-    last_sent_ = now;
-  return out;
+  if (notify)
+    Notify();
+  return out->size() - first;
 }
 
 std::optional<absl::Time> SubscriptionState::NextDue() const {
   MutexLock lock(&mu_);
-  if (pending_.empty())
+  if (ended_ || config_.interval <= absl::ZeroDuration() ||
+      channel_->head() <= covered_) {
     return std::nullopt;
+  }
   return last_sent_ + config_.interval;
 }
 
 bool SubscriptionState::End() {
-  MutexLock lock(&mu_);
-  const bool first = !detached_;
-  detached_ = true;
-  ended_ = true;
-  ++generation_;
-  queue_.clear();
-  pending_.clear();
-  resync_ = false;
+  bool first;
+  {
+    MutexLock lock(&mu_);
+    first = !detached_;
+    detached_ = true;
+    ended_ = true;
+    initial_.clear();
+  }
+  stopped_.store(true);
+  channel_->RemoveWaiter(this);
+  // Wait out an on_ready call running on another thread (they are short and
+  // must not block). From inside one, waiting could deadlock, so do not;
+  // the channel checks stopped_ before each call.
+  if (t_waking_depth == 0) {
+    while (waking_.load(std::memory_order_acquire) != 0) {
+      std::this_thread::yield();
+    }
+  }
   return first;
 }
 
@@ -408,11 +547,11 @@ uint32_t SubscriptionState::next_version() const {
 std::optional<uint64_t> SubscriptionState::ConferenceVersionAt(
     uint32_t version) const {
   MutexLock lock(&mu_);
-  for (const auto& [subscription_version, conference_version] : history_) {
-    if (subscription_version == version)
-      return conference_version;
-  }
-  return std::nullopt;
+  const std::pair<uint32_t, uint64_t>& entry =
+      history_[version % kHistoryLength];
+  if (version == 0 || entry.first != version)
+    return std::nullopt;
+  return entry.second;
 }
 
 engine::ViewerRole SubscriptionState::role() const {

@@ -1,16 +1,40 @@
-// Private to //engine/focus. One subscription's notification queue, and the
-// per-conference cache of encoded partial documents its deliveries share.
+// Private to //engine/focus. A conference's notification log, shared by all
+// of its subscriptions, and one subscription's cursor into it.
 //
-// Lock order: SubscriptionState::mu_ and ConferenceChannel::mu_ are leaves:
-// each is held only for queue or cache bookkeeping, never while encoding,
-// calling the store or running a callback, and never together.
+//   ConferenceStore ── OnDelta (one sink per conference) ──► ConferenceChannel
+//                                                            ring of the last
+//                                                            N deltas, each
+//                                                            with its encoded
+//                                                            leader/attendee
+//                                                            documents
+//   Subscription::Poll ─► SubscriptionState (cursor: the conference version
+//                         it covers) ─► copies the shared documents it has
+//                         not seen yet, numbering them with its versions
+//
+// A delta reaches the channel once, whatever the number of subscribers; it is
+// encoded at most once per shared view (leader, attendee), by the first
+// subscription of that view to poll it, and every subscription of the view
+// hands out the same bytes. Lobby users see only themselves, so their
+// documents are encoded per subscriber. A subscription that falls more than N
+// changes behind is resynchronized with a full document; full documents are
+// shared too when subscriptions of one view start at the same version.
+//
+// Wake-ups: a subscription with an on_ready function is "armed" once a Poll
+// has handed out everything; the channel's delivery disarms it and calls
+// on_ready (with no lock held) for the first later change it can see.
+//
+// Lock order: SubscriptionState::mu_ before ConferenceChannel::mu_. The
+// channel's lock is held only to copy pointers in or out of the ring, never
+// while encoding, calling the store or running a callback; the store's
+// delivery thread takes only the channel's lock.
 
 #ifndef CONF_ENGINE_FOCUS_INTERNAL_SUBSCRIPTION_STATE_H_
 #define CONF_ENGINE_FOCUS_INTERNAL_SUBSCRIPTION_STATE_H_
 
+#include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -18,6 +42,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
 #include "base/mutex.h"
@@ -30,27 +55,20 @@ namespace conf {
 namespace focus {
 namespace internal {
 
-// Encodes each delta once per shared view (leader, attendee) for all of a
-// conference's subscriptions. Lobby users see only themselves, so their
-// documents are encoded per subscriber.
-class ConferenceChannel {
- public:
-  // The partial document of `delta` for `viewer`, or std::nullopt when
-  // nothing in it is visible to the viewer.
-  std::optional<codec::EncodedDocument> PartialFor(
-      const std::shared_ptr<const engine::ConferenceDelta>& delta,
-      const codec::Viewer& viewer);
+class SubscriptionState;
 
- private:
-  struct Cached {
-    std::shared_ptr<const engine::ConferenceDelta> delta;
-    // Index 0: leader view, 1: attendee view. Outer optional: encoded yet.
-    std::optional<std::optional<codec::EncodedDocument>> documents[2];
-  };
+// The view `user` gets of `snapshot`.
+codec::Viewer ViewerFor(const engine::ConferenceSnapshot& snapshot,
+                        const engine::UserId& user);
 
-  Mutex mu_;
-  Cached cached_ ABSL_GUARDED_BY(mu_);
-};
+// Whether the partial document of `delta` for `viewer` has anything in it
+// (the rule codec::EncodeConferenceInfoDelta applies before encoding).
+bool DeltaVisibleTo(const engine::ConferenceDelta& delta,
+                    const codec::Viewer& viewer);
+
+// The role `user` has after `delta`, if the delta says anything about it.
+std::optional<engine::ViewerRole> RoleAfter(
+    const engine::ConferenceDelta& delta, const engine::UserId& user);
 
 // Folds consecutive deltas into one that takes a subscriber from the first
 // one's base version to the last one's version: every changed user, view and
@@ -58,29 +76,104 @@ class ConferenceChannel {
 engine::ConferenceDelta MergeDeltas(
     const std::vector<std::shared_ptr<const engine::ConferenceDelta>>& deltas);
 
-// The view `user` gets of `snapshot`.
-codec::Viewer ViewerFor(const engine::ConferenceSnapshot& snapshot,
-                        const engine::UserId& user);
+// One conference's log of recent deltas and their encoded documents, fed by
+// one store subscription and read by every SubscriptionState of the
+// conference. Created by SubscriptionRegistry::ChannelFor; unsubscribes from
+// the store when the last subscription lets go of it.
+class ConferenceChannel
+    : public engine::SubscriptionSink,
+      public std::enable_shared_from_this<ConferenceChannel> {
+ public:
+  // Subscribes a new channel to `conference`, keeping the last `capacity`
+  // deltas (at least 1). kNotFound for an unknown conference.
+  static absl::StatusOr<std::shared_ptr<ConferenceChannel>> Open(
+      engine::ConferenceStore* store, const engine::ConferenceId& conference,
+      size_t capacity);
+
+  ~ConferenceChannel() override;
+  ConferenceChannel(const ConferenceChannel&) = delete;
+  ConferenceChannel& operator=(const ConferenceChannel&) = delete;
+
+  void OnDelta(
+      const engine::Subscriber& subscriber,
+      const std::shared_ptr<const engine::ConferenceDelta>& delta) override;
+
+  // The full document of `snapshot` for `viewer`: shared with the last
+  // caller that asked for the same snapshot and shared view.
+  codec::EncodedDocument FullFor(
+      const std::shared_ptr<const engine::ConferenceSnapshot>& snapshot,
+      const codec::Viewer& viewer);
+
+  // The latest conference version in the log (0 before the first delta).
+  uint64_t head() const { return head_.load(); }
+  // True once the conference's deleted delta arrived: no delta follows.
+  bool closed() const { return closed_.load(); }
+
+ private:
+  friend class SubscriptionState;
+
+  // One shared view's document of a slot: not encoded yet, nothing visible,
+  // or the document.
+  enum class Encoded : uint8_t { kNotYet, kInvisible, kDocument };
+  struct ViewDocument {
+    Encoded state = Encoded::kNotYet;
+    std::optional<codec::EncodedDocument> document;
+  };
+  struct Slot {
+    uint64_t version = 0;  // 0: empty.
+    std::shared_ptr<const engine::ConferenceDelta> delta;
+    // Index 0: leader view, 1: attendee view.
+    ViewDocument views[2];
+    // The deleted document, for a kConferenceDeleted delta.
+    std::optional<codec::EncodedDocument> deleted;
+  };
+  struct FullCache {
+    std::shared_ptr<const engine::ConferenceSnapshot> snapshot;
+    std::optional<codec::EncodedDocument> document;
+  };
+
+  ConferenceChannel(engine::ConferenceStore* store,
+                    engine::ConferenceId conference, size_t capacity);
+
+  void AddWaiter(SubscriptionState* state);
+  void RemoveWaiter(SubscriptionState* state);
+
+  engine::ConferenceStore* const store_;
+  const engine::ConferenceId conference_;
+  const engine::SubscriptionId id_;
+  const size_t capacity_;
+
+  // Written under mu_; read without it by wake-up checks and NextDue.
+  std::atomic<uint64_t> head_{0};
+  std::atomic<bool> closed_{false};
+
+  Mutex mu_;
+  // Version v sits at ring_[v % capacity_] while it is among the latest.
+  std::vector<Slot> ring_ ABSL_GUARDED_BY(mu_);
+  // Subscriptions with an on_ready function.
+  std::vector<SubscriptionState*> waiters_ ABSL_GUARDED_BY(mu_);
+  FullCache full_[2] ABSL_GUARDED_BY(mu_);
+};
 
 struct SubscriptionConfig {
   std::string id;
   engine::UserId user;
   engine::ConferenceId conference;
-  size_t max_queued = 64;
   absl::Duration interval = absl::ZeroDuration();
   std::function<void()> on_ready;
 };
 
-// One subscription. The store calls OnDelta (in version order, never
-// concurrently for one conference); the embedder calls Poll from its own
-// thread. Versions are assigned when notifications are handed out, so the
-// ones a subscriber sees always rise by exactly one.
+// One subscription: a cursor into its conference's channel. Versions are
+// assigned when notifications are handed out, so the ones a subscriber sees
+// always rise by exactly one.
 class SubscriptionState
-    : public engine::SubscriptionSink,
-      public std::enable_shared_from_this<SubscriptionState> {
+    : public std::enable_shared_from_this<SubscriptionState> {
  public:
   SubscriptionState(SubscriptionConfig config, engine::ConferenceStore* store,
                     std::shared_ptr<ConferenceChannel> channel);
+  ~SubscriptionState();
+  SubscriptionState(const SubscriptionState&) = delete;
+  SubscriptionState& operator=(const SubscriptionState&) = delete;
 
   // A partial document that catches a refreshed subscription up, and the
   // conference version it brings the subscriber to.
@@ -90,26 +183,22 @@ class SubscriptionState
   };
 
   // Sets where the subscription starts: `first_version` is the version its
-  // first notification gets; `start` the snapshot the store subscribed it
-  // at. With `replay` set (possibly empty), the subscription continues with
-  // those partial documents; otherwise it starts with a full document of
-  // `start`. Encodes outside any lock.
+  // first notification gets; `start` a snapshot read after the channel was
+  // opened. With `replay` set (possibly empty), the subscription continues
+  // with those partial documents; otherwise it starts with a full document
+  // of `start`.
   void Start(uint32_t first_version,
              const std::shared_ptr<const engine::ConferenceSnapshot>& start,
              std::optional<std::vector<Replayed>> replay);
 
-  void OnDelta(
-      const engine::Subscriber& subscriber,
-      const std::shared_ptr<const engine::ConferenceDelta>& delta) override;
-
-  std::vector<Notification> Poll(absl::Time now);
+  // Appends every notification ready now to `out`; returns how many.
+  size_t Poll(absl::Time now, std::vector<Notification>* out);
   std::optional<absl::Time> NextDue() const;
 
-  // Stops deliveries and queues nothing more. Does not unsubscribe from the
-  // store (the caller does, outside any lock). Returns true the first time
-  // only, so that exactly one caller unsubscribes this state from the store
-  // (a refresh takes over its id: a second Unsubscribe would end the
-  // refresh).
+  // Ends the subscription: Poll returns nothing more and on_ready is not
+  // called again. Waits for an on_ready call running on another thread.
+  // Returns true the first time only (a refresh takes over the id; only the
+  // first caller may forget it).
   bool End();
   bool ended() const;
 
@@ -125,42 +214,73 @@ class SubscriptionState
   const SubscriptionConfig& config() const { return config_; }
 
  private:
+  friend class ConferenceChannel;
+
+  // How many (subscription version -> conference version) pairs are
+  // remembered for refresh catch-up.
+  static constexpr size_t kHistoryLength = 64;
+
   struct Queued {
     DocumentKind kind;
     codec::EncodedDocument document;
     uint64_t conference_version;
   };
 
-  // Marks that the next Poll must send a full document of the current state
-  // instead of whatever is queued. Returns true if the embedder should be
-  // told (the queue was empty and nothing was due).
-  bool RequestResyncLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Whether the channel's delivery of `delta` should wake this subscription
+  // (it can see the change, or its own view changes). Reads only immutable
+  // fields and atomics.
+  bool WouldSee(const engine::ConferenceDelta& delta) const;
+  enum class Outcome {
+    kCaughtUp,  // Everything in the log is handed out.
+    kWaiting,   // Coalescing: changes wait for the interval to pass.
+    kResync,    // A full document is needed (fell behind, view changed).
+    kDeleted,   // The deleted document was handed out.
+    kGone,      // The conference is being deleted; its document follows.
+  };
+
+  // Appends a notification numbered with the next version.
+  void AppendLocked(std::vector<Notification>* out, DocumentKind kind,
+                    codec::EncodedDocument document,
+                    uint64_t conference_version)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Takes back what this Poll appended from `first` on, and its versions.
+  void DropLocked(std::vector<Notification>* out, size_t first)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Replaces what this Poll appended by a full document of the current
+  // state. False when the conference is gone (its deleted document is on
+  // the way).
+  bool ResyncLocked(std::vector<Notification>* out, size_t first)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Appends what the channel's log holds beyond covered_.
+  Outcome ReadLogLocked(absl::Time now, std::vector<Notification>* out,
+                        size_t first) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Notify();
 
   const SubscriptionConfig config_;
   engine::ConferenceStore* const store_;
   const std::shared_ptr<ConferenceChannel> channel_;
 
+  // Wake-up state, shared with the channel's delivery thread.
+  std::atomic<bool> armed_{false};
+  std::atomic<bool> stopped_{false};
+  std::atomic<int> waking_{0};
+  std::atomic<engine::ViewerRole> shared_role_{engine::ViewerRole::kLobbySelf};
+
   mutable Mutex mu_;
   bool started_ ABSL_GUARDED_BY(mu_) = false;
   bool ended_ ABSL_GUARDED_BY(mu_) = false;
   bool detached_ ABSL_GUARDED_BY(mu_) = false;
-  bool resync_ ABSL_GUARDED_BY(mu_) = false;
-  // Bumped whenever queued or pending work is invalidated (resync, view
-  // change, deletion), so work done outside the lock can tell it is stale.
-  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
   uint32_t next_version_ ABSL_GUARDED_BY(mu_) = 1;
-  // The conference version the queue (or the last resync) brings the
-  // subscriber to; deltas at or below it are already covered.
+  // The conference version the subscriber has been brought to; the channel's
+  // deltas above it are still to be handed out.
   uint64_t covered_ ABSL_GUARDED_BY(mu_) = 0;
   codec::Viewer viewer_ ABSL_GUARDED_BY(mu_);
-  std::deque<Queued> queue_ ABSL_GUARDED_BY(mu_);
-  // Coalescing: deltas not yet turned into a notification.
-  std::vector<std::shared_ptr<const engine::ConferenceDelta>> pending_
-      ABSL_GUARDED_BY(mu_);
+  // The first documents (a full document or a refresh's replay).
+  std::vector<Queued> initial_ ABSL_GUARDED_BY(mu_);
   absl::Time last_sent_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
-  // Subscription version -> conference version, the latest few.
-  std::deque<std::pair<uint32_t, uint64_t>> history_ ABSL_GUARDED_BY(mu_);
+  // history_[v % kHistoryLength] = {v, conference version}.
+  std::array<std::pair<uint32_t, uint64_t>, kHistoryLength> history_
+      ABSL_GUARDED_BY(mu_) = {};
   uint64_t resyncs_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
