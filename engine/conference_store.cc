@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -109,10 +110,104 @@ struct alignas(64) ConferenceStore::ConferenceIdShard {
   absl::flat_hash_map<std::string, ConferenceId> ids ABSL_GUARDED_BY(mu);
 };
 
+// One user's conferences in the user index: those it organizes and those it
+// is in, each with the conference's incarnation. Most users are in one
+// conference (an organizer in its own has two entries), so entries sit
+// inline in a short vector scanned linearly; a user with more than
+// kMaxLinear (an organizer of many conferences) moves to hash maps. The ids
+// are copies of the snapshot's, which share their bytes.
 struct ConferenceStore::UserEntry {
-  // Conference -> incarnation.
-  absl::flat_hash_map<ConferenceId, uint64_t> organized;
-  absl::flat_hash_map<ConferenceId, uint64_t> member;
+  static constexpr size_t kMaxLinear = 8;
+
+  struct Ref {
+    ConferenceId conference;
+    uint64_t incarnation : 63;
+    uint64_t organized : 1;
+  };
+  struct Maps {
+    // Conference -> incarnation.
+    absl::flat_hash_map<ConferenceId, uint64_t> organized;
+    absl::flat_hash_map<ConferenceId, uint64_t> member;
+  };
+
+  // Records `conference` (at `incarnation`) in `list`, replacing an older
+  // incarnation.
+  void Add(const ConferenceId& conference, uint64_t incarnation,
+           IndexList list) {
+    const bool organized = list == IndexList::kOrganized;
+    if (maps == nullptr) {
+      for (Ref& ref : refs) {
+        if (ref.organized == organized && ref.conference == conference) {
+          ref.incarnation = incarnation;
+          return;
+        }
+      }
+      if (refs.size() < kMaxLinear) {
+        refs.push_back(Ref{conference, incarnation, organized});
+        return;
+      }
+      maps = std::make_unique<Maps>();
+      for (const Ref& ref : refs) {
+        (ref.organized ? maps->organized : maps->member)[ref.conference] =
+            ref.incarnation;
+      }
+      refs.clear();
+    }
+    (organized ? maps->organized : maps->member)[conference] = incarnation;
+  }
+
+  // Forgets `conference` in `list` if it is recorded at `incarnation` (a
+  // later conference with the same entity stays).
+  void Remove(const ConferenceId& conference, uint64_t incarnation,
+              IndexList list) {
+    const bool organized = list == IndexList::kOrganized;
+    if (maps == nullptr) {
+      for (size_t i = 0; i < refs.size(); ++i) {
+        Ref& ref = refs[i];
+        if (ref.organized == organized && ref.conference == conference) {
+          if (ref.incarnation == incarnation) {
+            ref = std::move(refs.back());
+            refs.pop_back();
+          }
+          return;
+        }
+      }
+      return;
+    }
+    auto& map = organized ? maps->organized : maps->member;
+    auto found = map.find(conference);
+    if (found != map.end() && found->second == incarnation) {
+      map.erase(found);
+    }
+  }
+
+  bool empty() const {
+    return refs.empty() && (maps == nullptr ||
+                            (maps->organized.empty() && maps->member.empty()));
+  }
+
+  // The conferences in `list`, unordered.
+  std::vector<ConferenceId> List(IndexList list) const {
+    const bool organized = list == IndexList::kOrganized;
+    std::vector<ConferenceId> out;
+    if (maps == nullptr) {
+      for (const Ref& ref : refs) {
+        if (ref.organized == organized) {
+          out.push_back(ref.conference);
+        }
+      }
+      return out;
+    }
+    const auto& map = organized ? maps->organized : maps->member;
+    out.reserve(map.size());
+    for (const auto& [conference, incarnation] : map) {
+      out.push_back(conference);
+    }
+    return out;
+  }
+
+  absl::InlinedVector<Ref, 1> refs;  // While maps is null.
+  std::unique_ptr<Maps> maps;        // Past kMaxLinear entries.
 };
 
 struct alignas(64) ConferenceStore::UserShard {
@@ -851,22 +946,15 @@ void ConferenceStore::IndexSet(const UserId& user,
   UserShard& shard = UserShardFor(user);
   conf::MutexLock lock(&shard.mu);
   if (presence == Presence::kPresent) {
-    UserEntry& entry = shard.users[user];
-    auto& map = list == IndexList::kOrganized ? entry.organized : entry.member;
-    map[conference] = incarnation;
+    shard.users[user].Add(conference, incarnation, list);
     return;
   }
   auto it = shard.users.find(user);
   if (it == shard.users.end()) {
     return;
   }
-  auto& map =
-      list == IndexList::kOrganized ? it->second.organized : it->second.member;
-  auto found = map.find(conference);
-  if (found != map.end() && found->second == incarnation) {
-    map.erase(found);
-  }
-  if (it->second.organized.empty() && it->second.member.empty()) {
+  it->second.Remove(conference, incarnation, list);
+  if (it->second.empty()) {
     shard.users.erase(it);
   }
 }
@@ -908,10 +996,7 @@ std::vector<ConferenceId> ConferenceStore::ListConferencesOrganizedBy(
     if (it == shard.users.end()) {
       return out;
     }
-    out.reserve(it->second.organized.size());
-    for (const auto& [conference, incarnation] : it->second.organized) {
-      out.push_back(conference);
-    }
+    out = it->second.List(IndexList::kOrganized);
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -927,10 +1012,7 @@ std::vector<ConferenceId> ConferenceStore::ListConferencesOf(
     if (it == shard.users.end()) {
       return out;
     }
-    out.reserve(it->second.member.size());
-    for (const auto& [conference, incarnation] : it->second.member) {
-      out.push_back(conference);
-    }
+    out = it->second.List(IndexList::kMember);
   }
   std::sort(out.begin(), out.end());
   return out;

@@ -983,6 +983,49 @@ TEST_F(ConferenceStoreTest, RemoveUserEverywhereLeavesEveryConference) {
   EXPECT_THAT(store_.RemoveUserEverywhere(kBob), IsEmpty());
 }
 
+// Past a few conferences a user's index entry changes representation; both
+// must list, replace and forget the same way.
+TEST(ConferenceStoreIndexTest, FollowsAUserInManyConferences) {
+  StoreOptions options = TestOptions();
+  options.limits.max_conferences = 64;
+  ConferenceStore store(options);
+  std::vector<ConferenceId> organized;
+  for (int i = 0; i < 20; ++i) {
+    AddConferenceRequest request;
+    request.organizer = kAlice;
+    absl::StatusOr<MutationResult> added =
+        store.ApplyAddConference(std::move(request));
+    ASSERT_THAT(added, IsOk());
+    organized.push_back(added->snapshot->entity);
+  }
+  std::vector<ConferenceId> bob_in(organized.begin(), organized.begin() + 12);
+  for (const ConferenceId& id : bob_in) {
+    AddUserRequest request;
+    request.conference = id;
+    request.requester = kBob;
+    request.user = MakeUser(kBob);
+    ASSERT_THAT(store.ApplyAddUser(std::move(request)), IsOk());
+  }
+  std::sort(organized.begin(), organized.end());
+  std::sort(bob_in.begin(), bob_in.end());
+  EXPECT_EQ(store.ListConferencesOrganizedBy(kAlice), organized);
+  EXPECT_EQ(store.ListConferencesOf(kBob), bob_in);
+  EXPECT_THAT(store.ListConferencesOf(kAlice), IsEmpty());
+  EXPECT_THAT(store.ListConferencesOrganizedBy(kBob), IsEmpty());
+
+  // Deleting a conference removes it from both lists.
+  const ConferenceId gone = bob_in.front();
+  ASSERT_THAT(store.ApplyDeleteConference({gone, kAlice}), IsOk());
+  organized.erase(std::find(organized.begin(), organized.end(), gone));
+  bob_in.erase(bob_in.begin());
+  EXPECT_EQ(store.ListConferencesOrganizedBy(kAlice), organized);
+  EXPECT_EQ(store.ListConferencesOf(kBob), bob_in);
+
+  EXPECT_EQ(store.RemoveUserEverywhere(kBob).size(), bob_in.size());
+  EXPECT_THAT(store.ListConferencesOf(kBob), IsEmpty());
+  EXPECT_EQ(store.ListConferencesOrganizedBy(kAlice), organized);
+}
+
 // --- versions, deltas and the log ------------------------------------------
 
 TEST_F(ConferenceStoreTest, EveryMutationRaisesVersionByOne) {
