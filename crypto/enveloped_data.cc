@@ -439,6 +439,14 @@ absl::StatusOr<Recipient> ParseRecipient(absl::string_view certificate_base64,
 
 absl::StatusOr<Recipient> ParseRecipientDer(absl::Span<const uint8_t> der,
                                             const CertificateLimits& limits) {
+  CertificateDigest digest;
+  SHA256(der.data(), der.size(), digest.data());
+  return ParseRecipientDerWithDigest(der, limits, digest);
+}
+
+absl::StatusOr<Recipient> ParseRecipientDerWithDigest(
+    absl::Span<const uint8_t> der, const CertificateLimits& limits,
+    const CertificateDigest& digest) {
   if (limits.max_modulus_bits > kLargestModulusBits ||
       limits.min_modulus_bits > limits.max_modulus_bits) {
     return absl::InvalidArgumentError(
@@ -494,7 +502,7 @@ absl::StatusOr<Recipient> ParseRecipientDer(absl::Span<const uint8_t> der,
   }
   recipient.modulus_bits_ = static_cast<int>(
       RSA_bits(EVP_PKEY_get0_RSA(recipient.public_key_.get())));
-  SHA256(der.data(), der.size(), recipient.digest_.data());
+  recipient.digest_ = digest;
   return recipient;
 }
 

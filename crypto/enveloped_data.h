@@ -146,6 +146,9 @@ class Recipient {
  private:
   friend absl::StatusOr<Recipient> ParseRecipientDer(
       absl::Span<const uint8_t> der, const CertificateLimits& limits);
+  friend absl::StatusOr<Recipient> ParseRecipientDerWithDigest(
+      absl::Span<const uint8_t> der, const CertificateLimits& limits,
+      const CertificateDigest& digest);
 
   Recipient() = default;
 
@@ -185,6 +188,13 @@ absl::StatusOr<std::string> DecodeCertificateBase64(
 //   kInvalidArgument "certificate limits: ...".
 absl::StatusOr<Recipient> ParseRecipientDer(
     absl::Span<const uint8_t> der, const CertificateLimits& limits = {});
+
+// ParseRecipientDer for a caller that has already computed `digest`, the
+// SHA-256 of `der` (RecipientPool looks the digest up before parsing), so
+// that it is not computed twice. Same results as ParseRecipientDer.
+absl::StatusOr<Recipient> ParseRecipientDerWithDigest(
+    absl::Span<const uint8_t> der, const CertificateLimits& limits,
+    const CertificateDigest& digest);
 
 // Wraps `key` for `recipient` with the key itself as CEK and no encrypted
 // content (conference-key mode). Returns the ContentInfo DER. `key` must be

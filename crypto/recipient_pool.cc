@@ -114,15 +114,8 @@ bool IsAsciiSpace(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-// Copies `text` without its ASCII white space (the characters
-// DecodeCertificateBase64 strips) into `out`, which has room for
-// text.size() bytes; returns the length. Clients wrap base64 at 64 or 76
-// columns, so most 16-byte blocks hold no white space and are copied whole.
-size_t StripAsciiSpace(absl::string_view text, char* out) {
-  const char* p = text.data();
-  const size_t n = text.size();
-  size_t i = 0;
-  size_t len = 0;
+// The position of the first ASCII white space at or after `i`, or `n`.
+size_t FindAsciiSpace(const char* p, size_t n, size_t i) {
 #if defined(__SSE2__)
   const __m128i space = _mm_set1_epi8(' ');
   const __m128i tab = _mm_set1_epi8('\t');
@@ -133,20 +126,33 @@ size_t StripAsciiSpace(absl::string_view text, char* out) {
     const __m128i ws = _mm_or_si128(
         _mm_or_si128(_mm_cmpeq_epi8(v, space), _mm_cmpeq_epi8(v, tab)),
         _mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, lf)));
-    if (_mm_movemask_epi8(ws) == 0) {
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + len), v);
-      len += 16;
-      continue;
-    }
-    for (size_t j = i; j < i + 16; ++j) {
-      out[len] = p[j];
-      len += IsAsciiSpace(p[j]) ? 0 : 1;
+    if (const int mask = _mm_movemask_epi8(ws); mask != 0) {
+      return i + static_cast<size_t>(__builtin_ctz(mask));
     }
   }
 #endif
-  for (; i < n; ++i) {
-    out[len] = p[i];
-    len += IsAsciiSpace(p[i]) ? 0 : 1;
+  while (i < n && !IsAsciiSpace(p[i]))
+    ++i;
+  return i;
+}
+
+// Copies `text` without its ASCII white space (the characters
+// DecodeCertificateBase64 strips) into `out`, which has room for
+// text.size() bytes; returns the length. Clients wrap base64 at 64 or 76
+// columns, so the text is a few long runs, each found 16 bytes at a time and
+// copied whole.
+size_t StripAsciiSpace(absl::string_view text, char* out) {
+  const char* p = text.data();
+  const size_t n = text.size();
+  size_t len = 0;
+  size_t i = 0;
+  while (i < n) {
+    const size_t end = FindAsciiSpace(p, n, i);
+    std::memcpy(out + len, p + i, end - i);
+    len += end - i;
+    i = end;
+    while (i < n && IsAsciiSpace(p[i]))
+      ++i;
   }
   return len;
 }
@@ -343,10 +349,10 @@ RecipientPool::GetOrParseDecoded(absl::string_view certificate_base64) {
   // too, and the first insert wins.
   CONF_ASSIGN_OR_RETURN(
       Recipient parsed,
-      ParseRecipientDer(
+      ParseRecipientDerWithDigest(
           absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(der.data()),
                               der.size()),
-          options_.limits));
+          options_.limits, digest));
   auto recipient = std::make_shared<const Recipient>(std::move(parsed));
   conf::MutexLock lock(&shard.mu);
   return *shard.map.Insert(digest, std::move(recipient));
