@@ -7,6 +7,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 
 namespace conf {
@@ -42,6 +43,10 @@ bool DeltaVisibleTo(const engine::ConferenceDelta& delta,
       return true;
   }
   return false;
+}
+
+size_t UserHash(const engine::UserId& user) {
+  return absl::Hash<absl::string_view>()(user.value());
 }
 
 std::optional<engine::ViewerRole> RoleAfter(
@@ -173,17 +178,29 @@ void ConferenceChannel::OnDelta(
     deleted_document = codec::EncodeConferenceInfoDeleted(
         delta->conference, static_cast<uint32_t>(delta->version));
   }
+  // Built outside the lock: which users it touches, and which shared views
+  // have nothing to see in it (their subscribers skip it without encoding).
+  Slot fresh;
+  fresh.version = delta->version;
+  fresh.delta = delta;
+  fresh.deleted = std::move(deleted_document);
+  for (const engine::UserChange& change : delta->users) {
+    fresh.users.push_back(UserHash(change.entity));
+  }
+  for (engine::ViewerRole role :
+       {engine::ViewerRole::kLeader, engine::ViewerRole::kAttendee}) {
+    if (!deleted && !DeltaVisibleTo(*delta, codec::Viewer{role, {}})) {
+      fresh.views[SharedViewIndex(role)].state = Encoded::kInvisible;
+    }
+  }
   // Released after the lock: nothing is freed under it.
   Slot evicted;
-  absl::InlinedVector<std::shared_ptr<SubscriptionState>, 4> wake;
+  std::vector<std::shared_ptr<SubscriptionState>>& wake = wake_;
   {
     MutexLock lock(&mu_);
     Slot& slot = ring_[delta->version % capacity_];
     evicted = std::move(slot);
-    slot = Slot{};
-    slot.version = delta->version;
-    slot.delta = delta;
-    slot.deleted = std::move(deleted_document);
+    slot = std::move(fresh);
     // Published before the waiters' armed flags are read; a Poll arms
     // before it reads head_ (SubscriptionState::Poll), so one of the two
     // sees the other.
@@ -193,7 +210,7 @@ void ConferenceChannel::OnDelta(
     for (SubscriptionState* waiter : waiters_) {
       if (!waiter->armed_.load())
         continue;
-      if (!deleted && !waiter->WouldSee(*delta))
+      if (!deleted && !waiter->WouldSee(slot))
         continue;
       if (!waiter->armed_.exchange(false))
         continue;
@@ -211,6 +228,7 @@ void ConferenceChannel::OnDelta(
     }
     waiter->waking_.fetch_sub(1, std::memory_order_release);
   }
+  wake.clear();
 }
 
 codec::EncodedDocument ConferenceChannel::FullFor(
@@ -266,7 +284,10 @@ void ConferenceChannel::RemoveWaiter(SubscriptionState* state) {
 SubscriptionState::SubscriptionState(SubscriptionConfig config,
                                      engine::ConferenceStore* store,
                                      std::shared_ptr<ConferenceChannel> channel)
-    : config_(std::move(config)), store_(store), channel_(std::move(channel)) {
+    : config_(std::move(config)),
+      user_hash_(UserHash(config_.user)),
+      store_(store),
+      channel_(std::move(channel)) {
   MutexLock lock(&mu_);
   viewer_.user = config_.user;
 }
@@ -276,13 +297,30 @@ SubscriptionState::~SubscriptionState() {
   channel_->RemoveWaiter(this);
 }
 
-bool SubscriptionState::WouldSee(const engine::ConferenceDelta& delta) const {
-  const codec::Viewer viewer{shared_role_.load(std::memory_order_relaxed),
-                             config_.user};
-  if (DeltaVisibleTo(delta, viewer))
+bool SubscriptionState::MayChangeRole(
+    const ConferenceChannel::Slot& slot) const {
+  for (size_t hash : slot.users) {
+    if (hash == user_hash_)
+      return true;
+  }
+  return false;
+}
+
+bool SubscriptionState::WouldSee(const ConferenceChannel::Slot& slot) const {
+  const engine::ViewerRole role = shared_role_.load(std::memory_order_relaxed);
+  if (role != engine::ViewerRole::kLobbySelf) {
+    if (slot.views[SharedViewIndex(role)].state !=
+        ConferenceChannel::Encoded::kInvisible) {
+      return true;
+    }
+  } else if (DeltaVisibleTo(*slot.delta, codec::Viewer{role, config_.user})) {
     return true;
-  const std::optional<engine::ViewerRole> role = RoleAfter(delta, config_.user);
-  return role.has_value() && *role != viewer.role;
+  }
+  if (!MayChangeRole(slot))
+    return false;
+  const std::optional<engine::ViewerRole> after =
+      RoleAfter(*slot.delta, config_.user);
+  return after.has_value() && *after != role;
 }
 
 void SubscriptionState::Start(
@@ -395,7 +433,8 @@ SubscriptionState::Outcome SubscriptionState::ReadLogLocked(
       for (uint64_t v = covered_ + 1; v <= head; ++v) {
         const Slot& slot = c.ring_[v % c.capacity_];
         const std::optional<engine::ViewerRole> role =
-            RoleAfter(*slot.delta, config_.user);
+            MayChangeRole(slot) ? RoleAfter(*slot.delta, config_.user)
+                                : std::nullopt;
         if (role.has_value() && *role != viewer_.role) {
           // Its own view changed (admitted, promoted, ejected): a full
           // document of the new view replaces the partial ones.

@@ -42,6 +42,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
@@ -65,6 +66,9 @@ codec::Viewer ViewerFor(const engine::ConferenceSnapshot& snapshot,
 // (the rule codec::EncodeConferenceInfoDelta applies before encoding).
 bool DeltaVisibleTo(const engine::ConferenceDelta& delta,
                     const codec::Viewer& viewer);
+
+// The hash of a user's entity that channel slots record.
+size_t UserHash(const engine::UserId& user);
 
 // The role `user` has after `delta`, if the delta says anything about it.
 std::optional<engine::ViewerRole> RoleAfter(
@@ -126,6 +130,9 @@ class ConferenceChannel
     ViewDocument views[2];
     // The deleted document, for a kConferenceDeleted delta.
     std::optional<codec::EncodedDocument> deleted;
+    // UserHash of each user the delta changes: a subscriber whose hash is
+    // not among them need not look for a change of its own view.
+    absl::InlinedVector<size_t, 2> users;
   };
   struct FullCache {
     std::shared_ptr<const engine::ConferenceSnapshot> snapshot;
@@ -153,6 +160,8 @@ class ConferenceChannel
   // Subscriptions with an on_ready function.
   std::vector<SubscriptionState*> waiters_ ABSL_GUARDED_BY(mu_);
   FullCache full_[2] ABSL_GUARDED_BY(mu_);
+  // Reused by OnDelta (never called concurrently for one conference).
+  std::vector<std::shared_ptr<SubscriptionState>> wake_;
 };
 
 struct SubscriptionConfig {
@@ -229,7 +238,9 @@ class SubscriptionState
   // Whether the channel's delivery of `delta` should wake this subscription
   // (it can see the change, or its own view changes). Reads only immutable
   // fields and atomics.
-  bool WouldSee(const engine::ConferenceDelta& delta) const;
+  bool WouldSee(const ConferenceChannel::Slot& slot) const;
+  // Whether `slot`'s delta may change this subscriber's own view.
+  bool MayChangeRole(const ConferenceChannel::Slot& slot) const;
   enum class Outcome {
     kCaughtUp,  // Everything in the log is handed out.
     kWaiting,   // Coalescing: changes wait for the interval to pass.
@@ -257,6 +268,7 @@ class SubscriptionState
   void Notify();
 
   const SubscriptionConfig config_;
+  const size_t user_hash_;
   engine::ConferenceStore* const store_;
   const std::shared_ptr<ConferenceChannel> channel_;
 
