@@ -22,14 +22,12 @@ bool PtrEqual(const std::shared_ptr<const T>& a,
   return *a == *b;
 }
 
-template <typename T>
-bool PtrVectorsEqual(const std::vector<std::shared_ptr<const T>>& a,
-                     const std::vector<std::shared_ptr<const T>>& b) {
+// `Ptrs`: a std::vector or absl::InlinedVector of std::shared_ptr<const T>.
+template <typename Ptrs>
+bool PtrVectorsEqual(const Ptrs& a, const Ptrs& b) {
   return std::equal(
       a.begin(), a.end(), b.begin(), b.end(),
-      [](const std::shared_ptr<const T>& x, const std::shared_ptr<const T>& y) {
-        return PtrEqual(x, y);
-      });
+      [](const auto& x, const auto& y) { return PtrEqual(x, y); });
 }
 
 bool UserMapsEqual(const UserMap& a, const UserMap& b) {

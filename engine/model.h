@@ -41,6 +41,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/string_view.h"
 
 #include "engine/compact_string.h"
@@ -225,60 +226,82 @@ class RenderSlot {
 
 // Behaves like std::optional<T> (has_value, operator bool, *, ->, value,
 // assignment from T, std::nullopt or std::optional<T>, emplace, reset, ==)
-// but costs one pointer when empty, and copies share the boxed value. Used
-// for rarely present parts of per-user objects, which keeps a user with one
-// endpoint small. Non-const access copies the value first if it is shared
-// (copy on write), so a shared box is never modified.
+// but costs one pointer, and copies share the boxed value (a reference count
+// in the box). Used for rarely present parts of per-user objects, which keeps
+// a user with one endpoint small. Non-const access copies the value first if
+// it is shared (copy on write), so a shared box is never modified. Copies may
+// be made and destroyed concurrently, as for std::shared_ptr.
 template <typename T>
 class Boxed {
  public:
   Boxed() = default;
   Boxed(std::nullopt_t) {}  // NOLINT(google-explicit-constructor)
   Boxed(T value)            // NOLINT(google-explicit-constructor)
-      : ptr_(std::make_shared<T>(std::move(value))) {}
+      : node_(new Node(std::move(value))) {}
   Boxed(std::optional<T> value) {  // NOLINT(google-explicit-constructor)
     if (value.has_value()) {
-      ptr_ = std::make_shared<T>(*std::move(value));
+      node_ = new Node(*std::move(value));
     }
   }
+  Boxed(const Boxed& other) : node_(other.node_) {
+    if (node_ != nullptr) {
+      node_->refs.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  Boxed(Boxed&& other) noexcept : node_(other.node_) { other.node_ = nullptr; }
+  Boxed& operator=(const Boxed& other) {
+    Boxed copy(other);
+    std::swap(node_, copy.node_);
+    return *this;
+  }
+  Boxed& operator=(Boxed&& other) noexcept {
+    Boxed moved(std::move(other));
+    std::swap(node_, moved.node_);
+    return *this;
+  }
+  ~Boxed() { Unref(); }
 
   Boxed& operator=(std::nullopt_t) {
-    ptr_.reset();
+    reset();
     return *this;
   }
   Boxed& operator=(T value) {
-    ptr_ = std::make_shared<T>(std::move(value));
+    Boxed boxed(std::move(value));
+    std::swap(node_, boxed.node_);
     return *this;
   }
 
-  bool has_value() const { return ptr_ != nullptr; }
+  bool has_value() const { return node_ != nullptr; }
   explicit operator bool() const { return has_value(); }
 
   // Requires has_value().
-  const T& operator*() const { return *ptr_; }
-  const T* operator->() const { return ptr_.get(); }
-  const T& value() const { return *ptr_; }
+  const T& operator*() const { return node_->value; }
+  const T* operator->() const { return &node_->value; }
+  const T& value() const { return node_->value; }
   T& operator*() { return *Mutable(); }
   T* operator->() { return Mutable(); }
   T& value() { return *Mutable(); }
 
   template <typename... Args>
   T& emplace(Args&&... args) {
-    auto p = std::make_shared<T>(std::forward<Args>(args)...);
-    T& ref = *p;
-    ptr_ = std::move(p);
-    return ref;
+    Boxed boxed;
+    boxed.node_ = new Node(std::forward<Args>(args)...);
+    std::swap(node_, boxed.node_);
+    return node_->value;
   }
-  void reset() { ptr_.reset(); }
+  void reset() {
+    Unref();
+    node_ = nullptr;
+  }
 
   friend bool operator==(const Boxed& a, const Boxed& b) {
-    if (a.ptr_ == b.ptr_) {
+    if (a.node_ == b.node_) {
       return true;
     }
-    if (a.ptr_ == nullptr || b.ptr_ == nullptr) {
+    if (a.node_ == nullptr || b.node_ == nullptr) {
       return false;
     }
-    return *a.ptr_ == *b.ptr_;
+    return a.node_->value == b.node_->value;
   }
   friend bool operator!=(const Boxed& a, const Boxed& b) { return !(a == b); }
   friend bool operator==(const Boxed& a, std::nullopt_t) {
@@ -289,14 +312,31 @@ class Boxed {
   }
 
  private:
-  T* Mutable() {
-    if (ptr_.use_count() != 1) {
-      ptr_ = std::make_shared<T>(*ptr_);
+  struct Node {
+    template <typename... Args>
+    explicit Node(Args&&... args) : value(std::forward<Args>(args)...) {}
+    std::atomic<uint32_t> refs{1};
+    T value;
+  };
+
+  void Unref() {
+    if (node_ != nullptr &&
+        node_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      delete node_;
     }
-    return const_cast<T*>(ptr_.get());
+  }
+  T* Mutable() {
+    // Acquire: if another box just released its share, its writes to the
+    // value happened before this one modifies it.
+    if (node_->refs.load(std::memory_order_acquire) != 1) {
+      Node* copy = new Node(node_->value);
+      Unref();
+      node_ = copy;
+    }
+    return &node_->value;
   }
 
-  std::shared_ptr<const T> ptr_;
+  Node* node_ = nullptr;
 };
 
 // ---------------------------------------------------------------------------
@@ -518,13 +558,15 @@ struct Endpoint {
   EndpointId entity;
   CompactString display_text;
   Boxed<Execution> referred;
+  // The three optional enums sit together (6 bytes, one word).
   std::optional<EndpointStatus> status;
   std::optional<JoiningMethod> joining_method;
-  Boxed<Execution> joining_info;
   std::optional<DisconnectionMethod> disconnection_method;
+  Boxed<Execution> joining_info;
   Boxed<Execution> disconnection_info;
   // Media streams in document order; ids are unique within the endpoint.
-  std::vector<std::shared_ptr<const Media>> media;
+  // Two (audio and video) are stored inline.
+  absl::InlinedVector<std::shared_ptr<const Media>, 2> media;
   Boxed<SipCallInfo> call_info;
 
   // Microsoft attributes (msci:session-type, ...) and elements.
@@ -556,8 +598,9 @@ struct User {
   Role role = Role::kAttendee;
   std::vector<std::string> languages;
   CompactString cascaded_focus;
-  // Endpoints in document order; entities are unique within the user.
-  std::vector<std::shared_ptr<const Endpoint>> endpoints;
+  // Endpoints in document order; entities are unique within the user. One
+  // is stored inline.
+  absl::InlinedVector<std::shared_ptr<const Endpoint>, 1> endpoints;
   std::vector<Extension> extensions;
   std::vector<ExtensionAttribute> attributes;
 

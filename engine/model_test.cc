@@ -1,6 +1,7 @@
 #include "engine/model.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -81,6 +82,29 @@ TEST(BoxedTest, BehavesLikeOptional) {
   EXPECT_FALSE(copy.has_value());
   Boxed<Execution> from_optional = std::optional<Execution>();
   EXPECT_FALSE(from_optional);
+}
+
+TEST(BoxedTest, CopiesShareUntilWrittenAndOutliveTheOriginal) {
+  EXPECT_EQ(sizeof(Boxed<Execution>), sizeof(void*));
+  auto box = std::make_unique<Boxed<Execution>>(
+      Execution{"2026-01-01T00:00:00Z", "bye", "sip:x@y"});
+  const Boxed<Execution> copy = *box;
+  // Shared, not copied (const access does not copy).
+  EXPECT_EQ(&*copy, &*std::as_const(*box));
+  Boxed<Execution> moved = std::move(*box);
+  EXPECT_FALSE(box->has_value());  // NOLINT(bugprone-use-after-move)
+  box.reset();
+  EXPECT_EQ(copy->reason, "bye");
+  moved->when = "2026-01-02T00:00:00Z";  // Written: now its own value.
+  EXPECT_NE(&*std::as_const(moved), &*copy);
+  EXPECT_EQ(copy->when, "2026-01-01T00:00:00Z");
+  Boxed<Execution> emplaced;
+  emplaced.emplace().reason = "departed";
+  EXPECT_EQ(emplaced->reason, "departed");
+  emplaced.reset();
+  EXPECT_EQ(emplaced, std::nullopt);
+  Boxed<Execution> from_value = std::optional<Execution>(Execution{});
+  EXPECT_TRUE(from_value.has_value());
 }
 
 TEST(RenderSlotTest, FirstValueWinsAndCopiesStartEmpty) {
