@@ -10,9 +10,9 @@
 //   SIP INFO/SERVICE body ─► HandleRequest(identity, body) ─► response body
 //                                 │ ParseC3pRequest, checks, Apply*
 //                                 ▼
-//                          ConferenceStore ── delta ──► Subscription queues
+//                          ConferenceStore ── delta ──► conference's log
 //   SIP SUBSCRIBE ─► Subscribe(...) ─► full document      │ partial documents
-//                                                        ▼
+//                                                        ▼ (read by cursor)
 //                                       Subscription::Poll() ─► NOTIFY bodies
 //
 // Requests (docs/FOCUS.md has the rules): the envelope's `from` must equal
