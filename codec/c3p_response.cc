@@ -1,9 +1,11 @@
 #include "codec/c3p_response.h"
 
+#include <cstddef>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/string_view.h"
 
 #include "codec/c3p_reason.h"
@@ -71,6 +73,20 @@ std::string FinishResponse(XmlWriter&& w, bool child_open) {
   return std::move(w).Finish();
 }
 
+// Writes the whole getConference envelope with nothing in the command
+// child: `<response ...><getConference>` then the end tags. Returns where
+// the content goes (the length of the first part).
+size_t StartEnvelope(XmlWriter& w, const ResponseAddress& address) {
+  const bool child = StartResponse(w, address, Code::kSuccess, nullptr);
+  w.Raw("");  // closes the start tag: the document follows it
+  const size_t head = w.size();
+  if (child) {
+    w.EndElement();
+  }
+  w.EndElement();
+  return head;
+}
+
 void WriteConferenceKeys(XmlWriter& w, const engine::ConferenceId& conference) {
   w.StartElement("conferenceKeys");
   w.Attribute("confEntity", conference.value());
@@ -123,16 +139,43 @@ std::string EncodeDeleteConferenceResponse(const ResponseAddress& address,
 
 std::string EncodeGetConferenceResponse(const ResponseAddress& address,
                                         const EncodedDocument& document) {
+  XmlWriter w(512);
+  const size_t head = StartEnvelope(w, address);
+  const absl::string_view envelope = w.view();
   const absl::string_view prefix = document.prefix(XmlDeclaration::kOmit);
   const absl::string_view suffix = document.suffix();
-  XmlWriter w(prefix.size() + suffix.size() + 1024);
-  const bool child = StartResponse(w, address, Code::kSuccess, nullptr);
+  char digits[absl::numbers_internal::kFastToBufferSize];
+  const absl::string_view version(
+      digits, static_cast<size_t>(absl::numbers_internal::FastIntToBuffer(
+                                      document.default_version(), digits) -
+                                  digits));
   // The document's own bytes, written by conference_info (Raw() input of
-  // kind (1)); only its version digits are added here.
-  w.Raw(prefix);
-  w.Raw(std::to_string(document.default_version()));
-  w.Raw(suffix);
-  return FinishResponse(std::move(w), child);
+  // kind (1)); only its version digits are added here. Appended into an
+  // exactly reserved string: one copy, no zero fill.
+  std::string out;
+  out.reserve(envelope.size() + prefix.size() + version.size() + suffix.size());
+  out.append(envelope.data(), head);
+  out.append(prefix.data(), prefix.size());
+  out.append(version.data(), version.size());
+  out.append(suffix.data(), suffix.size());
+  out.append(envelope.data() + head, envelope.size() - head);
+  return out;
+}
+
+void EncodeGetConferenceResponse(const ResponseAddress& address,
+                                 const engine::ConferenceSnapshot& snapshot,
+                                 const Viewer& viewer,
+                                 const DocumentSecrets* secrets,
+                                 std::string* out) {
+  XmlWriter w(512);
+  const size_t head = StartEnvelope(w, address);
+  const absl::string_view envelope = w.view();
+  // The document is written by conference_info between the envelope's
+  // start and end tags, also written here by an XmlWriter (Raw() input of
+  // kind (1) on both sides).
+  internal::EncodeConferenceInfoBetween(
+      snapshot, viewer, secrets, XmlDeclaration::kOmit,
+      envelope.substr(0, head), envelope.substr(head), out);
 }
 
 std::string EncodeGetConferencesResponse(

@@ -24,9 +24,9 @@
 // Example:
 //   absl::StatusOr<C3pRequest> request = ParseC3pRequest(std::move(body));
 //   ...
-//   std::string body = EncodeGetConferenceResponse(
-//       ResponseAddressFor(*request), EncodeConferenceInfo(*snapshot, viewer,
-//                                                          &secrets));
+//   std::string body;
+//   EncodeGetConferenceResponse(ResponseAddressFor(*request), *snapshot,
+//                               viewer, &secrets, &body);
 
 #ifndef CONF_CODEC_C3P_RESPONSE_H_
 #define CONF_CODEC_C3P_RESPONSE_H_
@@ -82,6 +82,24 @@ std::string EncodeDeleteConferenceResponse(const ResponseAddress& address,
 // was encoded for.
 std::string EncodeGetConferenceResponse(const ResponseAddress& address,
                                         const EncodedDocument& document);
+
+// getConference in one pass: the envelope and the full document of
+// `snapshot` for `viewer` (with `secrets` when given, see
+// EncodeConferenceInfo) written once into `*out`, which is replaced. The
+// same bytes as EncodeGetConferenceResponse(address,
+// EncodeConferenceInfo(snapshot, viewer, secrets)), without the intermediate
+// document. `out`'s capacity is reused: a focus thread that keeps its send
+// buffer across requests allocates nothing for the response.
+//
+// Example:
+//   std::string send_buffer;  // one per thread, kept across calls
+//   EncodeGetConferenceResponse(ResponseAddressFor(*request), *snapshot,
+//                               viewer, &secrets, &send_buffer);
+void EncodeGetConferenceResponse(const ResponseAddress& address,
+                                 const engine::ConferenceSnapshot& snapshot,
+                                 const Viewer& viewer,
+                                 const DocumentSecrets* secrets,
+                                 std::string* out);
 
 // getConferences: one `<conference-info entity=.../>` per conference.
 std::string EncodeGetConferencesResponse(

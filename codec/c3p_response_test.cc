@@ -159,6 +159,47 @@ TEST(C3pResponseTest, GetConferenceForTheSeedRequestMatchesGolden) {
   EXPECT_EQ(response, golden);
 }
 
+TEST(C3pResponseTest, GetConferenceInOnePassEqualsDocumentThenEnvelope) {
+  engine::ConferenceSnapshot s = testing::SnapshotWithUsers(30);
+  s.version = 1234567;
+  const DocumentSecrets secrets = testing::FakeSecrets();
+  const Viewer leader{engine::ViewerRole::kLeader,
+                      engine::UserId("sip:alice@fabrikam.com")};
+  ResponseAddress unusable = kAddress;
+  unusable.command_name = "get conference";  // not an NCName: no child
+  ResponseAddress get = kAddress;
+  get.command_name = "getConference";
+  for (const ResponseAddress& a : {get, unusable}) {
+    SCOPED_TRACE(a.command_name);
+    for (const DocumentSecrets* sec :
+         {static_cast<const DocumentSecrets*>(nullptr), &secrets}) {
+      const std::string expected =
+          EncodeGetConferenceResponse(a, EncodeConferenceInfo(s, leader, sec));
+      // A fresh buffer, a buffer holding a longer stale answer, and one
+      // holding a short answer with room for the long one.
+      std::string fresh;
+      std::string stale(expected.size() + 4096, '#');
+      std::string short_with_room;
+      short_with_room.reserve(expected.size() * 2);
+      const std::string short_answer = EncodeSuccessResponse(kAddress);
+      short_with_room.assign(short_answer);  // a copy keeps the capacity
+      const size_t room = short_with_room.capacity();
+      for (std::string* out : {&fresh, &stale, &short_with_room}) {
+        EncodeGetConferenceResponse(a, s, leader, sec, out);
+        EXPECT_EQ(*out, expected);
+      }
+      EXPECT_EQ(short_with_room.capacity(), room);
+      // And again into the same buffer: nothing of the last answer stays.
+      EncodeGetConferenceResponse(a, s, leader, sec, &stale);
+      EXPECT_EQ(stale, expected);
+    }
+  }
+  std::string out;
+  EncodeGetConferenceResponse(get, s, leader, &secrets, &out);
+  EXPECT_THAT(out, HasSubstr("version=\"1234567\""));
+  ExpectWellFormed("one_pass.xml", out);
+}
+
 TEST(C3pResponseTest, AddUserReturnsTheGrantedRoleOnce) {
   auto user = std::make_shared<engine::User>(*testing::MakeUser(3));
   user->role = engine::Role::kAttendee;

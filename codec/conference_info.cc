@@ -708,6 +708,191 @@ void WriteUserChange(XmlWriter& w, const engine::UserChange& change) {
   w.EndElement();
 }
 
+// A full document before assembly: the skeleton (root, description with the
+// requester's secrets, host-info, state, list wrappers, extensions: the
+// parts not cached) written by an XmlWriter, and the cached elements that go
+// into it, in order. Its exact size is known before a byte of it is copied,
+// so it is written once into a buffer of that size, with no zero fill,
+// reallocation or second copy (docs/CODEC.md, "Render once, copy many").
+class FullDocument {
+ public:
+  FullDocument(const engine::ConferenceSnapshot& snapshot, const Viewer& viewer,
+               const DocumentSecrets* secrets)
+      : skeleton_(SkeletonReserve(secrets)) {
+    splices_.reserve(snapshot.users.size() + snapshot.views.size() +
+                     (viewer.role != engine::ViewerRole::kAttendee
+                          ? snapshot.lobby.size()
+                          : 0));
+    XmlWriter& w = skeleton_;
+    version_offset_ = StartRoot(w, snapshot.entity, ElementState::kFull);
+    if (snapshot.description != nullptr) {
+      WriteDescription(w, *snapshot.description, secrets);
+    } else {
+      // RFC 4575 §5.2: a full document carries a description.
+      w.StartElement("conference-description");
+      w.EndElement();
+    }
+    if (snapshot.host_info != nullptr) {
+      WriteHostInfo(w, *snapshot.host_info);
+    }
+    if (snapshot.state != nullptr) {
+      WriteConferenceState(w, *snapshot.state);
+    }
+    w.StartElement("users");
+    w.Attribute("state", "full");
+    start_tag_open_ = true;
+    if (viewer.role != engine::ViewerRole::kLobbySelf) {
+      for (const std::shared_ptr<const engine::User>& u : snapshot.users) {
+        Splice(UserBytes(*u));
+      }
+    }
+    w.EndElement();
+    w.StartElement("msci:conference-view");
+    w.Attribute("ci:state", "full");
+    start_tag_open_ = true;
+    for (const auto& v : snapshot.views) {
+      Splice(EntityViewBytes(*v));
+    }
+    w.EndElement();
+    if (viewer.role != engine::ViewerRole::kAttendee) {
+      w.StartElement("msci:lobby");
+      w.Attribute("ci:state", "full");
+      start_tag_open_ = true;
+      for (const std::shared_ptr<const engine::User>& u : snapshot.lobby) {
+        if (engine::IsUserVisible(viewer.role, viewer.user, UserList::kLobby,
+                                  u->entity)) {
+          Splice(UserBytes(*u));
+        }
+      }
+      w.EndElement();
+    }
+    WriteExtensions(w, snapshot.extensions);
+    w.EndElement();
+    assert(splices_.empty() || version_offset_ <= splices_.front().offset);
+  }
+
+  FullDocument(const FullDocument&) = delete;
+  FullDocument& operator=(const FullDocument&) = delete;
+
+  // The document's size without its version digits, from `declaration` on.
+  size_t size(XmlDeclaration declaration) const {
+    return skeleton_.size() + spliced_ - Skipped(declaration);
+  }
+
+  // Offset of the version digits from the start of what Emit writes.
+  size_t version_offset(XmlDeclaration declaration) const {
+    return version_offset_ - Skipped(declaration);
+  }
+
+  // Calls `emit(data, size)` for each run of the document in order, with
+  // `version` between the root's version quotes.
+  template <typename Emit>
+  void EmitTo(XmlDeclaration declaration, absl::string_view version,
+              Emit&& emit) const {
+    const char* const skeleton = skeleton_.view().data();
+    const size_t start = Skipped(declaration);
+    emit(skeleton + start, version_offset_ - start);
+    if (!version.empty()) {
+      emit(version.data(), version.size());
+    }
+    size_t copied = version_offset_;  // skeleton bytes already emitted
+    for (const SpliceAt& s : splices_) {
+      if (s.offset != copied) {
+        emit(skeleton + copied, s.offset - copied);
+        copied = s.offset;
+      }
+      emit(s.data, s.size);
+    }
+    emit(skeleton + copied, skeleton_.size() - copied);
+  }
+
+ private:
+  struct SpliceAt {
+    size_t offset;  // in the skeleton
+    const char* data;
+    size_t size;
+  };
+
+  // Room for the skeleton: the secrets are its only large part.
+  static size_t SkeletonReserve(const DocumentSecrets* secrets) {
+    size_t reserve = 2048;
+    if (secrets != nullptr) {
+      reserve += secrets->conference_key.size() +
+                 secrets->web_internal_uri.size() +
+                 secrets->web_external_uri.size() + 512;
+    }
+    return reserve;
+  }
+
+  static size_t Skipped(XmlDeclaration declaration) {
+    return declaration == XmlDeclaration::kOmit ? kXmlDeclaration.size() : 0;
+  }
+
+  // A cached element at the current end of the skeleton, in the list element
+  // opened last (an empty list stays `<users .../>`).
+  void Splice(const std::string& bytes) {
+    if (start_tag_open_) {
+      skeleton_.Raw("");  // closes the start tag, as writing the bytes would
+      start_tag_open_ = false;
+    }
+    splices_.push_back(SpliceAt{skeleton_.size(), bytes.data(), bytes.size()});
+    spliced_ += bytes.size();
+  }
+
+  XmlWriter skeleton_;
+  bool start_tag_open_ = false;  // a list's start tag awaits its first splice
+  size_t version_offset_ = 0;
+  std::vector<SpliceAt> splices_;
+  size_t spliced_ = 0;
+};
+
+// Writes byte runs into `*out`, replacing its content with exactly `size`
+// bytes. When `out` already holds at least `size` bytes (a buffer reused for
+// the same kind of answer) the runs are copied over them in place; otherwise
+// it is cleared and reserved, and the runs are appended, so neither path
+// zero-fills.
+class ReplacingSink {
+ public:
+  ReplacingSink(std::string* out, size_t size) : out_(out) {
+    if (out->size() >= size) {
+      out->resize(size);  // shrinks: no fill
+      cursor_ = &(*out)[0];
+    } else {
+      out->clear();
+      out->reserve(size);
+    }
+  }
+  void operator()(const char* data, size_t size) {
+    if (size == 0) {
+      return;  // also keeps a null `data` away from memcpy
+    }
+    if (cursor_ != nullptr) {
+      std::memcpy(cursor_, data, size);
+      cursor_ += size;
+    } else {
+      out_->append(data, size);
+    }
+  }
+
+ private:
+  std::string* const out_;
+  char* cursor_ = nullptr;
+};
+
+// The decimal digits of a root version (xs:unsignedInt).
+class VersionDigits {
+ public:
+  explicit VersionDigits(uint32_t version)
+      : end_(absl::numbers_internal::FastIntToBuffer(version, digits_)) {}
+  absl::string_view view() const {
+    return absl::string_view(digits_, static_cast<size_t>(end_ - digits_));
+  }
+
+ private:
+  char digits_[absl::numbers_internal::kFastToBufferSize];
+  char* end_;
+};
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -715,122 +900,93 @@ void WriteUserChange(XmlWriter& w, const engine::UserChange& change) {
 EncodedDocument::EncodedDocument(std::shared_ptr<const std::string> bytes,
                                  size_t declaration_size, size_t version_offset,
                                  uint32_t default_version)
+    : EncodedDocument(
+          // Aliases the string's bytes, owned by `bytes`.
+          std::shared_ptr<const char>(bytes, bytes->data()), bytes->size(),
+          declaration_size, version_offset, default_version) {}
+
+EncodedDocument::EncodedDocument(std::shared_ptr<const char> bytes, size_t size,
+                                 size_t declaration_size, size_t version_offset,
+                                 uint32_t default_version)
     : bytes_(std::move(bytes)),
+      size_(size),
       declaration_size_(declaration_size),
       version_offset_(version_offset),
       default_version_(default_version) {
   assert(declaration_size_ <= version_offset_);
-  assert(version_offset_ <= bytes_->size());
+  assert(version_offset_ <= size_);
 }
 
 absl::string_view EncodedDocument::prefix(XmlDeclaration declaration) const {
   const size_t start =
       declaration == XmlDeclaration::kOmit ? declaration_size_ : 0;
-  return absl::string_view(*bytes_).substr(start, version_offset_ - start);
+  return absl::string_view(bytes_.get() + start, version_offset_ - start);
 }
 
 absl::string_view EncodedDocument::suffix() const {
-  return absl::string_view(*bytes_).substr(version_offset_);
+  return absl::string_view(bytes_.get() + version_offset_,
+                           size_ - version_offset_);
 }
 
 std::string EncodedDocument::WithVersion(uint32_t version,
                                          XmlDeclaration declaration) const {
-  char digits[absl::numbers_internal::kFastToBufferSize];
-  char* end = absl::numbers_internal::FastIntToBuffer(version, digits);
+  const VersionDigits digits(version);
   const absl::string_view p = prefix(declaration);
   const absl::string_view s = suffix();
-  const size_t n = static_cast<size_t>(end - digits);
   std::string out;
-  out.resize(p.size() + n + s.size());
-  char* o = &out[0];
-  std::memcpy(o, p.data(), p.size());
-  std::memcpy(o + p.size(), digits, n);
-  std::memcpy(o + p.size() + n, s.data(), s.size());
+  out.reserve(p.size() + digits.view().size() + s.size());
+  out.append(p.data(), p.size());
+  out.append(digits.view().data(), digits.view().size());
+  out.append(s.data(), s.size());
   return out;
 }
 
 EncodedDocument EncodeConferenceInfo(const engine::ConferenceSnapshot& snapshot,
                                      const Viewer& viewer,
                                      const DocumentSecrets* secrets) {
-  // The writer produces only the skeleton (root, description, host-info,
-  // state, list wrappers, extensions) and remembers where each cached
-  // element goes. The document is then assembled in one buffer reserved at
-  // its exact size: every cached byte is copied once, and nothing is
-  // zero-filled or reallocated in between.
-  struct Splice {
-    size_t offset;  // in the skeleton
-    const std::string* bytes;
-  };
-  std::vector<Splice> splices;
-  splices.reserve(snapshot.users.size() + snapshot.views.size() +
-                  (viewer.role != engine::ViewerRole::kAttendee
-                       ? snapshot.lobby.size()
-                       : 0));
-  size_t spliced = 0;
-  XmlWriter w(2048);
-  auto splice = [&](const std::string& bytes) {
-    w.Raw("");  // closes the open start tag, as writing the bytes would
-    splices.push_back(Splice{w.size(), &bytes});
-    spliced += bytes.size();
-  };
-
-  const size_t version_offset =
-      StartRoot(w, snapshot.entity, ElementState::kFull);
-  if (snapshot.description != nullptr) {
-    WriteDescription(w, *snapshot.description, secrets);
-  } else {
-    // RFC 4575 §5.2: a full document carries a description.
-    w.StartElement("conference-description");
-    w.EndElement();
-  }
-  if (snapshot.host_info != nullptr) {
-    WriteHostInfo(w, *snapshot.host_info);
-  }
-  if (snapshot.state != nullptr) {
-    WriteConferenceState(w, *snapshot.state);
-  }
-  w.StartElement("users");
-  w.Attribute("state", "full");
-  if (viewer.role != engine::ViewerRole::kLobbySelf) {
-    for (const std::shared_ptr<const engine::User>& u : snapshot.users) {
-      splice(UserBytes(*u));
-    }
-  }
-  w.EndElement();
-  w.StartElement("msci:conference-view");
-  w.Attribute("ci:state", "full");
-  for (const auto& v : snapshot.views) {
-    splice(EntityViewBytes(*v));
-  }
-  w.EndElement();
-  if (viewer.role != engine::ViewerRole::kAttendee) {
-    w.StartElement("msci:lobby");
-    w.Attribute("ci:state", "full");
-    for (const std::shared_ptr<const engine::User>& u : snapshot.lobby) {
-      if (engine::IsUserVisible(viewer.role, viewer.user, UserList::kLobby,
-                                u->entity)) {
-        splice(UserBytes(*u));
-      }
-    }
-    w.EndElement();
-  }
-  WriteExtensions(w, snapshot.extensions);
-  w.EndElement();
-
-  const std::string skeleton = std::move(w).Finish();
-  auto out = std::make_shared<std::string>();
-  out->reserve(skeleton.size() + spliced);
-  size_t copied = 0;  // skeleton bytes already in `out`
-  for (const Splice& s : splices) {
-    out->append(skeleton, copied, s.offset - copied);
-    out->append(*s.bytes);
-    copied = s.offset;
-  }
-  out->append(skeleton, copied, std::string::npos);
-  assert(splices.empty() || version_offset < splices.front().offset);
-  return EncodedDocument(std::move(out), kXmlDeclaration.size(), version_offset,
+  const FullDocument document(snapshot, viewer, secrets);
+  const size_t size = document.size(XmlDeclaration::kInclude);
+  // new char[] leaves the bytes uninitialized: each is written once, below.
+  std::shared_ptr<char> bytes(new char[size], std::default_delete<char[]>());
+  char* cursor = bytes.get();
+  document.EmitTo(XmlDeclaration::kInclude, absl::string_view(),
+                  [&cursor](const char* data, size_t n) {
+                    std::memcpy(cursor, data, n);
+                    cursor += n;
+                  });
+  assert(cursor == bytes.get() + size);
+  return EncodedDocument(std::shared_ptr<const char>(std::move(bytes)), size,
+                         kXmlDeclaration.size(),
+                         document.version_offset(XmlDeclaration::kInclude),
                          static_cast<uint32_t>(snapshot.version));
 }
+
+void EncodeConferenceInfo(const engine::ConferenceSnapshot& snapshot,
+                          const Viewer& viewer, const DocumentSecrets* secrets,
+                          std::string* out) {
+  internal::EncodeConferenceInfoBetween(
+      snapshot, viewer, secrets, XmlDeclaration::kInclude, absl::string_view(),
+      absl::string_view(), out);
+}
+
+namespace internal {
+
+void EncodeConferenceInfoBetween(const engine::ConferenceSnapshot& snapshot,
+                                 const Viewer& viewer,
+                                 const DocumentSecrets* secrets,
+                                 XmlDeclaration declaration,
+                                 absl::string_view head, absl::string_view tail,
+                                 std::string* out) {
+  const FullDocument document(snapshot, viewer, secrets);
+  const VersionDigits version(static_cast<uint32_t>(snapshot.version));
+  ReplacingSink sink(out, head.size() + document.size(declaration) +
+                              version.view().size() + tail.size());
+  sink(head.data(), head.size());
+  document.EmitTo(declaration, version.view(), sink);
+  sink(tail.data(), tail.size());
+}
+
+}  // namespace internal
 
 std::optional<EncodedDocument> EncodeConferenceInfoDelta(
     const engine::ConferenceDelta& delta, const Viewer& viewer) {

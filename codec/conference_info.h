@@ -64,12 +64,14 @@ struct Viewer {
 };
 
 // Per-requester secrets, already wrapped by crypto for the requester's
-// certificate: base64 CMS EnvelopedData (PROTOCOL.md §6). An empty string
-// leaves the corresponding element out. Never cached.
+// certificate: base64 CMS EnvelopedData (PROTOCOL.md §6). An empty value
+// leaves the corresponding element out. Never cached. Views: the bytes they
+// point at (the crypto pool's wrapped blobs) must outlive the encode call;
+// nothing keeps them afterwards.
 struct DocumentSecrets {
-  std::string conference_key;    // msci:conference-key/msci:cms-data
-  std::string web_internal_uri;  // conf-uris entry, purpose web-internal
-  std::string web_external_uri;  // conf-uris entry, purpose web-external
+  absl::string_view conference_key;    // msci:conference-key/msci:cms-data
+  absl::string_view web_internal_uri;  // conf-uris entry, purpose web-internal
+  absl::string_view web_external_uri;  // conf-uris entry, purpose web-external
 };
 
 // An encoded conference-info document whose root `version` attribute is
@@ -77,6 +79,11 @@ struct DocumentSecrets {
 class EncodedDocument {
  public:
   EncodedDocument(std::shared_ptr<const std::string> bytes,
+                  size_t declaration_size, size_t version_offset,
+                  uint32_t default_version);
+  // The same over `size` bytes at `bytes` (an exactly sized buffer written
+  // once, with no std::string zero fill).
+  EncodedDocument(std::shared_ptr<const char> bytes, size_t size,
                   size_t declaration_size, size_t version_offset,
                   uint32_t default_version);
 
@@ -98,7 +105,8 @@ class EncodedDocument {
   uint32_t default_version() const { return default_version_; }
 
  private:
-  std::shared_ptr<const std::string> bytes_;
+  std::shared_ptr<const char> bytes_;
+  size_t size_;
   size_t declaration_size_;
   size_t version_offset_;
   uint32_t default_version_;
@@ -111,9 +119,27 @@ class EncodedDocument {
 // 32 bits of xs:unsignedInt); subscriptions override it with WithVersion.
 // Never fails: values were validated when they entered the engine, and
 // characters XML cannot carry are replaced (xml_writer.h).
+//
+// The document is assembled from the cached renderings of its users,
+// endpoints and views ("render once, copy many") into one buffer of exactly
+// its size, written once.
 EncodedDocument EncodeConferenceInfo(const engine::ConferenceSnapshot& snapshot,
                                      const Viewer& viewer,
                                      const DocumentSecrets* secrets = nullptr);
+
+// The same document (with its XML declaration and the snapshot's version),
+// written into `*out`, replacing what it held. For callers that keep one
+// buffer per thread (a send buffer): its capacity is reused, so a warm call
+// allocates nothing for the document and writes each byte once; a buffer
+// smaller than the document grows once, without zero fill.
+//
+// Example:
+//   std::string send_buffer;  // one per thread, kept across calls
+//   EncodeConferenceInfo(*snapshot, viewer, nullptr, &send_buffer);
+//   send(send_buffer);
+void EncodeConferenceInfo(const engine::ConferenceSnapshot& snapshot,
+                          const Viewer& viewer, const DocumentSecrets* secrets,
+                          std::string* out);
 
 // The partial document (RFC 4575 §4.4, root state="partial") that takes a
 // subscriber with `viewer`'s view from delta.version - 1 to delta.version:
@@ -137,6 +163,23 @@ std::string EncodeUserFragment(const engine::User& user);
 // A self-contained `<conference-info xmlns=... entity=E/>`: the minimal form
 // addConference and deleteConference responses carry.
 std::string EncodeConferenceEntityFragment(const engine::ConferenceId& entity);
+
+namespace internal {
+
+// `head`, the full document of `snapshot` for `viewer` (without its XML
+// declaration when `declaration` is kOmit; root version = the snapshot's),
+// then `tail`, written once into `*out` (replacing its content, reusing its
+// capacity). How c3p_response embeds a document in a response envelope
+// without a second buffer; `head` and `tail` must be markup its caller wrote
+// with XmlWriter.
+void EncodeConferenceInfoBetween(const engine::ConferenceSnapshot& snapshot,
+                                 const Viewer& viewer,
+                                 const DocumentSecrets* secrets,
+                                 XmlDeclaration declaration,
+                                 absl::string_view head, absl::string_view tail,
+                                 std::string* out);
+
+}  // namespace internal
 
 }  // namespace codec
 }  // namespace conf

@@ -90,8 +90,9 @@ TEST(EncodeConferenceInfoTest, SecretsSlotIntoTheCachedDescription) {
   const std::string secret = EncodeConferenceInfo(s, kLeader, &secrets).Bytes();
   EXPECT_THAT(plain, Not(HasSubstr("msci:conference-key")));
   EXPECT_THAT(plain, Not(HasSubstr("msci:encrypted-uri")));
-  EXPECT_THAT(secret, HasSubstr("<msci:conference-key><msci:cms-data>" +
-                                secrets.conference_key));
+  EXPECT_THAT(secret,
+              HasSubstr(absl::StrCat("<msci:conference-key><msci:cms-data>",
+                                     secrets.conference_key)));
   EXPECT_THAT(secret, HasSubstr("<purpose>web-internal</purpose>"
                                 "<cis:separator/><msci:encrypted-uri>"));
   // Same cached description, no secrets leak into the next plain document.
@@ -116,6 +117,76 @@ TEST(EncodeConferenceInfoTest, ViewsFollowTheEngineVisibilityRules) {
   EXPECT_THAT(attendee, HasSubstr("sip:user2@"));
   EXPECT_THAT(self, HasSubstr("sip:waiting@"));
   EXPECT_THAT(self, Not(HasSubstr("sip:user2@")));
+}
+
+// How a caller's buffer looks before an encode into it.
+enum class BufferState { kEmpty, kStaleLonger, kShortWithRoom };
+
+std::string BufferIn(BufferState state, size_t document_size) {
+  std::string buffer;
+  switch (state) {
+    case BufferState::kEmpty:
+      break;
+    case BufferState::kStaleLonger:
+      // A previous, longer answer: written over in place and cut.
+      buffer.assign(2 * document_size + 100, 'x');
+      break;
+    case BufferState::kShortWithRoom:
+      // A short answer in a buffer that once held a long one.
+      buffer.reserve(2 * document_size + 100);
+      buffer.assign("<response/>");
+      break;
+  }
+  return buffer;
+}
+
+TEST(EncodeConferenceInfoTest, IntoABufferGivesTheSameBytesWhateverItHeld) {
+  engine::ConferenceSnapshot s = testing::SnapshotWithUsers(20);
+  auto waiting = std::make_shared<engine::User>();
+  waiting->entity = engine::UserId("sip:waiting@fabrikam.com");
+  s.lobby = s.lobby.Set(waiting);
+  const DocumentSecrets secrets = testing::FakeSecrets();
+  struct Case {
+    const char* name;
+    Viewer viewer;
+    const DocumentSecrets* secrets;
+  };
+  const Case kCases[] = {
+      {"leader with secrets", kLeader, &secrets},
+      {"attendee", kAttendee, nullptr},
+      {"lobby user (empty roster)",
+       Viewer{engine::ViewerRole::kLobbySelf, waiting->entity}, nullptr},
+  };
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.name);
+    const std::string expected =
+        EncodeConferenceInfo(s, c.viewer, c.secrets).Bytes();
+    for (BufferState state : {BufferState::kEmpty, BufferState::kStaleLonger,
+                              BufferState::kShortWithRoom}) {
+      SCOPED_TRACE(static_cast<int>(state));
+      std::string out = BufferIn(state, expected.size());
+      const size_t capacity = out.capacity();
+      EncodeConferenceInfo(s, c.viewer, c.secrets, &out);
+      EXPECT_EQ(out, expected);
+      if (state != BufferState::kEmpty) {
+        EXPECT_EQ(out.capacity(), capacity) << "the buffer was reallocated";
+      }
+    }
+  }
+}
+
+TEST(EncodeConferenceInfoTest, EmptyListsStaySelfClosing) {
+  // No users for a lobby user's roster and no views: the list elements are
+  // written as empty elements, as before any user is spliced in.
+  engine::ConferenceSnapshot s = testing::SnapshotWithUsers(2);
+  s.views.clear();
+  const std::string self =
+      EncodeConferenceInfo(s, Viewer{engine::ViewerRole::kLobbySelf,
+                                     engine::UserId("sip:nobody@fabrikam.com")})
+          .Bytes();
+  EXPECT_THAT(self, HasSubstr("<users state=\"full\"/>"));
+  EXPECT_THAT(self, HasSubstr("<msci:conference-view ci:state=\"full\"/>"));
+  EXPECT_THAT(self, HasSubstr("<msci:lobby ci:state=\"full\"/>"));
 }
 
 TEST(EncodedDocumentTest, WithVersionOnlyChangesTheRootVersion) {

@@ -1,7 +1,9 @@
 #include "engine/focus/focus.h"
 
+#include <algorithm>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
@@ -158,13 +160,16 @@ absl::string_view Subscription::conference() const {
 
 class Focus::RequestHandler {
  public:
+  // `buffer` is storage the response may be written into (a caller's send
+  // buffer, or empty).
   RequestHandler(Focus* focus, absl::string_view identity,
-                 const codec::C3pRequest& request)
+                 const codec::C3pRequest& request, std::string buffer)
       : focus_(*focus),
         store_(focus->store_),
         request_(request),
         address_(codec::ResponseAddressFor(request)),
-        requester_(Trim(identity)) {}
+        requester_(Trim(identity)),
+        buffer_(std::move(buffer)) {}
 
   C3pResult Run() {
     // MS-OCER 3000: the C3P sender must be the authenticated SIP identity.
@@ -180,8 +185,18 @@ class Focus::RequestHandler {
     return C3pResult{codec::EncodeFailureResponse(address_, reason), false,
                      reason};
   }
-  static C3pResult Succeed(std::string body) {
-    return C3pResult{std::move(body), true, C3pReason::kOtherFailure};
+  C3pResult Succeed(std::string body) {
+    return C3pResult{Reply(std::move(body)), true, C3pReason::kOtherFailure};
+  }
+  // A short success goes into the caller's buffer when it fits, so the
+  // buffer's capacity survives for the next large one (failures, rare, get
+  // their own string).
+  std::string Reply(std::string body) {
+    if (buffer_.capacity() >= body.size() && buffer_.capacity() > 0) {
+      buffer_.assign(body);
+      return std::move(buffer_);
+    }
+    return body;
   }
   C3pResult Fail(const absl::Status& status, const Target& target,
                  Creates creates) {
@@ -394,7 +409,10 @@ class Focus::RequestHandler {
     if (!IsMember(*snapshot, requester_))
       return Fail(C3pReason::kUnauthorized);
     const codec::Viewer viewer = internal::ViewerFor(*snapshot, requester_);
+    // `secrets` are views into the wrapped blobs, held here until the
+    // response is written.
     codec::DocumentSecrets secrets;
+    std::shared_ptr<const crypto::WrappedSecrets> wrapped_secrets;
     const bool with_secrets = command.has_encryption_key &&
                               viewer.role != engine::ViewerRole::kLobbySelf;
     if (with_secrets) {
@@ -422,10 +440,13 @@ class Focus::RequestHandler {
       secrets.conference_key = (*wrapped)->conference_key;
       secrets.web_internal_uri = (*wrapped)->encrypted_uris[0];
       secrets.web_external_uri = (*wrapped)->encrypted_uris[1];
+      wrapped_secrets = *std::move(wrapped);
     }
-    return Succeed(codec::EncodeGetConferenceResponse(
-        address_, codec::EncodeConferenceInfo(
-                      *snapshot, viewer, with_secrets ? &secrets : nullptr)));
+    // Envelope and document in one pass, straight into the response buffer.
+    codec::EncodeGetConferenceResponse(address_, *snapshot, viewer,
+                                       with_secrets ? &secrets : nullptr,
+                                       &buffer_);
+    return C3pResult{std::move(buffer_), true, C3pReason::kOtherFailure};
   }
 
   C3pResult Handle(const codec::C3pGetConferences& command) {
@@ -718,6 +739,7 @@ class Focus::RequestHandler {
   const codec::C3pRequest& request_;
   const codec::ResponseAddress address_;
   const engine::UserId requester_;
+  std::string buffer_;
 };
 
 // ---------------------------------------------------------------------------
@@ -748,6 +770,28 @@ absl::StatusOr<C3pResult> Focus::HandleRequest(
 
 absl::StatusOr<C3pResult> Focus::HandleRequest(
     absl::string_view authenticated_user, std::vector<char> body) {
+  return Answer(authenticated_user, std::move(body), std::string());
+}
+
+absl::Status Focus::HandleRequest(absl::string_view authenticated_user,
+                                  absl::string_view body, C3pResult* result) {
+  // As the string_view overload: one copy for RapidXML to parse in place,
+  // cut one byte past the limit (the parser refuses it just the same).
+  const size_t size = std::min(body.size(), options_.parse.max_bytes + 1);
+  std::vector<char> request;
+  request.reserve(size + 1);
+  request.assign(body.begin(), body.begin() + size);
+  absl::StatusOr<C3pResult> answer =
+      Answer(authenticated_user, std::move(request), std::move(result->body));
+  if (!answer.ok())
+    return answer.status();
+  *result = *std::move(answer);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<C3pResult> Focus::Answer(absl::string_view authenticated_user,
+                                        std::vector<char> body,
+                                        std::string buffer) {
   absl::StatusOr<codec::C3pRequest> request =
       codec::ParseC3pRequest(std::move(body), options_.parse);
   if (!request.ok()) {
@@ -765,7 +809,8 @@ absl::StatusOr<C3pResult> Focus::HandleRequest(
                          codec::ResponseAddressFor(*envelope), reason),
                      false, reason};
   }
-  return RequestHandler(this, authenticated_user, *request).Run();
+  return RequestHandler(this, authenticated_user, *request, std::move(buffer))
+      .Run();
 }
 
 absl::StatusOr<std::unique_ptr<Subscription>> Focus::Subscribe(

@@ -58,6 +58,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -201,6 +202,20 @@ class Focus {
   absl::StatusOr<C3pResult> HandleRequest(absl::string_view authenticated_user,
                                           std::vector<char> body);
 
+  // The same answer, written into `*result` (replaced), whose body's
+  // capacity is reused: a SIP thread that keeps one C3pResult as its send
+  // buffer allocates nothing for a getConference response once warm, and
+  // the full document is written straight into it, once. Returns the status
+  // the overloads above return when the body cannot be answered in C3P at
+  // all; `*result` is then unspecified.
+  //
+  // Example:
+  //   conf::focus::C3pResult reply;  // one per thread, kept across requests
+  //   if (!focus.HandleRequest(identity, body, &reply).ok()) { /* 400 */ }
+  //   send(reply.body);
+  absl::Status HandleRequest(absl::string_view authenticated_user,
+                             absl::string_view body, C3pResult* result);
+
   // Subscribes a SIP dialog to a conference's state. The first Poll()
   // returns a full document or, for a refresh whose `last_seen_version` the
   // focus can still catch up from its delta log, the missed partial
@@ -221,6 +236,11 @@ class Focus {
  private:
   class RequestHandler;
   friend class Subscription;
+
+  // Parses and answers `body`; the response is written into `buffer`'s
+  // storage where it is large enough (see HandleRequest(..., C3pResult*)).
+  absl::StatusOr<C3pResult> Answer(absl::string_view authenticated_user,
+                                   std::vector<char> body, std::string buffer);
 
   // Stops `state`, unsubscribes it from the store and forgets it.
   void EndSubscription(

@@ -506,6 +506,48 @@ TEST_F(FocusTest, GetConferenceWithoutCertificateLeavesSecretsOut) {
   EXPECT_EQ(r.reason, codec::C3pReason::kUnauthorized);
 }
 
+TEST_F(FocusTest, ResultBufferIsReusedAcrossRequestsWithIdenticalAnswers) {
+  const std::string get =
+      codec::EncodeGetConferenceRequest(Envelope(kBob), conference_, "");
+  const std::string mcu_types = codec::EncodeEmptyCommandRequest(
+      Envelope(kBob, FactoryOf(kBob)), "getAvailableMcuTypes");
+  const std::string missing = codec::EncodeGetConferenceRequest(
+      Envelope(kBob), "sip:nowhere@contoso.com", "");
+  const C3pResult expected_get = Send(kBob, get);
+  const C3pResult expected_short = Send(kBob, mcu_types);
+  const C3pResult expected_failure = Send(kBob, missing);
+  ASSERT_TRUE(expected_get.success);
+  ASSERT_TRUE(expected_short.success);
+  ASSERT_FALSE(expected_failure.success);
+
+  // A send buffer with stale bytes and more room than any answer needs.
+  C3pResult reply;
+  reply.body.assign(4 * expected_get.body.size(), '#');
+  const size_t capacity = reply.body.capacity();
+  for (int round = 0; round < 2; ++round) {
+    SCOPED_TRACE(round);
+    ASSERT_THAT(focus_.HandleRequest(kBob, get, &reply), IsOk());
+    EXPECT_TRUE(reply.success);
+    EXPECT_EQ(reply.body, expected_get.body);
+    // A short answer is written into the same storage.
+    ASSERT_THAT(focus_.HandleRequest(kBob, mcu_types, &reply), IsOk());
+    EXPECT_TRUE(reply.success);
+    EXPECT_EQ(reply.body, expected_short.body);
+    EXPECT_EQ(reply.body.capacity(), capacity);
+  }
+  // A failure replaces the answer too.
+  ASSERT_THAT(focus_.HandleRequest(kBob, missing, &reply), IsOk());
+  EXPECT_FALSE(reply.success);
+  EXPECT_EQ(reply.reason, expected_failure.reason);
+  EXPECT_EQ(reply.body, expected_failure.body);
+  ASSERT_THAT(focus_.HandleRequest(kBob, get, &reply), IsOk());
+  EXPECT_EQ(reply.body, expected_get.body);
+  // A body that cannot be answered in C3P: the same status as the other
+  // overloads.
+  EXPECT_THAT(focus_.HandleRequest(kBob, "not xml", &reply),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 }  // namespace
 }  // namespace focus
 }  // namespace conf
