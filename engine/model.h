@@ -35,6 +35,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -340,6 +341,97 @@ class Boxed {
 };
 
 // ---------------------------------------------------------------------------
+// BoxedVector<T>: a list stored out of line.
+
+// A std::vector<T> that costs one pointer, for lists of per-user objects that
+// are usually empty (extensions, extension attributes, associated-aors,
+// languages). The vector is created by the first insertion; copies share it
+// and non-const access copies it first if it is shared (copy on write, as
+// Boxed). Converts implicitly to `const std::vector<T>&` (a static empty
+// vector when unset), so functions that read a vector accept it. Iterators
+// and references are invalidated by any non-const call, as for std::vector
+// (the first one on a shared list also moves its elements).
+template <typename T>
+class BoxedVector {
+ public:
+  using value_type = T;
+  using size_type = size_t;
+  using iterator = typename std::vector<T>::iterator;
+  using const_iterator = typename std::vector<T>::const_iterator;
+  using reference = T&;
+  using const_reference = const T&;
+
+  BoxedVector() = default;
+  BoxedVector(std::vector<T> list) {  // NOLINT(google-explicit-constructor)
+    if (!list.empty()) {
+      box_ = std::move(list);
+    }
+  }
+  BoxedVector(std::initializer_list<T> list)
+      : BoxedVector(std::vector<T>(list)) {}
+
+  // The list; valid until the next non-const call.
+  const std::vector<T>& get() const {
+    return box_.has_value() ? *box_ : Empty();
+  }
+  operator const std::vector<T>&()
+      const {  // NOLINT(google-explicit-constructor)
+    return get();
+  }
+
+  bool empty() const { return get().empty(); }
+  size_t size() const { return get().size(); }
+  const_iterator begin() const { return get().begin(); }
+  const_iterator end() const { return get().end(); }
+  iterator begin() { return Mutable().begin(); }
+  iterator end() { return Mutable().end(); }
+  const T& operator[](size_t i) const { return get()[i]; }
+  T& operator[](size_t i) { return Mutable()[i]; }
+  const T& front() const { return get().front(); }
+  const T& back() const { return get().back(); }
+  T& front() { return Mutable().front(); }
+  T& back() { return Mutable().back(); }
+
+  void push_back(const T& value) { Mutable().push_back(value); }
+  void push_back(T&& value) { Mutable().push_back(std::move(value)); }
+  template <typename... Args>
+  T& emplace_back(Args&&... args) {
+    return Mutable().emplace_back(std::forward<Args>(args)...);
+  }
+  void reserve(size_t n) {
+    if (n > 0) {
+      Mutable().reserve(n);
+    }
+  }
+  iterator erase(const_iterator first, const_iterator last) {
+    return Mutable().erase(first, last);
+  }
+  iterator erase(const_iterator pos) { return Mutable().erase(pos); }
+  void clear() { box_.reset(); }
+
+  friend bool operator==(const BoxedVector& a, const BoxedVector& b) {
+    return a.box_ == b.box_ || a.get() == b.get();
+  }
+  friend bool operator!=(const BoxedVector& a, const BoxedVector& b) {
+    return !(a == b);
+  }
+
+ private:
+  static const std::vector<T>& Empty() {
+    static const std::vector<T>* const kEmpty = new std::vector<T>();
+    return *kEmpty;
+  }
+  std::vector<T>& Mutable() {
+    if (!box_.has_value()) {
+      box_.emplace();
+    }
+    return *box_;
+  }
+
+  Boxed<std::vector<T>> box_;
+};
+
+// ---------------------------------------------------------------------------
 // Enumerations (RFC 4575 XSD; PROTOCOL.md §3.2). The codec maps them to the
 // wire strings.
 
@@ -514,8 +606,8 @@ struct Media {
   std::optional<MediaStatus> status;
   CompactString media_state;      // msci:media-state, e.g. "connected".
   CompactString media_source_id;  // msci:media-source-id.
-  std::vector<Extension> extensions;
-  std::vector<ExtensionAttribute> attributes;
+  BoxedVector<Extension> extensions;
+  BoxedVector<ExtensionAttribute> attributes;
 
   friend bool operator==(const Media& a, const Media& b);
   friend bool operator!=(const Media& a, const Media& b) { return !(a == b); }
@@ -576,8 +668,8 @@ struct Endpoint {
   CompactString session_on_behalf_of;
   Boxed<ClientInfo> client_info;
 
-  std::vector<Extension> extensions;
-  std::vector<ExtensionAttribute> attributes;
+  BoxedVector<Extension> extensions;
+  BoxedVector<ExtensionAttribute> attributes;
 
   mutable RenderSlot rendered;
 
@@ -594,15 +686,15 @@ struct Endpoint {
 struct User {
   UserId entity;
   CompactString display_text;
-  std::vector<UriEntry> associated_aors;
+  BoxedVector<UriEntry> associated_aors;
   Role role = Role::kAttendee;
-  std::vector<std::string> languages;
+  BoxedVector<std::string> languages;
   CompactString cascaded_focus;
   // Endpoints in document order; entities are unique within the user. One
   // is stored inline.
   absl::InlinedVector<std::shared_ptr<const Endpoint>, 1> endpoints;
-  std::vector<Extension> extensions;
-  std::vector<ExtensionAttribute> attributes;
+  BoxedVector<Extension> extensions;
+  BoxedVector<ExtensionAttribute> attributes;
 
   mutable RenderSlot rendered;
 

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/hash/hash.h"
 #include "gtest/gtest.h"
@@ -105,6 +106,46 @@ TEST(BoxedTest, CopiesShareUntilWrittenAndOutliveTheOriginal) {
   EXPECT_EQ(emplaced, std::nullopt);
   Boxed<Execution> from_value = std::optional<Execution>(Execution{});
   EXPECT_TRUE(from_value.has_value());
+}
+
+TEST(BoxedVectorTest, BehavesLikeVector) {
+  EXPECT_EQ(sizeof(BoxedVector<Extension>), sizeof(void*));
+  BoxedVector<std::string> list;
+  EXPECT_TRUE(list.empty());
+  EXPECT_EQ(list.size(), 0u);
+  EXPECT_EQ(list.begin(), list.end());
+  const std::vector<std::string>& as_vector = list;
+  EXPECT_TRUE(as_vector.empty());
+  list.push_back("en-US");
+  list.emplace_back("fr-FR");
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0], "en-US");
+  EXPECT_EQ(list.back(), "fr-FR");
+  EXPECT_EQ(list.get(), (std::vector<std::string>{"en-US", "fr-FR"}));
+  list.erase(list.begin());
+  EXPECT_EQ(list.get(), std::vector<std::string>{"fr-FR"});
+  list = std::vector<std::string>{"de-DE"};
+  EXPECT_EQ(list, BoxedVector<std::string>({"de-DE"}));
+  list.clear();
+  EXPECT_TRUE(list.empty());
+}
+
+TEST(BoxedVectorTest, CopiesShareUntilWritten) {
+  BoxedVector<std::string> list = {"a", "b"};
+  const BoxedVector<std::string> copy = list;
+  EXPECT_EQ(&copy.get(), &std::as_const(list).get());
+  list.push_back("c");  // Copy on write: `copy` is unaffected.
+  EXPECT_EQ(copy.get(), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(list.size(), 3u);
+  EXPECT_NE(list, copy);
+}
+
+TEST(BoxedVectorTest, EmptiedEqualsUnset) {
+  BoxedVector<std::string> emptied = {"a"};
+  emptied.erase(emptied.begin());
+  EXPECT_EQ(emptied, BoxedVector<std::string>());
+  EXPECT_EQ(BoxedVector<std::string>(std::vector<std::string>()),
+            BoxedVector<std::string>());
 }
 
 TEST(RenderSlotTest, FirstValueWinsAndCopiesStartEmpty) {
