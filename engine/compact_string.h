@@ -88,10 +88,20 @@ class CompactString {
   CompactString(const std::string& s)  // NOLINT(google-explicit-constructor)
       : CompactString(absl::string_view(s)) {}
 
+  // GCC 12 reports the word of a disengaged std::optional<CompactString> as
+  // "maybe uninitialized" when an engaged one is copied or moved under
+  // -fsanitize=address (GCC bug 80635); the read only happens when engaged.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
   CompactString(const CompactString& other) : rep_(other.rep_) { Ref(); }
   CompactString(CompactString&& other) noexcept : rep_(other.rep_) {
     other.rep_ = 0;
   }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
   CompactString& operator=(const CompactString& other) {
     CompactString copy(other);
     Swap(copy);
