@@ -125,10 +125,16 @@ TEST(RecipientPoolTest, TextIndexHitsTheSameCertificateWithOtherWhiteSpace) {
   const std::string flat =
       absl::StrReplaceAll(identity.certificate_base64, {{"\n", ""}});
   const std::string kVariants[] = {
-      identity.certificate_base64,        flat,
-      absl::StrCat("\n  ", flat, "  \n"), Rewrap(flat, 76, "\r\n", ""),
-      Rewrap(flat, 64, "\n", "\t\t"),     Rewrap(flat, 1, " ", ""),
+      identity.certificate_base64,
+      flat,
+      absl::StrCat("\n  ", flat, "  \n"),
+      Rewrap(flat, 76, "\r\n", ""),
+      Rewrap(flat, 64, "\n", "\t\t"),
+      Rewrap(flat, 1, " ", ""),
+      // Longer than the stack buffer GetOrParse strips into.
+      Rewrap(flat, 3, "\r\n\t \t \t ", "  "),
   };
+  ASSERT_GT(kVariants[6].size(), 4096u);
   uint64_t text_hits = pool.stats().text_hits;
   for (const std::string& text : kVariants) {
     SCOPED_TRACE(absl::CEscape(text.substr(0, 40)));
