@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cassert>
 #include <cstdint>
+#include <cstring>
 #include <memory>
+#include <new>
 #include <random>
 #include <string>
 #include <thread>  // NOLINT(build/c++11)
@@ -56,8 +59,79 @@ struct ConferenceStore::DeliveryQueue {
   absl::flat_hash_map<uint64_t, DeliveryItem> pending ABSL_GUARDED_BY(mu);
 };
 
+namespace {
+
+// A conference's entity in the read index, inline so that the key check
+// reads the node's own lines. Owned by the shard's Entry, then by its retire
+// list; readers reach it through an IndexTable.
+class IndexNode {
+ public:
+  static IndexNode* Create(const ConferenceId& conference, uint64_t tag) {
+    const absl::string_view key = conference.value();
+    // Line-aligned: a key of up to 112 bytes spans two lines, not three.
+    void* memory =
+        ::operator new (sizeof(IndexNode) + key.size(), std::align_val_t{64});
+    auto* node = new (memory) IndexNode(tag, key.size());
+    std::memcpy(static_cast<char*>(memory) + sizeof(IndexNode), key.data(),
+                key.size());
+    return node;
+  }
+  static void Destroy(const IndexNode* node) {
+    node->~IndexNode();
+    ::operator delete (const_cast<IndexNode*>(node), std::align_val_t{64});
+  }
+
+  absl::string_view key() const {
+    return absl::string_view(reinterpret_cast<const char*>(this + 1), size_);
+  }
+  uint64_t tag() const { return tag_; }
+
+ private:
+  IndexNode(uint64_t tag, size_t size) : tag_(tag), size_(size) {}
+  ~IndexNode() = default;
+
+  const uint64_t tag_;
+  const size_t size_;
+};
+
+struct IndexNodeDeleter {
+  void operator()(const IndexNode* node) const { IndexNode::Destroy(node); }
+};
+using IndexNodePtr = std::unique_ptr<IndexNode, IndexNodeDeleter>;
+
+// A slot of the open-addressing read index. Empty: tag 0 (ends a probe).
+// Live: a node and its conference's current snapshot, side by side so that
+// a reader fetches the node (to check the key) and the snapshot at once.
+// Deleted: a tag and neither (probes go on past it). A slot holds one node
+// for the life of its table, so a node and a snapshot read from one slot
+// always belong together. Writers store the snapshot and the node before
+// the tag.
+struct alignas(32) IndexSlot {
+  std::atomic<uint64_t> tag{0};
+  std::atomic<const IndexNode*> node{nullptr};
+  std::atomic<const ConferenceSnapshot*> snapshot{nullptr};
+};
+
+// A shard's read index: linear probing over a power-of-two table kept at
+// most half full (deleted slots included), so every probe ends.
+struct IndexTable {
+  explicit IndexTable(size_t capacity)
+      : mask(capacity - 1), slots(new IndexSlot[capacity]) {}
+  const size_t mask;
+  const std::unique_ptr<IndexSlot[]> slots;
+};
+
+// A table entry's tag: the full hash, never 0 (0 marks an empty slot).
+uint64_t IndexTag(size_t hash) { return static_cast<uint64_t>(hash) | 1; }
+
+}  // namespace
+
 struct ConferenceStore::Entry {
   std::shared_ptr<const ConferenceSnapshot> snapshot;
+  // This conference in the shard's read index, and its slot in the
+  // shard's current table.
+  IndexNodePtr node;
+  size_t slot = 0;
   std::shared_ptr<const SubscriberList> subscribers;
   std::shared_ptr<DeliveryQueue> delivery;
   // Ring of the latest deltas: version v sits at (v - 1) % capacity.
@@ -100,15 +174,115 @@ struct ConferenceIdEq {
 }  // namespace
 
 struct alignas(64) ConferenceStore::ConferenceShard {
+  // Retirements between two reclamation passes (each advances the epoch,
+  // which costs readers a cache miss on it).
+  static constexpr size_t kReclaimBatch = 16;
+
+  ~ConferenceShard() { delete table.load(); }
+
+  // Publishes `entry` (already in `conferences`) in the read index,
+  // rebuilding it when it would be over half full.
+  void IndexInsert(Entry& entry, internal::EpochDomain& epoch,
+                   std::vector<std::shared_ptr<const void>>& freed)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // Publishes `entry`'s new snapshot.
+  void IndexPublish(const Entry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    table.load(std::memory_order_relaxed)
+        ->slots[entry.slot]
+        .snapshot.store(entry.snapshot.get());
+  }
+  // Unlinks `entry` from the read index (leaving a deleted slot).
+  void IndexErase(const Entry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // Keeps `object`, just unlinked from the read index, until no pinned
+  // reader can reach it. Every kReclaimBatch calls, appends to `freed` what
+  // is no longer reachable: the caller destroys it after unlocking.
+  void Retire(std::shared_ptr<const void> object, internal::EpochDomain& epoch,
+              std::vector<std::shared_ptr<const void>>& freed)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+
   mutable conf::Mutex mu;
   absl::flat_hash_map<ConferenceId, Entry, ConferenceIdHash, ConferenceIdEq>
       conferences ABSL_GUARDED_BY(mu);
+  // The read index, published for lock-free readers; replaced under `mu`.
+  std::atomic<const IndexTable*> table{nullptr};
+  // Non-empty slots (live and deleted) of `table`.
+  size_t table_used ABSL_GUARDED_BY(mu) = 0;
+  // Snapshots, nodes and tables unlinked from the read index, destroyed once
+  // no pinned reader can reach them.
+  internal::RetireList retired ABSL_GUARDED_BY(mu);
 };
 
 struct alignas(64) ConferenceStore::ConferenceIdShard {
   mutable conf::Mutex mu;
   absl::flat_hash_map<std::string, ConferenceId> ids ABSL_GUARDED_BY(mu);
 };
+
+void ConferenceStore::ConferenceShard::IndexInsert(
+    Entry& entry, internal::EpochDomain& epoch,
+    std::vector<std::shared_ptr<const void>>& freed) {
+  const IndexTable* current = table.load(std::memory_order_relaxed);
+  if (current == nullptr || (table_used + 1) * 2 > current->mask + 1) {
+    // Rebuild without deleted slots, at most a quarter full, so that the
+    // next rebuild is at least as many inserts away as this one costs.
+    size_t capacity = 16;
+    while (capacity < 4 * (conferences.size() + 1)) {
+      capacity *= 2;
+    }
+    auto* rebuilt = new IndexTable(capacity);
+    for (auto& [id, live] : conferences) {
+      size_t i = live.node->tag() & rebuilt->mask;
+      while (rebuilt->slots[i].tag.load(std::memory_order_relaxed) != 0) {
+        i = (i + 1) & rebuilt->mask;
+      }
+      IndexSlot& slot = rebuilt->slots[i];
+      slot.snapshot.store(live.snapshot.get(), std::memory_order_relaxed);
+      slot.node.store(live.node.get(), std::memory_order_relaxed);
+      slot.tag.store(live.node->tag(), std::memory_order_relaxed);
+      live.slot = i;
+    }
+    table_used = conferences.size();
+    table.store(rebuilt);  // Publishes the slots written above.
+    if (current != nullptr) {
+      Retire(std::shared_ptr<const void>(current), epoch, freed);
+    }
+    return;  // `entry` was in `conferences`.
+  }
+  // Only empty slots are taken: a deleted one keeps its place in probes.
+  size_t i = entry.node->tag() & current->mask;
+  while (current->slots[i].tag.load(std::memory_order_relaxed) != 0) {
+    i = (i + 1) & current->mask;
+  }
+  IndexSlot& slot = current->slots[i];
+  slot.snapshot.store(entry.snapshot.get());
+  slot.node.store(entry.node.get());
+  slot.tag.store(entry.node->tag());
+  entry.slot = i;
+  ++table_used;
+}
+
+void ConferenceStore::ConferenceShard::IndexErase(const Entry& entry) {
+  IndexSlot& slot = table.load(std::memory_order_relaxed)->slots[entry.slot];
+  // The tag stays: probes go on past it.
+  slot.snapshot.store(nullptr);
+  slot.node.store(nullptr);
+}
+
+void ConferenceStore::ConferenceShard::Retire(
+    std::shared_ptr<const void> object, internal::EpochDomain& epoch,
+    std::vector<std::shared_ptr<const void>>& freed) {
+  retired.Add(epoch.RetireEpoch(), std::move(object));
+  if (retired.size() >= kReclaimBatch) {
+    std::vector<std::shared_ptr<const void>> safe =
+        retired.TakeBefore(epoch.SafeBound());
+    if (freed.empty()) {
+      freed = std::move(safe);
+    } else {
+      for (auto& object_to_free : safe) {
+        freed.push_back(std::move(object_to_free));
+      }
+    }
+  }
+}
 
 // One user's conferences in the user index: those it organizes and those it
 // is in, each with the conference's incarnation. Most users are in one
@@ -771,6 +945,50 @@ std::shared_ptr<const ConferenceSnapshot> ConferenceStore::FindSnapshot(
   return it->second.snapshot;
 }
 
+const ConferenceSnapshot* ConferenceStore::FindPinned(
+    const ConferenceId& conference) const {
+  const size_t hash = absl::Hash<ConferenceId>()(conference);
+  const IndexTable* table = shards_[ShardIndex(hash)].table.load();
+  if (table == nullptr) {
+    return nullptr;
+  }
+  const uint64_t tag = IndexTag(hash);
+  const absl::string_view key = conference.value();
+  for (size_t i = tag & table->mask;; i = (i + 1) & table->mask) {
+    const IndexSlot& slot = table->slots[i];
+    const uint64_t slot_tag = slot.tag.load();
+    if (slot_tag == 0) {
+      return nullptr;
+    }
+    if (slot_tag != tag) {
+      continue;
+    }
+    // Both come from the slot's line; the caller will read the snapshot,
+    // so its line is fetched while the key is checked.
+    const IndexNode* node = slot.node.load();
+    const ConferenceSnapshot* snapshot = slot.snapshot.load();
+    __builtin_prefetch(snapshot);
+    if (node != nullptr && snapshot != nullptr && node->key() == key) {
+      return snapshot;
+    }
+  }
+}
+
+absl::Status ConferenceStore::ReadLocked(
+    const ConferenceId& conference,
+    absl::FunctionRef<void(const ConferenceSnapshot&)> fn) const {
+  std::shared_ptr<const ConferenceSnapshot> snapshot = FindSnapshot(conference);
+  if (snapshot == nullptr) {
+    return ReadNotFound(conference);
+  }
+  fn(*snapshot);
+  return absl::OkStatus();
+}
+
+absl::Status ConferenceStore::ReadNotFound(const ConferenceId& conference) {
+  return ConferenceNotFound(conference);
+}
+
 absl::StatusOr<std::shared_ptr<const ConferenceSnapshot>>
 ConferenceStore::GetSnapshot(const ConferenceId& conference) const {
   std::shared_ptr<const ConferenceSnapshot> snapshot = FindSnapshot(conference);
@@ -830,7 +1048,18 @@ absl::StatusOr<MutationResult> ConferenceStore::Mutate(
     const ConferenceId& conference, const BuildFn& build) {
   ConferenceShard& shard = ShardFor(conference);
   while (true) {
-    std::shared_ptr<const ConferenceSnapshot> base = FindSnapshot(conference);
+    // Pinned, the current snapshot can be read without a lock or a
+    // reference, and cannot be freed (nor its address reused) before the
+    // install below compares it.
+    internal::EpochDomain::Guard guard(epoch_);
+    std::shared_ptr<const ConferenceSnapshot> owned;  // Only when unpinned.
+    const ConferenceSnapshot* base;
+    if (guard.pinned()) {
+      base = FindPinned(conference);
+    } else {
+      owned = FindSnapshot(conference);
+      base = owned.get();
+    }
     if (base == nullptr) {
       return ConferenceNotFound(conference);
     }
@@ -844,6 +1073,10 @@ absl::StatusOr<MutationResult> ConferenceStore::Mutate(
     auto delta =
         std::make_shared<const ConferenceDelta>(std::move(change.delta));
     const bool deleted = delta->kind == DeltaKind::kConferenceDeleted;
+    std::string deleted_id_string;
+    if (deleted) {
+      deleted_id_string = base->description->conference_id;
+    }
 
     DeliveryItem item;
     item.delta = delta;
@@ -852,6 +1085,7 @@ absl::StatusOr<MutationResult> ConferenceStore::Mutate(
     // Released after the lock: nothing is freed under it.
     Entry removed;
     std::shared_ptr<const ConferenceDelta> evicted;
+    std::vector<std::shared_ptr<const void>> freed;
     {
       conf::MutexLock lock(&shard.mu);
       auto it = shard.conferences.find(conference);
@@ -859,7 +1093,7 @@ absl::StatusOr<MutationResult> ConferenceStore::Mutate(
         return ConferenceNotFound(conference);
       }
       Entry& entry = it->second;
-      if (entry.snapshot != base) {
+      if (entry.snapshot.get() != base) {
         continue;  // Another mutation won; rebuild from its snapshot.
       }
       item.subscribers = entry.subscribers;
@@ -868,8 +1102,16 @@ absl::StatusOr<MutationResult> ConferenceStore::Mutate(
       if (deleted) {
         removed = std::move(entry);
         shard.conferences.erase(it);
+        shard.IndexErase(removed);
+        shard.Retire(std::move(removed.snapshot), epoch_, freed);
+        shard.Retire(std::shared_ptr<const void>(removed.node.release(),
+                                                 IndexNodeDeleter()),
+                     epoch_, freed);
       } else {
-        entry.snapshot = snapshot;
+        std::shared_ptr<const ConferenceSnapshot> replaced =
+            std::exchange(entry.snapshot, snapshot);
+        shard.IndexPublish(entry);
+        shard.Retire(std::move(replaced), epoch_, freed);
         const size_t capacity = options_.delta_log_capacity;
         if (capacity > 0) {
           if (entry.log.size() < capacity) {
@@ -883,9 +1125,10 @@ absl::StatusOr<MutationResult> ConferenceStore::Mutate(
         }
       }
     }
+    guard.Release();  // Sinks may run long; they need no pin.
     Deliver(queue, std::move(item));
     if (deleted) {
-      const std::string& id_string = base->description->conference_id;
+      const std::string& id_string = deleted_id_string;
       ConferenceIdShard& id_shard = IdShardFor(id_string);
       {
         conf::MutexLock lock(&id_shard.mu);
@@ -1332,11 +1575,19 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyAddConference(
   item.incarnation = entry.incarnation;
   std::shared_ptr<DeliveryQueue> queue = entry.delivery;
 
-  ConferenceShard& shard = ShardFor(entity);
+  const size_t hash = absl::Hash<ConferenceId>()(entity);
+  entry.node.reset(IndexNode::Create(entity, IndexTag(hash)));
+  ConferenceShard& shard = shards_[ShardIndex(hash)];
   bool inserted;
+  // Released after the lock: nothing is freed under it.
+  std::vector<std::shared_ptr<const void>> freed;
   {
     conf::MutexLock lock(&shard.mu);
-    inserted = shard.conferences.try_emplace(entity, std::move(entry)).second;
+    auto [it, fresh] = shard.conferences.try_emplace(entity, std::move(entry));
+    inserted = fresh;
+    if (inserted) {
+      shard.IndexInsert(it->second, epoch_, freed);
+    }
   }
   if (!inserted) {
     // Unreachable while conference-ids are unique, kept for safety.

@@ -6,7 +6,8 @@
 //
 //   ConferenceStore
 //   ├─ conference shards [kShardCount]   hash(ConferenceId) & (kShardCount-1)
-//   │    alignas(64) { Mutex, flat_hash_map<ConferenceId, Entry> }
+//   │    alignas(64) { Mutex, flat_hash_map<ConferenceId, Entry>,
+//   │                  atomic<IndexTable*> (lock-free reads), retired }
 //   │    Entry = { snapshot, delta log, subscriber list, delivery queue }
 //   ├─ conference-id shards              msci:conference-id -> ConferenceId
 //   └─ user shards                       UserId -> conferences it organizes
@@ -34,6 +35,17 @@
 // Thread safety: all methods are thread-safe. Returned snapshots and deltas
 // are immutable and stay valid for as long as the caller holds them.
 //
+// Reads: Read() is the lock-free path a focus takes per request. Each shard
+// also publishes, through an atomic pointer, an open-addressing index of
+// slots {hash, node*, snapshot*}; the node holds the conference entity (to
+// check the key), the slot the current snapshot. Writers (under the shard
+// lock) update a slot's snapshot in place, never reuse a slot within a
+// table, and replace the table copy-on-write when it fills. Replaced
+// snapshots, deleted nodes and old tables are retired to the shard and
+// destroyed once no reader pinned on the store's epoch can still reach them
+// (engine/internal/epoch.h), so a read writes to no shared cache line: no
+// lock, no reference count.
+//
 // Example:
 //   ConferenceStore store;
 //   AddConferenceRequest add;
@@ -52,14 +64,17 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 #include "base/mutex.h"
+#include "engine/internal/epoch.h"
 #include "engine/model.h"
 
 namespace conf {
@@ -212,7 +227,29 @@ class ConferenceStore {
   // conferences it only organizes are left alone.
   std::vector<MutationResult> RemoveUserEverywhere(const UserId& user);
 
-  // --- Reads. Each takes one shard lock to copy a pointer.
+  // --- Reads.
+
+  // Calls `fn(const ConferenceSnapshot&)` with the current snapshot of
+  // `conference` and returns OK, or returns kNotFound without calling it.
+  // Takes no lock and touches no reference count: the calling thread is
+  // pinned on the store's epoch while `fn` runs.
+  //
+  // Lifetime: the snapshot reference (and every pointer reached from it) is
+  // valid only until `fn` returns; copy out what must outlive it, or use
+  // FindSnapshot for a shared_ptr. Keep `fn` short: everything the store
+  // retires while it runs stays allocated until it returns. `fn` may call
+  // any method of the store, Read included (a writer never waits for a
+  // reader).
+  //
+  // Example:
+  //   uint64_t version = 0;
+  //   CONF_RETURN_IF_ERROR(store.Read(
+  //       conference, [&](const ConferenceSnapshot& s) { version = s.version;
+  //       }));
+  template <typename Fn>
+  absl::Status Read(const ConferenceId& conference, Fn&& fn) const;
+
+  // The following each take one shard lock to copy a pointer.
 
   // The current snapshot; kNotFound if there is no such conference.
   absl::StatusOr<std::shared_ptr<const ConferenceSnapshot>> GetSnapshot(
@@ -291,17 +328,43 @@ class ConferenceStore {
   void IndexSet(const UserId& user, const ConferenceId& conference,
                 uint64_t incarnation, IndexList list, Presence presence);
 
+  // The current snapshot in the read index, or nullptr. The caller must be
+  // pinned on `epoch_`; the result is valid until it unpins.
+  const ConferenceSnapshot* FindPinned(const ConferenceId& conference) const;
+  // Read() without a slot on `epoch_`: through FindSnapshot.
+  absl::Status ReadLocked(
+      const ConferenceId& conference,
+      absl::FunctionRef<void(const ConferenceSnapshot&)> fn) const;
+  static absl::Status ReadNotFound(const ConferenceId& conference);
+
   ConferenceShard& ShardFor(const ConferenceId& conference) const;
   ConferenceIdShard& IdShardFor(absl::string_view conference_id) const;
   UserShard& UserShardFor(const UserId& user) const;
 
   const StoreOptions options_;
+  // Protects the read path's snapshots, index nodes and index tables.
+  mutable internal::EpochDomain epoch_;
   std::atomic<size_t> conference_count_{0};
   std::atomic<uint64_t> next_incarnation_{1};
   std::unique_ptr<ConferenceShard[]> shards_;
   std::unique_ptr<ConferenceIdShard[]> id_shards_;
   std::unique_ptr<UserShard[]> user_shards_;
 };
+
+template <typename Fn>
+absl::Status ConferenceStore::Read(const ConferenceId& conference,
+                                   Fn&& fn) const {
+  internal::EpochDomain::Guard guard(epoch_);
+  if (!guard.pinned()) {
+    return ReadLocked(conference, fn);
+  }
+  const ConferenceSnapshot* snapshot = FindPinned(conference);
+  if (snapshot == nullptr) {
+    return ReadNotFound(conference);
+  }
+  std::forward<Fn>(fn)(*snapshot);
+  return absl::OkStatus();
+}
 
 // The focus URI for `organizer` and `conference_id`:
 // "sip:<organizer without sip:>;gruu;opaque=app:conf:focus:id:<id>".

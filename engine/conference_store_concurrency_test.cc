@@ -1,13 +1,16 @@
 // Several threads mix reads, mutations and subscriptions on a few shared
-// conferences. Checks, after the threads join: every live subscription saw
-// exactly the versions after its start, in order, and replaying them onto its
-// start snapshot gives the current snapshot; snapshots read concurrently were
-// internally consistent; the user index matches the conferences; deleting the
-// conferences ends every subscription with a final "deleted" delta. Run under
+// conferences; readers on the lock-free path race replacements, deletions
+// and the growth of the read index. Checks, after the threads join: every live
+// subscription saw exactly the versions after its start, in order, and
+// replaying them onto its start snapshot gives the current snapshot; snapshots
+// read concurrently were internally consistent; the user index matches the
+// conferences; deleting the conferences ends every subscription with a final
+// "deleted" delta. Run under
 // --config=tsan in CI.
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <random>
 #include <string>
@@ -16,6 +19,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "gtest/gtest.h"
 
 #include "base/mutex.h"
@@ -295,6 +299,152 @@ TEST(RenderSlotConcurrencyTest, AllThreadsSeeTheFirstValueStored) {
   for (const auto& value : seen) {
     EXPECT_EQ(value, user->rendered.Get());
   }
+}
+
+// Readers on the lock-free path (Read) while writers add conferences (the
+// read index grows and is replaced), mutate them and delete and re-create
+// them under the same entity. A read sees either nothing or a whole snapshot
+// of the conference it asked for, whose version never goes back within one
+// incarnation; after the threads join, Read agrees with FindSnapshot. Run
+// under --config=tsan (races) and --config=asan (a snapshot, node or index
+// read after it was freed).
+TEST(ConferenceStoreConcurrencyTest, LockFreeReadsDuringReplaceAndDelete) {
+  StoreOptions options;
+  options.random_bytes = [](uint8_t* out, size_t size) {
+    static std::atomic<uint8_t> next{1};
+    for (size_t i = 0; i < size; ++i) {
+      out[i] = next.fetch_add(1);
+    }
+  };
+  ConferenceStore store(std::move(options));
+  const UserId organizer("sip:owner@x");
+  constexpr int kStable = 8;     // Mutated, never deleted.
+  constexpr int kChurned = 8;    // Deleted and re-created.
+  constexpr int kGrowth = 1500;  // Added while readers run.
+  auto add = [&](const std::string& id) -> absl::StatusOr<MutationResult> {
+    AddConferenceRequest request;
+    request.organizer = organizer;
+    request.description.conference_id = id;
+    request.mcu_types = {"chat"};
+    return store.ApplyAddConference(std::move(request));
+  };
+  auto entity_of = [&](const std::string& id) {
+    return FocusUriFor(organizer, id);
+  };
+  std::vector<ConferenceId> watched;
+  for (int i = 0; i < kStable; ++i) {
+    ASSERT_THAT(add("S" + std::to_string(i)).status(), IsOk());
+    watched.push_back(entity_of("S" + std::to_string(i)));
+  }
+  for (int i = 0; i < kChurned; ++i) {
+    ASSERT_THAT(add("C" + std::to_string(i)).status(), IsOk());
+    watched.push_back(entity_of("C" + std::to_string(i)));
+  }
+
+  std::atomic<int> writers_running{3};
+  std::atomic<int64_t> found{0};
+  std::atomic<int64_t> missing{0};
+  auto reader = [&](int seed) {
+    std::mt19937 rng(seed);
+    std::vector<uint64_t> last_version(watched.size(), 0);
+    std::vector<uint64_t> last_seen_key(watched.size(), 0);
+    int rounds = 0;
+    while (writers_running.load() > 0 || rounds < 2000) {
+      ++rounds;
+      const size_t k = rng() % watched.size();
+      const ConferenceId& id = watched[k];
+      const bool stable = k < static_cast<size_t>(kStable);
+      absl::Status status = store.Read(id, [&](const ConferenceSnapshot& s) {
+        EXPECT_EQ(s.entity, id);
+        ASSERT_NE(s.description, nullptr);
+        ASSERT_NE(s.state, nullptr);
+        EXPECT_EQ(s.state->locked, s.version % 2 == 0);
+        if (stable) {
+          EXPECT_GE(s.version, last_version[k]);
+          last_version[k] = s.version;
+        }
+      });
+      if (status.ok()) {
+        found.fetch_add(1, std::memory_order_relaxed);
+      } else {
+        EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+        EXPECT_FALSE(stable) << status;
+        missing.fetch_add(1, std::memory_order_relaxed);
+      }
+      // Unwatched conferences being added: present or absent, never wrong.
+      const ConferenceId other =
+          entity_of("G" + std::to_string(rng() % kGrowth));
+      status = store.Read(other, [&](const ConferenceSnapshot& s) {
+        EXPECT_EQ(s.entity, other);
+      });
+      EXPECT_TRUE(status.ok() || absl::IsNotFound(status)) << status;
+    }
+  };
+
+  std::vector<std::thread> threads;
+  for (int r = 0; r < 2; ++r) {
+    threads.emplace_back(reader, 100 + r);
+  }
+  // Writer 1: lock/unlock flips on the stable conferences; the version
+  // parity gives the lock state (created unlocked at version 1).
+  threads.emplace_back([&] {
+    for (int n = 0; n < 600; ++n) {
+      for (int i = 0; i < kStable; ++i) {
+        auto s = store.FindSnapshot(watched[i]);
+        ASSERT_NE(s, nullptr);
+        ModifyConferenceLockRequest request;
+        request.conference = watched[i];
+        request.lock =
+            s->version % 2 == 1 ? LockState::kLocked : LockState::kUnlocked;
+        EXPECT_THAT(store.ApplyModifyConferenceLock(request).status(), IsOk());
+      }
+    }
+    writers_running.fetch_sub(1);
+  });
+  // Writer 2: deletes and re-creates the churned conferences.
+  threads.emplace_back([&] {
+    for (int n = 0; n < 150; ++n) {
+      for (int i = 0; i < kChurned; ++i) {
+        const std::string id = "C" + std::to_string(i);
+        DeleteConferenceRequest request;
+        request.conference = entity_of(id);
+        EXPECT_THAT(store.ApplyDeleteConference(request).status(), IsOk());
+        EXPECT_THAT(add(id).status(), IsOk());
+      }
+    }
+    writers_running.fetch_sub(1);
+  });
+  // Writer 3: grows the store, so every shard's index is rebuilt.
+  threads.emplace_back([&] {
+    for (int i = 0; i < kGrowth; ++i) {
+      EXPECT_THAT(add("G" + std::to_string(i)).status(), IsOk());
+    }
+    writers_running.fetch_sub(1);
+  });
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  EXPECT_GT(found.load(), 0);
+
+  std::vector<ConferenceId> all = watched;
+  for (int i = 0; i < kGrowth; ++i) {
+    all.push_back(entity_of("G" + std::to_string(i)));
+  }
+  for (const ConferenceId& id : all) {
+    std::shared_ptr<const ConferenceSnapshot> locked = store.FindSnapshot(id);
+    ASSERT_NE(locked, nullptr) << id.value();
+    const ConferenceSnapshot* read = nullptr;
+    EXPECT_THAT(store.Read(id, [&](const ConferenceSnapshot& s) { read = &s; }),
+                IsOk());
+    EXPECT_EQ(read, locked.get()) << id.value();
+  }
+  EXPECT_EQ(store.conference_count(), all.size());
+  // Gone after deletion.
+  DeleteConferenceRequest request;
+  request.conference = watched.back();
+  ASSERT_THAT(store.ApplyDeleteConference(request).status(), IsOk());
+  EXPECT_EQ(store.Read(watched.back(), [](const ConferenceSnapshot&) {}).code(),
+            absl::StatusCode::kNotFound);
 }
 
 }  // namespace
