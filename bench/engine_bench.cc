@@ -1,9 +1,14 @@
 // Benchmarks of the conference store (engine/conference_store.h).
 //
-//   BM_Store_GetSnapshot        snapshot reads on a 100k-conference store,
-//                               uniformly random, 1 and 2 threads; counter
-//                               scaling_vs_1_thread
-//   BM_Store_GetSnapshot_Hot    the same reads over 1000 hot conferences
+//   BM_Store_FindSnapshot       snapshot reads through FindSnapshot (shard
+//                               mutex, shared_ptr copy) on a 100k-conference
+//                               store, uniformly random keys, 1 and 2
+//                               threads: the baseline of the next row
+//   BM_Store_GetSnapshot        the same reads through ConferenceStore::Read
+//                               (lock-free); counters scaling_vs_1_thread
+//                               and x_find_snapshot (over the baseline)
+//   BM_Store_FindSnapshot_Hot,  the same two over 1000 hot conferences
+//   BM_Store_GetSnapshot_Hot
 //   BM_Store_ApplyLock          mutations (modifyConferenceLock) on the same
 //                               store, 1 and 2 threads; same counter
 //   BM_Store_ApplyAddUser       a join into a conference of 1 or 1000 users;
@@ -19,6 +24,7 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>  // NOLINT(build/c++11)
 #include <cstdint>
@@ -28,6 +34,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "benchmark/benchmark.h"
 
 #include "engine/conference_store.h"
@@ -62,12 +69,38 @@ StoreOptions BenchOptions() {
   return options;
 }
 
+// Keys in the order requests bring them: kStreamLength conference entities
+// drawn at random (seeded), laid out one after the other as a focus holds
+// the entity of the request it just received. Reading the next key is then
+// not a cache miss of its own, which a random index into `ids` (the vector
+// slot, then the string's bytes) would add to every read.
+constexpr size_t kStreamLength = size_t{1} << 17;
+
 // The 100k-conference store shared by the read and mutation benchmarks,
 // built on first use and kept for the process.
 struct BigStore {
   ConferenceStore store{BenchOptions()};
   std::vector<ConferenceId> ids;
+  std::vector<ConferenceId> stream;      // Uniform over `ids`.
+  std::vector<ConferenceId> hot_stream;  // Uniform over kHot of them.
+  static constexpr size_t kHot = 1000;
 };
+
+std::vector<ConferenceId> MakeStream(const std::vector<ConferenceId>& ids,
+                                     size_t population, size_t stride,
+                                     uint64_t seed) {
+  std::vector<ConferenceId> stream;
+  stream.reserve(kStreamLength);
+  uint64_t x = seed;
+  for (size_t n = 0; n < kStreamLength; ++n) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    // A copy of its own bytes, as parsed from a request (copying the id
+    // would share the store's bytes).
+    stream.push_back(ConferenceId(
+        absl::string_view(ids[((x >> 33) % population) * stride].value())));
+  }
+  return stream;
+}
 
 BigStore& GetBigStore() {
   static BigStore* big = [] {
@@ -86,22 +119,32 @@ BigStore& GetBigStore() {
       }
       b->ids.push_back(result->snapshot->entity);
     }
+    b->stream = MakeStream(b->ids, b->ids.size(), 1, 0x5EED1);
+    b->hot_stream = MakeStream(b->ids, BigStore::kHot,
+                               b->ids.size() / BigStore::kHot, 0x5EED2);
     return b;
   }();
   return *big;
 }
 
-// Ops per second of the single-thread run, for the 2-thread run's ratio.
+// Ops per second of the single-thread runs, for the 2-thread runs' ratios,
+// and of the FindSnapshot baselines at each thread count, for the read
+// path's ratio.
 std::atomic<double> g_reads_1_thread{0};
+std::atomic<double> g_hot_reads_1_thread{0};
 std::atomic<double> g_locks_1_thread{0};
+std::atomic<double> g_find_1_thread{0};
+std::atomic<double> g_hot_find_1_thread{0};
+std::atomic<double> g_find_rate[3] = {};
+std::atomic<double> g_hot_find_rate[3] = {};
 
-// Runs `op(index)` in the benchmark loop and reports scaling_vs_1_thread on
-// the multi-threaded run: its ops/s (every thread runs the same number of
+// Runs `step()` in the benchmark loop and returns the ops/s of all threads
+// together on thread 0 (0 elsewhere); reports scaling_vs_1_thread on the
+// multi-threaded run: its ops/s (every thread runs the same number of
 // iterations) over the ops/s of the last single-thread run.
-template <typename Op>
-void RunThreaded(benchmark::State& state, std::atomic<double>& single, Op op) {
-  const size_t count = GetBigStore().ids.size();
-  uint64_t x = 0x12345u + static_cast<uint64_t>(state.thread_index()) * 7919u;
+template <typename Step>
+double TimeThreaded(benchmark::State& state, std::atomic<double>& single,
+                    Step step) {
   // Timed from the first iteration (after the start barrier) to the end of
   // the loop (after the stop barrier, when every thread is done).
   std::chrono::steady_clock::time_point start;
@@ -111,43 +154,121 @@ void RunThreaded(benchmark::State& state, std::atomic<double>& single, Op op) {
       start = std::chrono::steady_clock::now();
       first = false;
     }
-    x = x * 6364136223846793005ull + 1442695040888963407ull;
-    op(static_cast<size_t>((x >> 33) % count));
+    step();
   }
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
   state.SetItemsProcessed(state.iterations());
-  if (state.thread_index() == 0 && seconds > 0) {
-    double rate =
-        static_cast<double>(state.iterations()) * state.threads() / seconds;
-    if (state.threads() == 1) {
-      single.store(rate);
-    } else if (single.load() > 0) {
-      state.counters["scaling_vs_1_thread"] = rate / single.load();
-    }
+  if (state.thread_index() != 0 || seconds <= 0) {
+    return 0;
+  }
+  double rate =
+      static_cast<double>(state.iterations()) * state.threads() / seconds;
+  if (state.threads() == 1) {
+    single.store(rate);
+  } else if (single.load() > 0) {
+    state.counters["scaling_vs_1_thread"] = rate / single.load();
+  }
+  return rate;
+}
+
+// `op(index)` over uniformly random indexes of the store's conferences.
+template <typename Op>
+double RunThreaded(benchmark::State& state, std::atomic<double>& single,
+                   Op op) {
+  const size_t count = GetBigStore().ids.size();
+  uint64_t x = 0x12345u + static_cast<uint64_t>(state.thread_index()) * 7919u;
+  return TimeThreaded(state, single, [&] {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    op(static_cast<size_t>((x >> 33) % count));
+  });
+}
+
+// `op(key)` over `stream`, each thread from its own offset.
+template <typename Op>
+double RunStream(benchmark::State& state,
+                 const std::vector<ConferenceId>& stream,
+                 std::atomic<double>& single, Op op) {
+  size_t position = static_cast<size_t>(state.thread_index()) * 7919;
+  return TimeThreaded(state, single, [&] {
+    op(stream[position & (kStreamLength - 1)]);
+    ++position;
+  });
+}
+
+// Ratio of a read path's rate to its FindSnapshot baseline at the same
+// thread count (run just before it).
+void ReportVsFindSnapshot(benchmark::State& state, double rate,
+                          std::atomic<double>* baseline) {
+  const double base = baseline[std::min(state.threads(), 2)].load();
+  if (rate > 0 && base > 0) {
+    state.counters["x_find_snapshot"] = rate / base;
   }
 }
 
+// The baseline: FindSnapshot, which takes the shard mutex and copies the
+// shared_ptr (two writes to shared lines per read).
+void BM_Store_FindSnapshot(benchmark::State& state) {
+  BigStore& big = GetBigStore();
+  if (big.ids.empty()) {
+    state.SkipWithError("building the store failed");
+    return;
+  }
+  const double rate = RunStream(state, big.stream, g_find_1_thread,
+                                [&](const ConferenceId& id) {
+                                  std::shared_ptr<const ConferenceSnapshot> s =
+                                      big.store.FindSnapshot(id);
+                                  benchmark::DoNotOptimize(s->version);
+                                });
+  g_find_rate[std::min(state.threads(), 2)].store(rate);
+}
+BENCHMARK(BM_Store_FindSnapshot)->ThreadRange(1, 2)->UseRealTime();
+
+// Snapshot reads as a focus makes them per request: ConferenceStore::Read
+// (lock-free, no reference count), uniformly over the 100k conferences.
+// Counter x_find_snapshot: this rate over BM_Store_FindSnapshot's.
 void BM_Store_GetSnapshot(benchmark::State& state) {
   BigStore& big = GetBigStore();
   if (big.ids.empty()) {
     state.SkipWithError("building the store failed");
     return;
   }
-  RunThreaded(state, g_reads_1_thread, [&](size_t i) {
-    std::shared_ptr<const ConferenceSnapshot> s =
-        big.store.FindSnapshot(big.ids[i]);
-    benchmark::DoNotOptimize(s);
-  });
+  bool failed = false;
+  const double rate = RunStream(
+      state, big.stream, g_reads_1_thread, [&](const ConferenceId& id) {
+        failed |= !big.store
+                       .Read(id,
+                             [](const ConferenceSnapshot& s) {
+                               benchmark::DoNotOptimize(s.version);
+                             })
+                       .ok();
+      });
+  if (failed) {
+    state.SkipWithError("a read failed");
+  }
+  ReportVsFindSnapshot(state, rate, g_find_rate);
 }
 BENCHMARK(BM_Store_GetSnapshot)->ThreadRange(1, 2)->UseRealTime();
 
 // The same reads restricted to 1000 hot conferences of the 100k store: the
 // cost of the read path itself once its lines are cached, where the uniform
-// variant above mostly measures cache misses. Counter vs_uniform is this
-// rate over the uniform rate at the same thread count.
-std::atomic<double> g_reads_hot_1_thread{0};
+// variant above mostly measures cache misses.
+void BM_Store_FindSnapshot_Hot(benchmark::State& state) {
+  BigStore& big = GetBigStore();
+  if (big.ids.empty()) {
+    state.SkipWithError("building the store failed");
+    return;
+  }
+  const double rate = RunStream(state, big.hot_stream, g_hot_find_1_thread,
+                                [&](const ConferenceId& id) {
+                                  std::shared_ptr<const ConferenceSnapshot> s =
+                                      big.store.FindSnapshot(id);
+                                  benchmark::DoNotOptimize(s->version);
+                                });
+  g_hot_find_rate[std::min(state.threads(), 2)].store(rate);
+}
+BENCHMARK(BM_Store_FindSnapshot_Hot)->ThreadRange(1, 2)->UseRealTime();
 
 void BM_Store_GetSnapshot_Hot(benchmark::State& state) {
   BigStore& big = GetBigStore();
@@ -155,13 +276,20 @@ void BM_Store_GetSnapshot_Hot(benchmark::State& state) {
     state.SkipWithError("building the store failed");
     return;
   }
-  constexpr size_t kHot = 1000;
-  const size_t stride = big.ids.size() / kHot;
-  RunThreaded(state, g_reads_hot_1_thread, [&](size_t i) {
-    std::shared_ptr<const ConferenceSnapshot> s =
-        big.store.FindSnapshot(big.ids[(i % kHot) * stride]);
-    benchmark::DoNotOptimize(s);
-  });
+  bool failed = false;
+  const double rate = RunStream(
+      state, big.hot_stream, g_hot_reads_1_thread, [&](const ConferenceId& id) {
+        failed |= !big.store
+                       .Read(id,
+                             [](const ConferenceSnapshot& s) {
+                               benchmark::DoNotOptimize(s.version);
+                             })
+                       .ok();
+      });
+  if (failed) {
+    state.SkipWithError("a read failed");
+  }
+  ReportVsFindSnapshot(state, rate, g_hot_find_rate);
 }
 BENCHMARK(BM_Store_GetSnapshot_Hot)->ThreadRange(1, 2)->UseRealTime();
 
