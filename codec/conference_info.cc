@@ -657,9 +657,12 @@ size_t StartRoot(XmlWriter& w, const engine::ConferenceId& entity,
 
 EncodedDocument FinishDocument(XmlWriter&& w, size_t version_offset,
                                uint64_t version) {
-  return EncodedDocument(
-      std::make_shared<const std::string>(std::move(w).Finish()),
-      kXmlDeclaration.size(), version_offset, static_cast<uint32_t>(version));
+  // The writer's buffer becomes the document's: no copy.
+  const size_t size = w.size();
+  std::shared_ptr<const char> bytes(std::move(w).ReleaseBuffer().release(),
+                                    std::default_delete<const char[]>());
+  return EncodedDocument(std::move(bytes), size, kXmlDeclaration.size(),
+                         version_offset, static_cast<uint32_t>(version));
 }
 
 void WriteDeletedKeyed(XmlWriter& w, absl::string_view element,

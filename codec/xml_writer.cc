@@ -3,6 +3,7 @@
 #include <cassert>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -116,14 +117,22 @@ size_t PlainPrefixLength(absl::string_view s) {
 
 }  // namespace internal
 
-XmlWriter::XmlWriter(size_t reserve) { buf_.resize(reserve); }
+// new char[n] default-initializes: the bytes are left as they are, not
+// zero-filled (std::string::resize would write each byte twice).
+XmlWriter::XmlWriter(size_t reserve)
+    : buf_(new char[reserve]), capacity_(reserve) {}
 
 void XmlWriter::GrowSlow(size_t n) {
-  size_t capacity = buf_.size() < 64 ? 64 : buf_.size();
+  size_t capacity = capacity_ < 64 ? 64 : capacity_;
   while (capacity - size_ < n) {
     capacity *= 2;
   }
-  buf_.resize(capacity);
+  std::unique_ptr<char[]> bigger(new char[capacity]);
+  if (size_ > 0) {
+    std::memcpy(bigger.get(), buf_.get(), size_);
+  }
+  buf_ = std::move(bigger);
+  capacity_ = capacity;
 }
 
 void XmlWriter::StartElement(absl::string_view name) {
@@ -194,22 +203,36 @@ void XmlWriter::RawAttributes(absl::string_view bytes) {
 
 std::string XmlWriter::Finish() && {
   assert(open_.empty() && "Finish() with open elements");
-  buf_.resize(size_);
+  std::string out(buf_.get(), size_);
   size_ = 0;
+  tag_open_ = false;
+  return out;
+}
+
+std::unique_ptr<char[]> XmlWriter::ReleaseBuffer() && {
+  assert(open_.empty() && "ReleaseBuffer() with open elements");
+  size_ = 0;
+  capacity_ = 0;
   tag_open_ = false;
   return std::move(buf_);
 }
 
 void XmlWriter::Escape(absl::string_view s, EscapeMode mode) {
-  // Worst case per input byte: "&quot;" or the 3-byte replacement for one
-  // byte, 6 bytes; reserving it up front keeps the loop free of checks.
-  char* out = Grow(s.size() * 6);
+  // Most values need no escaping at all: they are copied as they are, and
+  // only what they take is reserved.
+  size_t plain = internal::PlainPrefixLength(s);
+  if (plain == s.size()) {
+    Put(s);
+    return;
+  }
+  // Otherwise the worst case per remaining input byte ("&quot;", or the
+  // 3-byte replacement for one byte: 6 bytes) is reserved up front, which
+  // keeps the loop free of checks.
+  char* out = Grow(plain + (s.size() - plain) * 6);
   char* const start = out;
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   size_t n = s.size();
-  while (n > 0) {
-    const size_t plain = internal::PlainPrefixLength(
-        absl::string_view(reinterpret_cast<const char*>(p), n));
+  while (true) {
     std::memcpy(out, p, plain);
     out += plain;
     p += plain;
@@ -264,6 +287,8 @@ void XmlWriter::Escape(absl::string_view s, EscapeMode mode) {
     out += rep.size();
     p += consumed;
     n -= consumed;
+    plain = internal::PlainPrefixLength(
+        absl::string_view(reinterpret_cast<const char*>(p), n));
   }
   size_ += static_cast<size_t>(out - start);
 }

@@ -51,9 +51,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
-#include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/string_view.h"
 
 namespace conf {
@@ -62,7 +63,8 @@ namespace codec {
 class XmlWriter {
  public:
   // `reserve` is the initial buffer capacity in bytes; the buffer grows
-  // geometrically past it.
+  // geometrically past it. Neither allocation zero-fills: every byte of the
+  // buffer is written once, by the call that produces it.
   explicit XmlWriter(size_t reserve = 1024);
 
   XmlWriter(const XmlWriter&) = delete;
@@ -107,23 +109,32 @@ class XmlWriter {
 
   // The bytes written so far; valid until the next call on the writer.
   absl::string_view view() const {
-    return absl::string_view(buf_.data(), size_);
+    return absl::string_view(buf_.get(), size_);
   }
 
   // Returns the document. Every element must have been closed (asserted in
   // debug builds). The writer is left empty.
   std::string Finish() &&;
 
+  // Returns the buffer holding the document (its first size() bytes; read
+  // size() first), without copying it: for callers that keep the bytes in
+  // their own shared buffer. Every element must have been closed. The writer
+  // is left empty.
+  std::unique_ptr<char[]> ReleaseBuffer() &&;
+
  private:
   // Makes room for `n` more bytes and returns where they go.
   char* Grow(size_t n) {
-    if (buf_.size() - size_ < n) {
+    if (capacity_ - size_ < n) {
       GrowSlow(n);
     }
-    return &buf_[size_];
+    return buf_.get() + size_;
   }
   void GrowSlow(size_t n);
   void Put(absl::string_view s) {
+    if (s.empty()) {
+      return;  // also keeps a null data() away from memcpy
+    }
     std::memcpy(Grow(s.size()), s.data(), s.size());
     size_ += s.size();
   }
@@ -140,10 +151,15 @@ class XmlWriter {
   enum class EscapeMode { kText, kAttribute };
   void Escape(absl::string_view s, EscapeMode mode);
 
-  std::string buf_;  // buf_.size() is the capacity; size_ bytes are used
+  // Allocated with new char[] (not zero-filled); size_ of capacity_ bytes are
+  // used.
+  std::unique_ptr<char[]> buf_;
+  size_t capacity_;
   size_t size_ = 0;
   bool tag_open_ = false;
-  std::vector<absl::string_view> open_;
+  // Names of the open elements. The codec's own structure bounds the depth
+  // (raw fragments are not tracked), so this never allocates.
+  absl::InlinedVector<absl::string_view, 16> open_;
 };
 
 namespace internal {

@@ -1,5 +1,6 @@
 #include "codec/xml_writer.h"
 
+#include <memory>
 #include <random>
 #include <string>
 
@@ -140,6 +141,43 @@ TEST(XmlWriterTest, GrowsFromATinyBufferWithoutLosingBytes) {
   want += "</root>";
   EXPECT_EQ(w.depth(), 0u);
   EXPECT_EQ(std::move(w).Finish(), want);
+}
+
+TEST(XmlWriterTest, EscapesAfterALongPlainPrefixAndGrowsOnlyForIt) {
+  // A long clean run, then characters that need escaping, then another run:
+  // the clean part is copied as it is and only the rest is reserved at the
+  // worst case.
+  const std::string plain(5000, 'p');
+  XmlWriter w(16);
+  w.StartElement("e");
+  w.Attribute("a", plain + "\t\"" + plain);
+  w.Text(plain + "<\xC3\xA9\x01" + plain);
+  w.EndElement();
+  EXPECT_EQ(std::move(w).Finish(),
+            "<e a=\"" + plain + "&#9;&quot;" + plain + "\">" + plain +
+                "&lt;\xC3\xA9\xEF\xBF\xBD" + plain + "</e>");
+}
+
+TEST(XmlWriterTest, ReleaseBufferHandsOverTheWrittenBytes) {
+  XmlWriter w(2);
+  w.StartElement("a");
+  w.TextElement("b", "x&y");
+  w.EndElement();
+  const size_t size = w.size();
+  const std::string expected(w.view());
+  std::unique_ptr<char[]> bytes = std::move(w).ReleaseBuffer();
+  EXPECT_EQ(std::string(bytes.get(), size), expected);
+  EXPECT_EQ(expected, "<a><b>x&amp;y</b></a>");
+}
+
+TEST(XmlWriterTest, EmptyValuesWriteNothing) {
+  XmlWriter w(0);
+  w.StartElement("a");
+  w.Attribute("v", absl::string_view());
+  w.Raw(absl::string_view());
+  w.Text(absl::string_view());
+  w.EndElement();
+  EXPECT_EQ(std::move(w).Finish(), "<a v=\"\"></a>");
 }
 
 TEST(XmlWriterTest, RandomBytesAlwaysMakeWellFormedXml) {
