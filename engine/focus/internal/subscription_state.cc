@@ -137,9 +137,15 @@ ConferenceChannel::ConferenceChannel(engine::ConferenceStore* store,
         return engine::SubscriptionId(absl::StrCat(
             absl::string_view("\0", 1), "conference-channel-", next++));
       }()),
-      capacity_(std::max<size_t>(1, capacity)) {
+      capacity_(std::max<size_t>(1, capacity)),
+      mask_([this] {
+        uint64_t size = 1;
+        while (size < capacity_)
+          size <<= 1;
+        return size - 1;
+      }()) {
   MutexLock lock(&mu_);
-  ring_.resize(capacity_);
+  ring_.resize(mask_ + 1);
 }
 
 absl::StatusOr<std::shared_ptr<ConferenceChannel>> ConferenceChannel::Open(
@@ -198,7 +204,7 @@ void ConferenceChannel::OnDelta(
   std::vector<std::shared_ptr<SubscriptionState>>& wake = wake_;
   {
     MutexLock lock(&mu_);
-    Slot& slot = ring_[delta->version % capacity_];
+    Slot& slot = SlotFor(delta->version);
     evicted = std::move(slot);
     slot = std::move(fresh);
     // Published before the waiters' armed flags are read; a Poll arms
@@ -417,7 +423,7 @@ SubscriptionState::Outcome SubscriptionState::ReadLogLocked(
       const uint64_t head = c.head_.load(std::memory_order_relaxed);
       if (head <= covered_)
         return Outcome::kCaughtUp;
-      const Slot& last = c.ring_[head % c.capacity_];
+      const Slot& last = c.SlotFor(head);
       if (last.version == head && last.deleted.has_value()) {
         // RFC 4575 §4.6 step 3: the deleted document replaces whatever was
         // still to be sent.
@@ -426,12 +432,14 @@ SubscriptionState::Outcome SubscriptionState::ReadLogLocked(
         covered_ = head;
         return Outcome::kDeleted;
       }
-      if (c.ring_[(covered_ + 1) % c.capacity_].version != covered_ + 1)
+      if (head - covered_ > c.capacity_ ||
+          c.SlotFor(covered_ + 1).version != covered_ + 1) {
         return Outcome::kResync;  // Fell out of the log.
+      }
       const bool shared_view = viewer_.role != engine::ViewerRole::kLobbySelf;
       const int index = SharedViewIndex(viewer_.role);
       for (uint64_t v = covered_ + 1; v <= head; ++v) {
-        const Slot& slot = c.ring_[v % c.capacity_];
+        const Slot& slot = c.SlotFor(v);
         const std::optional<engine::ViewerRole> role =
             MayChangeRole(slot) ? RoleAfter(*slot.delta, config_.user)
                                 : std::nullopt;
@@ -482,7 +490,7 @@ SubscriptionState::Outcome SubscriptionState::ReadLogLocked(
     if (viewer_.role != engine::ViewerRole::kLobbySelf) {
       ConferenceChannel& c = *channel_;
       MutexLock channel_lock(&c.mu_);
-      Slot& slot = c.ring_[v % c.capacity_];
+      Slot& slot = c.SlotFor(v);
       ConferenceChannel::ViewDocument& view =
           slot.views[SharedViewIndex(viewer_.role)];
       if (slot.version == v && view.state == Encoded::kNotYet) {

@@ -142,20 +142,27 @@ class ConferenceChannel
   ConferenceChannel(engine::ConferenceStore* store,
                     engine::ConferenceId conference, size_t capacity);
 
+  Slot& SlotFor(uint64_t version) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return ring_[version & mask_];
+  }
+
   void AddWaiter(SubscriptionState* state);
   void RemoveWaiter(SubscriptionState* state);
 
   engine::ConferenceStore* const store_;
   const engine::ConferenceId conference_;
   const engine::SubscriptionId id_;
+  // Deltas a subscriber may be behind and still catch up from the log.
   const size_t capacity_;
+  // The ring's size is the power of two at or above capacity_, minus one.
+  const uint64_t mask_;
 
   // Written under mu_; read without it by wake-up checks and NextDue.
   std::atomic<uint64_t> head_{0};
   std::atomic<bool> closed_{false};
 
   Mutex mu_;
-  // Version v sits at ring_[v % capacity_] while it is among the latest.
+  // Version v sits at ring_[v & mask_] while it is among the latest.
   std::vector<Slot> ring_ ABSL_GUARDED_BY(mu_);
   // Subscriptions with an on_ready function.
   std::vector<SubscriptionState*> waiters_ ABSL_GUARDED_BY(mu_);
