@@ -6,6 +6,11 @@
 #include <memory>
 #include <utility>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/escaping.h"
@@ -69,6 +74,69 @@ constexpr std::array<uint8_t, 256> MakeByteClasses() {
 }
 
 constexpr std::array<uint8_t, 256> kByteClasses = MakeByteClasses();
+
+#if defined(__SSE2__)
+// Bytes in a 16-byte block that end a plain run: C0 controls and every byte
+// >= 0x80 (one signed compare against 0x20 catches both), DEL, and the
+// bytes of `a`..`c`. TAB, LF and CR are cleared again when `keep_spaces`.
+inline int SpecialBytes(__m128i v, __m128i a, __m128i b, __m128i c,
+                        bool keep_spaces) {
+  __m128i special = _mm_or_si128(
+      _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+                   _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F))),
+      _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, a), _mm_cmpeq_epi8(v, b)),
+                   _mm_cmpeq_epi8(v, c)));
+  if (keep_spaces) {
+    const __m128i spaces =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
+                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
+                     _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')));
+    special = _mm_andnot_si128(spaces, special);
+  }
+  return _mm_movemask_epi8(special);
+}
+#endif
+
+// The first position at or after `i` whose byte is not kPlainTextByte (or
+// `n`). A certificate's base64 is over a kilobyte of plain text, so blocks of
+// 16 bytes are checked at once.
+size_t SkipPlainText(const unsigned char* p, size_t n, size_t i) {
+#if defined(__SSE2__)
+  const __m128i lt = _mm_set1_epi8('<');
+  const __m128i amp = _mm_set1_epi8('&');
+  const __m128i bracket = _mm_set1_epi8(']');
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    if (const int mask = SpecialBytes(v, lt, amp, bracket, true); mask != 0) {
+      return i + static_cast<size_t>(__builtin_ctz(mask));
+    }
+  }
+#endif
+  while (i < n && (kByteClasses[p[i]] & kPlainTextByte))
+    ++i;
+  return i;
+}
+
+// The first position at or after `i` whose byte is not kPlainAttributeByte
+// (or `n`).
+size_t SkipPlainAttribute(const unsigned char* p, size_t n, size_t i) {
+#if defined(__SSE2__)
+  const __m128i lt = _mm_set1_epi8('<');
+  const __m128i amp = _mm_set1_epi8('&');
+  const __m128i quot = _mm_set1_epi8('"');
+  const __m128i apos = _mm_set1_epi8('\'');
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    const int mask = SpecialBytes(v, lt, amp, quot, false) |
+                     _mm_movemask_epi8(_mm_cmpeq_epi8(v, apos));
+    if (mask != 0)
+      return i + static_cast<size_t>(__builtin_ctz(mask));
+  }
+#endif
+  while (i < n && (kByteClasses[p[i]] & kPlainAttributeByte))
+    ++i;
+  return i;
+}
 
 // Characters we accept (XML 1.0 §2.2 Char), minus the ones §2.2 discourages
 // that a conferencing protocol never carries: DEL and the C1 controls.
@@ -188,14 +256,7 @@ class PreScanner {
       : p_(reinterpret_cast<const unsigned char*>(data)),
         n_(size),
         limits_(limits),
-        max_depth_(std::min(std::max(limits.max_depth, 1), kMaxDepthCap)) {
-    // Sized once so that scanning does not reallocate: both are bounded by
-    // the limits (attributes lists are capped at 16 up front and grow
-    // beyond that only for unusual elements).
-    open_.reserve(static_cast<size_t>(max_depth_));
-    attribute_names_.reserve(
-        std::min<size_t>(limits.max_attributes_per_element, 16));
-  }
+        max_depth_(std::min(std::max(limits.max_depth, 1), kMaxDepthCap)) {}
 
   absl::Status Run();
 
@@ -222,9 +283,11 @@ class PreScanner {
   }
   bool SkipSpace() {
     const size_t start = pos_;
-    while (pos_ < n_ && IsXmlSpace(p_[pos_]))
-      ++pos_;
-    return pos_ != start;
+    size_t i = start;
+    while (i < n_ && IsXmlSpace(p_[i]))
+      ++i;
+    pos_ = i;
+    return i != start;
   }
   absl::Status CheckChar(const char* context);
   absl::Status ScanXmlDeclaration();
@@ -247,8 +310,9 @@ class PreScanner {
   const int max_depth_;
   size_t element_count_ = 0;
   size_t attribute_count_ = 0;
-  std::vector<absl::string_view> open_;  // element names, innermost last
-  std::vector<absl::string_view> attribute_names_;  // of the current tag
+  // Inline storage covers the usual request: no allocation per parse.
+  absl::InlinedVector<absl::string_view, 32> open_;  // innermost last
+  absl::InlinedVector<absl::string_view, 16> attribute_names_;  // current tag
   std::vector<uint32_t> attribute_space_offsets_;
 };
 
@@ -549,14 +613,15 @@ absl::Status PreScanner::ScanNcName(const char* what) {
     }
     pos_ += c.length;
   }
-  while (pos_ < n_) {
-    if (kByteClasses[p_[pos_]] & kNameByte) {
-      ++pos_;
-      continue;
-    }
-    if (p_[pos_] < 0x80)
+  for (;;) {
+    // ASCII name bytes in a local: no store per byte.
+    size_t i = pos_;
+    while (i < n_ && (kByteClasses[p_[i]] & kNameByte))
+      ++i;
+    pos_ = i;
+    if (i >= n_ || p_[i] < 0x80)
       break;
-    const DecodedChar c = DecodeUtf8(p_ + pos_, p_ + n_);
+    const DecodedChar c = DecodeUtf8(p_ + i, p_ + n_);
     if (c.length == 0 || !IsNameChar(c.cp))
       break;
     pos_ += c.length;
@@ -674,9 +739,7 @@ absl::Status PreScanner::ScanAttributeValue(absl::string_view element,
                                        EscapeForError(attribute), " on <",
                                        EscapeForError(element), ">"));
     }
-    while (pos_ < n_ && (kByteClasses[p_[pos_]] & kPlainAttributeByte)) {
-      ++pos_;
-    }
+    pos_ = SkipPlainAttribute(p_, n_, pos_);
     if (pos_ >= n_)
       continue;
     const unsigned char c = p_[pos_];
@@ -769,10 +832,7 @@ absl::Status PreScanner::ScanContent(absl::string_view root_name) {
       return Error(pos_, "']]>' in text");
     }
     if (kByteClasses[c] & kPlainTextByte) {
-      ++pos_;
-      while (pos_ < n_ && (kByteClasses[p_[pos_]] & kPlainTextByte)) {
-        ++pos_;
-      }
+      pos_ = SkipPlainText(p_, n_, pos_ + 1);
       continue;
     }
     if (c == ']') {
@@ -845,7 +905,7 @@ class XmlTreeBuilder {
   }
 
   XmlDocument* doc_;
-  std::vector<XmlNamespaceDecl> scope_;
+  absl::InlinedVector<XmlNamespaceDecl, 16> scope_;
 };
 
 absl::Status XmlTreeBuilder::Build(rapidxml::xml_node<char>* node,

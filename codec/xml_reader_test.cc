@@ -291,6 +291,72 @@ TEST(XmlDocumentTest, AcceptsNonAsciiNamesAndText) {
   EXPECT_EQ(doc->root().text, "caf\xC3\xA9 \xF0\x9F\x98\x80");
 }
 
+// Text and attribute values are scanned 16 bytes at a time: every byte that
+// ends a plain run must be seen wherever it falls in a block, and the error
+// must name its offset.
+TEST(XmlDocumentTest, FindsEachSpecialByteAtEveryPositionOfALongRun) {
+  struct Case {
+    const char* name;
+    std::string inserted;
+    bool in_text;
+    absl::StatusCode code;
+    const char* message;  // "" when the document parses
+    std::string text;     // the value read back, "" when refused
+  };
+  const Case kCases[] = {
+      {"control in text", "\x01", true, absl::StatusCode::kInvalidArgument,
+       "character U+0001 not allowed in text", ""},
+      {"DEL in text", "\x7F", true, absl::StatusCode::kInvalidArgument,
+       "character U+007F not allowed in text", ""},
+      {"bad UTF-8 in text", "\xC3", true, absl::StatusCode::kInvalidArgument,
+       "invalid UTF-8 byte 0xC3 in text", ""},
+      {"]]> in text", "]]>", true, absl::StatusCode::kInvalidArgument,
+       "']]>' in text", ""},
+      {"undefined entity in text", "&nope;", true,
+       absl::StatusCode::kInvalidArgument, "undefined entity reference", ""},
+      {"reference in text", "&amp;", true, absl::StatusCode::kOk, "", "&"},
+      {"line feed and tab in text", "\n\t\r", true, absl::StatusCode::kOk, "",
+       "\n\t\r"},
+      {"two-byte UTF-8 in text", "\xC3\xA9", true, absl::StatusCode::kOk, "",
+       "\xC3\xA9"},
+      {"bracket in text", "]", true, absl::StatusCode::kOk, "", "]"},
+      {"control in attribute", "\x01", false,
+       absl::StatusCode::kInvalidArgument,
+       "character U+0001 not allowed in attribute value", ""},
+      {"< in attribute", "<", false, absl::StatusCode::kInvalidArgument,
+       "'<' in value of attribute v", ""},
+      {"reference in attribute", "&lt;", false, absl::StatusCode::kOk, "", "<"},
+      {"other quote in attribute", "'", false, absl::StatusCode::kOk, "", "'"},
+      {"tab in attribute", "\t", false, absl::StatusCode::kOk, "", " "},
+      {"three-byte UTF-8 in attribute", "\xE2\x9C\x93", false,
+       absl::StatusCode::kOk, "", "\xE2\x9C\x93"},
+  };
+  for (const Case& c : kCases) {
+    for (size_t before = 0; before < 40; ++before) {
+      SCOPED_TRACE(absl::StrCat(c.name, ", after ", before, " plain bytes"));
+      const std::string plain_before(before, 'x');
+      const std::string plain_after(37, 'y');
+      const std::string value =
+          absl::StrCat(plain_before, c.inserted, plain_after);
+      const std::string prefix = c.in_text ? "<a>" : "<a v=\"";
+      const std::string body = c.in_text ? absl::StrCat(prefix, value, "</a>")
+                                         : absl::StrCat(prefix, value, "\"/>");
+      absl::StatusOr<XmlDocument> doc = ParseString(body);
+      if (c.code != absl::StatusCode::kOk) {
+        EXPECT_THAT(doc, StatusIs(c.code, HasSubstr(c.message)));
+        EXPECT_THAT(doc,
+                    StatusIs(c.code, HasSubstr(absl::StrCat(
+                                         "offset ", prefix.size() + before))));
+        continue;
+      }
+      ASSERT_THAT(doc, IsOk());
+      const absl::string_view read =
+          c.in_text ? doc->root().text : doc->root().attributes[0].value;
+      EXPECT_EQ(read, absl::StrCat(plain_before, c.text, plain_after));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace codec
 }  // namespace conf

@@ -757,15 +757,15 @@ Focus::~Focus() = default;
 
 absl::StatusOr<C3pResult> Focus::HandleRequest(
     absl::string_view authenticated_user, absl::string_view body) {
-  if (body.size() > options_.parse.max_bytes) {
-    // Refuse before copying; the parser would refuse it too.
-    return HandleRequest(
-        authenticated_user,
-        std::vector<char>(body.begin(),
-                          body.begin() + options_.parse.max_bytes + 1));
-  }
-  return HandleRequest(authenticated_user,
-                       std::vector<char>(body.begin(), body.end()));
+  // RapidXML parses in place, so the body is copied once, into a buffer with
+  // room for the NUL the parser appends (no second copy to grow it). A body
+  // over the limit is cut to one byte more: the parser refuses it just the
+  // same, without copying the rest.
+  const size_t size = std::min(body.size(), options_.parse.max_bytes + 1);
+  std::vector<char> buffer;
+  buffer.reserve(size + 1);
+  buffer.assign(body.begin(), body.begin() + size);
+  return HandleRequest(authenticated_user, std::move(buffer));
 }
 
 absl::StatusOr<C3pResult> Focus::HandleRequest(
