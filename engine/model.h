@@ -67,8 +67,6 @@ class StrongId {
 
   // Valid while this id is alive and unmodified.
   absl::string_view value() const { return value_.view(); }
-  // The id's bytes as a CompactString (copying it shares them).
-  const CompactString& compact() const { return value_; }
   bool empty() const { return value_.empty(); }
 
   friend bool operator==(const StrongId& a, const StrongId& b) {

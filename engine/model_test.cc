@@ -65,6 +65,13 @@ TEST(StrongIdTest, ComparesAndHashesByValue) {
   EXPECT_TRUE(UserId().empty());
 }
 
+TEST(StrongIdTest, CopiesShareTheBytes) {
+  const UserId id("sip:alice@fabrikam.com");
+  const UserId copy = id;  // As the user index and deltas copy ids.
+  EXPECT_EQ(copy.value().data(), id.value().data());
+  EXPECT_EQ(sizeof(UserId), sizeof(void*));
+}
+
 TEST(BoxedTest, BehavesLikeOptional) {
   Boxed<Execution> box;
   EXPECT_FALSE(box.has_value());
