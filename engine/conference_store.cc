@@ -947,7 +947,11 @@ std::shared_ptr<const ConferenceSnapshot> ConferenceStore::FindSnapshot(
 
 const ConferenceSnapshot* ConferenceStore::FindPinned(
     const ConferenceId& conference) const {
-  const size_t hash = absl::Hash<ConferenceId>()(conference);
+  return FindPinned(conference, absl::Hash<ConferenceId>()(conference));
+}
+
+const ConferenceSnapshot* ConferenceStore::FindPinned(
+    const ConferenceId& conference, size_t hash) const {
   const IndexTable* table = shards_[ShardIndex(hash)].table.load();
   if (table == nullptr) {
     return nullptr;
@@ -1046,7 +1050,10 @@ ConferenceStore::DeltasSince(const ConferenceId& conference,
 
 absl::StatusOr<MutationResult> ConferenceStore::Mutate(
     const ConferenceId& conference, const BuildFn& build) {
-  ConferenceShard& shard = ShardFor(conference);
+  // Hashed once: the hash of a focus URI is a large part of a lookup.
+  const HashedConferenceId key{&conference,
+                               absl::Hash<ConferenceId>()(conference)};
+  ConferenceShard& shard = shards_[ShardIndex(key.hash)];
   while (true) {
     // Pinned, the current snapshot can be read without a lock or a
     // reference, and cannot be freed (nor its address reused) before the
@@ -1055,7 +1062,7 @@ absl::StatusOr<MutationResult> ConferenceStore::Mutate(
     std::shared_ptr<const ConferenceSnapshot> owned;  // Only when unpinned.
     const ConferenceSnapshot* base;
     if (guard.pinned()) {
-      base = FindPinned(conference);
+      base = FindPinned(conference, key.hash);
     } else {
       owned = FindSnapshot(conference);
       base = owned.get();
@@ -1088,7 +1095,7 @@ absl::StatusOr<MutationResult> ConferenceStore::Mutate(
     std::vector<std::shared_ptr<const void>> freed;
     {
       conf::MutexLock lock(&shard.mu);
-      auto it = shard.conferences.find(conference);
+      auto it = shard.conferences.find(key);
       if (it == shard.conferences.end()) {
         return ConferenceNotFound(conference);
       }

@@ -331,6 +331,9 @@ class ConferenceStore {
   // The current snapshot in the read index, or nullptr. The caller must be
   // pinned on `epoch_`; the result is valid until it unpins.
   const ConferenceSnapshot* FindPinned(const ConferenceId& conference) const;
+  // The same, given absl::Hash<ConferenceId>()(conference).
+  const ConferenceSnapshot* FindPinned(const ConferenceId& conference,
+                                       size_t hash) const;
   // Read() without a slot on `epoch_`: through FindSnapshot.
   absl::Status ReadLocked(
       const ConferenceId& conference,
