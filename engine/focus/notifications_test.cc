@@ -314,6 +314,30 @@ TEST_F(SmallLogTest, DeletionReachesASubscriberBehindTheLog) {
   EXPECT_TRUE(bob->Poll().empty());
 }
 
+TEST_F(NotificationsTest, AConferenceCreatedAgainGetsAFreshLog) {
+  auto old = Subscribe(kBob, "b");
+  ASSERT_EQ(old->Poll().size(), 1u);
+  ASSERT_TRUE(Send(kAlice, codec::EncodeDeleteConferenceRequest(
+                               Envelope(kAlice), conference_)));
+  const std::string first = conference_;
+  SetUp();  // the same organizer and conference id: the same focus URI
+  ASSERT_EQ(conference_, first);
+  // The old subscription still holds the deleted conference's log.
+  std::vector<Notification> n = old->Poll();
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(n[0].kind, DocumentKind::kDeleted);
+  auto bob = Subscribe(kBob, "b2");
+  n = bob->Poll();
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(n[0].kind, DocumentKind::kFull);
+  EXPECT_EQ(n[0].version, 1u);
+  ASSERT_TRUE(Toggle(kAlice));
+  n = bob->Poll();
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(n[0].kind, DocumentKind::kPartial);
+  EXPECT_EQ(n[0].version, 2u);
+}
+
 TEST_F(NotificationsTest, APromotedSubscriberGetsAFullDocumentOfItsNewView) {
   auto bob = Subscribe(kBob, "b");
   ASSERT_EQ(bob->Poll().size(), 1u);
