@@ -2,7 +2,13 @@
 //
 //   BM_Codec_EncodeFull/users:N       full document for a leader, N users,
 //                                     render slots warm (the steady state:
-//                                     every user is rendered once per version)
+//                                     every user is rendered once per version),
+//                                     as a shared EncodedDocument (a fresh
+//                                     buffer per call, as subscriptions use)
+//   BM_Codec_EncodeFull_IntoBuffer/users:N
+//                                     the same document written into one
+//                                     std::string kept across calls (a focus
+//                                     thread's send buffer)
 //   BM_Baseline_RapidXmlDom/users:N   the same document built as a RapidXML
 //                                     DOM and written with rapidxml::print
 //   BM_Baseline_Memcpy/users:N        memcpy of the same number of bytes
@@ -146,6 +152,28 @@ int RepsFor(size_t bytes) {
   return static_cast<int>(std::max<size_t>(20, (64u << 20) / (bytes + 1)));
 }
 
+// Sets the ratio counters of a full-document benchmark whose loop took
+// `codec_ns` per document, against baselines timed now on the same document.
+void SetFullDocumentCounters(benchmark::State& state, const Fixture& f,
+                             double codec_ns) {
+  std::string rapid;
+  const int reps = RepsFor(f.document.size() * 8);
+  const double rapid_ns = NanosPerOp(
+      reps, [&] { benchmark::DoNotOptimize(RapidXmlEncode(f, rapid)); });
+  std::vector<char> dst(f.document.size());
+  const double memcpy_ns = NanosPerOp(RepsFor(f.document.size()), [&] {
+    std::memcpy(dst.data(), f.document.data(), f.document.size());
+    benchmark::DoNotOptimize(dst.data());
+    benchmark::ClobberMemory();
+  });
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
+                          static_cast<int64_t>(f.document.size()));
+  state.SetItemsProcessed(state.iterations());
+  state.counters["doc_bytes"] = static_cast<double>(f.document.size());
+  state.counters["x_rapidxml"] = rapid_ns / codec_ns;
+  state.counters["of_memcpy"] = memcpy_ns / codec_ns;
+}
+
 void BM_Codec_EncodeFull(benchmark::State& state) {
   const Fixture f(static_cast<int>(state.range(0)));
   size_t bytes = 0;
@@ -164,25 +192,34 @@ void BM_Codec_EncodeFull(benchmark::State& state) {
     state.SkipWithError("encoded size differs from the fixture");
     return;
   }
-  // Baselines on the same document in the same process.
-  std::string rapid;
-  const int reps = RepsFor(f.document.size() * 8);
-  const double rapid_ns = NanosPerOp(
-      reps, [&] { benchmark::DoNotOptimize(RapidXmlEncode(f, rapid)); });
-  std::vector<char> dst(f.document.size());
-  const double memcpy_ns = NanosPerOp(RepsFor(f.document.size()), [&] {
-    std::memcpy(dst.data(), f.document.data(), f.document.size());
-    benchmark::DoNotOptimize(dst.data());
-    benchmark::ClobberMemory();
-  });
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
-                          static_cast<int64_t>(f.document.size()));
-  state.SetItemsProcessed(state.iterations());
-  state.counters["doc_bytes"] = static_cast<double>(f.document.size());
-  state.counters["x_rapidxml"] = rapid_ns / codec_ns;
-  state.counters["of_memcpy"] = memcpy_ns / codec_ns;
+  SetFullDocumentCounters(state, f, codec_ns);
 }
 BENCHMARK(BM_Codec_EncodeFull)
+    ->ArgNames({"users"})
+    ->Arg(1)
+    ->Arg(10)
+    ->Arg(100)
+    ->Arg(1000);
+
+void BM_Codec_EncodeFull_IntoBuffer(benchmark::State& state) {
+  const Fixture f(static_cast<int>(state.range(0)));
+  std::string out;  // the send buffer, kept across calls
+  const auto start = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    EncodeConferenceInfo(f.snapshot, Leader(), nullptr, &out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  const double codec_ns =
+      std::chrono::duration<double, std::nano>(elapsed).count() /
+      static_cast<double>(state.iterations());
+  if (out != f.document) {
+    state.SkipWithError("encoded bytes differ from the fixture");
+    return;
+  }
+  SetFullDocumentCounters(state, f, codec_ns);
+}
+BENCHMARK(BM_Codec_EncodeFull_IntoBuffer)
     ->ArgNames({"users"})
     ->Arg(1)
     ->Arg(10)
