@@ -10,6 +10,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "absl/base/attributes.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/strings/cord.h"
@@ -276,6 +277,9 @@ class PreScanner {
                              absl::string_view what) const;
   // "U+00A0 (no-break space, ...)" or "end of data" for what sits at `pos`.
   std::string Found(size_t pos) const;
+  // "expected <what>" at pos_, with what was found there. Out of line, so
+  // that the name scanners stay small.
+  ABSL_ATTRIBUTE_NOINLINE absl::Status NameError(const char* what) const;
 
   bool At(absl::string_view s) const {
     return n_ - pos_ >= s.size() &&
@@ -339,6 +343,13 @@ std::string PreScanner::Found(size_t pos) const {
     return absl::StrFormat("byte 0x%02X (not UTF-8)", p_[pos]);
   }
   return DescribeCodePoint(c.cp);
+}
+
+absl::Status PreScanner::NameError(const char* what) const {
+  if (pos_ >= n_)
+    return Error(pos_, absl::StrCat("expected ", what));
+  return Error(pos_,
+               absl::StrCat("expected ", what, " but found ", Found(pos_)));
 }
 
 // Checks the character at pos_ and advances past it.
@@ -602,15 +613,13 @@ absl::Status PreScanner::ScanReference() {
 
 absl::Status PreScanner::ScanNcName(const char* what) {
   if (pos_ >= n_)
-    return Error(pos_, absl::StrCat("expected ", what));
+    return NameError(what);
   if (kByteClasses[p_[pos_]] & kNameStartByte) {
     ++pos_;
   } else {
     const DecodedChar c = DecodeUtf8(p_ + pos_, p_ + n_);
-    if (c.length == 0 || !IsNameStartChar(c.cp)) {
-      return Error(pos_,
-                   absl::StrCat("expected ", what, " but found ", Found(pos_)));
-    }
+    if (c.length == 0 || !IsNameStartChar(c.cp))
+      return NameError(what);
     pos_ += c.length;
   }
   for (;;) {
