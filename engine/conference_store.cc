@@ -174,9 +174,13 @@ struct ConferenceIdEq {
 }  // namespace
 
 struct alignas(64) ConferenceStore::ConferenceShard {
-  // Retirements between two reclamation passes (each advances the epoch,
-  // which costs readers a cache miss on it).
-  static constexpr size_t kReclaimBatch = 16;
+  // Retirements between two reclamation passes. Each pass advances the
+  // epoch (a cache miss for readers) and reads every thread's slot, but
+  // deferring frees costs more: a join into a 1000-user conference took
+  // 1.26x a join into a 1-user one with passes on every retirement, 2.3x
+  // every 4 and 4.4x every 16 (engine_bench, BM_Store_ApplyAddUser), as
+  // bursts of freed snapshots overflow the allocator's thread cache.
+  static constexpr size_t kReclaimBatch = 1;
 
   ~ConferenceShard() { delete table.load(); }
 
