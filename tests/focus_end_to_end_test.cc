@@ -25,6 +25,7 @@
 #include "codec/c3p_request_encoder.h"
 #include "engine/focus/focus.h"
 #include "engine/model.h"
+#include "engine/sample_users.h"
 #include "tests/reference_subscriber.h"
 #include "tests/status_matchers.h"
 
@@ -67,23 +68,6 @@ std::string EmbeddedDocument(const std::string& response) {
   return response.substr(begin, end + 18 - begin);
 }
 
-engine::User UserWithAudio(const std::string& entity, engine::Role role) {
-  engine::User user;
-  user.entity = engine::UserId(entity);
-  user.role = role;
-  engine::Endpoint endpoint;
-  endpoint.entity = engine::EndpointId(absl::StrCat(entity, "/av"));
-  endpoint.status = engine::EndpointStatus::kConnected;
-  endpoint.session_type = "audio-video";
-  engine::Media audio;
-  audio.id = engine::MediaId("1");
-  audio.type = "audio";
-  audio.status = engine::MediaStatus::kSendRecv;
-  endpoint.media.push_back(std::make_shared<const engine::Media>(audio));
-  user.endpoints.push_back(std::make_shared<const engine::Endpoint>(endpoint));
-  return user;
-}
-
 focus::FocusOptions Options() {
   focus::FocusOptions options;
   // Small queues, so slow subscribers are resynchronized during the run.
@@ -122,12 +106,12 @@ class RequestGenerator {
     switch (Pick(16)) {
       case 0:
       case 1:
-        return {
-            worker,
-            codec::EncodeAddUserRequest(
-                envelope(worker), conference,
-                UserWithAudio(worker, Pick(3) == 0 ? engine::Role::kPresenter
-                                                   : engine::Role::kAttendee))};
+        return {worker,
+                codec::EncodeAddUserRequest(
+                    envelope(worker), conference,
+                    engine::UserWithAudio(
+                        worker, Pick(3) == 0 ? engine::Role::kPresenter
+                                             : engine::Role::kAttendee))};
       case 2:
         return {worker, codec::EncodeDeleteUserRequest(envelope(worker),
                                                        conference, worker)};
@@ -310,7 +294,7 @@ class FocusEndToEndTest : public ::testing::Test {
   bool Join(int c, const std::string& user, engine::Role role) {
     return Succeeded(focus_, {user, codec::EncodeAddUserRequest(
                                         {"2", user, FocusUri(c)}, FocusUri(c),
-                                        UserWithAudio(user, role))});
+                                        engine::UserWithAudio(user, role))});
   }
 
   std::shared_ptr<const engine::ConferenceSnapshot> Snapshot(int c) {

@@ -18,6 +18,7 @@
 
 #include "codec/c3p_request_encoder.h"
 #include "engine/focus/focus.h"
+#include "engine/sample_users.h"
 #include "tests/reference_subscriber.h"
 #include "tests/status_matchers.h"
 
@@ -80,28 +81,10 @@ class NotificationsTest : public ::testing::Test {
     return {absl::StrCat(++request_id_), std::string(from), conference_};
   }
 
-  static engine::User UserWithAudio(absl::string_view entity,
-                                    engine::Role role) {
-    engine::User user;
-    user.entity = engine::UserId(entity);
-    user.role = role;
-    engine::Endpoint endpoint;
-    endpoint.entity = engine::EndpointId(absl::StrCat(entity, "/av"));
-    endpoint.status = engine::EndpointStatus::kConnected;
-    endpoint.session_type = "audio-video";
-    engine::Media audio;
-    audio.id = engine::MediaId("1");
-    audio.type = "audio";
-    audio.status = engine::MediaStatus::kSendRecv;
-    endpoint.media.push_back(std::make_shared<const engine::Media>(audio));
-    user.endpoints.push_back(
-        std::make_shared<const engine::Endpoint>(endpoint));
-    return user;
-  }
-
   bool Join(absl::string_view who, engine::Role role) {
-    return Send(who, codec::EncodeAddUserRequest(Envelope(who), conference_,
-                                                 UserWithAudio(who, role)));
+    return Send(who,
+                codec::EncodeAddUserRequest(Envelope(who), conference_,
+                                            engine::UserWithAudio(who, role)));
   }
 
   // Alice toggles `who`'s audio: a change every view sees.

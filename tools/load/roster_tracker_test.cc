@@ -13,6 +13,7 @@
 #include "codec/conference_info.h"
 #include "engine/focus/focus.h"
 #include "engine/model.h"
+#include "engine/sample_users.h"
 #include "tests/status_matchers.h"
 
 namespace conf {
@@ -27,23 +28,6 @@ using ::testing::Pair;
 constexpr char kAlice[] = "sip:alice@contoso.com";
 constexpr char kBob[] = "sip:bob@contoso.com";
 constexpr char kCarol[] = "sip:carol@contoso.com";
-
-engine::User UserWithAudio(absl::string_view entity, engine::Role role) {
-  engine::User user;
-  user.entity = engine::UserId(entity);
-  user.role = role;
-  engine::Endpoint endpoint;
-  endpoint.entity = engine::EndpointId(absl::StrCat(entity, "/av"));
-  endpoint.status = engine::EndpointStatus::kConnected;
-  endpoint.session_type = "audio-video";
-  engine::Media audio;
-  audio.id = engine::MediaId("1");
-  audio.type = "audio";
-  audio.status = engine::MediaStatus::kSendRecv;
-  endpoint.media.push_back(std::make_shared<const engine::Media>(audio));
-  user.endpoints.push_back(std::make_shared<const engine::Endpoint>(endpoint));
-  return user;
-}
 
 // Drives a real Focus so every document comes from the codec's encoder:
 // notifications are EncodeConferenceInfoDelta output, the fresh view is
@@ -87,8 +71,9 @@ class RosterTrackerTest : public ::testing::Test {
   }
 
   bool Join(absl::string_view who, engine::Role role) {
-    return Send(who, codec::EncodeAddUserRequest(Envelope(who), conference_,
-                                                 UserWithAudio(who, role)));
+    return Send(who,
+                codec::EncodeAddUserRequest(Envelope(who), conference_,
+                                            engine::UserWithAudio(who, role)));
   }
 
   // The tracker of a fresh full document of `viewer`'s view.

@@ -22,6 +22,7 @@
 #include "crypto/internal/test_certificates.h"
 #include "engine/focus/focus.h"
 #include "engine/model.h"
+#include "engine/sample_users.h"
 #include "tools/load/latency_histogram.h"
 #include "tools/load/roster_tracker.h"
 
@@ -100,23 +101,6 @@ absl::string_view StatusOutcome(absl::StatusCode code) {
     default:
       return "status:other";
   }
-}
-
-engine::User UserWithAudio(const std::string& entity, engine::Role role) {
-  engine::User user;
-  user.entity = engine::UserId(entity);
-  user.role = role;
-  engine::Endpoint endpoint;
-  endpoint.entity = engine::EndpointId(absl::StrCat(entity, "/av"));
-  endpoint.status = engine::EndpointStatus::kConnected;
-  endpoint.session_type = "audio-video";
-  engine::Media audio;
-  audio.id = engine::MediaId("1");
-  audio.type = "audio";
-  audio.status = engine::MediaStatus::kSendRecv;
-  endpoint.media.push_back(std::make_shared<const engine::Media>(audio));
-  user.endpoints.push_back(std::make_shared<const engine::Endpoint>(endpoint));
-  return user;
 }
 
 struct Member {
@@ -266,7 +250,7 @@ absl::Status LoadScenario::Impl::SetUp() {
       absl::StatusOr<focus::C3pResult> joined = focus_.HandleRequest(
           m.uri,
           codec::EncodeAddUserRequest(Envelope(m.uri, c->entity), c->entity,
-                                      UserWithAudio(m.uri, m.role)));
+                                      engine::UserWithAudio(m.uri, m.role)));
       if (!joined.ok() || !joined->success) {
         return absl::InternalError(
             absl::StrCat("load: ", m.uri, " could not join ", c->entity));
@@ -367,7 +351,7 @@ OpResult LoadScenario::Impl::Membership(Conf& c, std::mt19937_64& rng,
     OpResult r =
         Judge(kJoin, m.uri,
               codec::EncodeAddUserRequest(Envelope(m.uri, c.entity), c.entity,
-                                          UserWithAudio(m.uri, m.role)),
+                                          engine::UserWithAudio(m.uri, m.role)),
               "success");
     (c.locked ? m.in_lobby : m.present) = true;
     return r;
@@ -452,7 +436,8 @@ OpResult LoadScenario::Impl::Hostile(Conf& c, std::mt19937_64& rng) {
       return Judge(op, organizer, std::move(body), "status:invalid_argument");
     }
     case kHostileOversized: {
-      engine::User user = UserWithAudio(attendee, engine::Role::kAttendee);
+      engine::User user =
+          engine::UserWithAudio(attendee, engine::Role::kAttendee);
       user.display_text = std::string(70 * 1024, 'x');
       return Judge(op, attendee,
                    codec::EncodeAddUserRequest(Envelope(attendee, c.entity),

@@ -1,0 +1,25 @@
+// Users as conferencing clients typically send them in addUser, for tests,
+// benchmarks and the load tool: one place instead of a builder per caller.
+//
+// Example:
+//   engine::User bob = engine::UserWithAudio("sip:bob@fabrikam.com",
+//                                            engine::Role::kAttendee);
+
+#ifndef CONF_ENGINE_SAMPLE_USERS_H_
+#define CONF_ENGINE_SAMPLE_USERS_H_
+
+#include "absl/strings/string_view.h"
+
+#include "engine/model.h"
+
+namespace conf {
+namespace engine {
+
+// `entity` with `role` and one connected audio-video endpoint
+// ("<entity>/av") carrying one send-recv audio stream (id "1").
+User UserWithAudio(absl::string_view entity, Role role);
+
+}  // namespace engine
+}  // namespace conf
+
+#endif  // CONF_ENGINE_SAMPLE_USERS_H_
