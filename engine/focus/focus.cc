@@ -47,6 +47,18 @@ enum class Addressing {
   kFocusOrFactory  // getConference, modifyConference, deleteConference.
 };
 
+// RapidXML parses in place, so a request body is copied once, into a buffer
+// with room for the NUL the parser appends (no second copy to grow it). A
+// body over `max_bytes` is cut to one byte more: the parser refuses it just
+// the same, without copying the rest.
+std::vector<char> BodyForParse(absl::string_view body, size_t max_bytes) {
+  const size_t size = std::min(body.size(), max_bytes + 1);
+  std::vector<char> copy;
+  copy.reserve(size + 1);
+  copy.assign(body.begin(), body.begin() + size);
+  return copy;
+}
+
 bool IsMember(const engine::ConferenceSnapshot& snapshot,
               const engine::UserId& user) {
   return snapshot.organizer == user || snapshot.users.Contains(user) ||
@@ -757,15 +769,8 @@ Focus::~Focus() = default;
 
 absl::StatusOr<C3pResult> Focus::HandleRequest(
     absl::string_view authenticated_user, absl::string_view body) {
-  // RapidXML parses in place, so the body is copied once, into a buffer with
-  // room for the NUL the parser appends (no second copy to grow it). A body
-  // over the limit is cut to one byte more: the parser refuses it just the
-  // same, without copying the rest.
-  const size_t size = std::min(body.size(), options_.parse.max_bytes + 1);
-  std::vector<char> buffer;
-  buffer.reserve(size + 1);
-  buffer.assign(body.begin(), body.begin() + size);
-  return HandleRequest(authenticated_user, std::move(buffer));
+  return HandleRequest(authenticated_user,
+                       BodyForParse(body, options_.parse.max_bytes));
 }
 
 absl::StatusOr<C3pResult> Focus::HandleRequest(
@@ -775,14 +780,9 @@ absl::StatusOr<C3pResult> Focus::HandleRequest(
 
 absl::Status Focus::HandleRequest(absl::string_view authenticated_user,
                                   absl::string_view body, C3pResult* result) {
-  // As the string_view overload: one copy for RapidXML to parse in place,
-  // cut one byte past the limit (the parser refuses it just the same).
-  const size_t size = std::min(body.size(), options_.parse.max_bytes + 1);
-  std::vector<char> request;
-  request.reserve(size + 1);
-  request.assign(body.begin(), body.begin() + size);
   absl::StatusOr<C3pResult> answer =
-      Answer(authenticated_user, std::move(request), std::move(result->body));
+      Answer(authenticated_user, BodyForParse(body, options_.parse.max_bytes),
+             std::move(result->body));
   if (!answer.ok())
     return answer.status();
   *result = *std::move(answer);
