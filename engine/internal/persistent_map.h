@@ -15,6 +15,16 @@
 // from the value itself through `KeyOf`, so a chunk copy is pointer copies
 // only. Values are ordered by the key's operator<.
 //
+// Chunk annex: each chunk also holds an `Annex` (by default nothing),
+// constructed empty with the chunk and destroyed with it. It is the place for
+// state derived from a chunk's values, such as a set-once cache of something
+// computed from them: Set and Erase build only the chunks they change (those
+// start with an empty annex) and share every other chunk, annex included,
+// with the previous map. Callers reach annexes through chunks(), by const
+// reference only, so an annex that is written after construction must be
+// thread-safe on its own (e.g. a set-once atomic slot). The map never reads
+// it.
+//
 // Thread safety: a PersistentMap is a value type; const methods may be called
 // concurrently. Copies share structure and are O(1).
 
@@ -32,8 +42,13 @@ namespace conf {
 namespace engine {
 namespace internal {
 
+// The default chunk annex: nothing.
+struct NoChunkAnnex {};
+
 // `KeyOf` is a stateless functor: `const Key& operator()(const T&) const`.
-template <typename Key, typename T, typename KeyOf>
+// `Annex` is default-constructible; one is built empty with each chunk.
+template <typename Key, typename T, typename KeyOf,
+          typename Annex = NoChunkAnnex>
 class PersistentMap {
  public:
   using ValuePtr = std::shared_ptr<const T>;
@@ -42,6 +57,91 @@ class PersistentMap {
   // kMinChunk, so a chunk copy is bounded and the root stays short.
   static constexpr size_t kMaxChunk = 32;
   static constexpr size_t kMinChunk = 8;
+
+  // One immutable chunk: between 1 and kMaxChunk values in key order, and
+  // its annex. Lives as long as any map (or caller's reference to a map)
+  // that holds it.
+  class Chunk {
+   public:
+    using const_iterator = typename std::vector<ValuePtr>::const_iterator;
+
+    explicit Chunk(std::vector<ValuePtr> values) : values_(std::move(values)) {}
+    Chunk(const Chunk&) = delete;
+    Chunk& operator=(const Chunk&) = delete;
+
+    size_t size() const { return values_.size(); }
+    const ValuePtr& operator[](size_t i) const { return values_[i]; }
+    const ValuePtr& back() const { return values_.back(); }
+    const_iterator begin() const { return values_.begin(); }
+    const_iterator end() const { return values_.end(); }
+
+    // This chunk's annex (see the file comment), created empty with it.
+    const Annex& annex() const { return annex_; }
+
+   private:
+    std::vector<ValuePtr> values_;
+    Annex annex_;
+  };
+
+ private:
+  using Values = std::vector<ValuePtr>;
+  using Chunks = std::vector<std::shared_ptr<const Chunk>>;
+
+ public:
+  // The chunks of a map in key order, as `const Chunk&`: the values of the
+  // n-th chunk follow those of chunk n-1 in the map's iteration order. Valid
+  // while the map it came from is alive (copies of the map keep it alive).
+  class ChunkRange {
+   public:
+    class const_iterator {
+     public:
+      using iterator_category = std::forward_iterator_tag;
+      using value_type = Chunk;
+      using difference_type = std::ptrdiff_t;
+      using pointer = const Chunk*;
+      using reference = const Chunk&;
+
+      const_iterator() = default;
+      reference operator*() const { return **it_; }
+      pointer operator->() const { return it_->get(); }
+      const_iterator& operator++() {
+        ++it_;
+        return *this;
+      }
+      const_iterator operator++(int) {
+        const_iterator old = *this;
+        ++it_;
+        return old;
+      }
+      friend bool operator==(const const_iterator& a, const const_iterator& b) {
+        return a.it_ == b.it_;
+      }
+      friend bool operator!=(const const_iterator& a, const const_iterator& b) {
+        return a.it_ != b.it_;
+      }
+
+     private:
+      friend class ChunkRange;
+      explicit const_iterator(typename Chunks::const_iterator it) : it_(it) {}
+      typename Chunks::const_iterator it_{};
+    };
+
+    size_t size() const { return chunks_ == nullptr ? 0 : chunks_->size(); }
+    bool empty() const { return size() == 0; }
+    const_iterator begin() const {
+      return chunks_ == nullptr ? const_iterator()
+                                : const_iterator(chunks_->begin());
+    }
+    const_iterator end() const {
+      return chunks_ == nullptr ? const_iterator()
+                                : const_iterator(chunks_->end());
+    }
+
+   private:
+    friend class PersistentMap;
+    explicit ChunkRange(const Chunks* chunks) : chunks_(chunks) {}
+    const Chunks* chunks_;
+  };
 
   PersistentMap() = default;
 
@@ -81,7 +181,8 @@ class PersistentMap {
     PersistentMap out;
     if (root_ == nullptr || root_->empty()) {
       auto chunks = std::make_shared<Chunks>();
-      chunks->push_back(std::make_shared<const Chunk>(Chunk{std::move(value)}));
+      chunks->push_back(
+          std::make_shared<const Chunk>(Values{std::move(value)}));
       out.root_ = std::move(chunks);
       out.size_ = 1;
       return out;
@@ -95,7 +196,7 @@ class PersistentMap {
     auto pos = LowerBound(old_chunk, key);
     bool replace = pos != old_chunk.end() && !(key < KeyOf()(**pos));
 
-    Chunk chunk;
+    Values chunk;
     chunk.reserve(old_chunk.size() + (replace ? 0 : 1));
     chunk.insert(chunk.end(), old_chunk.begin(), pos);
     chunk.push_back(std::move(value));
@@ -106,10 +207,10 @@ class PersistentMap {
       chunks->reserve(old_chunks.size() + 1);
       chunks->insert(chunks->end(), old_chunks.begin(), old_chunks.begin() + c);
       size_t half = chunk.size() / 2;
-      chunks->push_back(
-          std::make_shared<const Chunk>(chunk.begin(), chunk.begin() + half));
-      chunks->push_back(
-          std::make_shared<const Chunk>(chunk.begin() + half, chunk.end()));
+      chunks->push_back(std::make_shared<const Chunk>(
+          Values(chunk.begin(), chunk.begin() + half)));
+      chunks->push_back(std::make_shared<const Chunk>(
+          Values(chunk.begin() + half, chunk.end())));
       chunks->insert(chunks->end(), old_chunks.begin() + c + 1,
                      old_chunks.end());
     } else {
@@ -132,7 +233,7 @@ class PersistentMap {
     const Chunk& old_chunk = *old_chunks[c];
     auto pos = LowerBound(old_chunk, key);
 
-    Chunk chunk;
+    Values chunk;
     chunk.reserve(old_chunk.size());
     chunk.insert(chunk.end(), old_chunk.begin(), pos);
     chunk.insert(chunk.end(), pos + 1, old_chunk.end());
@@ -193,12 +294,9 @@ class PersistentMap {
 
    private:
     friend class PersistentMap;
-    const_iterator(
-        const std::vector<std::shared_ptr<const std::vector<ValuePtr>>>* chunks,
-        size_t chunk)
+    const_iterator(const Chunks* chunks, size_t chunk)
         : chunks_(chunks), chunk_(chunk) {}
-    const std::vector<std::shared_ptr<const std::vector<ValuePtr>>>* chunks_ =
-        nullptr;
+    const Chunks* chunks_ = nullptr;
     size_t chunk_ = 0;
     size_t index_ = 0;
   };
@@ -210,6 +308,9 @@ class PersistentMap {
     return root_ == nullptr ? const_iterator()
                             : const_iterator(root_.get(), root_->size());
   }
+
+  // The chunks, in key order, with their annexes. O(1).
+  ChunkRange chunks() const { return ChunkRange(root_.get()); }
 
   // True when both maps hold the same structure (cheap identity test).
   bool SharesRootWith(const PersistentMap& other) const {
@@ -230,9 +331,6 @@ class PersistentMap {
   }
 
  private:
-  using Chunk = std::vector<ValuePtr>;
-  using Chunks = std::vector<std::shared_ptr<const Chunk>>;
-
   static typename Chunk::const_iterator LowerBound(const Chunk& chunk,
                                                    const Key& key) {
     return std::lower_bound(

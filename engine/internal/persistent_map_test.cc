@@ -1,5 +1,7 @@
 #include "engine/internal/persistent_map.h"
 
+#include <atomic>
+#include <cstddef>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -120,6 +122,170 @@ TEST(PersistentMapTest, ChunksStayBoundedAfterManyErases) {
   EXPECT_EQ(map.size(), 1000u);
   // Merging keeps chunks from fragmenting into many tiny ones.
   EXPECT_LE(map.ChunkCountForTest(), 1000u / Map::kMinChunk + 1);
+}
+
+// A chunk annex as a cache uses it: written through a const reference after
+// the chunk is shared. `mark` stands for the cached value; `owned` lets a
+// test see when the annex is destroyed.
+struct Mark {
+  mutable std::atomic<int> mark{0};
+  mutable std::shared_ptr<int> owned;
+};
+
+using MarkedMap = PersistentMap<std::string, Item, ItemKeyOf, Mark>;
+
+MarkedMap MarkedMapWithKeys(int n) {
+  MarkedMap map;
+  for (int i = 0; i < n; ++i) {
+    char key[16];
+    snprintf(key, sizeof(key), "u%04d", i);
+    map = map.Set(MakeItem(key, i));
+  }
+  return map;
+}
+
+// Sets every chunk's mark to its position + 1.
+void MarkEveryChunk(const MarkedMap& map) {
+  int position = 0;
+  for (const MarkedMap::Chunk& chunk : map.chunks()) {
+    chunk.annex().mark.store(++position);
+  }
+}
+
+// The chunk of `map` holding `key`, or nullptr.
+const MarkedMap::Chunk* ChunkHolding(const MarkedMap& map,
+                                     const std::string& key) {
+  for (const MarkedMap::Chunk& chunk : map.chunks()) {
+    for (const auto& value : chunk) {
+      if (value->key == key) {
+        return &chunk;
+      }
+    }
+  }
+  return nullptr;
+}
+
+TEST(PersistentMapChunksTest, EmptyMapHasNoChunks) {
+  MarkedMap map;
+  EXPECT_TRUE(map.chunks().empty());
+  EXPECT_EQ(map.chunks().size(), 0u);
+  EXPECT_EQ(map.chunks().begin(), map.chunks().end());
+  EXPECT_TRUE(map.Set(MakeItem("a", 1)).Erase("a").chunks().empty());
+}
+
+TEST(PersistentMapChunksTest, ChunksHoldTheValuesInIterationOrder) {
+  std::mt19937 rng(7);
+  MarkedMap map;
+  for (int step = 0; step < 3000; ++step) {
+    std::string key = "k" + std::to_string(rng() % 700);
+    map = rng() % 4 == 0 ? map.Erase(key)
+                         : map.Set(MakeItem(key, static_cast<int>(step)));
+  }
+  ASSERT_GT(map.size(), 100u);
+  EXPECT_EQ(map.chunks().size(), map.ChunkCountForTest());
+  auto it = map.begin();
+  size_t seen = 0;
+  for (const MarkedMap::Chunk& chunk : map.chunks()) {
+    EXPECT_GE(chunk.size(), 1u);
+    EXPECT_LE(chunk.size(), MarkedMap::kMaxChunk);
+    EXPECT_EQ(chunk.back(), chunk[chunk.size() - 1]);
+    for (const auto& value : chunk) {
+      ASSERT_NE(it, map.end());
+      EXPECT_EQ(value.get(), it->get());  // the same object, same order
+      ++it;
+      ++seen;
+    }
+  }
+  EXPECT_EQ(it, map.end());
+  EXPECT_EQ(seen, map.size());
+}
+
+TEST(PersistentMapChunksTest, SetKeepsTheAnnexOfEveryOtherChunk) {
+  const MarkedMap map = MarkedMapWithKeys(1000);
+  ASSERT_GT(map.chunks().size(), 10u);
+  MarkEveryChunk(map);
+
+  const MarkedMap changed = map.Set(MakeItem("u0500", -1));
+  ASSERT_EQ(changed.chunks().size(), map.chunks().size());
+  const MarkedMap::Chunk* replaced = ChunkHolding(changed, "u0500");
+  ASSERT_NE(replaced, nullptr);
+  EXPECT_NE(replaced, ChunkHolding(map, "u0500"));
+  EXPECT_EQ(replaced->annex().mark.load(), 0);  // starts empty
+
+  auto old_chunk = map.chunks().begin();
+  int position = 0;
+  for (const MarkedMap::Chunk& chunk : changed.chunks()) {
+    ++position;
+    if (&chunk == replaced) {
+      // The previous version keeps its own chunk and annex.
+      EXPECT_EQ(old_chunk->annex().mark.load(), position);
+    } else {
+      EXPECT_EQ(&chunk, &*old_chunk) << "chunk " << position;
+      EXPECT_EQ(chunk.annex().mark.load(), position) << "chunk " << position;
+    }
+    ++old_chunk;
+  }
+}
+
+TEST(PersistentMapChunksTest, SplitAndMergedChunksStartWithEmptyAnnexes) {
+  MarkedMap map = MarkedMapWithKeys(64);
+  // Fill the chunk holding u0000 up to kMaxChunk so that the next insert
+  // there splits it.
+  for (int i = 100; ChunkHolding(map, "u0000")->size() < MarkedMap::kMaxChunk;
+       ++i) {
+    map = map.Set(MakeItem("u0000x" + std::to_string(i), i));
+  }
+  MarkEveryChunk(map);
+  const size_t before = map.chunks().size();
+  const MarkedMap split = map.Set(MakeItem("u0000a", 0));
+  ASSERT_EQ(split.chunks().size(), before + 1);
+  int empty = 0;
+  for (const MarkedMap::Chunk& chunk : split.chunks()) {
+    empty += chunk.annex().mark.load() == 0 ? 1 : 0;
+  }
+  EXPECT_EQ(empty, 2);  // the two halves
+  EXPECT_EQ(split.ChunkIdentityForTest("u0063"),
+            map.ChunkIdentityForTest("u0063"));
+
+  // Erasing down to below kMinChunk merges with the right neighbour: the
+  // merged chunk is new, the chunks after it keep their annexes.
+  MarkedMap small = MarkedMapWithKeys(200);
+  MarkEveryChunk(small);
+  const MarkedMap::Chunk* first = &*small.chunks().begin();
+  std::vector<std::string> first_keys;
+  for (const auto& value : *first) {
+    first_keys.push_back(value->key);
+  }
+  MarkedMap erased = small;
+  for (size_t i = 0; i + MarkedMap::kMinChunk - 1 < first_keys.size(); ++i) {
+    erased = erased.Erase(first_keys[i]);
+  }
+  ASSERT_LT(erased.chunks().size(), small.chunks().size());
+  EXPECT_EQ(erased.chunks().begin()->annex().mark.load(), 0);
+  EXPECT_EQ(erased.ChunkIdentityForTest("u0199"),
+            small.ChunkIdentityForTest("u0199"));
+  EXPECT_NE(ChunkHolding(erased, "u0199")->annex().mark.load(), 0);
+}
+
+TEST(PersistentMapChunksTest, AnnexIsDestroyedWithItsChunk) {
+  std::weak_ptr<int> replaced_annex;
+  std::weak_ptr<int> shared_annex;
+  {
+    MarkedMap map = MarkedMapWithKeys(100);
+    ChunkHolding(map, "u0000")->annex().owned = std::make_shared<int>(1);
+    ChunkHolding(map, "u0099")->annex().owned = std::make_shared<int>(2);
+    replaced_annex = ChunkHolding(map, "u0000")->annex().owned;
+    shared_annex = ChunkHolding(map, "u0099")->annex().owned;
+    MarkedMap changed = map.Set(MakeItem("u0000", -1));
+    map = MarkedMap();
+    // The old chunk of u0000 went with the only map that held it; the chunk
+    // of u0099 is still shared by `changed`.
+    EXPECT_TRUE(replaced_annex.expired());
+    EXPECT_FALSE(shared_annex.expired());
+    EXPECT_EQ(ChunkHolding(changed, "u0099")->annex().owned.get(),
+              shared_annex.lock().get());
+  }
+  EXPECT_TRUE(shared_annex.expired());
 }
 
 }  // namespace
