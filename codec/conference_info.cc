@@ -415,6 +415,26 @@ const std::string& UserBytes(const engine::User& u) {
                 [&] { return RenderUser(u, Namespaces::kInherited); });
 }
 
+// The `<user>` elements of one chunk of a user map, concatenated from the
+// users' own cached bytes and cached in the chunk's slot: a full document
+// copies a roster chunk at a time (docs/CODEC.md, "Render once, copy many").
+// Only for lists every viewer sees whole (the roster); the lobby is filtered
+// per viewer and is spliced user by user.
+const std::string& UserChunkBytes(const engine::UserMap::Chunk& chunk) {
+  return Cached(chunk.annex(), [&] {
+    size_t size = 0;
+    for (const std::shared_ptr<const engine::User>& u : chunk) {
+      size += UserBytes(*u).size();
+    }
+    std::string bytes;
+    bytes.reserve(size);
+    for (const std::shared_ptr<const engine::User>& u : chunk) {
+      bytes += UserBytes(*u);  // cached by the loop above
+    }
+    return bytes;
+  });
+}
+
 void WriteEntityMedia(XmlWriter& w, const engine::EntityMedia& m) {
   w.StartElement("entry");
   w.Attribute("label", m.label);
@@ -722,7 +742,7 @@ class FullDocument {
   FullDocument(const engine::ConferenceSnapshot& snapshot, const Viewer& viewer,
                const DocumentSecrets* secrets)
       : skeleton_(SkeletonReserve(secrets)) {
-    splices_.reserve(snapshot.users.size() + snapshot.views.size() +
+    splices_.reserve(snapshot.users.chunks().size() + snapshot.views.size() +
                      (viewer.role != engine::ViewerRole::kAttendee
                           ? snapshot.lobby.size()
                           : 0));
@@ -745,8 +765,10 @@ class FullDocument {
     w.Attribute("state", "full");
     start_tag_open_ = true;
     if (viewer.role != engine::ViewerRole::kLobbySelf) {
-      for (const std::shared_ptr<const engine::User>& u : snapshot.users) {
-        Splice(UserBytes(*u));
+      // The roster is the same for every viewer who sees it: one splice per
+      // chunk of users.
+      for (const engine::UserMap::Chunk& chunk : snapshot.users.chunks()) {
+        Splice(UserChunkBytes(chunk));
       }
     }
     w.EndElement();

@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <memory>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -80,6 +81,99 @@ TEST(EncodeConferenceInfoTest, IsDeterministicAndReusesRenderedBytes) {
   for (const auto& u : s.users) {
     ASSERT_NE(u->rendered.Get(), nullptr);
     EXPECT_THAT(first, HasSubstr(*u->rendered.Get()));
+  }
+}
+
+// How many of `map`'s chunks have their render slot filled.
+size_t FilledChunks(const engine::UserMap& map) {
+  size_t filled = 0;
+  for (const engine::UserMap::Chunk& chunk : map.chunks()) {
+    filled += chunk.annex().Peek() != nullptr ? 1 : 0;
+  }
+  return filled;
+}
+
+TEST(EncodeConferenceInfoTest, RosterChunksCacheTheirUsersBytes) {
+  const engine::ConferenceSnapshot s = testing::SnapshotWithUsers(200);
+  ASSERT_GT(s.users.chunks().size(), 4u);
+  // A lobby user sees no roster: nothing is cached for it.
+  const std::string self =
+      EncodeConferenceInfo(s, Viewer{engine::ViewerRole::kLobbySelf,
+                                     engine::UserId("sip:nobody@fabrikam.com")})
+          .Bytes();
+  EXPECT_THAT(self, HasSubstr("<users state=\"full\"/>"));
+  EXPECT_EQ(FilledChunks(s.users), 0u);
+
+  const std::string leader = EncodeConferenceInfo(s, kLeader).Bytes();
+  ASSERT_EQ(FilledChunks(s.users), s.users.chunks().size());
+  std::string roster;
+  for (const engine::UserMap::Chunk& chunk : s.users.chunks()) {
+    std::string users;
+    for (const auto& u : chunk) {
+      ASSERT_NE(u->rendered.Peek(), nullptr);
+      users += *u->rendered.Peek();
+    }
+    EXPECT_EQ(*chunk.annex().Peek(), users);
+    roster += users;
+  }
+  EXPECT_THAT(leader, HasSubstr(absl::StrCat("<users state=\"full\">", roster,
+                                             "</users>")));
+  // Every viewer who sees the roster copies the same cached chunks.
+  const std::string attendee = EncodeConferenceInfo(s, kAttendee).Bytes();
+  EXPECT_THAT(attendee, HasSubstr(roster));
+  EXPECT_EQ(
+      EncodeConferenceInfo(testing::WithoutUserCaches(s), kLeader).Bytes(),
+      leader);
+}
+
+TEST(EncodeConferenceInfoTest, OneUserChangeRendersOneChunkAgain) {
+  const engine::ConferenceSnapshot s = testing::SnapshotWithUsers(200);
+  const std::string before = EncodeConferenceInfo(s, kLeader).Bytes();
+  const engine::UserId changed("sip:user150@fabrikam.com");
+  const engine::ConferenceSnapshot next = testing::WithRoleToggled(s, changed);
+
+  // Only the chunk holding the changed user is new, and it starts empty.
+  ASSERT_EQ(next.users.chunks().size(), s.users.chunks().size());
+  EXPECT_EQ(FilledChunks(next.users), next.users.chunks().size() - 1);
+  const std::string after = EncodeConferenceInfo(next, kLeader).Bytes();
+  EXPECT_EQ(FilledChunks(next.users), next.users.chunks().size());
+  EXPECT_NE(after, before);
+  EXPECT_EQ(
+      after,
+      EncodeConferenceInfo(testing::WithoutUserCaches(next), kLeader).Bytes());
+  // The previous version's document is unchanged (its chunk is its own).
+  EXPECT_EQ(EncodeConferenceInfo(s, kLeader).Bytes(), before);
+}
+
+TEST(EncodeConferenceInfoTest, CachedChunksMatchFreshRenderingsAfterChanges) {
+  // Joins, leaves and role changes move users between chunks, split and
+  // merge them; every document must equal one assembled from fresh
+  // renderings of the same snapshot.
+  std::mt19937 rng(20261125);
+  engine::ConferenceSnapshot s = testing::SnapshotWithUsers(120);
+  auto waiting = std::make_shared<engine::User>();
+  waiting->entity = engine::UserId("sip:waiting@fabrikam.com");
+  s.lobby = s.lobby.Set(waiting);
+  const Viewer kViewers[] = {
+      kLeader, kAttendee,
+      Viewer{engine::ViewerRole::kLobbySelf, waiting->entity}};
+  for (int step = 0; step < 300; ++step) {
+    SCOPED_TRACE(step);
+    const int i = static_cast<int>(rng() % 400);
+    const engine::UserId id(absl::StrCat("sip:user", i, "@fabrikam.com"));
+    const bool present = s.users.Contains(id);
+    if (present && rng() % 2 == 0) {
+      s = testing::WithRoleToggled(s, id);
+    } else if (present) {
+      s.users = s.users.Erase(id);
+    } else {
+      s.users = s.users.Set(testing::MakeUser(i));
+    }
+    const Viewer& viewer = kViewers[rng() % 3];
+    const std::string cached = EncodeConferenceInfo(s, viewer).Bytes();
+    ASSERT_EQ(
+        cached,
+        EncodeConferenceInfo(testing::WithoutUserCaches(s), viewer).Bytes());
   }
 }
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <cassert>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -161,6 +162,33 @@ engine::ConferenceSnapshot SnapshotWithUsers(int users) {
   state->user_count = static_cast<uint32_t>(s.users.size());
   s.state = std::move(state);
   return s;
+}
+
+engine::ConferenceSnapshot WithRoleToggled(
+    const engine::ConferenceSnapshot& snapshot, const engine::UserId& user) {
+  const std::shared_ptr<const engine::User> old = snapshot.users.Find(user);
+  assert(old != nullptr);
+  auto changed = std::make_shared<engine::User>(*old);  // slot starts empty
+  changed->role = old->role == engine::Role::kAttendee
+                      ? engine::Role::kPresenter
+                      : engine::Role::kAttendee;
+  engine::ConferenceSnapshot next = snapshot;
+  next.version = snapshot.version + 1;
+  next.users = snapshot.users.Set(std::move(changed));
+  return next;
+}
+
+engine::ConferenceSnapshot WithoutUserCaches(
+    const engine::ConferenceSnapshot& snapshot) {
+  engine::ConferenceSnapshot copy = snapshot;
+  for (engine::UserMap* map : {&copy.users, &copy.lobby}) {
+    engine::UserMap fresh;
+    for (const std::shared_ptr<const engine::User>& u : *map) {
+      fresh = fresh.Set(std::make_shared<const engine::User>(*u));
+    }
+    *map = std::move(fresh);
+  }
+  return copy;
 }
 
 namespace {

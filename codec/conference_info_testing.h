@@ -31,6 +31,21 @@ std::shared_ptr<const engine::User> MakeUser(int i);
 // as the first when users >= 1).
 engine::ConferenceSnapshot SnapshotWithUsers(int users);
 
+// `snapshot` one version later, after a modifyUserRoles of roster user
+// `user` (an attendee becomes a presenter, anyone else an attendee), as the
+// store makes it: the user is a fresh object with nothing cached, its
+// endpoints and every other user are shared, and so is every roster chunk
+// but the one that holds it. `user` must be in the roster.
+engine::ConferenceSnapshot WithRoleToggled(
+    const engine::ConferenceSnapshot& snapshot, const engine::UserId& user);
+
+// `snapshot` with its roster and lobby rebuilt from copies of their users
+// (inserted in key order, so the chunks differ too): no user or chunk render
+// cache is filled. Its document is assembled from fresh renderings, the
+// reference for documents that reuse cached bytes.
+engine::ConferenceSnapshot WithoutUserCaches(
+    const engine::ConferenceSnapshot& snapshot);
+
 // The result of running xmllint on a document.
 struct XmllintResult {
   bool ran = false;  // false: xmllint or the schemas are not available

@@ -26,7 +26,8 @@
 // codec stores the element's encoded bytes there). Objects are replaced on
 // change, so a filled slot is valid for the object it sits in; reading a
 // filled slot (RenderSlot::Peek) is one atomic load. Slots never take part in
-// equality and are empty in copies.
+// equality and are empty in copies. Each chunk of a UserMap has one too
+// (below).
 
 #ifndef CONF_ENGINE_MODEL_H_
 #define CONF_ENGINE_MODEL_H_
@@ -807,7 +808,14 @@ struct UserKeyOf {
 // Users ordered by entity bytes (documents are deterministic); structural
 // sharing between snapshot versions. Iterate with a range-for over
 // `const std::shared_ptr<const User>&`; look up with Find / FindPtr.
-using UserMap = internal::PersistentMap<UserId, User, internal::UserKeyOf>;
+//
+// Each chunk of (at most 32) users carries a RenderSlot, reached through
+// `chunks()` and `Chunk::annex()`: encoders cache there what they derive
+// from the chunk's users (the codec: their concatenated bytes). A change to
+// one user replaces its chunk only; every other chunk, and its slot, is
+// shared with the previous version.
+using UserMap =
+    internal::PersistentMap<UserId, User, internal::UserKeyOf, RenderSlot>;
 
 // One version of one conference. Immutable; shared by readers.
 struct ConferenceSnapshot {
