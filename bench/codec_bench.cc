@@ -9,6 +9,13 @@
 //                                     the same document written into one
 //                                     std::string kept across calls (a focus
 //                                     thread's send buffer)
+//   BM_Codec_EncodeFull_AfterChange/users:N
+//                                     the first full document of each new
+//                                     version in a chain of versions that
+//                                     differ by one user's role: that user
+//                                     and its roster chunk are rendered
+//                                     afresh, everything else is cached (a
+//                                     getConference after every change)
 //   BM_Baseline_RapidXmlDom/users:N   the same document built as a RapidXML
 //                                     DOM and written with rapidxml::print
 //   BM_Baseline_Memcpy/users:N        memcpy of the same number of bytes
@@ -220,6 +227,70 @@ void BM_Codec_EncodeFull_IntoBuffer(benchmark::State& state) {
   SetFullDocumentCounters(state, f, codec_ns);
 }
 BENCHMARK(BM_Codec_EncodeFull_IntoBuffer)
+    ->ArgNames({"users"})
+    ->Arg(1)
+    ->Arg(10)
+    ->Arg(100)
+    ->Arg(1000);
+
+void BM_Codec_EncodeFull_AfterChange(benchmark::State& state) {
+  const Fixture f(static_cast<int>(state.range(0)));
+  // Versions are made in batches, untimed: each is the previous one with one
+  // roster user's role toggled (the users taken in a fixed order that
+  // visits every chunk), so a version's first document finds every roster
+  // chunk cached by the previous document except the one holding the
+  // changed user.
+  constexpr size_t kBatch = 64;
+  std::vector<engine::UserId> ids;
+  for (const std::shared_ptr<const engine::User>& u : f.snapshot.users) {
+    ids.push_back(u->entity);
+  }
+  std::vector<engine::ConferenceSnapshot> batch;
+  batch.reserve(kBatch);
+  engine::ConferenceSnapshot last = f.snapshot;
+  size_t next_user = 0;
+  size_t next = kBatch;  // no batch yet
+  std::chrono::steady_clock::duration encoding{};
+  std::chrono::steady_clock::time_point start;
+  std::optional<EncodedDocument> doc;
+  for (auto _ : state) {
+    if (next == kBatch) {
+      if (!batch.empty()) {
+        encoding += std::chrono::steady_clock::now() - start;
+      }
+      state.PauseTiming();
+      if (!batch.empty()) {
+        last = batch.back();
+      }
+      batch.clear();
+      for (size_t i = 0; i < kBatch; ++i) {
+        next_user = (next_user + 7919) % ids.size();
+        batch.push_back(testing::WithRoleToggled(
+            batch.empty() ? last : batch.back(), ids[next_user]));
+      }
+      next = 0;
+      state.ResumeTiming();
+      start = std::chrono::steady_clock::now();
+    }
+    doc.emplace(EncodeConferenceInfo(batch[next++], Leader()));
+    benchmark::DoNotOptimize(*doc);
+  }
+  encoding += std::chrono::steady_clock::now() - start;
+  const double codec_ns =
+      std::chrono::duration<double, std::nano>(encoding).count() /
+      static_cast<double>(state.iterations());
+  if (!doc.has_value() ||
+      doc->Bytes() != EncodeConferenceInfo(
+                          testing::WithoutUserCaches(batch[next - 1]), Leader())
+                          .Bytes()) {
+    state.SkipWithError("the document differs from a fresh rendering");
+    return;
+  }
+  // The baselines copy the fixture's document; role changes make the
+  // documents differ from it by under 0.2% of its size.
+  SetFullDocumentCounters(state, f, codec_ns);
+}
+BENCHMARK(BM_Codec_EncodeFull_AfterChange)
     ->ArgNames({"users"})
     ->Arg(1)
     ->Arg(10)
