@@ -1,12 +1,22 @@
 // Benchmarks of the conference store (engine/conference_store.h).
 //
+//   BM_Limit_DependentMisses    the memory work any hash-indexed snapshot
+//                               read must do: per item two dependent random
+//                               cache-line loads (an index slot, then the
+//                               snapshot it points to) over as many bytes as
+//                               the 100k-conference store holds, as one
+//                               pointer chase (no overlap), 1 and 2 threads;
+//                               counter ns_per_miss
+//   BM_Limit_DependentMisses_Overlapped  the same loads, items independent
+//                               (the core overlaps their misses)
 //   BM_Store_FindSnapshot       snapshot reads through FindSnapshot (shard
 //                               mutex, shared_ptr copy) on a 100k-conference
 //                               store, uniformly random keys, 1 and 2
 //                               threads: the baseline of the next row
 //   BM_Store_GetSnapshot        the same reads through ConferenceStore::Read
-//                               (lock-free); counters scaling_vs_1_thread
-//                               and x_find_snapshot (over the baseline)
+//                               (lock-free); counters scaling_vs_1_thread,
+//                               x_find_snapshot (over the baseline) and
+//                               of_limit (over BM_Limit_DependentMisses)
 //   BM_Store_FindSnapshot_Hot,  the same two over 1000 hot conferences
 //   BM_Store_GetSnapshot_Hot
 //   BM_Store_ApplyLock          mutations (modifyConferenceLock) on the same
@@ -80,6 +90,9 @@ constexpr size_t kStreamLength = size_t{1} << 17;
 // built on first use and kept for the process.
 struct BigStore {
   ConferenceStore store{BenchOptions()};
+  // Heap bytes the store took while it was filled (malloc arenas and
+  // mmapped blocks), the working set of BM_Limit_DependentMisses.
+  size_t store_bytes = 0;
   std::vector<ConferenceId> ids;
   std::vector<ConferenceId> stream;      // Uniform over `ids`.
   std::vector<ConferenceId> hot_stream;  // Uniform over kHot of them.
@@ -106,6 +119,7 @@ BigStore& GetBigStore() {
   static BigStore* big = [] {
     auto* b = new BigStore();
     b->ids.reserve(kStoreConferences);
+    const struct mallinfo2 before = mallinfo2();
     for (int i = 0; i < kStoreConferences; ++i) {
       AddConferenceRequest request;
       request.organizer =
@@ -119,6 +133,10 @@ BigStore& GetBigStore() {
       }
       b->ids.push_back(result->snapshot->entity);
     }
+    const struct mallinfo2 after = mallinfo2();
+    b->store_bytes = (after.uordblks + after.hblkhd) -
+                     (before.uordblks + before.hblkhd) -
+                     b->ids.capacity() * sizeof(ConferenceId);
     b->stream = MakeStream(b->ids, b->ids.size(), 1, 0x5EED1);
     b->hot_stream = MakeStream(b->ids, BigStore::kHot,
                                b->ids.size() / BigStore::kHot, 0x5EED2);
@@ -207,6 +225,118 @@ void ReportVsFindSnapshot(benchmark::State& state, double rate,
   }
 }
 
+// The floor of a hash-indexed read over the store: lines placed at random in
+// a block of the store's heap size, kStoreConferences of them "slots" that
+// each point at one of kStoreConferences "snapshot" lines. An item loads a
+// slot, then the snapshot it names: two dependent random cache-line loads
+// and nothing else (no hash, no key check, no pin). Built once, every page
+// touched before timing.
+struct LimitMemory {
+  struct alignas(64) Line {
+    const Line* next;  // Slot: its snapshot. Snapshot: the next slot (chain).
+    uint64_t value;
+  };
+  std::unique_ptr<Line[]> lines;
+  size_t line_count = 0;
+  std::vector<const Line*> stream;  // Slots, uniform, as keys arrive.
+  const Line* chain_start = nullptr;
+};
+
+const LimitMemory& GetLimitMemory() {
+  static const LimitMemory* limit = [] {
+    auto* m = new LimitMemory();
+    const size_t bytes =
+        std::max<size_t>(GetBigStore().store_bytes, 2 * kStoreConferences * 64);
+    m->line_count = bytes / sizeof(LimitMemory::Line);
+    m->lines.reset(new LimitMemory::Line[m->line_count]);
+    // A random permutation of the lines: the first kStoreConferences are
+    // slots, the next kStoreConferences their snapshots.
+    std::vector<uint32_t> order(m->line_count);
+    for (size_t i = 0; i < order.size(); ++i) {
+      order[i] = static_cast<uint32_t>(i);
+    }
+    uint64_t x = 0x5EED3;
+    for (size_t i = order.size() - 1; i > 0; --i) {
+      x = x * 6364136223846793005ull + 1442695040888963407ull;
+      std::swap(order[i], order[(x >> 33) % (i + 1)]);
+    }
+    LimitMemory::Line* base = m->lines.get();
+    const size_t n = kStoreConferences;
+    for (size_t i = 0; i < n; ++i) {
+      LimitMemory::Line& slot = base[order[i]];
+      LimitMemory::Line& snapshot = base[order[n + i]];
+      slot.next = &snapshot;
+      slot.value = i;
+      snapshot.next = &base[order[(i + 1) % n]];  // One cycle over all slots.
+      snapshot.value = i;
+    }
+    m->chain_start = &base[order[0]];
+    m->stream.reserve(kStreamLength);
+    for (size_t k = 0; k < kStreamLength; ++k) {
+      x = x * 6364136223846793005ull + 1442695040888963407ull;
+      m->stream.push_back(&base[order[(x >> 33) % n]]);
+    }
+    return m;
+  }();
+  return *limit;
+}
+
+std::atomic<double> g_limit_1_thread{0};
+std::atomic<double> g_overlapped_1_thread{0};
+std::atomic<double> g_limit_rate[3] = {};
+std::atomic<double> g_overlapped_rate[3] = {};
+
+// The limit: per item a slot, then the snapshot it names, as one pointer
+// chase over a random permutation of the lines (the snapshot line names the
+// next item's slot), so no two misses overlap. ns_per_miss is the memory
+// latency over the store's footprint; a read that does one lookup at a time
+// cannot go faster than two of them.
+void BM_Limit_DependentMisses(benchmark::State& state) {
+  if (GetBigStore().ids.empty()) {
+    state.SkipWithError("building the store failed");
+    return;
+  }
+  const LimitMemory& m = GetLimitMemory();
+  const LimitMemory::Line* slot = m.chain_start;
+  for (size_t i = 0; i < static_cast<size_t>(state.thread_index()) * 7919;
+       ++i) {
+    slot = slot->next->next;
+  }
+  const double rate =
+      TimeThreaded(state, g_limit_1_thread, [&] { slot = slot->next->next; });
+  benchmark::DoNotOptimize(slot);
+  g_limit_rate[std::min(state.threads(), 2)].store(rate);
+  if (state.thread_index() == 0 && rate > 0) {
+    state.counters["ns_per_miss"] = 1e9 * state.threads() / rate / 2;
+    state.counters["working_set_mb"] =
+        static_cast<double>(m.line_count * sizeof(LimitMemory::Line)) / 1e6;
+  }
+}
+BENCHMARK(BM_Limit_DependentMisses)->ThreadRange(1, 2)->UseRealTime();
+
+// The same two loads per item with items independent of each other (each
+// starts from the next slot of a stream, as each read starts from the next
+// request's key), so the core overlaps the misses of many items: the rate
+// of the memory system itself, which only a read that prefetches across
+// requests could approach.
+void BM_Limit_DependentMisses_Overlapped(benchmark::State& state) {
+  if (GetBigStore().ids.empty()) {
+    state.SkipWithError("building the store failed");
+    return;
+  }
+  const LimitMemory& m = GetLimitMemory();
+  size_t position = static_cast<size_t>(state.thread_index()) * 7919;
+  const double rate = TimeThreaded(state, g_overlapped_1_thread, [&] {
+    const LimitMemory::Line* slot = m.stream[position & (kStreamLength - 1)];
+    benchmark::DoNotOptimize(slot->next->value);
+    ++position;
+  });
+  g_overlapped_rate[std::min(state.threads(), 2)].store(rate);
+}
+BENCHMARK(BM_Limit_DependentMisses_Overlapped)
+    ->ThreadRange(1, 2)
+    ->UseRealTime();
+
 // The baseline: FindSnapshot, which takes the shard mutex and copies the
 // shared_ptr (two writes to shared lines per read).
 void BM_Store_FindSnapshot(benchmark::State& state) {
@@ -227,7 +357,9 @@ BENCHMARK(BM_Store_FindSnapshot)->ThreadRange(1, 2)->UseRealTime();
 
 // Snapshot reads as a focus makes them per request: ConferenceStore::Read
 // (lock-free, no reference count), uniformly over the 100k conferences.
-// Counter x_find_snapshot: this rate over BM_Store_FindSnapshot's.
+// Counters: x_find_snapshot, this rate over BM_Store_FindSnapshot's; of_limit
+// and of_overlapped_limit, this rate over BM_Limit_DependentMisses's and
+// BM_Limit_DependentMisses_Overlapped's at the same thread count.
 void BM_Store_GetSnapshot(benchmark::State& state) {
   BigStore& big = GetBigStore();
   if (big.ids.empty()) {
@@ -248,6 +380,15 @@ void BM_Store_GetSnapshot(benchmark::State& state) {
     state.SkipWithError("a read failed");
   }
   ReportVsFindSnapshot(state, rate, g_find_rate);
+  const int threads = std::min(state.threads(), 2);
+  const double limit = g_limit_rate[threads].load();
+  const double overlapped = g_overlapped_rate[threads].load();
+  if (rate > 0 && limit > 0) {
+    state.counters["of_limit"] = rate / limit;
+  }
+  if (rate > 0 && overlapped > 0) {
+    state.counters["of_overlapped_limit"] = rate / overlapped;
+  }
 }
 BENCHMARK(BM_Store_GetSnapshot)->ThreadRange(1, 2)->UseRealTime();
 
