@@ -174,13 +174,13 @@ struct ConferenceIdEq {
 }  // namespace
 
 struct alignas(64) ConferenceStore::ConferenceShard {
-  // Retirements between two reclamation passes. Each pass advances the
-  // epoch (a cache miss for readers) and reads every thread's slot, but
-  // deferring frees costs more: a join into a 1000-user conference took
-  // 1.26x a join into a 1-user one with passes on every retirement, 2.3x
-  // every 4 and 4.4x every 16 (engine_bench, BM_Store_ApplyAddUser), as
-  // bursts of freed snapshots overflow the allocator's thread cache.
-  static constexpr size_t kReclaimBatch = 1;
+  // A reclamation pass runs on every retirement: it reads every thread's
+  // slot, frees what no pinned reader can reach and advances the epoch only
+  // when something stays. Deferring frees costs more: a join into a
+  // 1000-user conference took 1.26x a join into a 1-user one with a pass
+  // per retirement, 2.3x every 4 and 4.4x every 16 retirements (engine_bench,
+  // BM_Store_ApplyAddUser), as bursts of freed snapshots overflow the
+  // allocator's thread cache.
 
   ~ConferenceShard() { delete table.load(); }
 
@@ -198,8 +198,8 @@ struct alignas(64) ConferenceStore::ConferenceShard {
   // Unlinks `entry` from the read index (leaving a deleted slot).
   void IndexErase(const Entry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   // Keeps `object`, just unlinked from the read index, until no pinned
-  // reader can reach it. Every kReclaimBatch calls, appends to `freed` what
-  // is no longer reachable: the caller destroys it after unlocking.
+  // reader can reach it, and appends to `freed` what is no longer reachable:
+  // the caller destroys it after unlocking.
   void Retire(std::shared_ptr<const void> object, internal::EpochDomain& epoch,
               std::vector<std::shared_ptr<const void>>& freed)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
@@ -275,17 +275,7 @@ void ConferenceStore::ConferenceShard::Retire(
     std::shared_ptr<const void> object, internal::EpochDomain& epoch,
     std::vector<std::shared_ptr<const void>>& freed) {
   retired.Add(epoch.RetireEpoch(), std::move(object));
-  if (retired.size() >= kReclaimBatch) {
-    std::vector<std::shared_ptr<const void>> safe =
-        retired.TakeBefore(epoch.SafeBound());
-    if (freed.empty()) {
-      freed = std::move(safe);
-    } else {
-      for (auto& object_to_free : safe) {
-        freed.push_back(std::move(object_to_free));
-      }
-    }
-  }
+  retired.Reclaim(epoch, &freed);
 }
 
 // One user's conferences in the user index: those it organizes and those it
@@ -1107,6 +1097,10 @@ absl::StatusOr<MutationResult> ConferenceStore::Mutate(
       if (entry.snapshot.get() != base) {
         continue;  // Another mutation won; rebuild from its snapshot.
       }
+      // `base` is compared and no longer read. Unpinned before retiring it,
+      // the reclamation below can free it at once (unless another pin, e.g.
+      // a Read whose `fn` called this, still holds it).
+      guard.Release();
       item.subscribers = entry.subscribers;
       item.incarnation = entry.incarnation;
       queue = entry.delivery;
@@ -1136,7 +1130,6 @@ absl::StatusOr<MutationResult> ConferenceStore::Mutate(
         }
       }
     }
-    guard.Release();  // Sinks may run long; they need no pin.
     Deliver(queue, std::move(item));
     if (deleted) {
       const std::string& id_string = deleted_id_string;
@@ -1156,20 +1149,33 @@ absl::StatusOr<MutationResult> ConferenceStore::Mutate(
 
 void ConferenceStore::Deliver(const std::shared_ptr<DeliveryQueue>& queue,
                               DeliveryItem item) {
+  bool in_order = false;
   {
     conf::MutexLock lock(&queue->mu);
     const uint64_t version = item.delta->version;
-    queue->pending.emplace(version, std::move(item));
-    if (queue->draining) {
-      return;  // The draining thread will deliver it in order.
+    if (!queue->draining && version == queue->next_version) {
+      // The common case: the queue is idle and this is the next delta. It
+      // is delivered straight away, without a trip through `pending`.
+      ++queue->next_version;
+      in_order = true;
+    } else {
+      queue->pending.emplace(version, std::move(item));
+      if (queue->draining) {
+        return;  // The draining thread will deliver it in order.
+      }
     }
     queue->draining = true;
+  }
+  if (in_order) {
+    DeliverNow(item);
   }
   while (true) {
     DeliveryItem next;
     {
       conf::MutexLock lock(&queue->mu);
-      auto it = queue->pending.find(queue->next_version);
+      auto it = queue->pending.empty()
+                    ? queue->pending.end()
+                    : queue->pending.find(queue->next_version);
       if (it == queue->pending.end()) {
         queue->draining = false;  // A gap: its owner will resume draining.
         return;
@@ -1178,18 +1184,23 @@ void ConferenceStore::Deliver(const std::shared_ptr<DeliveryQueue>& queue,
       queue->pending.erase(it);
       ++queue->next_version;
     }
-    IndexDelta(next);
-    if (next.subscribers != nullptr) {
-      for (const auto& subscriber : *next.subscribers) {
-        subscriber->active.fetch_add(1);
-        if (!subscriber->cancelled.load()) {
-          ++t_delivery_depth;
-          subscriber->sink->OnDelta(subscriber->subscriber, next.delta);
-          --t_delivery_depth;
-        }
-        subscriber->active.fetch_sub(1, std::memory_order_release);
-      }
+    DeliverNow(next);
+  }
+}
+
+void ConferenceStore::DeliverNow(const DeliveryItem& item) {
+  IndexDelta(item);
+  if (item.subscribers == nullptr) {
+    return;
+  }
+  for (const auto& subscriber : *item.subscribers) {
+    subscriber->active.fetch_add(1);
+    if (!subscriber->cancelled.load()) {
+      ++t_delivery_depth;
+      subscriber->sink->OnDelta(subscriber->subscriber, item.delta);
+      --t_delivery_depth;
     }
+    subscriber->active.fetch_sub(1, std::memory_order_release);
   }
 }
 

@@ -321,6 +321,8 @@ class ConferenceStore {
                                         const BuildFn& build);
   // Hands an installed delta to the conference's queue and drains it.
   void Deliver(const std::shared_ptr<DeliveryQueue>& queue, DeliveryItem item);
+  // Updates the user index and calls the sinks for one delivered delta.
+  void DeliverNow(const DeliveryItem& item);
   // Applies one delivered delta to the user index.
   void IndexDelta(const DeliveryItem& item);
   enum class IndexList { kOrganized, kMember };

@@ -19,16 +19,20 @@ namespace internal {
 //
 //   writer:   unlink (store)  ->  E = RetireEpoch()
 //   reader:   e = epoch load  ->  slot := e (exchange) -> pointer loads
-//   reclaim:  epoch += 1      ->  slot loads (after the writer, under its
-//                                 lock, so after it in S)
+//   reclaim:  slot loads (after the writer, under its lock, so after it in S)
 //
 // The object tagged E is destroyed only if every slot read 0 or a value > E.
 // - 0 read before the reader's exchange: the exchange, and so the reader's
 //   pointer loads, follow the unlink in S; they see the replacement.
 // - 0 stored by the reader's unpin (release, read by an acquire load): the
 //   reader's accesses happen before the destruction.
-// - e > E: the reader read the epoch after the writer read E, so again its
-//   pointer loads follow the unlink.
+// - e > E: the epoch went from E to E + 1 after the writer's load of E (by
+//   coherence, the load that returned E precedes that increment in S) and
+//   before the reader's load of e, so again the reader's pointer loads
+//   follow the unlink.
+// Nothing here needs the epoch to advance before the slot loads; advancing
+// (AdvancePast, after a pass that left objects behind) only lets pins taken
+// later stop holding them.
 
 namespace {
 
@@ -117,8 +121,7 @@ EpochDomain::Slot* EpochDomain::Pin() const {
   return slot;
 }
 
-uint64_t EpochDomain::SafeBound() {
-  epoch_->value.fetch_add(1, std::memory_order_seq_cst);
+uint64_t EpochDomain::SafeBound() const {
   uint64_t bound = std::numeric_limits<uint64_t>::max();
   const size_t end = g_slot_end.load(std::memory_order_seq_cst);
   for (size_t i = 0; i < end; ++i) {
@@ -130,17 +133,24 @@ uint64_t EpochDomain::SafeBound() {
   return bound;
 }
 
+void EpochDomain::AdvancePast(uint64_t epoch) {
+  uint64_t current = epoch_->value.load(std::memory_order_seq_cst);
+  while (current <= epoch &&
+         !epoch_->value.compare_exchange_weak(current, epoch + 1,
+                                              std::memory_order_seq_cst)) {
+  }
+}
+
 void RetireList::Add(uint64_t epoch, std::shared_ptr<const void> object) {
   retired_.push_back({epoch, std::move(object)});
 }
 
-std::vector<std::shared_ptr<const void>> RetireList::TakeBefore(
-    uint64_t bound) {
-  std::vector<std::shared_ptr<const void>> out;
+void RetireList::TakeBefore(uint64_t bound,
+                            std::vector<std::shared_ptr<const void>>* out) {
   size_t kept = 0;
   for (Retired& retired : retired_) {
     if (retired.epoch < bound) {
-      out.push_back(std::move(retired.object));
+      out->push_back(std::move(retired.object));
     } else {
       if (&retired_[kept] != &retired) {
         retired_[kept] = std::move(retired);
@@ -149,7 +159,18 @@ std::vector<std::shared_ptr<const void>> RetireList::TakeBefore(
     }
   }
   retired_.resize(kept);
-  return out;
+}
+
+void RetireList::Reclaim(EpochDomain& domain,
+                         std::vector<std::shared_ptr<const void>>* out) {
+  TakeBefore(domain.SafeBound(), out);
+  uint64_t newest = 0;
+  for (const Retired& retired : retired_) {
+    newest = std::max(newest, retired.epoch);
+  }
+  if (!retired_.empty()) {
+    domain.AdvancePast(newest);
+  }
 }
 
 }  // namespace internal

@@ -12,15 +12,21 @@
 // so none can reach it. Writers never wait for readers; an object outlives
 // its unlinking by at most the longest pin that overlaps it.
 //
+// The epoch advances only when a retired object is still held by a pin
+// (RetireList::Reclaim), so that pins taken afterwards do not hold it too:
+// a writer whose objects no pinned thread can reach writes no shared line,
+// and readers find the epoch's line in their cache.
+//
 // Threads get a slot index on first use, shared by every domain and
 // returned when the thread exits. Beyond kMaxEpochThreads concurrent
 // threads a pin fails (Guard::pinned() is false) and the caller must take a
 // slower path.
 //
-// Thread safety: Guard, RetireEpoch and SafeBound are thread-safe.
-// RetireList is not: its owner guards it (the store's shard mutex). The
-// atomics follow the argument in epoch.cc; readers must load the pointers
-// they follow with sequentially consistent loads (plain loads on x86).
+// Thread safety: Guard, RetireEpoch, SafeBound and AdvancePast are
+// thread-safe. RetireList is not: its owner guards it (the store's shard
+// mutex). The atomics follow the argument in epoch.cc; readers must load
+// the pointers they follow with sequentially consistent loads (plain loads
+// on x86).
 //
 // Example:
 //   EpochDomain domain;
@@ -32,8 +38,8 @@
 //   // Writer, holding the lock that guards `retired`.
 //   const Foo* old = current.exchange(replacement);
 //   retired.Add(domain.RetireEpoch(), std::shared_ptr<const void>(old));
-//   std::vector<std::shared_ptr<const void>> freed =
-//       retired.TakeBefore(domain.SafeBound());
+//   std::vector<std::shared_ptr<const void>> freed;
+//   retired.Reclaim(domain, &freed);
 //   // Release the lock, then let `freed` go out of scope.
 
 #ifndef CONF_ENGINE_INTERNAL_EPOCH_H_
@@ -104,10 +110,14 @@ class EpochDomain {
     return epoch_->value.load(std::memory_order_seq_cst);
   }
 
-  // Advances the epoch and returns the bound below which tagged objects are
-  // unreachable: the oldest epoch a thread is pinned at, or UINT64_MAX when
-  // none is pinned.
-  uint64_t SafeBound();
+  // The bound below which tagged objects are unreachable: the oldest epoch a
+  // thread is pinned at, or UINT64_MAX when none is pinned. Reads the
+  // threads' slots only.
+  uint64_t SafeBound() const;
+
+  // Makes the epoch greater than `epoch` (a tag), unless it already is, so
+  // that threads pinning from now on do not hold objects tagged `epoch`.
+  void AdvancePast(uint64_t epoch);
 
  private:
   Slot* Pin() const;
@@ -139,9 +149,17 @@ class RetireList {
   // Keeps `object` alive until TakeBefore() returns it.
   void Add(uint64_t epoch, std::shared_ptr<const void> object);
 
-  // Removes and returns every object tagged before `bound` (a SafeBound()),
-  // for the caller to release once it holds no lock.
-  std::vector<std::shared_ptr<const void>> TakeBefore(uint64_t bound);
+  // Moves every object tagged before `bound` (a SafeBound()) to the end of
+  // `out`, for the caller to release once it holds no lock. Keeps the order
+  // of the others.
+  void TakeBefore(uint64_t bound,
+                  std::vector<std::shared_ptr<const void>>* out);
+
+  // Moves to `out` every object no thread pinned on `domain` can reach and,
+  // when some stay, advances the epoch past them so that a later call can
+  // take them once the pins that hold them end.
+  void Reclaim(EpochDomain& domain,
+               std::vector<std::shared_ptr<const void>>* out);
 
   size_t size() const { return retired_.size(); }
 

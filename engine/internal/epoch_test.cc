@@ -40,7 +40,9 @@ class Tracked {
 
 // Destroys what is safe now; returns how many objects that was.
 size_t Reclaim(EpochDomain& domain, RetireList& list) {
-  return list.TakeBefore(domain.SafeBound()).size();
+  std::vector<std::shared_ptr<const void>> freed;
+  list.Reclaim(domain, &freed);
+  return freed.size();
 }
 
 // Runs `fn` on another thread while the test thread waits for `step`.
@@ -85,10 +87,12 @@ TEST(EpochDomainTest, ReaderPinnedAfterTheRetirementDoesNotHoldIt) {
   EpochDomain domain;
   RetireList list;
   std::atomic<int> destroyed{0};
-  list.Add(domain.RetireEpoch(), std::make_shared<const Tracked>(&destroyed));
+  const uint64_t tag = domain.RetireEpoch();
+  list.Add(tag, std::make_shared<const Tracked>(&destroyed));
   // Advances past the tag; a reader pinning from now on cannot reach the
   // object, which was unlinked before.
-  EXPECT_EQ(domain.SafeBound(), std::numeric_limits<uint64_t>::max());
+  domain.AdvancePast(tag);
+  EXPECT_EQ(domain.RetireEpoch(), tag + 1);
   Stepper steps;
   std::thread reader([&] {
     EpochDomain::Guard guard(domain);
@@ -96,9 +100,51 @@ TEST(EpochDomainTest, ReaderPinnedAfterTheRetirementDoesNotHoldIt) {
     steps.WaitFor(2);
   });
   steps.WaitFor(1);
+  EXPECT_EQ(domain.SafeBound(), tag + 1);
   EXPECT_EQ(Reclaim(domain, list), 1u);
   EXPECT_EQ(destroyed.load(), 1);
   steps.Signal(2);
+  reader.join();
+}
+
+TEST(EpochDomainTest, ReclaimAdvancesTheEpochOnlyWhenAnObjectStays) {
+  EpochDomain domain;
+  RetireList list;
+  std::atomic<int> destroyed{0};
+  const uint64_t start = domain.RetireEpoch();
+  // Nobody pinned: freed at once, and the epoch (a line every reader
+  // loads) is not written.
+  for (int i = 0; i < 3; ++i) {
+    list.Add(domain.RetireEpoch(), std::make_shared<const Tracked>(&destroyed));
+    EXPECT_EQ(Reclaim(domain, list), 1u);
+  }
+  EXPECT_EQ(destroyed.load(), 3);
+  EXPECT_EQ(domain.RetireEpoch(), start);
+
+  // A pinned reader holds the next one: the epoch moves past its tag once,
+  // and the reader's next pin no longer holds it.
+  Stepper steps;
+  std::thread reader([&] {
+    {
+      EpochDomain::Guard guard(domain);
+      steps.Signal(1);
+      steps.WaitFor(2);
+    }
+    EpochDomain::Guard guard(domain);
+    steps.Signal(3);
+    steps.WaitFor(4);
+  });
+  steps.WaitFor(1);
+  list.Add(domain.RetireEpoch(), std::make_shared<const Tracked>(&destroyed));
+  EXPECT_EQ(Reclaim(domain, list), 0u);
+  EXPECT_EQ(domain.RetireEpoch(), start + 1);
+  EXPECT_EQ(Reclaim(domain, list), 0u);
+  EXPECT_EQ(domain.RetireEpoch(), start + 1);  // Already past the tag.
+  steps.Signal(2);
+  steps.WaitFor(3);  // Pinned again, at start + 1.
+  EXPECT_EQ(Reclaim(domain, list), 1u);
+  EXPECT_EQ(destroyed.load(), 4);
+  steps.Signal(4);
   reader.join();
 }
 
@@ -151,13 +197,14 @@ TEST(EpochDomainTest, TakeBeforeKeepsNewerObjectsInOrder) {
     list.Add(epoch, std::make_shared<const Tracked>(&destroyed,
                                                     static_cast<int>(epoch)));
   }
-  std::vector<std::shared_ptr<const void>> taken = list.TakeBefore(4);
+  std::vector<std::shared_ptr<const void>> taken;
+  list.TakeBefore(4, &taken);
   ASSERT_EQ(taken.size(), 3u);
   EXPECT_EQ(list.size(), 3u);
   EXPECT_EQ(destroyed.load(), 0);  // The caller decides when.
   taken.clear();
   EXPECT_EQ(destroyed.load(), 3);
-  taken = list.TakeBefore(std::numeric_limits<uint64_t>::max());
+  list.TakeBefore(std::numeric_limits<uint64_t>::max(), &taken);
   ASSERT_EQ(taken.size(), 3u);
   for (size_t i = 0; i < taken.size(); ++i) {
     EXPECT_EQ(static_cast<const Tracked*>(taken[i].get())->value(),
