@@ -204,6 +204,126 @@ size_t PerShard(size_t total) {
       1, (total + RecipientPool::kShards - 1) / RecipientPool::kShards);
 }
 
+// Blobs as the blob shards hold them: the value, and whether the pool has
+// let it go (the threads' caches must stop answering with it then).
+struct WrappedNode {
+  explicit WrappedNode(WrappedSecrets s) : secrets(std::move(s)) {}
+
+  const WrappedSecrets secrets;
+  mutable std::atomic<bool> dropped{false};
+};
+
+// The aliasing pointer the public API hands out: it keeps the node alive.
+std::shared_ptr<const WrappedSecrets> SecretsOf(
+    std::shared_ptr<const WrappedNode> node) {
+  const WrappedSecrets* secrets = &node->secrets;
+  return std::shared_ptr<const WrappedSecrets>(std::move(node), secrets);
+}
+
+// A blob shard's value: marks its node dropped when the map lets it go
+// (eviction, ForgetConference, the pool's destruction), under the shard's
+// mutex.
+class Resident {
+ public:
+  explicit Resident(std::shared_ptr<const WrappedNode> node)
+      : node_(std::move(node)) {}
+  Resident(Resident&& other) noexcept = default;
+  Resident& operator=(Resident&& other) noexcept {
+    Drop();
+    node_ = std::move(other.node_);
+    return *this;
+  }
+  ~Resident() { Drop(); }
+
+  const std::shared_ptr<const WrappedNode>& node() const { return node_; }
+
+ private:
+  void Drop() {
+    if (node_ != nullptr) {
+      node_->dropped.store(true, std::memory_order_release);
+    }
+  }
+
+  std::shared_ptr<const WrappedNode> node_;  // null once moved from
+};
+
+// One certificate in a thread's cache: the text as the client sent it, its
+// recipient, and the blobs last handed out for it.
+struct ThreadCacheSlot {
+  uint64_t pool = 0;  // RecipientPool::id_; 0 when empty
+  std::string text;
+  std::shared_ptr<const Recipient> recipient;
+  std::string conference_id;
+  uint64_t key_epoch = 0;
+  std::shared_ptr<const WrappedNode> wrapped;  // null: none yet
+  uint32_t hits = 0;  // since the pool's LRU was last marked
+  uint64_t used = 0;  // ThreadCache::clock at the last use
+};
+
+struct ThreadCache {
+  ThreadCacheSlot slots[RecipientPool::kThreadCacheSlots];
+  uint64_t clock = 0;
+};
+
+// Owned by the calling thread alone; destroyed when it exits.
+ThreadCache& LocalCache() {
+  thread_local ThreadCache cache;
+  return cache;
+}
+
+std::atomic<uint64_t> next_pool_id{1};
+
+// Remembers `recipient` for `text` in this thread's cache, in the slot of
+// the same text or else the least recently used one.
+void RememberRecipient(uint64_t pool, absl::string_view text,
+                       const std::shared_ptr<const Recipient>& recipient) {
+  ThreadCache& cache = LocalCache();
+  ThreadCacheSlot* victim = &cache.slots[0];
+  for (ThreadCacheSlot& slot : cache.slots) {
+    if (slot.pool == pool && slot.text == text) {
+      victim = &slot;
+      break;
+    }
+    if (slot.used < victim->used)
+      victim = &slot;
+  }
+  if (victim->pool != pool || victim->text != text ||
+      victim->recipient != recipient) {
+    victim->pool = pool;
+    victim->text.assign(text.data(), text.size());
+    victim->recipient = recipient;
+    victim->conference_id.clear();
+    victim->wrapped = nullptr;
+    victim->hits = 0;
+  }
+  victim->used = ++cache.clock;
+}
+
+// Remembers `node` as the blobs of (conference, epoch) in this thread's most
+// recently used slot for the certificate `digest`, if it has one.
+void RememberWrapped(uint64_t pool, absl::string_view conference_id,
+                     uint64_t key_epoch, const CertificateDigest& digest,
+                     const std::shared_ptr<const WrappedNode>& node) {
+  ThreadCache& cache = LocalCache();
+  ThreadCacheSlot* found = nullptr;
+  for (ThreadCacheSlot& slot : cache.slots) {
+    if (slot.pool == pool && slot.recipient != nullptr &&
+        slot.recipient->digest() == digest &&
+        (found == nullptr || slot.used > found->used)) {
+      found = &slot;
+    }
+  }
+  if (found == nullptr)
+    return;
+  if (found->wrapped != node) {
+    found->conference_id.assign(conference_id.data(), conference_id.size());
+    found->key_epoch = key_epoch;
+    found->wrapped = node;
+    found->hits = 0;
+  }
+  found->used = ++cache.clock;
+}
+
 }  // namespace
 
 // Each shard on its own cache lines, so that threads working in different
@@ -231,9 +351,8 @@ struct alignas(kCacheLine) RecipientPool::TextShard {
 
 struct alignas(kCacheLine) RecipientPool::WrappedShard {
   mutable conf::Mutex mu;
-  internal::LruMap<WrappedKey, std::shared_ptr<const WrappedSecrets>,
-                   WrappedKeyHash, WrappedKeyEq>
-      map ABSL_GUARDED_BY(mu);
+  internal::LruMap<WrappedKey, Resident, WrappedKeyHash, WrappedKeyEq> map
+      ABSL_GUARDED_BY(mu);
   uint64_t hits ABSL_GUARDED_BY(mu) = 0;
   uint64_t misses ABSL_GUARDED_BY(mu) = 0;
 };
@@ -280,6 +399,7 @@ std::vector<absl::StatusOr<std::string>> WrapForMany(
 
 RecipientPool::RecipientPool(RecipientPoolOptions options)
     : options_(std::move(options)),
+      id_(next_pool_id.fetch_add(1, std::memory_order_relaxed)),
       recipient_shards_(new RecipientShard[kShards]),
       text_shards_(new TextShard[kShards]),
       wrapped_shards_(new WrappedShard[kShards]) {
@@ -313,18 +433,26 @@ absl::StatusOr<std::shared_ptr<const Recipient>> RecipientPool::GetOrParse(
       TextKey(certificate_base64, stack, sizeof(stack), &heap);
   const size_t text_hash = TextHash()(key);
   TextShard& text_shard = text_shards_[(text_hash >> 48) % kShards];
+  std::shared_ptr<const Recipient> hit;
   {
     conf::MutexLock lock(&text_shard.mu);
     if (std::shared_ptr<const Recipient>* found = text_shard.map.Find(key)) {
       ++text_shard.hits;
-      return *found;
+      hit = *found;
     }
+  }
+  if (hit != nullptr) {
+    RememberRecipient(id_, certificate_base64, hit);
+    return hit;
   }
   CONF_ASSIGN_OR_RETURN(std::shared_ptr<const Recipient> recipient,
                         GetOrParseDecoded(certificate_base64));
   std::string stored(key);
-  conf::MutexLock lock(&text_shard.mu);
-  text_shard.map.Insert(std::move(stored), recipient);
+  {
+    conf::MutexLock lock(&text_shard.mu);
+    text_shard.map.Insert(std::move(stored), recipient);
+  }
+  RememberRecipient(id_, certificate_base64, recipient);
   return recipient;
 }
 
@@ -358,18 +486,64 @@ RecipientPool::GetOrParseDecoded(absl::string_view certificate_base64) {
   return *shard.map.Insert(digest, std::move(recipient));
 }
 
+std::optional<RecipientPool::Cached> RecipientPool::FindCached(
+    absl::string_view certificate_base64,
+    absl::string_view conference_id) const {
+  ThreadCache& cache = LocalCache();
+  for (ThreadCacheSlot& slot : cache.slots) {
+    if (slot.pool != id_ || slot.wrapped == nullptr ||
+        slot.text.size() != certificate_base64.size() ||
+        slot.conference_id != conference_id ||
+        slot.text != certificate_base64) {
+      continue;
+    }
+    // Pairs with Resident's release store, made under the shard mutex.
+    if (slot.wrapped->dropped.load(std::memory_order_acquire)) {
+      slot.wrapped = nullptr;
+      slot.hits = 0;
+      return std::nullopt;
+    }
+    slot.used = ++cache.clock;
+    if (++slot.hits >= kThreadCacheTouch) {
+      TouchWrapped(slot.conference_id, slot.key_epoch, slot.recipient->digest(),
+                   slot.hits);
+      slot.hits = 0;
+    }
+    return Cached{slot.key_epoch, &slot.wrapped->secrets};
+  }
+  return std::nullopt;
+}
+
+void RecipientPool::TouchWrapped(absl::string_view conference_id,
+                                 uint64_t key_epoch,
+                                 const CertificateDigest& certificate,
+                                 uint32_t hits) const {
+  const WrappedKeyView key{conference_id, key_epoch, &certificate};
+  WrappedShard& shard = wrapped_shards_[WrappedShardOf(HashWrappedKey(key))];
+  conf::MutexLock lock(&shard.mu);
+  if (shard.map.Find(key) != nullptr) {
+    shard.hits += hits;
+  }
+}
+
 std::shared_ptr<const WrappedSecrets> RecipientPool::FindWrapped(
     absl::string_view conference_id, uint64_t key_epoch,
     const CertificateDigest& certificate) const {
   const WrappedKeyView key{conference_id, key_epoch, &certificate};
   WrappedShard& shard = wrapped_shards_[WrappedShardOf(HashWrappedKey(key))];
-  conf::MutexLock lock(&shard.mu);
-  if (std::shared_ptr<const WrappedSecrets>* found = shard.map.Find(key)) {
-    ++shard.hits;
-    return *found;
+  std::shared_ptr<const WrappedNode> node;
+  {
+    conf::MutexLock lock(&shard.mu);
+    if (Resident* found = shard.map.Find(key)) {
+      ++shard.hits;
+      node = found->node();
+    } else {
+      ++shard.misses;
+      return nullptr;
+    }
   }
-  ++shard.misses;
-  return nullptr;
+  RememberWrapped(id_, conference_id, key_epoch, certificate, node);
+  return SecretsOf(std::move(node));
 }
 
 std::shared_ptr<const WrappedSecrets> RecipientPool::InsertWrapped(
@@ -378,9 +552,14 @@ std::shared_ptr<const WrappedSecrets> RecipientPool::InsertWrapped(
   WrappedKey key{std::string(conference_id), key_epoch, certificate};
   WrappedShard& shard =
       wrapped_shards_[WrappedShardOf(HashWrappedKey(key.view()))];
-  auto value = std::make_shared<const WrappedSecrets>(std::move(wrapped));
-  conf::MutexLock lock(&shard.mu);
-  return *shard.map.Insert(std::move(key), std::move(value));
+  auto value = std::make_shared<const WrappedNode>(std::move(wrapped));
+  std::shared_ptr<const WrappedNode> node;
+  {
+    conf::MutexLock lock(&shard.mu);
+    node = shard.map.Insert(std::move(key), Resident(std::move(value)))->node();
+  }
+  RememberWrapped(id_, conference_id, key_epoch, certificate, node);
+  return SecretsOf(std::move(node));
 }
 
 absl::StatusOr<std::shared_ptr<const WrappedSecrets>> RecipientPool::GetOrWrap(

@@ -15,6 +15,17 @@
 // threads that miss on the same key at once both do the work and the first
 // insert wins (both callers get the stored value).
 //
+// A client that asks again is answered by FindCached from a small cache of
+// the calling thread's own (kThreadCacheSlots certificates per thread, over
+// all pools), filled by GetOrParse and the blob lookups: no lock, no
+// reference count, nothing shared written, so threads answering the same
+// certificate do not bounce cache lines. An entry the pool drops (evicted,
+// or forgotten with its conference) is marked so, and a thread's cache stops
+// answering with it; the bounds above stay the pool's, plus at most
+// kThreadCacheSlots dropped entries each thread keeps until it replaces them.
+// Every kThreadCacheTouch hits a thread marks its entry recently used in the
+// pool (an approximate LRU) and counts the hits.
+//
 // Nothing crosses conferences or outlives a key change: blobs are keyed by
 // (conference id, key epoch, certificate digest), the caller passes the
 // current epoch, and ForgetConference drops a conference's blobs when its key
@@ -45,6 +56,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -118,6 +130,10 @@ struct RecipientPoolStats {
 class RecipientPool {
  public:
   static constexpr size_t kShards = 16;
+  // Certificates each thread's cache answers for (FindCached).
+  static constexpr size_t kThreadCacheSlots = 4;
+  // FindCached hits between two marks of the pool's LRU.
+  static constexpr uint32_t kThreadCacheTouch = 64;
 
   explicit RecipientPool(RecipientPoolOptions options = {});
   ~RecipientPool();
@@ -137,6 +153,22 @@ class RecipientPool {
   // Invalid certificates are not cached.
   absl::StatusOr<std::shared_ptr<const Recipient>> GetOrParse(
       absl::string_view certificate_base64);
+
+  // The blobs the calling thread last got from this pool (GetOrWrap,
+  // FindWrapped or InsertWrapped after GetOrParse of the same text) for
+  // `certificate_base64`, byte for byte, in `conference_id`, with their key
+  // epoch; std::nullopt if there are none or the pool has dropped them. The
+  // caller checks that `key_epoch` is the conference's current one. Takes no
+  // lock and writes nothing shared (see the class comment).
+  //
+  // Lifetime: `wrapped` is valid until the calling thread next calls a
+  // method of any RecipientPool.
+  struct Cached {
+    uint64_t key_epoch;
+    const WrappedSecrets* wrapped;
+  };
+  std::optional<Cached> FindCached(absl::string_view certificate_base64,
+                                   absl::string_view conference_id) const;
 
   // The cached blobs for (conference, epoch, certificate), or nullptr. A hit
   // marks the entry most recently used.
@@ -181,7 +213,13 @@ class RecipientPool {
   absl::StatusOr<std::shared_ptr<const Recipient>> GetOrParseDecoded(
       absl::string_view certificate_base64);
 
+  // Marks the blobs of `key` most recently used and counts `hits` hits.
+  void TouchWrapped(absl::string_view conference_id, uint64_t key_epoch,
+                    const CertificateDigest& certificate, uint32_t hits) const;
+
   RecipientPoolOptions options_;
+  // Tells this pool's entries apart in the threads' caches (never reused).
+  const uint64_t id_;
   std::unique_ptr<RecipientShard[]> recipient_shards_;
   std::unique_ptr<TextShard[]> text_shards_;
   std::unique_ptr<WrappedShard[]> wrapped_shards_;

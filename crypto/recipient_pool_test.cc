@@ -5,9 +5,12 @@
 #endif
 
 #include <algorithm>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>  // NOLINT(build/c++11)
+#include <utility>
 #include <vector>
 
 #include "absl/strings/escaping.h"
@@ -363,6 +366,105 @@ TEST(RecipientPoolTest, InsertWrappedKeepsTheFirstEntry) {
   EXPECT_EQ(second->conference_key, "first");
 }
 
+TEST(RecipientPoolTest, FindCachedAnswersTheCallingThreadsLastLookup) {
+  RecipientPool pool;
+  const std::string& text = RsaIdentity(1024).certificate_base64;
+  EXPECT_FALSE(pool.FindCached(text, "conf-1").has_value());
+  absl::StatusOr<std::shared_ptr<const Recipient>> recipient =
+      pool.GetOrParse(text);
+  ASSERT_THAT(recipient.status(), IsOk());
+  // A certificate alone is not an answer.
+  EXPECT_FALSE(pool.FindCached(text, "conf-1").has_value());
+  absl::StatusOr<std::shared_ptr<const WrappedSecrets>> wrapped =
+      pool.GetOrWrap("conf-1", 7, **recipient, Secrets());
+  ASSERT_THAT(wrapped.status(), IsOk());
+  std::optional<RecipientPool::Cached> cached = pool.FindCached(text, "conf-1");
+  ASSERT_TRUE(cached.has_value());
+  EXPECT_EQ(cached->key_epoch, 7u);
+  EXPECT_EQ(cached->wrapped, wrapped->get());
+  ExpectOpensTo(*cached->wrapped, RsaIdentity(1024));
+  // Only the same text, conference and pool.
+  EXPECT_FALSE(pool.FindCached(text, "conf-2").has_value());
+  EXPECT_FALSE(
+      pool.FindCached(Rewrap(text, 76, "\r\n", ""), "conf-1").has_value());
+  EXPECT_FALSE(
+      pool.FindCached(ExtraRsaIdentity(1024, 3).certificate_base64, "conf-1")
+          .has_value());
+  RecipientPool other;
+  EXPECT_FALSE(other.FindCached(text, "conf-1").has_value());
+  // Each thread has its own cache; another thread learns it from the pool.
+  std::thread([&] {
+    EXPECT_FALSE(pool.FindCached(text, "conf-1").has_value());
+    absl::StatusOr<std::shared_ptr<const Recipient>> r = pool.GetOrParse(text);
+    ASSERT_THAT(r.status(), IsOk());
+    EXPECT_EQ(pool.FindWrapped("conf-1", 7, (*r)->digest()).get(),
+              wrapped->get());
+    std::optional<RecipientPool::Cached> found =
+        pool.FindCached(text, "conf-1");
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->wrapped, wrapped->get());
+  }).join();
+}
+
+TEST(RecipientPoolTest, FindCachedStopsAnsweringWhatThePoolForgets) {
+  RecipientPool pool;
+  const std::string& text = RsaIdentity(1024).certificate_base64;
+  absl::StatusOr<std::shared_ptr<const Recipient>> recipient =
+      pool.GetOrParse(text);
+  ASSERT_THAT(recipient.status(), IsOk());
+  ASSERT_THAT(pool.GetOrWrap("conf-1", 1, **recipient, Secrets()).status(),
+              IsOk());
+  ASSERT_TRUE(pool.FindCached(text, "conf-1").has_value());
+  pool.ForgetConference("conf-1", 2);
+  EXPECT_FALSE(pool.FindCached(text, "conf-1").has_value());
+  // A new epoch is learnt again from the pool.
+  absl::StatusOr<std::shared_ptr<const WrappedSecrets>> second =
+      pool.GetOrWrap("conf-1", 2, **recipient, Secrets());
+  ASSERT_THAT(second.status(), IsOk());
+  std::optional<RecipientPool::Cached> cached = pool.FindCached(text, "conf-1");
+  ASSERT_TRUE(cached.has_value());
+  EXPECT_EQ(cached->key_epoch, 2u);
+  EXPECT_EQ(cached->wrapped, second->get());
+}
+
+TEST(RecipientPoolTest, FindCachedStopsAnsweringWhatThePoolEvicts) {
+  RecipientPoolOptions options;
+  options.max_wrapped = RecipientPool::kShards;  // one per shard
+  RecipientPool pool(options);
+  const std::string& text = RsaIdentity(1024).certificate_base64;
+  absl::StatusOr<std::shared_ptr<const Recipient>> recipient =
+      pool.GetOrParse(text);
+  ASSERT_THAT(recipient.status(), IsOk());
+  ASSERT_THAT(pool.GetOrWrap("conf-1", 1, **recipient, Secrets()).status(),
+              IsOk());
+  ASSERT_TRUE(pool.FindCached(text, "conf-1").has_value());
+  // Entries of a certificate this thread never looked up fill every shard.
+  for (int i = 0; i < 400; ++i) {
+    pool.InsertWrapped(absl::StrCat("filler-", i), 1, CertificateDigest{9},
+                       WrappedSecrets{"filler", {}});
+  }
+  ASSERT_EQ(pool.FindWrapped("conf-1", 1, (*recipient)->digest()), nullptr);
+  EXPECT_FALSE(pool.FindCached(text, "conf-1").has_value());
+}
+
+TEST(RecipientPoolTest, FindCachedHitsMarkTheEntryUsedInBatches) {
+  RecipientPool pool;
+  const std::string& text = RsaIdentity(1024).certificate_base64;
+  absl::StatusOr<std::shared_ptr<const Recipient>> recipient =
+      pool.GetOrParse(text);
+  ASSERT_THAT(recipient.status(), IsOk());
+  ASSERT_THAT(pool.GetOrWrap("conf-1", 1, **recipient, Secrets()).status(),
+              IsOk());
+  const uint64_t hits = pool.stats().wrapped_hits;
+  for (uint32_t i = 1; i < RecipientPool::kThreadCacheTouch; ++i) {
+    ASSERT_TRUE(pool.FindCached(text, "conf-1").has_value());
+  }
+  // Nothing shared written so far.
+  EXPECT_EQ(pool.stats().wrapped_hits, hits);
+  ASSERT_TRUE(pool.FindCached(text, "conf-1").has_value());
+  EXPECT_EQ(pool.stats().wrapped_hits, hits + RecipientPool::kThreadCacheTouch);
+}
+
 TEST(WrapForManyTest, WrapsForEveryRecipientInOrder) {
   std::vector<Recipient> recipients;
   for (int i = 0; i < 6; ++i) {
@@ -476,6 +578,95 @@ TEST(RecipientPoolConcurrencyTest, ThreadsShareRecipientsAndBlobs) {
     ASSERT_THAT(rekeyed[i].status(), IsOk());
     EXPECT_NE(rekeyed[i]->get(), seen[0][i]);
     ExpectOpensTo(**rekeyed[i], ExtraRsaIdentity(1024, i));
+  }
+}
+
+// Threads answer from their own caches while others insert, evict and
+// forget: a thread's cache only ever answers with blobs the pool handed that
+// thread for the same certificate and conference, never with one the pool
+// dropped before the thread asked, and the pool stays within its bounds.
+TEST(RecipientPoolConcurrencyTest, ThreadCachesHitWhileOthersInsertAndEvict) {
+  RecipientPoolOptions options;
+  options.max_wrapped = 2 * RecipientPool::kShards;
+  options.max_recipients = RecipientPool::kShards;
+  RecipientPool pool(options);
+  constexpr int kCertificates = 3;
+  constexpr int kConferences = 3;
+  constexpr int kReaders = 2;
+  constexpr int kRounds = 300;
+  for (int i = 0; i < kCertificates; ++i) {
+    ExtraRsaIdentity(1024, i);  // generate outside the threads
+  }
+  auto conference = [](int c) { return absl::StrCat("conf-", c); };
+  std::vector<std::thread> threads;
+  std::vector<int> hits(kReaders, 0);
+  for (int t = 0; t < kReaders; ++t) {
+    threads.emplace_back([&, t] {
+      // What the pool last handed this thread, per (certificate,
+      // conference).
+      std::map<std::pair<int, int>, std::string> last;
+      for (int round = 0; round < kRounds; ++round) {
+        // Each pair is asked for a few times in a row.
+        const int pair = round / 4;
+        const int i = (pair + t) % kCertificates;
+        const int c = (pair / kCertificates + t) % kConferences;
+        const std::string& text = ExtraRsaIdentity(1024, i).certificate_base64;
+        if (std::optional<RecipientPool::Cached> cached =
+                pool.FindCached(text, conference(c))) {
+          ++hits[t];
+          EXPECT_EQ(cached->key_epoch, 1u);
+          const std::string& expected = last[std::make_pair(i, c)];
+          EXPECT_EQ(cached->wrapped->conference_key, expected);
+          continue;
+        }
+        absl::StatusOr<std::shared_ptr<const Recipient>> recipient =
+            pool.GetOrParse(text);
+        ASSERT_THAT(recipient.status(), IsOk());
+        absl::StatusOr<std::shared_ptr<const WrappedSecrets>> wrapped =
+            pool.GetOrWrap(conference(c), 1, **recipient, Secrets());
+        ASSERT_THAT(wrapped.status(), IsOk());
+        last[std::make_pair(i, c)] = (*wrapped)->conference_key;
+      }
+    });
+  }
+  // Inserts that evict, and forgets: after each, this thread's own cache
+  // must not answer with what was dropped.
+  threads.emplace_back([&] {
+    const std::string& text = ExtraRsaIdentity(1024, 0).certificate_base64;
+    for (int round = 0; round < kRounds; ++round) {
+      pool.InsertWrapped(absl::StrCat("filler-", round), 1,
+                         CertificateDigest{static_cast<uint8_t>(round)},
+                         WrappedSecrets{"filler", {}});
+      if (round % 10 != 0)
+        continue;
+      const int c = (round / 10) % kConferences;
+      absl::StatusOr<std::shared_ptr<const Recipient>> recipient =
+          pool.GetOrParse(text);
+      ASSERT_THAT(recipient.status(), IsOk());
+      ASSERT_THAT(
+          pool.GetOrWrap(conference(c), 1, **recipient, Secrets()).status(),
+          IsOk());
+      pool.ForgetConference(conference(c));
+      EXPECT_FALSE(pool.FindCached(text, conference(c)).has_value());
+    }
+  });
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  const RecipientPoolStats stats = pool.stats();
+  EXPECT_LE(stats.wrapped, options.max_wrapped);
+  EXPECT_LE(stats.recipients, options.max_recipients);
+  // The caches did answer (the readers come back to each pair).
+  EXPECT_GT(hits[0] + hits[1], 0);
+  // What the pool holds still opens.
+  for (int i = 0; i < kCertificates; ++i) {
+    absl::StatusOr<std::shared_ptr<const Recipient>> recipient =
+        pool.GetOrParse(ExtraRsaIdentity(1024, i).certificate_base64);
+    ASSERT_THAT(recipient.status(), IsOk());
+    absl::StatusOr<std::shared_ptr<const WrappedSecrets>> wrapped =
+        pool.GetOrWrap(conference(0), 1, **recipient, Secrets());
+    ASSERT_THAT(wrapped.status(), IsOk());
+    ExpectOpensTo(**wrapped, ExtraRsaIdentity(1024, i));
   }
 }
 
