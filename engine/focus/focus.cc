@@ -1,6 +1,8 @@
 #include "engine/focus/focus.h"
 
 #include <algorithm>
+#include <memory>
+#include <optional>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -412,53 +414,182 @@ class Focus::RequestHandler {
         codec::EncodeDeleteConferenceResponse(address_, snapshot->entity));
   }
 
-  C3pResult Handle(const codec::C3pGetConference& command) {
-    std::optional<C3pResult> failed;
-    auto snapshot =
-        Conference(command.keys, Addressing::kFocusOrFactory, &failed);
-    if (snapshot == nullptr)
-      return *failed;
-    if (!IsMember(*snapshot, requester_))
+  // The conference `keys` (or, failing them, the request's `to`) name, for
+  // the lock-free ConferenceStore::Read; std::nullopt when a msci:conference-id
+  // names no conference.
+  std::optional<engine::ConferenceId> ResolveId(
+      const codec::C3pConferenceKeys& keys) {
+    if (!Trim(keys.conf_entity).empty()) {
+      return engine::ConferenceId(Trim(keys.conf_entity));
+    }
+    if (!Trim(keys.conference_id).empty()) {
+      auto snapshot =
+          store_.FindSnapshotByConferenceId(Trim(keys.conference_id));
+      if (snapshot == nullptr)
+        return std::nullopt;
+      return snapshot->entity;
+    }
+    return engine::ConferenceId(Trim(request_.to));
+  }
+
+  // The wrapped secrets a getConference response of one key epoch carries.
+  struct HeldSecrets {
+    // The key epoch they were wrapped for.
+    uint64_t key_epoch = 0;
+    const crypto::WrappedSecrets* wrapped = nullptr;
+    // Keeps `wrapped` alive when it came from the pool's locked path; else
+    // it is from RecipientPool::FindCached, valid until the next call into
+    // the pool.
+    std::shared_ptr<const crypto::WrappedSecrets> hold;
+  };
+
+  // getConference against one snapshot: the checks in the order the
+  // response reports them, then the response written into `buffer_`. When
+  // the requester is to get secrets and `held` is not of the snapshot's key
+  // epoch, returns std::nullopt with `*need_epoch` set, having written
+  // nothing: the caller fetches them (RSA may run) outside the read.
+  std::optional<C3pResult> GetConferenceFrom(
+      const engine::ConferenceSnapshot& snapshot,
+      const codec::C3pGetConference& command, const HeldSecrets& held,
+      uint64_t* need_epoch) {
+    if (!Addressed(snapshot, Addressing::kFocusOrFactory)) {
+      return Fail(C3pReason::kRequestMalformed);
+    }
+    if (!IsMember(snapshot, requester_))
       return Fail(C3pReason::kUnauthorized);
-    const codec::Viewer viewer = internal::ViewerFor(*snapshot, requester_);
-    // `secrets` are views into the wrapped blobs, held here until the
-    // response is written.
-    codec::DocumentSecrets secrets;
-    std::shared_ptr<const crypto::WrappedSecrets> wrapped_secrets;
+    const codec::Viewer viewer = internal::ViewerFor(snapshot, requester_);
     const bool with_secrets = command.has_encryption_key &&
                               viewer.role != engine::ViewerRole::kLobbySelf;
+    codec::DocumentSecrets secrets;
     if (with_secrets) {
-      // PROTOCOL.md §6: the conference key and the web-join URIs, wrapped
-      // for the caller's certificate; the pool parses each certificate once
-      // and caches the blobs per (conference, key epoch, certificate).
-      absl::StatusOr<std::shared_ptr<const crypto::Recipient>> recipient =
-          focus_.recipients_.GetOrParse(command.x509_certificate);
-      if (!recipient.ok())
-        return Fail(C3pReason::kInvalidEncryptionKey);
-      const absl::string_view uris[] = {snapshot->web_join.internal,
-                                        snapshot->web_join.external};
-      crypto::ConferenceSecrets plain;
-      plain.conference_key = absl::MakeConstSpan(snapshot->key.bytes);
-      plain.uris = absl::MakeConstSpan(uris);
-      absl::StatusOr<std::shared_ptr<const crypto::WrappedSecrets>> wrapped =
-          focus_.recipients_.GetOrWrap(snapshot->entity.value(),
-                                       snapshot->key.epoch, **recipient, plain);
-      if (!wrapped.ok()) {
-        return Fail(wrapped.status().code() ==
-                            absl::StatusCode::kInvalidArgument
-                        ? C3pReason::kInvalidEncryptionKey
-                        : C3pReason::kOtherFailure);
+      if (held.wrapped == nullptr || held.key_epoch != snapshot.key.epoch) {
+        *need_epoch = snapshot.key.epoch;
+        return std::nullopt;
       }
-      secrets.conference_key = (*wrapped)->conference_key;
-      secrets.web_internal_uri = (*wrapped)->encrypted_uris[0];
-      secrets.web_external_uri = (*wrapped)->encrypted_uris[1];
-      wrapped_secrets = *std::move(wrapped);
+      secrets.conference_key = held.wrapped->conference_key;
+      secrets.web_internal_uri = held.wrapped->encrypted_uris[0];
+      secrets.web_external_uri = held.wrapped->encrypted_uris[1];
     }
     // Envelope and document in one pass, straight into the response buffer.
-    codec::EncodeGetConferenceResponse(address_, *snapshot, viewer,
+    codec::EncodeGetConferenceResponse(address_, snapshot, viewer,
                                        with_secrets ? &secrets : nullptr,
                                        &buffer_);
     return C3pResult{std::move(buffer_), true, C3pReason::kOtherFailure};
+  }
+
+  // PROTOCOL.md §6: the conference key and the web-join URIs, wrapped for
+  // the caller's certificate; the pool parses each certificate once and
+  // caches the blobs per (conference, key epoch, certificate). Runs with no
+  // snapshot pinned. On a miss the secrets are wrapped from `source` when
+  // given (a snapshot of epoch `key_epoch`), else from the current snapshot.
+  // Returns the failure to send, or std::nullopt with `*held` filled (for
+  // the current key epoch, which may have moved past `key_epoch`: the
+  // caller checks again).
+  std::optional<C3pResult> FetchSecrets(
+      const engine::ConferenceId& conference,
+      const codec::C3pGetConference& command, uint64_t key_epoch,
+      const engine::ConferenceSnapshot* source, HeldSecrets* held) {
+    absl::StatusOr<std::shared_ptr<const crypto::Recipient>> recipient =
+        focus_.recipients_.GetOrParse(command.x509_certificate);
+    if (!recipient.ok())
+      return Fail(C3pReason::kInvalidEncryptionKey);
+    if (std::shared_ptr<const crypto::WrappedSecrets> found =
+            focus_.recipients_.FindWrapped(conference.value(), key_epoch,
+                                           (*recipient)->digest())) {
+      held->key_epoch = key_epoch;
+      held->wrapped = found.get();
+      held->hold = std::move(found);
+      return std::nullopt;
+    }
+    // A miss: the plaintext comes from a snapshot held by reference count,
+    // since wrapping (an RSA operation) must not run while pinned.
+    std::shared_ptr<const engine::ConferenceSnapshot> current;
+    const engine::ConferenceSnapshot* snapshot = source;
+    if (snapshot == nullptr) {
+      current = store_.FindSnapshot(conference);
+      if (current == nullptr)
+        return Fail(C3pReason::kConferenceDoesntExist);
+      snapshot = current.get();
+    }
+    const absl::string_view uris[] = {snapshot->web_join.internal,
+                                      snapshot->web_join.external};
+    crypto::ConferenceSecrets plain;
+    plain.conference_key = absl::MakeConstSpan(snapshot->key.bytes);
+    plain.uris = absl::MakeConstSpan(uris);
+    absl::StatusOr<crypto::WrappedSecrets> wrapped = crypto::WrapSecrets(
+        **recipient, plain, focus_.recipients_.options().cipher);
+    if (!wrapped.ok()) {
+      return Fail(wrapped.status().code() == absl::StatusCode::kInvalidArgument
+                      ? C3pReason::kInvalidEncryptionKey
+                      : C3pReason::kOtherFailure);
+    }
+    held->key_epoch = snapshot->key.epoch;
+    held->hold = focus_.recipients_.InsertWrapped(
+        conference.value(), snapshot->key.epoch, (*recipient)->digest(),
+        *std::move(wrapped));
+    held->wrapped = held->hold.get();
+    return std::nullopt;
+  }
+
+  // Reads the conference through the store's lock-free Read: the response
+  // is encoded while the snapshot is pinned (no lock, no reference count),
+  // and the certificate and the wrapped secrets, which may need RSA, are
+  // fetched between reads, never while pinned. A read that finds the key
+  // epoch moved past the held secrets fetches again; after a few such
+  // races the response is encoded from a snapshot held by reference count.
+  C3pResult Handle(const codec::C3pGetConference& command) {
+    std::optional<engine::ConferenceId> conference = ResolveId(command.keys);
+    if (!conference.has_value())
+      return Fail(C3pReason::kConferenceDoesntExist);
+    HeldSecrets held;
+    if (command.has_encryption_key) {
+      // A client that asks again: its blobs from this thread's cache in the
+      // pool, if they are still of the conference's key epoch (checked
+      // against the snapshot below).
+      if (std::optional<crypto::RecipientPool::Cached> cached =
+              focus_.recipients_.FindCached(command.x509_certificate,
+                                            conference->value())) {
+        held.key_epoch = cached->key_epoch;
+        held.wrapped = cached->wrapped;
+      }
+    }
+    constexpr int kPinnedAttempts = 3;
+    for (int attempt = 0; attempt < kPinnedAttempts; ++attempt) {
+      std::optional<C3pResult> result;
+      uint64_t need_epoch = 0;
+      const absl::Status read = store_.Read(
+          *conference, [&](const engine::ConferenceSnapshot& snapshot) {
+            result = GetConferenceFrom(snapshot, command, held, &need_epoch);
+          });
+      if (!read.ok())
+        return Fail(C3pReason::kConferenceDoesntExist);
+      if (result.has_value())
+        return *std::move(result);
+      std::optional<C3pResult> failed =
+          FetchSecrets(*conference, command, need_epoch, nullptr, &held);
+      if (failed.has_value())
+        return *std::move(failed);
+    }
+    // The key changed under every attempt: answer from one snapshot held by
+    // reference count, with secrets wrapped for it.
+    std::shared_ptr<const engine::ConferenceSnapshot> snapshot =
+        store_.FindSnapshot(*conference);
+    if (snapshot == nullptr)
+      return Fail(C3pReason::kConferenceDoesntExist);
+    uint64_t need_epoch = 0;
+    std::optional<C3pResult> result =
+        GetConferenceFrom(*snapshot, command, held, &need_epoch);
+    if (result.has_value())
+      return *std::move(result);
+    std::optional<C3pResult> failed =
+        FetchSecrets(*conference, command, need_epoch, snapshot.get(), &held);
+    if (failed.has_value())
+      return *std::move(failed);
+    result = GetConferenceFrom(*snapshot, command, held, &need_epoch);
+    // FetchSecrets wrapped for `snapshot` itself, so this cannot ask again.
+    if (!result.has_value())
+      return Fail(C3pReason::kOtherFailure);
+    return *std::move(result);
   }
 
   C3pResult Handle(const codec::C3pGetConferences& command) {
