@@ -58,11 +58,47 @@ constexpr bool CommandTableIsInOrder() {
 static_assert(CommandTableIsInOrder(),
               "kCommands must list every C3pCommand but kUnknown, in order");
 
-bool IsCi(const XmlElement& e) { return e.ns_uri == kConferenceInfoNamespace; }
-bool IsCccp(const XmlElement& e) { return e.ns_uri == kCccpNamespace; }
+// The namespaces names are matched in. XmlDocument::Parse compares each
+// declaration's URI with these once; elements and attributes then carry the
+// id (XmlElement::ns_id), and a name check is an integer compare.
+enum class Ns : int {
+  kOther = 0,  // no namespace, or one not listed here
+  kCccp,
+  kCi,
+  kSeparator,
+  kMsci,
+  kMsci2008,
+  kMscp,
+};
+
+// In Ns order, from Ns::kCccp.
+constexpr absl::string_view kKnownNamespaces[] = {
+    kCccpNamespace, kConferenceInfoNamespace, kSeparatorNamespace,
+    kMsciNamespace, kMsci2008Namespace,       kMscpNamespace,
+};
+static_assert(sizeof(kKnownNamespaces) / sizeof(kKnownNamespaces[0]) ==
+                  static_cast<size_t>(Ns::kMscp),
+              "kKnownNamespaces must list every Ns but kOther, in order");
+
+bool In(const XmlElement& e, Ns ns) { return e.ns_id == static_cast<int>(ns); }
+bool Is(const XmlElement& e, Ns ns, absl::string_view local) {
+  return e.IsKnown(static_cast<int>(ns), local);
+}
+bool IsCi(const XmlElement& e) { return In(e, Ns::kCi); }
+bool IsCccp(const XmlElement& e) { return In(e, Ns::kCccp); }
 bool IsOurs(const XmlElement& e) { return IsCi(e) || IsCccp(e); }
 bool IsSeparator(const XmlElement& e) {
-  return e.Is(kSeparatorNamespace, "separator");
+  return Is(e, Ns::kSeparator, "separator");
+}
+
+// The attribute with this known namespace and local name, or nullptr.
+const XmlAttribute* FindAttribute(const XmlElement& e, Ns ns,
+                                  absl::string_view local) {
+  for (const XmlAttribute& a : e.attributes) {
+    if (a.ns_id == static_cast<int>(ns) && a.local_name == local)
+      return &a;
+  }
+  return nullptr;
 }
 
 absl::string_view Attr(const XmlElement& e, absl::string_view local) {
@@ -75,7 +111,7 @@ absl::string_view Attr(const XmlElement& e, absl::string_view local) {
 absl::string_view StateAttr(const XmlElement& e) {
   const XmlAttribute* a = e.FindAttribute("", "state");
   if (a == nullptr)
-    a = e.FindAttribute(kConferenceInfoNamespace, "state");
+    a = FindAttribute(e, Ns::kCi, "state");
   return a == nullptr ? absl::string_view() : a->value;
 }
 
@@ -160,7 +196,7 @@ class C3pRequestParser {
   static void ForeignAttributes(const XmlElement& e,
                                 std::vector<C3pExtensionAttribute>* out) {
     for (const XmlAttribute& a : e.attributes) {
-      if (a.ns_uri.empty() || a.ns_uri == kConferenceInfoNamespace ||
+      if (a.ns_uri.empty() || a.ns_id == static_cast<int>(Ns::kCi) ||
           a.ns_uri == kXmlNamespaceUri) {
         continue;
       }
@@ -191,8 +227,7 @@ absl::Status C3pRequestParser::ParseConferenceKeys(const XmlElement& e,
   if (e.first_child != nullptr)
     return Unexpected(*e.first_child, e);
   k->conf_entity = Attr(e, "confEntity");
-  if (const XmlAttribute* id =
-          e.FindAttribute(kMsciNamespace, "conference-id")) {
+  if (const XmlAttribute* id = FindAttribute(e, Ns::kMsci, "conference-id")) {
     k->conference_id = id->value;
   }
   // CONFPRO 4.5: the focus factory addresses by msci:conference-id.
@@ -252,13 +287,11 @@ absl::Status C3pRequestParser::ParseMedia(const XmlElement& e,
       } else {
         return Unexpected(*c, e);
       }
-    } else if (c->ns_uri == kMsciNamespace && c->local_name == "media-state") {
+    } else if (Is(*c, Ns::kMsci, "media-state")) {
       field = &m->media_state;
-    } else if (c->ns_uri == kMsciNamespace &&
-               c->local_name == "media-source-id") {
+    } else if (Is(*c, Ns::kMsci, "media-source-id")) {
       field = &m->media_source_id;
-    } else if (c->ns_uri == kMsciNamespace &&
-               c->local_name == "media-ingress-filter") {
+    } else if (Is(*c, Ns::kMsci, "media-ingress-filter")) {
       field = &m->ingress_filter;
     } else if (IsSeparator(*c)) {
       ++separators;
@@ -314,14 +347,14 @@ absl::Status C3pRequestParser::ParseEndpoint(const XmlElement& e,
       }
       if (absl::Status s = Text(*c, field); !s.ok())
         return s;
-    } else if (c->Is(kMsciNamespace, "clientInfo")) {
+    } else if (Is(*c, Ns::kMsci, "clientInfo")) {
       ep->has_client_info = true;
       int inner_separators = 0;
       for (const XmlElement* i = c->first_child; i != nullptr;
            i = i->next_sibling) {
         if (IsSeparator(*i)) {
           ++inner_separators;
-        } else if (i->Is(kMsci2008Namespace, "lobby-capable")) {
+        } else if (Is(*i, Ns::kMsci2008, "lobby-capable")) {
           if (absl::Status s = Text(*i, &ep->lobby_capable); !s.ok())
             return s;
         } else if (IsOurs(*i)) {
@@ -330,7 +363,7 @@ absl::Status C3pRequestParser::ParseEndpoint(const XmlElement& e,
           ep->client_info_extensions.push_back(Extension(*i, inner_separators));
         }
       }
-    } else if (c->Is(kMsciNamespace, "session-on-behalf-of")) {
+    } else if (Is(*c, Ns::kMsci, "session-on-behalf-of")) {
       if (absl::Status s = Text(*c, &ep->session_on_behalf_of); !s.ok()) {
         return s;
       }
@@ -348,7 +381,7 @@ absl::Status C3pRequestParser::ParseEndpoint(const XmlElement& e,
 absl::Status C3pRequestParser::ParseRoles(
     const XmlElement& e, std::vector<absl::string_view>* roles) {
   for (const XmlElement* c = e.first_child; c != nullptr; c = c->next_sibling) {
-    if (!c->Is(kConferenceInfoNamespace, "entry")) {
+    if (!Is(*c, Ns::kCi, "entry")) {
       if (IsOurs(*c))
         return Unexpected(*c, e);
       continue;
@@ -425,11 +458,11 @@ absl::Status C3pRequestParser::ParseDescription(const XmlElement& e,
       } else {
         return Unexpected(*c, e);
       }
-    } else if (c->Is(kMsciNamespace, "conference-id")) {
+    } else if (Is(*c, Ns::kMsci, "conference-id")) {
       field = &d->conference_id;
-    } else if (c->Is(kMsciNamespace, "expiry-time")) {
+    } else if (Is(*c, Ns::kMsci, "expiry-time")) {
       field = &d->expiry_time;
-    } else if (c->Is(kMsciNamespace, "admission-policy")) {
+    } else if (Is(*c, Ns::kMsci, "admission-policy")) {
       field = &d->admission_policy;
     } else if (IsSeparator(*c)) {
       ++separators;
@@ -453,14 +486,14 @@ absl::Status C3pRequestParser::ParseEntityView(const XmlElement& e,
   v->state = StateAttr(e);
   int separators = 0;
   for (const XmlElement* c = e.first_child; c != nullptr; c = c->next_sibling) {
-    if (c->Is(kMsciNamespace, "entity-state")) {
+    if (Is(*c, Ns::kMsci, "entity-state")) {
       if (v->has_entity_state)
         return Duplicate(*c);
       v->has_entity_state = true;
       int inner_separators = 0;
       for (const XmlElement* i = c->first_child; i != nullptr;
            i = i->next_sibling) {
-        if (i->Is(kMsciNamespace, "locked")) {
+        if (Is(*i, Ns::kMsci, "locked")) {
           if (absl::Status s = Text(*i, &v->locked); !s.ok())
             return s;
           bool ignored;
@@ -507,7 +540,7 @@ absl::Status C3pRequestParser::ParseConferenceInfo(const XmlElement& e,
       } else if (c->local_name == "users") {
         for (const XmlElement* u = c->first_child; u != nullptr;
              u = u->next_sibling) {
-          if (!u->Is(kConferenceInfoNamespace, "user")) {
+          if (!Is(*u, Ns::kCi, "user")) {
             if (IsOurs(*u))
               return Unexpected(*u, *c);
             continue;
@@ -525,10 +558,10 @@ absl::Status C3pRequestParser::ParseConferenceInfo(const XmlElement& e,
       } else {
         return Unexpected(*c, e);
       }
-    } else if (c->Is(kMsciNamespace, "conference-view")) {
+    } else if (Is(*c, Ns::kMsci, "conference-view")) {
       for (const XmlElement* v = c->first_child; v != nullptr;
            v = v->next_sibling) {
-        if (!v->Is(kMsciNamespace, "entity-view")) {
+        if (!Is(*v, Ns::kMsci, "entity-view")) {
           if (IsOurs(*v))
             return Unexpected(*v, *c);
           continue;
@@ -557,7 +590,7 @@ absl::Status C3pRequestParser::ParseCommand(const XmlElement& e) {
     return absl::OkStatus();
   }
   const absl::string_view mcu_uri = [&e] {
-    const XmlAttribute* a = e.FindAttribute(kMscpNamespace, "mcuUri");
+    const XmlAttribute* a = FindAttribute(e, Ns::kMscp, "mcuUri");
     return a == nullptr ? absl::string_view() : a->value;
   }();
   // Children by role. Each command below says which it needs; foreign
@@ -611,7 +644,7 @@ absl::Status C3pRequestParser::ParseCommand(const XmlElement& e) {
       } else {
         return Unexpected(*c, e);
       }
-    } else if (c->Is(kMsciNamespace, "encryption-key")) {
+    } else if (Is(*c, Ns::kMsci, "encryption-key")) {
       slot = &encryption_key;
     } else {
       continue;  // foreign: ignored
@@ -711,11 +744,11 @@ absl::Status C3pRequestParser::ParseCommand(const XmlElement& e) {
         const XmlElement* cert = nullptr;
         for (const XmlElement* c = encryption_key->first_child; c != nullptr;
              c = c->next_sibling) {
-          if (c->Is(kMsciNamespace, "x509-certificate")) {
+          if (Is(*c, Ns::kMsci, "x509-certificate")) {
             if (cert != nullptr)
               return Duplicate(*c);
             cert = c;
-          } else if (IsOurs(*c) || c->ns_uri == kMsciNamespace) {
+          } else if (IsOurs(*c) || In(*c, Ns::kMsci)) {
             return Unexpected(*c, *encryption_key);
           }
         }
@@ -978,7 +1011,7 @@ absl::Status C3pRequestParser::ParseCommand(const XmlElement& e) {
 
 absl::Status C3pRequestParser::Parse() {
   const XmlElement& root = doc_.root();
-  if (!root.Is(kCccpNamespace, "request")) {
+  if (!Is(root, Ns::kCccp, "request")) {
     return Error(root,
                  absl::StrCat("root element <", EscapeForError(root.qname),
                               "> is not a cccp <request>"));
@@ -1018,7 +1051,8 @@ absl::Status C3pRequestParser::Parse() {
 
 absl::StatusOr<C3pRequest> C3pRequestParser::Run(std::vector<char> body,
                                                  const ParseLimits& limits) {
-  absl::StatusOr<XmlDocument> doc = XmlDocument::Parse(std::move(body), limits);
+  absl::StatusOr<XmlDocument> doc =
+      XmlDocument::Parse(std::move(body), limits, kKnownNamespaces);
   if (!doc.ok())
     return doc.status();
   C3pRequest request;

@@ -112,6 +112,52 @@ TEST(ParseC3pRequestTest, MatchesNamespacesWhateverPrefixesTheSenderChose) {
   EXPECT_EQ(get.x509_certificate, "\n  TUlJ\n  QQ==\n");
 }
 
+// The 2005/08 and 2008/12 msci URIs have the same length and differ in a
+// few bytes; a prefix bound to one is never read as the other, and a prefix
+// rebound on a child element follows the child's binding.
+TEST(ParseC3pRequestTest, TellsApartNamespacesOfEqualLength) {
+  const std::string k2005 =
+      "http://schemas.microsoft.com/rtc/2005/08/confinfoextensions";
+  const std::string k2008 =
+      "http://schemas.microsoft.com/rtc/2008/12/confinfoextensions";
+  ASSERT_EQ(k2005.size(), k2008.size());
+  auto body = [](absl::string_view key_ns, absl::string_view id_ns) {
+    return absl::StrCat(
+        "<request xmlns=\"urn:ietf:params:xml:ns:cccp\" requestId=\"9\" "
+        "from=\"sip:a@b\" to=\"sip:f@b\"><getConference>"
+        "<conferenceKeys xmlns:x=\"",
+        id_ns,
+        "\" confEntity=\"sip:f@b\" x:conference-id=\"ABCD\"/>"
+        "<m:encryption-key xmlns:m=\"",
+        key_ns,
+        "\"><m:x509-certificate>TUlJ</m:x509-certificate></m:encryption-key>"
+        "</getConference></request>");
+  };
+  absl::StatusOr<C3pRequest> ours = Parse(body(k2005, k2005));
+  ASSERT_THAT(ours, IsOk());
+  const auto& get = std::get<C3pGetConference>(ours->command);
+  EXPECT_TRUE(get.has_encryption_key);
+  EXPECT_EQ(get.x509_certificate, "TUlJ");
+  EXPECT_EQ(get.keys.conference_id, "ABCD");
+
+  absl::StatusOr<C3pRequest> other = Parse(body(k2008, k2008));
+  ASSERT_THAT(other, IsOk());
+  const auto& foreign = std::get<C3pGetConference>(other->command);
+  EXPECT_FALSE(foreign.has_encryption_key);  // a foreign child: ignored
+  EXPECT_EQ(foreign.x509_certificate, "");
+  EXPECT_EQ(foreign.keys.conference_id, "");
+
+  // The cccp prefix rebound to the conference-info namespace on a child.
+  EXPECT_THAT(
+      Parse("<c:request xmlns:c=\"urn:ietf:params:xml:ns:cccp\" "
+            "requestId=\"9\" from=\"sip:a@b\" to=\"sip:f@b\"><c:getConference>"
+            "<c:conferenceKeys "
+            "xmlns:c=\"urn:ietf:params:xml:ns:conference-info\" "
+            "confEntity=\"sip:f@b\"/></c:getConference></c:request>"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("unexpected element <c:conferenceKeys>")));
+}
+
 TEST(ParseC3pRequestTest, ViewsStayValidAfterTheRequestMoves) {
   absl::StatusOr<C3pRequest> request = Parse(Request(
       absl::StrCat("<deleteUser><userKeys confEntity=\"", kConf,

@@ -11,6 +11,7 @@
 #endif
 
 #include "absl/base/attributes.h"
+#include "absl/base/optimization.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/strings/cord.h"
@@ -77,40 +78,57 @@ constexpr std::array<uint8_t, 256> MakeByteClasses() {
 constexpr std::array<uint8_t, 256> kByteClasses = MakeByteClasses();
 
 #if defined(__SSE2__)
-// Bytes in a 16-byte block that end a plain run: C0 controls and every byte
-// >= 0x80 (one signed compare against 0x20 catches both), DEL, and the
-// bytes of `a`..`c`. TAB, LF and CR are cleared again when `keep_spaces`.
-inline int SpecialBytes(__m128i v, __m128i a, __m128i b, __m128i c,
-                        bool keep_spaces) {
-  __m128i special = _mm_or_si128(
-      _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
-                   _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F))),
-      _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, a), _mm_cmpeq_epi8(v, b)),
-                   _mm_cmpeq_epi8(v, c)));
-  if (keep_spaces) {
-    const __m128i spaces =
-        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
-                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
-                     _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')));
-    special = _mm_andnot_si128(spaces, special);
-  }
-  return _mm_movemask_epi8(special);
+// Bytes of a 16-byte block outside 0x20-0x7E: C0 controls, DEL and every
+// byte >= 0x80. Adding 1 maps 0x00-0x1F to 0x01-0x20 and wraps DEL to 0x80,
+// so one signed compare against 0x21 catches all three.
+inline __m128i NotPrintable(__m128i v) {
+  return _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8(1)), _mm_set1_epi8(0x21));
+}
+
+// Bytes of `v` that may end a plain text run: everything NotPrintable except
+// LF (a base64 line ends with one), and `<`, `&`, `]`. TAB and CR are
+// reported too; TextSpecialBytes clears them.
+inline __m128i TextCandidates(__m128i v) {
+  const __m128i markup =
+      _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')),
+                                _mm_cmpeq_epi8(v, _mm_set1_epi8('&'))),
+                   _mm_cmpeq_epi8(v, _mm_set1_epi8(']')));
+  return _mm_or_si128(
+      _mm_andnot_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')), NotPrintable(v)),
+      markup);
+}
+
+// The bytes of `v` that end a plain text run, as a movemask.
+inline int TextSpecialBytes(__m128i v) {
+  const __m128i spaces = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')),
+                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('\r')));
+  return _mm_movemask_epi8(_mm_andnot_si128(spaces, TextCandidates(v)));
 }
 #endif
 
 // The first position at or after `i` whose byte is not kPlainTextByte (or
-// `n`). A certificate's base64 is over a kilobyte of plain text, so blocks of
-// 16 bytes are checked at once.
+// `n`). A certificate's base64 is over a kilobyte of plain text, so 32 bytes
+// are checked per step; TAB and CR, rare in such text, are told apart from
+// the bytes that end a run only in a block that has one.
 size_t SkipPlainText(const unsigned char* p, size_t n, size_t i) {
 #if defined(__SSE2__)
-  const __m128i lt = _mm_set1_epi8('<');
-  const __m128i amp = _mm_set1_epi8('&');
-  const __m128i bracket = _mm_set1_epi8(']');
+  for (; i + 32 <= n; i += 32) {
+    const __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    const __m128i v1 =
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i + 16));
+    if (_mm_movemask_epi8(
+            _mm_or_si128(TextCandidates(v0), TextCandidates(v1))) == 0) {
+      continue;
+    }
+    const uint32_t mask = static_cast<uint32_t>(TextSpecialBytes(v0)) |
+                          (static_cast<uint32_t>(TextSpecialBytes(v1)) << 16);
+    if (mask != 0)
+      return i + static_cast<size_t>(__builtin_ctz(mask));
+  }
   for (; i + 16 <= n; i += 16) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-    if (const int mask = SpecialBytes(v, lt, amp, bracket, true); mask != 0) {
+    if (const int mask = TextSpecialBytes(v); mask != 0)
       return i + static_cast<size_t>(__builtin_ctz(mask));
-    }
   }
 #endif
   while (i < n && (kByteClasses[p[i]] & kPlainTextByte))
@@ -122,14 +140,14 @@ size_t SkipPlainText(const unsigned char* p, size_t n, size_t i) {
 // (or `n`).
 size_t SkipPlainAttribute(const unsigned char* p, size_t n, size_t i) {
 #if defined(__SSE2__)
-  const __m128i lt = _mm_set1_epi8('<');
-  const __m128i amp = _mm_set1_epi8('&');
-  const __m128i quot = _mm_set1_epi8('"');
-  const __m128i apos = _mm_set1_epi8('\'');
   for (; i + 16 <= n; i += 16) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-    const int mask = SpecialBytes(v, lt, amp, quot, false) |
-                     _mm_movemask_epi8(_mm_cmpeq_epi8(v, apos));
+    const __m128i markup =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')),
+                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('&'))),
+                     _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\''))));
+    const int mask = _mm_movemask_epi8(_mm_or_si128(NotPrintable(v), markup));
     if (mask != 0)
       return i + static_cast<size_t>(__builtin_ctz(mask));
   }
@@ -299,7 +317,52 @@ class PreScanner {
   absl::Status ScanComment();
   absl::Status ScanCdata();
   absl::Status ScanReference();
-  absl::Status ScanQName(const char* what, absl::string_view* name);
+  // Scans a QName at pos_ and sets `*name`. Names of ASCII name bytes take
+  // the inline path; anything else (non-ASCII names, errors) goes through
+  // ScanQNameSlow, which accepts and refuses exactly as before.
+  absl::Status ScanQName(const char* what, absl::string_view* name) {
+    if (ABSL_PREDICT_TRUE(ScanAsciiQName(name)))
+      return absl::OkStatus();
+    return ScanQNameSlow(what, name);
+  }
+  // The QName at pos_ when it is ASCII and followed by an ASCII byte other
+  // than a name byte (or by the end); false, with pos_ unchanged, otherwise.
+  bool ScanAsciiQName(absl::string_view* name) {
+    const size_t start = pos_;
+    size_t i = start;
+    if (i >= n_ || !(kByteClasses[p_[i]] & kNameStartByte))
+      return false;
+    ++i;
+    while (i < n_ && (kByteClasses[p_[i]] & kNameByte))
+      ++i;
+    if (i < n_ && p_[i] == ':') {
+      ++i;
+      if (i >= n_ || !(kByteClasses[p_[i]] & kNameStartByte))
+        return false;
+      ++i;
+      while (i < n_ && (kByteClasses[p_[i]] & kNameByte))
+        ++i;
+    }
+    if (i < n_ && p_[i] >= 0x80)
+      return false;  // may continue with a non-ASCII NameChar
+    pos_ = i;
+    *name =
+        absl::string_view(reinterpret_cast<const char*>(p_ + start), i - start);
+    return true;
+  }
+  // Whether the end tag name at pos_ is `open` (the name of the element it
+  // closes), read as ScanQName would: the bytes match and the next one
+  // cannot continue a name. False means "scan it", not "mismatch".
+  bool AtEndTagName(absl::string_view open) const {
+    if (n_ - pos_ <= open.size() ||
+        std::memcmp(p_ + pos_, open.data(), open.size()) != 0) {
+      return false;
+    }
+    const unsigned char next = p_[pos_ + open.size()];
+    return next < 0x80 && next != ':' && !(kByteClasses[next] & kNameByte);
+  }
+  ABSL_ATTRIBUTE_NOINLINE absl::Status ScanQNameSlow(const char* what,
+                                                     absl::string_view* name);
   absl::Status ScanNcName(const char* what);
   // Scans a start tag at `<`. Sets `*name` and `*empty` (for `/>`).
   absl::Status ScanStartTag(int depth, absl::string_view* name, bool* empty);
@@ -639,7 +702,8 @@ absl::Status PreScanner::ScanNcName(const char* what) {
 }
 
 // Namespaces in XML 1.0 §4 QName: NCName (':' NCName)?.
-absl::Status PreScanner::ScanQName(const char* what, absl::string_view* name) {
+absl::Status PreScanner::ScanQNameSlow(const char* what,
+                                       absl::string_view* name) {
   const size_t start = pos_;
   if (absl::Status s = ScanNcName(what); !s.ok())
     return s;
@@ -690,8 +754,14 @@ absl::Status PreScanner::ScanStartTag(int depth, absl::string_view* name,
       *empty = true;
       return absl::OkStatus();
     }
-    const DecodedChar c = DecodeUtf8(p_ + pos_, p_ + n_);
-    if (!space || c.length == 0 || !IsNameStartChar(c.cp)) {
+    bool name_start;
+    if (p_[pos_] < 0x80) {
+      name_start = (kByteClasses[p_[pos_]] & kNameStartByte) != 0;
+    } else {
+      const DecodedChar c = DecodeUtf8(p_ + pos_, p_ + n_);
+      name_start = c.length != 0 && IsNameStartChar(c.cp);
+    }
+    if (!space || !name_start) {
       return Error(
           pos_,
           absl::StrCat("expected ", space ? "attribute name" : "white space",
@@ -792,8 +862,13 @@ absl::Status PreScanner::ScanContent(absl::string_view root_name) {
         const size_t start = pos_;
         pos_ += 2;
         absl::string_view name;
-        if (absl::Status s = ScanQName("end tag name", &name); !s.ok())
-          return s;
+        if (!AtEndTagName(open_.back())) {
+          if (absl::Status s = ScanQName("end tag name", &name); !s.ok())
+            return s;
+        } else {
+          name = open_.back();
+          pos_ += name.size();
+        }
         if (name != open_.back()) {
           return Error(start, absl::StrCat("end tag </", EscapeForError(name),
                                            "> does not match <",
@@ -861,16 +936,46 @@ absl::string_view View(const char* p, size_t n) {
   return absl::string_view(p, n);
 }
 
-void SplitQName(absl::string_view qname, absl::string_view* prefix,
-                absl::string_view* local) {
-  const size_t colon = qname.find(':');
-  if (colon == absl::string_view::npos) {
-    *prefix = absl::string_view();
-    *local = qname;
-  } else {
-    *prefix = qname.substr(0, colon);
-    *local = qname.substr(colon + 1);
+// Names are short: a byte loop beats a call to memchr or memcmp.
+inline void SplitQName(absl::string_view qname, absl::string_view* prefix,
+                       absl::string_view* local) {
+  for (size_t i = 0; i < qname.size(); ++i) {
+    if (qname[i] == ':') {
+      *prefix = qname.substr(0, i);
+      *local = qname.substr(i + 1);
+      return;
+    }
   }
+  *prefix = absl::string_view();
+  *local = qname;
+}
+
+inline bool SameName(absl::string_view a, absl::string_view b) {
+  if (a.size() != b.size())
+    return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i])
+      return false;
+  }
+  return true;
+}
+
+// Whether `name` declares a namespace (`xmlns` or `xmlns:prefix`); sets
+// `*prefix` ("" for the default namespace) when it does.
+inline bool IsNamespaceDeclaration(absl::string_view name,
+                                   absl::string_view* prefix) {
+  if (name.size() < 5 || name[0] != 'x' ||
+      std::memcmp(name.data(), "xmlns", 5) != 0) {
+    return false;
+  }
+  if (name.size() == 5) {
+    *prefix = absl::string_view();
+    return true;
+  }
+  if (name.size() == 6 || name[5] != ':')
+    return false;
+  *prefix = name.substr(6);
+  return true;
 }
 
 bool IsAllSpace(absl::string_view s) {
@@ -886,35 +991,60 @@ bool IsAllSpace(absl::string_view s) {
 // Builds XmlElements from RapidXML's tree, resolving namespaces.
 class XmlTreeBuilder {
  public:
-  explicit XmlTreeBuilder(XmlDocument* doc) : doc_(doc) {}
+  XmlTreeBuilder(XmlDocument* doc,
+                 absl::Span<const absl::string_view> known_namespaces)
+      : doc_(doc),
+        known_namespaces_(known_namespaces),
+        no_namespace_id_(KnownId(absl::string_view())) {}
 
   absl::Status Build(rapidxml::xml_node<char>* node, XmlElement* parent,
                      int depth, XmlElement** out);
 
  private:
+  // A namespace binding in scope, with its URI's id (XmlElement::ns_id).
+  struct Binding {
+    absl::string_view prefix;
+    absl::string_view uri;
+    int id;
+  };
+
   absl::Status Error(uint32_t offset, absl::string_view what) const {
     return absl::InvalidArgumentError(
         absl::StrCat("xml: ", what, " at ", doc_->Where(offset)));
   }
-  // Finds the URI bound to `prefix`; false when undeclared. The default
-  // namespace ("") is always found, possibly as "" (no namespace).
-  bool Resolve(absl::string_view prefix, absl::string_view* uri) const {
-    if (prefix == "xml") {
-      *uri = kXmlNamespaceUri;
-      return true;
+  int KnownId(absl::string_view uri) const {
+    for (size_t i = 0; i < known_namespaces_.size(); ++i) {
+      if (known_namespaces_[i] == uri)
+        return static_cast<int>(i) + 1;
     }
+    return 0;
+  }
+  // Finds the URI bound to `prefix` and its id; false when undeclared. The
+  // default namespace ("") is always found, possibly as "" (no namespace).
+  bool Resolve(absl::string_view prefix, absl::string_view* uri,
+               int* id) const {
     for (auto it = scope_.rbegin(); it != scope_.rend(); ++it) {
-      if (it->prefix == prefix) {
+      if (SameName(it->prefix, prefix)) {
         *uri = it->uri;
+        *id = it->id;
         return true;
       }
     }
+    // `xml` may be declared, but only with its own URI (checked in Build).
+    if (prefix == "xml") {
+      *uri = kXmlNamespaceUri;
+      *id = KnownId(kXmlNamespaceUri);
+      return true;
+    }
     *uri = absl::string_view();
+    *id = no_namespace_id_;
     return prefix.empty();
   }
 
   XmlDocument* doc_;
-  absl::InlinedVector<XmlNamespaceDecl, 16> scope_;
+  const absl::Span<const absl::string_view> known_namespaces_;
+  const int no_namespace_id_;
+  absl::InlinedVector<Binding, 16> scope_;
 };
 
 absl::Status XmlTreeBuilder::Build(rapidxml::xml_node<char>* node,
@@ -938,18 +1068,13 @@ absl::Status XmlTreeBuilder::Build(rapidxml::xml_node<char>* node,
   for (rapidxml::xml_attribute<char>* a = node->first_attribute(); a != nullptr;
        a = a->next_attribute()) {
     const absl::string_view name = View(a->name(), a->name_size());
-    const absl::string_view value = View(a->value(), a->value_size());
     XmlNamespaceDecl decl;
-    if (name == "xmlns") {
-      decl.prefix = absl::string_view();
-    } else if (name.size() > 6 && name.substr(0, 6) == "xmlns:") {
-      decl.prefix = name.substr(6);
-      if (value.empty()) {
-        return Error(e->offset, absl::StrCat("empty namespace URI for prefix ",
-                                             EscapeForError(decl.prefix)));
-      }
-    } else {
+    if (!IsNamespaceDeclaration(name, &decl.prefix))
       continue;
+    const absl::string_view value = View(a->value(), a->value_size());
+    if (!decl.prefix.empty() && value.empty()) {
+      return Error(e->offset, absl::StrCat("empty namespace URI for prefix ",
+                                           EscapeForError(decl.prefix)));
     }
     decl.uri = value;
     if (decl.prefix == "xmlns" || value == kXmlnsNamespaceUri ||
@@ -959,7 +1084,7 @@ absl::Status XmlTreeBuilder::Build(rapidxml::xml_node<char>* node,
                                            EscapeForError(value), "\""));
     }
     doc_->namespace_decls_.push_back(decl);
-    scope_.push_back(decl);
+    scope_.push_back(Binding{decl.prefix, decl.uri, KnownId(decl.uri)});
   }
   e->namespace_decls =
       absl::MakeConstSpan(doc_->namespace_decls_.data() + decl_begin,
@@ -967,7 +1092,7 @@ absl::Status XmlTreeBuilder::Build(rapidxml::xml_node<char>* node,
 
   absl::string_view prefix;
   SplitQName(e->qname, &prefix, &e->local_name);
-  if (prefix == "xmlns" || !Resolve(prefix, &e->ns_uri)) {
+  if (prefix == "xmlns" || !Resolve(prefix, &e->ns_uri, &e->ns_id)) {
     return Error(e->offset, absl::StrCat("undeclared namespace prefix ",
                                          EscapeForError(prefix), " on <",
                                          EscapeForError(e->qname), ">"));
@@ -977,15 +1102,16 @@ absl::Status XmlTreeBuilder::Build(rapidxml::xml_node<char>* node,
   for (rapidxml::xml_attribute<char>* a = node->first_attribute(); a != nullptr;
        a = a->next_attribute()) {
     const absl::string_view name = View(a->name(), a->name_size());
-    if (name == "xmlns" || (name.size() > 6 && name.substr(0, 6) == "xmlns:")) {
+    if (IsNamespaceDeclaration(name, &prefix))
       continue;
-    }
     XmlAttribute attribute;
     attribute.qname = name;
     attribute.value = View(a->value(), a->value_size());
     SplitQName(name, &prefix, &attribute.local_name);
     // Namespaces in XML 1.0 §6.2: unprefixed attributes are in no namespace.
-    if (!prefix.empty() && !Resolve(prefix, &attribute.ns_uri)) {
+    if (prefix.empty()) {
+      attribute.ns_id = no_namespace_id_;
+    } else if (!Resolve(prefix, &attribute.ns_uri, &attribute.ns_id)) {
       return Error(
           e->offset,
           absl::StrCat("undeclared namespace prefix ", EscapeForError(prefix),
@@ -1076,8 +1202,9 @@ const XmlAttribute* XmlElement::FindAttribute(absl::string_view ns,
   return nullptr;
 }
 
-absl::StatusOr<XmlDocument> XmlDocument::Parse(std::vector<char> body,
-                                               const ParseLimits& limits) {
+absl::StatusOr<XmlDocument> XmlDocument::Parse(
+    std::vector<char> body, const ParseLimits& limits,
+    absl::Span<const absl::string_view> known_namespaces) {
   PreScanner scanner(body.data(), body.size(), limits);
   if (absl::Status s = scanner.Run(); !s.ok())
     return s;
@@ -1114,7 +1241,7 @@ absl::StatusOr<XmlDocument> XmlDocument::Parse(std::vector<char> body,
       root->type() != rapidxml::node_element) {
     return absl::InvalidArgumentError("xml: expected exactly one root element");
   }
-  XmlTreeBuilder builder(&doc);
+  XmlTreeBuilder builder(&doc, known_namespaces);
   XmlElement* out = nullptr;
   if (absl::Status s = builder.Build(root, nullptr, 1, &out); !s.ok())
     return s;

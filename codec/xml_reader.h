@@ -86,6 +86,9 @@ struct XmlAttribute {
   absl::string_view ns_uri;  // empty for an unprefixed attribute
   absl::string_view local_name;
   absl::string_view value;  // references resolved, white space normalized
+  // 1 + the index of ns_uri in the `known_namespaces` given to Parse; 0 when
+  // it is none of them.
+  int ns_id = 0;
 };
 
 // One `xmlns` or `xmlns:prefix` attribute as written on an element.
@@ -98,6 +101,9 @@ struct XmlElement {
   absl::string_view qname;   // as written, e.g. "ci:user"
   absl::string_view ns_uri;  // empty when in no namespace
   absl::string_view local_name;
+  // 1 + the index of ns_uri in the `known_namespaces` given to Parse; 0 when
+  // it is none of them.
+  int ns_id = 0;
   // The element's text with references resolved and CDATA sections joined;
   // empty when the element has child elements.
   absl::string_view text;
@@ -111,6 +117,11 @@ struct XmlElement {
 
   bool Is(absl::string_view ns, absl::string_view local) const {
     return local_name == local && ns_uri == ns;
+  }
+  // Is(), for a namespace given to Parse in `known_namespaces`: compares the
+  // id, not the URI.
+  bool IsKnown(int known_ns_id, absl::string_view local) const {
+    return ns_id == known_ns_id && local_name == local;
   }
   // The attribute with this namespace URI ("" for unprefixed) and local
   // name, or nullptr.
@@ -126,8 +137,14 @@ class XmlDocument {
   // offset and line:column. On success every view in the document points
   // into the buffer the document owns and lives as long as the document
   // (moving the document keeps them valid).
-  static absl::StatusOr<XmlDocument> Parse(std::vector<char> body,
-                                           const ParseLimits& limits = {});
+  //
+  // `known_namespaces` lists URIs the caller matches names against: each
+  // namespace declaration's URI is compared with them once, and elements
+  // and attributes carry the result as `ns_id`, so that matching a name
+  // costs an integer compare instead of a URI compare.
+  static absl::StatusOr<XmlDocument> Parse(
+      std::vector<char> body, const ParseLimits& limits = {},
+      absl::Span<const absl::string_view> known_namespaces = {});
 
   XmlDocument(XmlDocument&&) = default;
   XmlDocument& operator=(XmlDocument&&) = default;

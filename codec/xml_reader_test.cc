@@ -357,6 +357,152 @@ TEST(XmlDocumentTest, FindsEachSpecialByteAtEveryPositionOfALongRun) {
   }
 }
 
+// Every byte value at every position of a 64-byte plain run (text is
+// checked 32 bytes per step): bytes outside 0x20-0x7E other than TAB, LF and
+// CR are refused at their offset, all others (but the markup bytes, tested
+// above) are kept as they are.
+TEST(XmlDocumentTest, ClassifiesEveryByteValueAtEveryPositionOfARun) {
+  for (int b = 0; b < 256; ++b) {
+    const char c = static_cast<char>(b);
+    if (c == '<' || c == '&' || c == ']' || c == '"' || c == '\'')
+      continue;
+    const bool printable = b >= 0x20 && b < 0x7F;
+    const bool space = c == '\t' || c == '\n' || c == '\r';
+    for (size_t at = 0; at < 64; ++at) {
+      SCOPED_TRACE(absl::StrCat("byte ", b, " at ", at));
+      std::string run(64, 'Q');
+      run[at] = c;
+      absl::StatusOr<XmlDocument> text =
+          ParseString(absl::StrCat("<a>", run, "</a>"));
+      absl::StatusOr<XmlDocument> value =
+          ParseString(absl::StrCat("<a v=\"", run, "\"/>"));
+      if (printable || space) {
+        ASSERT_THAT(text, IsOk());
+        ASSERT_THAT(value, IsOk());
+        // CR in text reaches the view as it is (RapidXML does no end-of-line
+        // handling); attribute values turn TAB, LF and CR into spaces.
+        EXPECT_EQ(text->root().text, run);
+        std::string normalized = run;
+        if (space)
+          normalized[at] = ' ';
+        EXPECT_EQ(value->root().attributes[0].value, normalized);
+        continue;
+      }
+      EXPECT_THAT(text, StatusIs(absl::StatusCode::kInvalidArgument,
+                                 HasSubstr(absl::StrCat("offset ", 3 + at))));
+      EXPECT_THAT(value, StatusIs(absl::StatusCode::kInvalidArgument,
+                                  HasSubstr(absl::StrCat("offset ", 6 + at))));
+    }
+  }
+}
+
+// End tags are matched against the open element's name without rescanning
+// it when the bytes agree; a longer, shorter or differently prefixed name,
+// or one that goes on with non-ASCII characters, is still told apart.
+TEST(XmlDocumentTest, MatchesEndTagsExactly) {
+  struct Case {
+    const char* body;
+    const char* error;  // "" when the document parses
+  };
+  const Case kCases[] = {
+      {"<abc></abc>", ""},
+      {"<abc></abc >", ""},
+      {"<abc></abc\n>", ""},
+      {"<p:abc xmlns:p=\"urn:p\"></p:abc>", ""},
+      {"<\xC3\xA9t\xC3\xA9></\xC3\xA9t\xC3\xA9>", ""},
+      {"<ab\xC3\xA9></ab\xC3\xA9>", ""},
+      {"<abc></ab>", "end tag </ab> does not match <abc>"},
+      {"<ab></abc>", "end tag </abc> does not match <ab>"},
+      {"<ab></ab\xC3\xA9>", "does not match <ab>"},
+      {"<ab></ab:c>", "end tag </ab:c> does not match <ab>"},
+      {"<ab></ab-c>", "end tag </ab-c> does not match <ab>"},
+      {"<p:ab xmlns:p=\"urn:p\"></q:ab>", "does not match <p:ab>"},
+      {"<ab></ab", "expected '>' in end tag </ab>"},
+      {"<ab></ab/>", "expected '>' in end tag </ab>"},
+      {"<ab></ab:>", "expected local name after ':'"},
+  };
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.body);
+    absl::StatusOr<XmlDocument> doc = ParseString(c.body);
+    if (c.error[0] == '\0') {
+      EXPECT_THAT(doc, IsOk());
+    } else {
+      EXPECT_THAT(doc, StatusIs(absl::StatusCode::kInvalidArgument,
+                                HasSubstr(c.error)));
+    }
+  }
+}
+
+// Qualified names take an ASCII fast path; names that go on with non-ASCII
+// characters, or that break the QName rules, read as they did without it.
+TEST(XmlDocumentTest, ScansAsciiAndNonAsciiQualifiedNames) {
+  absl::StatusOr<XmlDocument> doc = ParseString(
+      "<p:a\xC3\xA9 xmlns:p=\"urn:p\" b\xC3\xA9=\"1\" p:c=\"2\">"
+      "<p:\xC3\xA9/></p:a\xC3\xA9>");
+  ASSERT_THAT(doc, IsOk());
+  EXPECT_TRUE(doc->root().Is("urn:p", "a\xC3\xA9"));
+  EXPECT_EQ(doc->root().FindAttribute("", "b\xC3\xA9")->value, "1");
+  EXPECT_EQ(doc->root().FindAttribute("urn:p", "c")->value, "2");
+  EXPECT_TRUE(doc->root().first_child->Is("urn:p", "\xC3\xA9"));
+
+  const struct {
+    const char* body;
+    const char* error;
+  } kRefused[] = {
+      {"<a:b:c xmlns:a=\"urn:a\"/>", "expected white space"},
+      {"<a:1/>", "expected local name after ':'"},
+      {"<a b:=\"1\"/>", "expected local name after ':'"},
+      {"<a\xC3\x97/>", "expected white space"},  // U+00D7 is no NameChar
+      {"<a b=\"1\"c=\"2\"/>", "expected white space"},
+  };
+  for (const auto& c : kRefused) {
+    SCOPED_TRACE(c.body);
+    EXPECT_THAT(
+        ParseString(c.body),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.error)));
+  }
+}
+
+// Elements and attributes carry the index (plus one) of their namespace URI
+// in the list given to Parse; 0 when it is not listed or when they are in no
+// namespace. The id follows the URI, whatever the prefix or its scope.
+TEST(XmlDocumentTest, GivesKnownNamespacesTheirIds) {
+  const absl::string_view kKnown[] = {"urn:a", "urn:b",
+                                      "http://www.w3.org/XML/1998/namespace"};
+  absl::StatusOr<XmlDocument> doc = XmlDocument::Parse(
+      Bytes("<r xmlns=\"urn:a\" xmlns:p=\"urn:b\" xmlns:q=\"urn:other\" "
+            "p:x=\"1\" y=\"2\" q:z=\"3\" xml:lang=\"en\">"
+            "<p:c xmlns:p=\"urn:a\"/><q:d/><e xmlns=\"\"/>"
+            "<f xmlns=\"urn:b\"/></r>"),
+      ParseLimits(), kKnown);
+  ASSERT_THAT(doc, IsOk());
+  const XmlElement& r = doc->root();
+  EXPECT_EQ(r.ns_id, 1);
+  EXPECT_TRUE(r.IsKnown(1, "r"));
+  EXPECT_FALSE(r.IsKnown(2, "r"));
+  EXPECT_FALSE(r.IsKnown(1, "s"));
+  EXPECT_EQ(r.FindAttribute("urn:b", "x")->ns_id, 2);
+  EXPECT_EQ(r.FindAttribute("", "y")->ns_id, 0);
+  EXPECT_EQ(r.FindAttribute("urn:other", "z")->ns_id, 0);
+  EXPECT_EQ(
+      r.FindAttribute("http://www.w3.org/XML/1998/namespace", "lang")->ns_id,
+      3);
+  const XmlElement* c = r.first_child;
+  EXPECT_TRUE(c->IsKnown(1, "c"));  // p rebound to urn:a
+  const XmlElement* d = c->next_sibling;
+  EXPECT_EQ(d->ns_uri, "urn:other");
+  EXPECT_EQ(d->ns_id, 0);
+  const XmlElement* e = d->next_sibling;
+  EXPECT_EQ(e->ns_uri, "");
+  EXPECT_EQ(e->ns_id, 0);
+  EXPECT_TRUE(e->next_sibling->IsKnown(2, "f"));
+
+  // Without a list every id is 0.
+  absl::StatusOr<XmlDocument> plain = ParseString("<r xmlns=\"urn:a\"/>");
+  ASSERT_THAT(plain, IsOk());
+  EXPECT_EQ(plain->root().ns_id, 0);
+}
+
 }  // namespace
 }  // namespace codec
 }  // namespace conf
