@@ -1056,7 +1056,7 @@ absl::StatusOr<C3pRequest> C3pRequestParser::Run(std::vector<char> body,
   if (!doc.ok())
     return doc.status();
   C3pRequest request;
-  request.document_ = std::make_unique<XmlDocument>(*std::move(doc));
+  request.document_.emplace(*std::move(doc));
   C3pRequestParser parser(&request);
   if (absl::Status s = parser.Parse(); !s.ok()) {
     if (!request.request_id.empty() && !request.from.empty() &&

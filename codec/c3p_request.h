@@ -343,8 +343,9 @@ class C3pRequest {
   friend class C3pRequestParser;
   C3pRequest() = default;
 
-  // Owns the buffer every view points into.
-  std::unique_ptr<XmlDocument> document_;
+  // Owns the buffer every view points into. Held in place: moving an
+  // XmlDocument moves its heap arrays, so views survive the request's moves.
+  std::optional<XmlDocument> document_;
   // Owns serialized extension fragments; unique_ptr keeps them in place.
   std::vector<std::unique_ptr<std::string>> fragments_;
 };

@@ -463,6 +463,34 @@ TEST(XmlDocumentTest, ScansAsciiAndNonAsciiQualifiedNames) {
   }
 }
 
+// Names are scanned 16 bytes at a time: every byte value at every position
+// of a long element name ends it unless it is an ASCII name byte, and an
+// ASCII byte that ends it cannot start anything a start tag accepts there.
+TEST(XmlDocumentTest, ClassifiesEveryByteValueInsideALongName) {
+  for (int b = 0; b < 256; ++b) {
+    const char c = static_cast<char>(b);
+    if (c == ':')
+      continue;  // a prefix; tested with namespaces
+    const bool name_byte = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                           (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+                           c == '.';
+    // Never last: white space before "/>" is allowed.
+    for (size_t at = 1; at < 39; ++at) {
+      SCOPED_TRACE(absl::StrCat("byte ", b, " at ", at));
+      std::string name(40, 'n');
+      name[at] = c;
+      absl::StatusOr<XmlDocument> doc =
+          ParseString(absl::StrCat("<", name, "/>"));
+      if (name_byte) {
+        ASSERT_THAT(doc, IsOk());
+        EXPECT_EQ(doc->root().qname, name);
+      } else {
+        EXPECT_THAT(doc, StatusIs(absl::StatusCode::kInvalidArgument));
+      }
+    }
+  }
+}
+
 // Elements and attributes carry the index (plus one) of their namespace URI
 // in the list given to Parse; 0 when it is not listed or when they are in no
 // namespace. The id follows the URI, whatever the prefix or its scope.
