@@ -278,6 +278,39 @@ void ConferenceStore::ConferenceShard::Retire(
   retired.Reclaim(epoch, &freed);
 }
 
+namespace {
+
+// The thread's vector for FreedBatch, kept across calls so that a mutation
+// allocates nothing to carry what it frees; in use while a batch holds it.
+thread_local std::vector<std::shared_ptr<const void>> t_freed;
+thread_local bool t_freed_in_use = false;
+
+// Objects a thread took from a retire list under a shard lock; destroyed
+// when the batch leaves scope, after the lock. Uses the thread's vector
+// unless an enclosing batch on this thread (a mutation made by a sink during
+// a delivery) holds it.
+class FreedBatch {
+ public:
+  FreedBatch() : nested_(t_freed_in_use), objects_(nested_ ? &own_ : &t_freed) {
+    t_freed_in_use = true;
+  }
+  ~FreedBatch() {
+    objects_->clear();
+    t_freed_in_use = nested_;
+  }
+  FreedBatch(const FreedBatch&) = delete;
+  FreedBatch& operator=(const FreedBatch&) = delete;
+
+  std::vector<std::shared_ptr<const void>>& objects() { return *objects_; }
+
+ private:
+  const bool nested_;
+  std::vector<std::shared_ptr<const void>> own_;
+  std::vector<std::shared_ptr<const void>>* const objects_;
+};
+
+}  // namespace
+
 // One user's conferences in the user index: those it organizes and those it
 // is in, each with the conference's incarnation. Most users are in one
 // conference (an organizer in its own has two entries), so entries sit
@@ -1086,7 +1119,8 @@ absl::StatusOr<MutationResult> ConferenceStore::Mutate(
     // Released after the lock: nothing is freed under it.
     Entry removed;
     std::shared_ptr<const ConferenceDelta> evicted;
-    std::vector<std::shared_ptr<const void>> freed;
+    FreedBatch batch;
+    std::vector<std::shared_ptr<const void>>& freed = batch.objects();
     {
       conf::MutexLock lock(&shard.mu);
       auto it = shard.conferences.find(key);
@@ -1935,6 +1969,12 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyModifyConferenceLock(
         state->locked = locked;
         change.next.state = state;
         change.delta.state = std::move(state);
+        size_t changed = 0;
+        for (const auto& view : s.views) {
+          changed +=
+              view->state.locked.has_value() && *view->state.locked != locked;
+        }
+        change.delta.views.reserve(changed);
         // Every view that reports a lock flag mirrors it.
         for (auto& view : change.next.views) {
           if (view->state.locked.has_value() && *view->state.locked != locked) {

@@ -1159,6 +1159,34 @@ TEST_F(ConferenceStoreTest, SinkMayMutateTheSameConference) {
   EXPECT_EQ(Snapshot(id)->users.Find(kBob)->role, Role::kPresenter);
 }
 
+// A mutation unpins before retiring the snapshot it replaced; a Read whose
+// callback mutates the same conference still holds the snapshot it was
+// given (ASan reports a use after free otherwise).
+TEST_F(ConferenceStoreTest, ReadCallbackMayMutateAndKeepsItsSnapshot) {
+  ConferenceId id = AddConference();
+  ASSERT_THAT(Join(id, kBob), IsOk());
+  ASSERT_THAT(store_.Read(id,
+                          [&](const ConferenceSnapshot& s) {
+                            const uint64_t version = s.version;
+                            for (int i = 0; i < 40; ++i) {
+                              ModifyConferenceLockRequest request;
+                              request.conference = id;
+                              request.lock = i % 2 == 0 ? LockState::kLocked
+                                                        : LockState::kUnlocked;
+                              EXPECT_THAT(
+                                  store_.ApplyModifyConferenceLock(request),
+                                  IsOk());
+                            }
+                            EXPECT_EQ(s.version, version);
+                            EXPECT_EQ(s.entity, id);
+                            EXPECT_FALSE(s.state->locked);
+                            EXPECT_TRUE(s.users.Contains(kBob));
+                          }),
+              IsOk());
+  EXPECT_EQ(Snapshot(id)->version, 2u + 40u);
+  EXPECT_FALSE(Snapshot(id)->state->locked);
+}
+
 TEST_F(ConferenceStoreTest, OldSnapshotStaysValidWhileWritersGoOn) {
   ConferenceId id = AddConference();
   ASSERT_THAT(Join(id, kBob), IsOk());
