@@ -44,6 +44,17 @@ bool IsXmlSpace(unsigned char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+// Names are short: a byte loop beats a call to memcmp.
+inline bool SameName(absl::string_view a, absl::string_view b) {
+  if (a.size() != b.size())
+    return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i])
+      return false;
+  }
+  return true;
+}
+
 // ASCII fast paths for the pre-scan, one table lookup per byte.
 enum : uint8_t {
   kNameStartByte = 1 << 0,       // [A-Za-z_]
@@ -780,7 +791,7 @@ absl::Status PreScanner::ScanStartTag(int depth, absl::string_view* name,
                        " attributes on <", EscapeForError(*name), ">"));
     }
     for (absl::string_view seen : attribute_names_) {
-      if (seen == attribute) {
+      if (SameName(seen, attribute)) {
         return Error(
             attribute_start,
             absl::StrCat("duplicate attribute ", EscapeForError(attribute),
@@ -936,7 +947,7 @@ absl::string_view View(const char* p, size_t n) {
   return absl::string_view(p, n);
 }
 
-// Names are short: a byte loop beats a call to memchr or memcmp.
+// Names are short: a byte loop beats a call to memchr.
 inline void SplitQName(absl::string_view qname, absl::string_view* prefix,
                        absl::string_view* local) {
   for (size_t i = 0; i < qname.size(); ++i) {
@@ -948,16 +959,6 @@ inline void SplitQName(absl::string_view qname, absl::string_view* prefix,
   }
   *prefix = absl::string_view();
   *local = qname;
-}
-
-inline bool SameName(absl::string_view a, absl::string_view b) {
-  if (a.size() != b.size())
-    return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (a[i] != b[i])
-      return false;
-  }
-  return true;
 }
 
 // Whether `name` declares a namespace (`xmlns` or `xmlns:prefix`); sets
@@ -1121,7 +1122,7 @@ absl::Status XmlTreeBuilder::Build(rapidxml::xml_node<char>* node,
     // name (the pre-scan caught equal qualified names).
     for (size_t i = attr_begin; i < doc_->attributes_.size(); ++i) {
       const XmlAttribute& other = doc_->attributes_[i];
-      if (other.local_name == attribute.local_name &&
+      if (SameName(other.local_name, attribute.local_name) &&
           other.ns_uri == attribute.ns_uri) {
         return Error(e->offset,
                      absl::StrCat("duplicate attribute ", EscapeForError(name),
