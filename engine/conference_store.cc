@@ -31,6 +31,71 @@ namespace conf {
 namespace engine {
 
 // ---------------------------------------------------------------------------
+// Key hash.
+
+namespace internal {
+namespace {
+
+// wyhash's constants; the process seed is this object's address.
+constexpr uint64_t kHashSalt0 = 0xa0761d6478bd642full;
+constexpr uint64_t kHashSalt1 = 0xe7037ed1a0b428dbull;
+const char g_hash_seed_anchor = 0;
+
+uint64_t FoldedMultiply(uint64_t a, uint64_t b) {
+  const unsigned __int128 product = static_cast<unsigned __int128>(a) * b;
+  return static_cast<uint64_t>(product) ^ static_cast<uint64_t>(product >> 64);
+}
+
+uint64_t Load64(const char* p) {
+  uint64_t value;
+  std::memcpy(&value, p, sizeof(value));
+  return value;
+}
+
+uint64_t Load32(const char* p) {
+  uint32_t value;
+  std::memcpy(&value, p, sizeof(value));
+  return value;
+}
+
+}  // namespace
+
+size_t ConferenceKeyHash(absl::string_view entity) {
+  const char* p = entity.data();
+  const size_t n = entity.size();
+  uint64_t seed = reinterpret_cast<uintptr_t>(&g_hash_seed_anchor) ^ kHashSalt0;
+  uint64_t a = 0;
+  uint64_t b = 0;
+  if (n <= 16) {
+    if (n >= 4) {
+      // Two overlapping pairs of 4-byte words cover every byte.
+      const size_t skip = (n >> 3) << 2;
+      a = (Load32(p) << 32) | Load32(p + skip);
+      b = (Load32(p + n - 4) << 32) | Load32(p + n - 4 - skip);
+    } else if (n > 0) {
+      a = (uint64_t{static_cast<uint8_t>(p[0])} << 16) |
+          (uint64_t{static_cast<uint8_t>(p[n >> 1])} << 8) |
+          static_cast<uint8_t>(p[n - 1]);
+    }
+  } else {
+    size_t left = n;
+    while (left > 16) {
+      seed = FoldedMultiply(Load64(p) ^ kHashSalt1, Load64(p + 8) ^ seed);
+      p += 16;
+      left -= 16;
+    }
+    // The last 16 bytes, overlapping the previous block when n is not a
+    // multiple of 16.
+    a = Load64(p + left - 16);
+    b = Load64(p + left - 8);
+  }
+  const uint64_t h = FoldedMultiply(a ^ kHashSalt1, b ^ seed);
+  return static_cast<size_t>(FoldedMultiply(h ^ kHashSalt0 ^ n, kHashSalt1));
+}
+
+}  // namespace internal
+
+// ---------------------------------------------------------------------------
 // Private types.
 
 struct ConferenceStore::SubscriberEntry {
@@ -153,7 +218,7 @@ struct HashedConferenceId {
 struct ConferenceIdHash {
   using is_transparent = void;
   size_t operator()(const ConferenceId& id) const {
-    return absl::Hash<ConferenceId>()(id);
+    return internal::ConferenceKeyHash(id.value());
   }
   size_t operator()(const HashedConferenceId& key) const { return key.hash; }
 };
@@ -932,7 +997,7 @@ ConferenceStore::~ConferenceStore() = default;
 
 namespace {
 
-// The shard of a key: the top bits of its absl::Hash. Not the low bits: the
+// The shard of a key: the top bits of its hash. Not the low bits: the
 // shard's own flat_hash_map takes its 7-bit control tag (H2) from the low
 // bits of the same hash, and keys that share them would make every probe
 // compare keys.
@@ -946,7 +1011,7 @@ size_t ShardIndex(size_t hash) {
 
 ConferenceStore::ConferenceShard& ConferenceStore::ShardFor(
     const ConferenceId& conference) const {
-  return shards_[ShardIndex(absl::Hash<ConferenceId>()(conference))];
+  return shards_[ShardIndex(internal::ConferenceKeyHash(conference.value()))];
 }
 
 ConferenceStore::ConferenceIdShard& ConferenceStore::IdShardFor(
@@ -962,7 +1027,7 @@ ConferenceStore::UserShard& ConferenceStore::UserShardFor(
 std::shared_ptr<const ConferenceSnapshot> ConferenceStore::FindSnapshot(
     const ConferenceId& conference) const {
   const HashedConferenceId key{&conference,
-                               absl::Hash<ConferenceId>()(conference)};
+                               internal::ConferenceKeyHash(conference.value())};
   ConferenceShard& shard = shards_[ShardIndex(key.hash)];
   conf::MutexLock lock(&shard.mu);
   auto it = shard.conferences.find(key);
@@ -974,7 +1039,8 @@ std::shared_ptr<const ConferenceSnapshot> ConferenceStore::FindSnapshot(
 
 const ConferenceSnapshot* ConferenceStore::FindPinned(
     const ConferenceId& conference) const {
-  return FindPinned(conference, absl::Hash<ConferenceId>()(conference));
+  return FindPinned(conference,
+                    internal::ConferenceKeyHash(conference.value()));
 }
 
 const ConferenceSnapshot* ConferenceStore::FindPinned(
@@ -1079,7 +1145,7 @@ absl::StatusOr<MutationResult> ConferenceStore::Mutate(
     const ConferenceId& conference, const BuildFn& build) {
   // Hashed once: the hash of a focus URI is a large part of a lookup.
   const HashedConferenceId key{&conference,
-                               absl::Hash<ConferenceId>()(conference)};
+                               internal::ConferenceKeyHash(conference.value())};
   ConferenceShard& shard = shards_[ShardIndex(key.hash)];
   while (true) {
     // Pinned, the current snapshot can be read without a lock or a
@@ -1631,7 +1697,7 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyAddConference(
   item.incarnation = entry.incarnation;
   std::shared_ptr<DeliveryQueue> queue = entry.delivery;
 
-  const size_t hash = absl::Hash<ConferenceId>()(entity);
+  const size_t hash = internal::ConferenceKeyHash(entity.value());
   entry.node.reset(IndexNode::Create(entity, IndexTag(hash)));
   ConferenceShard& shard = shards_[ShardIndex(hash)];
   bool inserted;

@@ -1,11 +1,14 @@
 #include "engine/conference_store.h"
 
+#include <cstdio>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -1209,6 +1212,64 @@ TEST_F(ConferenceStoreTest, JoinSharesOtherUsers) {
     EXPECT_EQ(after->users.Find(user->entity).get(), user.get());
   }
   EXPECT_EQ(after->description, before->description);
+}
+
+TEST(ConferenceKeyHashTest, DependsOnEveryByteAndTheLength) {
+  // Every length from 0 to 80 (the small-key and block paths), every byte
+  // position flipped: all distinct.
+  std::set<size_t> seen;
+  size_t expected = 0;
+  for (size_t n = 0; n <= 80; ++n) {
+    std::string key(n, 'a');
+    seen.insert(internal::ConferenceKeyHash(key));
+    ++expected;
+    for (size_t i = 0; i < n; ++i) {
+      std::string flipped = key;
+      flipped[i] ^= 0x01;
+      seen.insert(internal::ConferenceKeyHash(flipped));
+      ++expected;
+    }
+  }
+  EXPECT_EQ(seen.size(), expected);
+  // Equal bytes hash equally wherever they are.
+  const std::string uri =
+      "sip:organizer1234@fabrikam.com;gruu;opaque=app:conf:focus:id:0A1B2C3D";
+  const std::string padded = "xyz" + uri;
+  EXPECT_EQ(internal::ConferenceKeyHash(uri),
+            internal::ConferenceKeyHash(absl::string_view(padded).substr(3)));
+}
+
+TEST(ConferenceKeyHashTest, SpreadsFocusUrisOverShardsAndLowBits) {
+  // Focus URIs differing in a few characters, as a store holds them: the top
+  // 6 bits (the shard) and the low 6 bits (the first probe of an index
+  // table) each within 25% of uniform, and one flipped input bit changes
+  // about half the output bits.
+  constexpr int kKeys = 64 * 1024;
+  std::vector<int> top(64, 0);
+  std::vector<int> low(64, 0);
+  double flipped_bits = 0;
+  for (int i = 0; i < kKeys; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof(id), "%08X",
+                  static_cast<unsigned>(i * 2654435761u));
+    const std::string uri(
+        FocusUriFor(UserId("sip:organizer" + std::to_string(i % 5000) +
+                           "@fabrikam.com"),
+                    id)
+            .value());
+    const size_t h = internal::ConferenceKeyHash(uri);
+    ++top[h >> 58];
+    ++low[h & 63];
+    std::string changed = uri;
+    changed[static_cast<size_t>(i) % uri.size()] ^= 0x04;
+    flipped_bits +=
+        __builtin_popcountll(h ^ internal::ConferenceKeyHash(changed));
+  }
+  for (int bucket = 0; bucket < 64; ++bucket) {
+    EXPECT_NEAR(top[bucket], kKeys / 64, kKeys / 64 / 4) << bucket;
+    EXPECT_NEAR(low[bucket], kKeys / 64, kKeys / 64 / 4) << bucket;
+  }
+  EXPECT_NEAR(flipped_bits / kKeys, 32.0, 1.0);
 }
 
 }  // namespace
