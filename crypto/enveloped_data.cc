@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -262,13 +263,14 @@ absl::Status AddEncryptedContentInfo(CBB* out, Cipher cipher,
 // RFC 5652 §3 ContentInfo { id-envelopedData, [0] EXPLICIT EnvelopedData },
 // and §6.1 EnvelopedData with version 0: no originatorInfo, no
 // unprotectedAttrs and a single version-0 KeyTransRecipientInfo carrying
-// `encrypted_key` (the CEK, RSA-encrypted for `recipient`).
-absl::StatusOr<std::string> Seal(const Recipient& recipient, Cipher cipher,
-                                 absl::Span<const uint8_t> cek,
-                                 absl::Span<const uint8_t> encrypted_key,
-                                 absl::string_view content, ContentMode mode) {
+// `encrypted_key` (the CEK, RSA-encrypted for `recipient`), then the
+// EncryptedContentInfo that `add_content_info` appends.
+absl::StatusOr<std::string> SealWith(
+    const Recipient& recipient, absl::Span<const uint8_t> encrypted_key,
+    size_t content_size,
+    absl::FunctionRef<absl::Status(CBB*)> add_content_info) {
   const size_t estimate = 96 + recipient.issuer_and_serial().size() +
-                          encrypted_key.size() + content.size();
+                          encrypted_key.size() + content_size;
   bssl::ScopedCBB cbb;
   CBB content_info, explicit_content, enveloped, recipient_infos;
   if (!CBB_init(cbb.get(), estimate) ||
@@ -283,8 +285,7 @@ absl::StatusOr<std::string> Seal(const Recipient& recipient, Cipher cipher,
   }
   CONF_RETURN_IF_ERROR(
       AddKeyTransRecipientInfo(&recipient_infos, recipient, encrypted_key));
-  CONF_RETURN_IF_ERROR(
-      AddEncryptedContentInfo(&enveloped, cipher, cek, content, mode));
+  CONF_RETURN_IF_ERROR(add_content_info(&enveloped));
   uint8_t* data = nullptr;
   size_t len = 0;
   if (!CBB_finish(cbb.get(), &data, &len)) {
@@ -292,6 +293,15 @@ absl::StatusOr<std::string> Seal(const Recipient& recipient, Cipher cipher,
   }
   bssl::UniquePtr<uint8_t> owned(data);
   return std::string(reinterpret_cast<const char*>(data), len);
+}
+
+absl::StatusOr<std::string> Seal(const Recipient& recipient, Cipher cipher,
+                                 absl::Span<const uint8_t> cek,
+                                 absl::Span<const uint8_t> encrypted_key,
+                                 absl::string_view content, ContentMode mode) {
+  return SealWith(recipient, encrypted_key, content.size(), [&](CBB* out) {
+    return AddEncryptedContentInfo(out, cipher, cek, content, mode);
+  });
 }
 
 absl::Status CheckConferenceKeyLength(absl::Span<const uint8_t> key,
@@ -527,30 +537,71 @@ absl::StatusOr<std::string> WrapContent(const Recipient& recipient,
               ContentMode::kEncrypt);
 }
 
-absl::StatusOr<std::vector<std::string>> WrapConferenceKeyAndContents(
-    const Recipient& recipient, absl::Span<const uint8_t> key,
-    absl::Span<const absl::string_view> contents, Cipher cipher) {
+absl::StatusOr<std::string> EncryptContentUnderKey(
+    absl::Span<const uint8_t> key, absl::string_view content, Cipher cipher) {
   CONF_RETURN_IF_ERROR(CheckConferenceKeyLength(key, cipher));
-  for (absl::string_view content : contents) {
-    CONF_RETURN_IF_ERROR(CheckContentLength(content));
+  CONF_RETURN_IF_ERROR(CheckContentLength(content));
+  bssl::ScopedCBB cbb;
+  if (!CBB_init(cbb.get(), 64 + content.size())) {
+    return BsslError(absl::StatusCode::kInternal, "cms encrypted content");
   }
-  // The one RSA operation: every blob carries this encryptedKey, and each
-  // seals its own random IV (docs/CRYPTO.md).
+  CONF_RETURN_IF_ERROR(AddEncryptedContentInfo(cbb.get(), cipher, key, content,
+                                               ContentMode::kEncrypt));
+  uint8_t* data = nullptr;
+  size_t len = 0;
+  if (!CBB_finish(cbb.get(), &data, &len)) {
+    return BsslError(absl::StatusCode::kInternal, "cms encrypted content");
+  }
+  bssl::UniquePtr<uint8_t> owned(data);
+  return std::string(reinterpret_cast<const char*>(data), len);
+}
+
+absl::StatusOr<std::vector<std::string>> WrapConferenceKeyAndEncryptedContents(
+    const Recipient& recipient, absl::Span<const uint8_t> key,
+    absl::Span<const std::string> encrypted_contents, Cipher cipher) {
+  CONF_RETURN_IF_ERROR(CheckConferenceKeyLength(key, cipher));
+  // The one RSA operation: every blob carries this encryptedKey
+  // (docs/CRYPTO.md).
   CONF_ASSIGN_OR_RETURN(std::vector<uint8_t> encrypted_key,
                         EncryptKey(recipient, key));
   std::vector<std::string> blobs;
-  blobs.reserve(1 + contents.size());
+  blobs.reserve(1 + encrypted_contents.size());
   CONF_ASSIGN_OR_RETURN(std::string key_blob,
                         Seal(recipient, cipher, key, encrypted_key,
                              absl::string_view(), ContentMode::kDetachedEmpty));
   blobs.push_back(std::move(key_blob));
-  for (absl::string_view content : contents) {
-    CONF_ASSIGN_OR_RETURN(std::string blob,
-                          Seal(recipient, cipher, key, encrypted_key, content,
-                               ContentMode::kEncrypt));
+  for (const std::string& content_info : encrypted_contents) {
+    // RFC 5652 §6.1: the EncryptedContentInfo follows the recipientInfos.
+    CONF_ASSIGN_OR_RETURN(
+        std::string blob,
+        SealWith(recipient, encrypted_key, content_info.size(), [&](CBB* out) {
+          if (!CBB_add_bytes(
+                  out, reinterpret_cast<const uint8_t*>(content_info.data()),
+                  content_info.size()) ||
+              !CBB_flush(out)) {
+            return BsslError(absl::StatusCode::kInternal,
+                             "cms encrypted content");
+          }
+          return absl::OkStatus();
+        }));
     blobs.push_back(std::move(blob));
   }
   return blobs;
+}
+
+absl::StatusOr<std::vector<std::string>> WrapConferenceKeyAndContents(
+    const Recipient& recipient, absl::Span<const uint8_t> key,
+    absl::Span<const absl::string_view> contents, Cipher cipher) {
+  CONF_RETURN_IF_ERROR(CheckConferenceKeyLength(key, cipher));
+  std::vector<std::string> encrypted;
+  encrypted.reserve(contents.size());
+  for (absl::string_view content : contents) {
+    CONF_ASSIGN_OR_RETURN(std::string info,
+                          EncryptContentUnderKey(key, content, cipher));
+    encrypted.push_back(std::move(info));
+  }
+  return WrapConferenceKeyAndEncryptedContents(recipient, key, encrypted,
+                                               cipher);
 }
 
 std::string EncodeBase64(absl::string_view der) {

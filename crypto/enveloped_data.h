@@ -228,6 +228,25 @@ absl::StatusOr<std::vector<std::string>> WrapConferenceKeyAndContents(
     absl::Span<const absl::string_view> contents,
     Cipher cipher = Cipher::kDesEde3Cbc);
 
+// The recipient-independent half of a WrapConferenceKeyAndContents content
+// blob: the DER EncryptedContentInfo (RFC 5652 §6.1) of `content` under the
+// conference `key` itself (CBC, PKCS#7 padding, a fresh random IV). Every
+// member may be sent the same bytes: they all hold `key` (docs/CRYPTO.md,
+// "URI ciphertext once per key epoch"). Errors as
+// WrapConferenceKeyAndContents.
+absl::StatusOr<std::string> EncryptContentUnderKey(
+    absl::Span<const uint8_t> key, absl::string_view content,
+    Cipher cipher = Cipher::kDesEde3Cbc);
+
+// WrapConferenceKeyAndContents with the contents already encrypted under
+// `key` by EncryptContentUnderKey (same key and cipher): one RSA operation,
+// and blob [i + 1] carries `encrypted_contents[i]` verbatim after this
+// recipient's KeyTransRecipientInfo. Errors as WrapConferenceKey.
+absl::StatusOr<std::vector<std::string>> WrapConferenceKeyAndEncryptedContents(
+    const Recipient& recipient, absl::Span<const uint8_t> key,
+    absl::Span<const std::string> encrypted_contents,
+    Cipher cipher = Cipher::kDesEde3Cbc);
+
 // Base64 (RFC 4648, padded, no line breaks) for `msci:cms-data`. Uses Abseil's
 // encoder: the input is ciphertext, so BoringSSL's constant-time encoder buys
 // nothing and costs about 8x.

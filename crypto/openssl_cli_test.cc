@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -333,6 +334,47 @@ TEST_F(OpensslCliTest, CmsDecryptOpensEveryBlobSharingOneWrappedKey) {
       EXPECT_EQ(ReadFile(out),
                 std::string(reinterpret_cast<const char*>(expected.data()),
                             expected.size()));
+    }
+  }
+}
+
+// docs/CRYPTO.md, "URI ciphertext once per key epoch": one
+// EncryptedContentInfo, encrypted once under the conference key, sealed for
+// recipients of every key size; each opens its blob with its own key.
+TEST_F(OpensslCliTest, CmsDecryptOpensOneUriCiphertextSealedForEveryone) {
+  const std::string kUri = "https://meet.example.com/alice/7Q4ZK2XH";
+  for (Cipher cipher : kCiphers) {
+    SCOPED_TRACE(CipherName(cipher));
+    absl::StatusOr<ContentKey> conference_key = GenerateContentKey(cipher);
+    ASSERT_THAT(conference_key.status(), IsOk());
+    absl::StatusOr<std::string> info =
+        EncryptContentUnderKey(conference_key->bytes(), kUri, cipher);
+    ASSERT_THAT(info.status(), IsOk());
+    const std::vector<std::string> infos = {*info};
+    for (int bits : kModulusBits) {
+      SCOPED_TRACE(absl::StrCat(bits, " bits"));
+      const auto [cert, key] = WriteIdentity(bits);
+      absl::StatusOr<Recipient> recipient =
+          ParseRecipient(RsaIdentity(bits).certificate_base64);
+      ASSERT_THAT(recipient.status(), IsOk());
+      absl::StatusOr<std::vector<std::string>> blobs =
+          WrapConferenceKeyAndEncryptedContents(
+              *recipient, conference_key->bytes(), infos, cipher);
+      ASSERT_THAT(blobs.status(), IsOk());
+      ASSERT_EQ(blobs->size(), 2u);
+      // The shared ciphertext ends the blob, verbatim.
+      EXPECT_TRUE(absl::EndsWith((*blobs)[1], *info));
+      const std::string blob = TempPath("shared_info_uri.der");
+      const std::string out = TempPath("shared_info_uri.out");
+      WriteFile(blob, (*blobs)[1]);
+      std::remove(out.c_str());
+      int exit_code = 0;
+      const std::string log = RunCommand(
+          absl::StrCat(kOpenssl, " cms -decrypt -binary -inform DER -in ", blob,
+                       " -recip ", cert, " -inkey ", key, " -out ", out),
+          &exit_code);
+      ASSERT_EQ(exit_code, 0) << log;
+      EXPECT_EQ(ReadFile(out), kUri);
     }
   }
 }

@@ -357,6 +357,43 @@ struct alignas(kCacheLine) RecipientPool::WrappedShard {
   uint64_t misses ABSL_GUARDED_BY(mu) = 0;
 };
 
+namespace {
+
+// The URI ciphertexts of one conference key epoch: EncryptContentUnderKey of
+// each URI, and the SHA-256 of the key and URIs they were made from.
+struct EncryptedContents {
+  CertificateDigest fingerprint;
+  std::vector<std::string> infos;
+};
+
+using ContentsKey = std::pair<std::string, uint64_t>;
+
+// SHA-256 over the key, then each URI preceded by its length, so that no two
+// different (key, URIs) share an input.
+CertificateDigest FingerprintOf(const ConferenceSecrets& secrets) {
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, secrets.conference_key.data(),
+                secrets.conference_key.size());
+  for (absl::string_view uri : secrets.uris) {
+    const uint64_t size = uri.size();
+    SHA256_Update(&ctx, &size, sizeof(size));
+    SHA256_Update(&ctx, uri.data(), uri.size());
+  }
+  CertificateDigest digest;
+  SHA256_Final(digest.data(), &ctx);
+  return digest;
+}
+
+}  // namespace
+
+struct alignas(kCacheLine) RecipientPool::ContentsShard {
+  mutable conf::Mutex mu;
+  internal::LruMap<ContentsKey, std::shared_ptr<const EncryptedContents>,
+                   absl::Hash<ContentsKey>, std::equal_to<ContentsKey>>
+      map ABSL_GUARDED_BY(mu);
+};
+
 absl::StatusOr<WrappedSecrets> WrapSecrets(const Recipient& recipient,
                                            const ConferenceSecrets& secrets,
                                            Cipher cipher) {
@@ -402,7 +439,8 @@ RecipientPool::RecipientPool(RecipientPoolOptions options)
       id_(next_pool_id.fetch_add(1, std::memory_order_relaxed)),
       recipient_shards_(new RecipientShard[kShards]),
       text_shards_(new TextShard[kShards]),
-      wrapped_shards_(new WrappedShard[kShards]) {
+      wrapped_shards_(new WrappedShard[kShards]),
+      contents_shards_(new ContentsShard[kShards]) {
   for (size_t i = 0; i < kShards; ++i) {
     {
       conf::MutexLock lock(&recipient_shards_[i].mu);
@@ -411,6 +449,11 @@ RecipientPool::RecipientPool(RecipientPoolOptions options)
     {
       conf::MutexLock lock(&text_shards_[i].mu);
       text_shards_[i].map.set_capacity(PerShard(options_.max_recipients));
+    }
+    {
+      conf::MutexLock lock(&contents_shards_[i].mu);
+      contents_shards_[i].map.set_capacity(
+          PerShard(options_.max_encrypted_contents));
     }
     conf::MutexLock lock(&wrapped_shards_[i].mu);
     wrapped_shards_[i].map.set_capacity(PerShard(options_.max_wrapped));
@@ -562,6 +605,56 @@ std::shared_ptr<const WrappedSecrets> RecipientPool::InsertWrapped(
   return SecretsOf(std::move(node));
 }
 
+absl::StatusOr<WrappedSecrets> RecipientPool::Wrap(
+    absl::string_view conference_id, uint64_t key_epoch,
+    const Recipient& recipient, const ConferenceSecrets& secrets) {
+  const CertificateDigest fingerprint = FingerprintOf(secrets);
+  ContentsKey key(std::string(conference_id), key_epoch);
+  ContentsShard& shard =
+      contents_shards_[(absl::Hash<ContentsKey>()(key) >> 48) % kShards];
+  std::shared_ptr<const EncryptedContents> contents;
+  {
+    conf::MutexLock lock(&shard.mu);
+    if (std::shared_ptr<const EncryptedContents>* found = shard.map.Find(key)) {
+      contents = *found;
+    }
+  }
+  if (contents == nullptr || contents->fingerprint != fingerprint) {
+    // Encrypted outside the lock; a concurrent miss encrypts too and the
+    // first insert wins. A different key or URI set under the same epoch (a
+    // caller that did not bump it) is encrypted afresh and not stored.
+    const bool store = contents == nullptr;
+    auto fresh = std::make_shared<EncryptedContents>();
+    fresh->fingerprint = fingerprint;
+    fresh->infos.reserve(secrets.uris.size());
+    for (absl::string_view uri : secrets.uris) {
+      CONF_ASSIGN_OR_RETURN(
+          std::string info,
+          EncryptContentUnderKey(secrets.conference_key, uri, options_.cipher));
+      fresh->infos.push_back(std::move(info));
+    }
+    contents = std::move(fresh);
+    if (store) {
+      conf::MutexLock lock(&shard.mu);
+      std::shared_ptr<const EncryptedContents> stored =
+          *shard.map.Insert(std::move(key), contents);
+      if (stored->fingerprint == fingerprint)
+        contents = std::move(stored);
+    }
+  }
+  CONF_ASSIGN_OR_RETURN(
+      std::vector<std::string> blobs,
+      WrapConferenceKeyAndEncryptedContents(recipient, secrets.conference_key,
+                                            contents->infos, options_.cipher));
+  WrappedSecrets wrapped;
+  wrapped.conference_key = EncodeBase64(blobs[0]);
+  wrapped.encrypted_uris.reserve(secrets.uris.size());
+  for (size_t i = 1; i < blobs.size(); ++i) {
+    wrapped.encrypted_uris.push_back(EncodeBase64(blobs[i]));
+  }
+  return wrapped;
+}
+
 absl::StatusOr<std::shared_ptr<const WrappedSecrets>> RecipientPool::GetOrWrap(
     absl::string_view conference_id, uint64_t key_epoch,
     const Recipient& recipient, const ConferenceSecrets& secrets) {
@@ -570,7 +663,7 @@ absl::StatusOr<std::shared_ptr<const WrappedSecrets>> RecipientPool::GetOrWrap(
     return found;
   }
   CONF_ASSIGN_OR_RETURN(WrappedSecrets wrapped,
-                        WrapSecrets(recipient, secrets, options_.cipher));
+                        Wrap(conference_id, key_epoch, recipient, secrets));
   return InsertWrapped(conference_id, key_epoch, recipient.digest(),
                        std::move(wrapped));
 }
@@ -594,6 +687,13 @@ RecipientPool::GetOrWrapForMany(
 
 void RecipientPool::ForgetConference(absl::string_view conference_id,
                                      uint64_t keep_from_epoch) {
+  for (size_t i = 0; i < kShards; ++i) {
+    ContentsShard& shard = contents_shards_[i];
+    conf::MutexLock lock(&shard.mu);
+    shard.map.EraseIf([&](const ContentsKey& key) {
+      return key.first == conference_id && key.second < keep_from_epoch;
+    });
+  }
   for (size_t i = 0; i < kShards; ++i) {
     WrappedShard& shard = wrapped_shards_[i];
     conf::MutexLock lock(&shard.mu);

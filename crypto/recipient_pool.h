@@ -110,6 +110,8 @@ struct RecipientPoolOptions {
   // Bounds, over all shards (each shard holds 1/kShards of them, at least 1).
   size_t max_recipients = 4096;
   size_t max_wrapped = 64 * 1024;
+  // Conference key epochs whose URI ciphertexts are kept for reuse (Wrap).
+  size_t max_encrypted_contents = 4096;
   // Threads for WrapSecretsForMany.
   int wrap_threads = 2;
 };
@@ -182,7 +184,20 @@ class RecipientPool {
       absl::string_view conference_id, uint64_t key_epoch,
       const CertificateDigest& certificate, WrappedSecrets wrapped);
 
-  // FindWrapped, or WrapSecrets + InsertWrapped on a miss (no lock held while
+  // WrapSecrets for (conference, epoch), not cached, with the URI
+  // ciphertexts encrypted once per (conference, key epoch) and reused for
+  // every recipient (docs/CRYPTO.md, "URI ciphertext once per key epoch"):
+  // per recipient there remain the RSA operation and its RecipientInfo.
+  // Stored ciphertexts serve only the same key and URIs (compared by SHA-256
+  // of both; nothing else is encrypted under a stale entry), are bounded by
+  // max_encrypted_contents and are dropped by ForgetConference. Errors:
+  // those of WrapSecrets.
+  absl::StatusOr<WrappedSecrets> Wrap(absl::string_view conference_id,
+                                      uint64_t key_epoch,
+                                      const Recipient& recipient,
+                                      const ConferenceSecrets& secrets);
+
+  // FindWrapped, or Wrap + InsertWrapped on a miss (no lock held while
   // wrapping). Errors: those of WrapSecrets; failures are not cached.
   absl::StatusOr<std::shared_ptr<const WrappedSecrets>> GetOrWrap(
       absl::string_view conference_id, uint64_t key_epoch,
@@ -208,6 +223,7 @@ class RecipientPool {
   struct RecipientShard;
   struct TextShard;
   struct WrappedShard;
+  struct ContentsShard;
 
   // GetOrParse without the text index: decode, digest, digest shards.
   absl::StatusOr<std::shared_ptr<const Recipient>> GetOrParseDecoded(
@@ -223,6 +239,7 @@ class RecipientPool {
   std::unique_ptr<RecipientShard[]> recipient_shards_;
   std::unique_ptr<TextShard[]> text_shards_;
   std::unique_ptr<WrappedShard[]> wrapped_shards_;
+  std::unique_ptr<ContentsShard[]> contents_shards_;
 };
 
 }  // namespace conf::crypto

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/string_view.h"
@@ -463,6 +464,75 @@ TEST(RecipientPoolTest, FindCachedHitsMarkTheEntryUsedInBatches) {
   EXPECT_EQ(pool.stats().wrapped_hits, hits);
   ASSERT_TRUE(pool.FindCached(text, "conf-1").has_value());
   EXPECT_EQ(pool.stats().wrapped_hits, hits + RecipientPool::kThreadCacheTouch);
+}
+
+// docs/CRYPTO.md, "URI ciphertext once per key epoch".
+TEST(RecipientPoolTest, WrapEncryptsTheUrisOncePerKeyEpoch) {
+  RecipientPool pool;
+  std::vector<WrappedSecrets> wrapped;
+  std::vector<const testing::TestIdentity*> identities = {
+      &RsaIdentity(1024), &ExtraRsaIdentity(1024, 0), &RsaIdentity(2048)};
+  std::vector<std::string> ders;  // URI blob 0 of each, as DER
+  for (const testing::TestIdentity* identity : identities) {
+    absl::StatusOr<std::shared_ptr<const Recipient>> recipient =
+        pool.GetOrParse(identity->certificate_base64);
+    ASSERT_THAT(recipient.status(), IsOk());
+    absl::StatusOr<WrappedSecrets> w =
+        pool.Wrap("conf-1", 1, **recipient, Secrets());
+    ASSERT_THAT(w.status(), IsOk());
+    ExpectOpensTo(*w, *identity);
+    std::string der;
+    ASSERT_TRUE(absl::Base64Unescape(w->encrypted_uris[0], &der));
+    ders.push_back(der);
+    wrapped.push_back(*std::move(w));
+  }
+  // The same EncryptedContentInfo (IV and ciphertext) ends every
+  // recipient's blob; only the RecipientInfo before it differs.
+  absl::StatusOr<ParsedEnvelopedData> first =
+      ParseEnvelopedData(Bytes(ders[0]));
+  ASSERT_THAT(first.status(), IsOk());
+  const std::string tail = ders[0].substr(ders[0].size() - 40);
+  for (const std::string& der : ders) {
+    EXPECT_TRUE(absl::EndsWith(der, tail));
+  }
+  EXPECT_NE(ders[0], ders[1]);
+  // Another epoch, or the same epoch once forgotten, gets a fresh IV.
+  absl::StatusOr<std::shared_ptr<const Recipient>> recipient =
+      pool.GetOrParse(RsaIdentity(1024).certificate_base64);
+  ASSERT_THAT(recipient.status(), IsOk());
+  absl::StatusOr<WrappedSecrets> next =
+      pool.Wrap("conf-1", 2, **recipient, Secrets());
+  ASSERT_THAT(next.status(), IsOk());
+  std::string next_der;
+  ASSERT_TRUE(absl::Base64Unescape(next->encrypted_uris[0], &next_der));
+  EXPECT_FALSE(absl::EndsWith(next_der, tail));
+  pool.ForgetConference("conf-1");
+  absl::StatusOr<WrappedSecrets> again =
+      pool.Wrap("conf-1", 1, **recipient, Secrets());
+  ASSERT_THAT(again.status(), IsOk());
+  std::string again_der;
+  ASSERT_TRUE(absl::Base64Unescape(again->encrypted_uris[0], &again_der));
+  EXPECT_FALSE(absl::EndsWith(again_der, tail));
+  ExpectOpensTo(*again, RsaIdentity(1024));
+}
+
+// A caller that changes the URIs without a new epoch still gets them: the
+// stored ciphertext is only used for the key and URIs it was made from.
+TEST(RecipientPoolTest, WrapNeverServesCiphertextOfOtherUris) {
+  RecipientPool pool;
+  absl::StatusOr<std::shared_ptr<const Recipient>> recipient =
+      pool.GetOrParse(RsaIdentity(1024).certificate_base64);
+  ASSERT_THAT(recipient.status(), IsOk());
+  ASSERT_THAT(pool.Wrap("conf-1", 1, **recipient, Secrets()).status(), IsOk());
+  const absl::string_view other_uris[] = {"https://meet.example.com/x",
+                                          "https://meet.example.com/y"};
+  absl::StatusOr<WrappedSecrets> other =
+      pool.Wrap("conf-1", 1, **recipient, {ConferenceKey(), other_uris});
+  ASSERT_THAT(other.status(), IsOk());
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(Open(other->encrypted_uris[i], RsaIdentity(1024)).content,
+              other_uris[i]);
+  }
 }
 
 TEST(WrapForManyTest, WrapsForEveryRecipientInOrder) {

@@ -516,8 +516,8 @@ class Focus::RequestHandler {
     crypto::ConferenceSecrets plain;
     plain.conference_key = absl::MakeConstSpan(snapshot->key.bytes);
     plain.uris = absl::MakeConstSpan(uris);
-    absl::StatusOr<crypto::WrappedSecrets> wrapped = crypto::WrapSecrets(
-        **recipient, plain, focus_.recipients_.options().cipher);
+    absl::StatusOr<crypto::WrappedSecrets> wrapped = focus_.recipients_.Wrap(
+        conference.value(), snapshot->key.epoch, **recipient, plain);
     if (!wrapped.ok()) {
       return Fail(wrapped.status().code() == absl::StatusCode::kInvalidArgument
                       ? C3pReason::kInvalidEncryptionKey
