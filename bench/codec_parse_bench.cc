@@ -154,6 +154,16 @@ std::string GetConferenceWithCertificateBody() {
       "</msci:x509-certificate></msci:encryption-key></getConference>"));
 }
 
+// The body as a focus hands it over (Focus::HandleRequest): one copy, into
+// a buffer with room for the NUL RapidXML needs, so that appending it does
+// not copy the body again. Both sides of every ratio use it.
+std::vector<char> BodyBuffer(const std::string& body) {
+  std::vector<char> buffer;
+  buffer.reserve(body.size() + 1);
+  buffer.assign(body.begin(), body.end());
+  return buffer;
+}
+
 // CPU time of the calling thread, in nanoseconds: both sides of the ratio
 // are measured with it, so that a busy machine skews neither.
 double ThreadCpuNanos() {
@@ -162,14 +172,14 @@ double ThreadCpuNanos() {
   return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
 }
 
-// Nanoseconds per in-place RapidXML parse of `body` (copy included, as in
-// ParseC3pRequest, where the caller hands over its buffer).
+// Nanoseconds per in-place RapidXML parse of `body` (the copy into a
+// BodyBuffer included, as for ParseC3pRequest).
 double RapidXmlNanosPerParse(const std::string& body) {
   constexpr int kIterations = 2000;
   auto doc = std::make_unique<rapidxml::xml_document<char>>();
   const double start = ThreadCpuNanos();
   for (int i = 0; i < kIterations; ++i) {
-    std::vector<char> buffer(body.begin(), body.end());
+    std::vector<char> buffer = BodyBuffer(body);
     buffer.push_back('\0');
     doc->clear();
     doc->parse<rapidxml::parse_no_string_terminators |
@@ -182,8 +192,7 @@ double RapidXmlNanosPerParse(const std::string& body) {
 void RunParse(benchmark::State& state, const std::string& body,
               C3pCommand expected) {
   {
-    absl::StatusOr<C3pRequest> check =
-        ParseC3pRequest(std::vector<char>(body.begin(), body.end()));
+    absl::StatusOr<C3pRequest> check = ParseC3pRequest(BodyBuffer(body));
     if (!check.ok() || check->command_type != expected) {
       state.SkipWithError(check.ok() ? "unexpected command"
                                      : check.status().ToString().c_str());
@@ -194,8 +203,7 @@ void RunParse(benchmark::State& state, const std::string& body,
   const size_t allocations_before = g_allocations.load();
   const double start = ThreadCpuNanos();
   for (auto _ : state) {
-    absl::StatusOr<C3pRequest> request =
-        ParseC3pRequest(std::vector<char>(body.begin(), body.end()));
+    absl::StatusOr<C3pRequest> request = ParseC3pRequest(BodyBuffer(body));
     benchmark::DoNotOptimize(request);
   }
   const double ours_ns =
@@ -240,8 +248,7 @@ BENCHMARK(BM_Codec_ParseAddConference);
 void BM_Codec_ParseGetConference_Threads(benchmark::State& state) {
   const std::string body = kSeedGetConference;
   for (auto _ : state) {
-    absl::StatusOr<C3pRequest> request =
-        ParseC3pRequest(std::vector<char>(body.begin(), body.end()));
+    absl::StatusOr<C3pRequest> request = ParseC3pRequest(BodyBuffer(body));
     benchmark::DoNotOptimize(request);
   }
   state.SetItemsProcessed(state.iterations());
