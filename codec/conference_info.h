@@ -24,8 +24,12 @@
 // ConferenceDescription are encoded once and stored in the object's
 // RenderSlot; because model objects are immutable and replaced on change,
 // every later document (any viewer, any version sharing the object) copies
-// those bytes. The description is cached in parts so that per-requester
-// secrets (encrypted web-join URIs, conference key) slot in between.
+// those bytes. The roster is also cached a chunk of the user map at a time
+// (the concatenated users, in the chunk's RenderSlot), so a full document
+// copies one run per chunk of up to 32 users, and a one-user change renders
+// that user and its chunk again. The description is cached in parts so that
+// per-requester secrets (encrypted web-join URIs, conference key) slot in
+// between.
 // Partial documents are encoded once per delta and view and shared by every
 // subscriber of that view; only the root `version` differs per subscriber,
 // which EncodedDocument::WithVersion fills in.
@@ -120,9 +124,9 @@ class EncodedDocument {
 // Never fails: values were validated when they entered the engine, and
 // characters XML cannot carry are replaced (xml_writer.h).
 //
-// The document is assembled from the cached renderings of its users,
-// endpoints and views ("render once, copy many") into one buffer of exactly
-// its size, written once.
+// The document is assembled from the cached renderings of its roster
+// chunks, lobby users and views ("render once, copy many") into one buffer
+// of exactly its size, written once.
 EncodedDocument EncodeConferenceInfo(const engine::ConferenceSnapshot& snapshot,
                                      const Viewer& viewer,
                                      const DocumentSecrets* secrets = nullptr);
