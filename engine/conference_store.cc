@@ -1148,21 +1148,22 @@ absl::StatusOr<MutationResult> ConferenceStore::Mutate(
                                internal::ConferenceKeyHash(conference.value())};
   ConferenceShard& shard = shards_[ShardIndex(key.hash)];
   while (true) {
-    // Pinned, the current snapshot can be read without a lock or a
-    // reference, and cannot be freed (nor its address reused) before the
-    // install below compares it.
-    internal::EpochDomain::Guard guard(epoch_);
-    std::shared_ptr<const ConferenceSnapshot> owned;  // Only when unpinned.
-    const ConferenceSnapshot* base;
-    if (guard.pinned()) {
-      base = FindPinned(conference, key.hash);
-    } else {
-      owned = FindSnapshot(conference);
-      base = owned.get();
+    // The base is held by a reference, not by a pin on the read path's
+    // epoch: a thread that only mutates then never holds what other
+    // mutations retire, so they free it at once and the epoch stays put (two
+    // threads mutating share no line through it). The map lines looked up
+    // here are the ones the install below needs, and the reference rules
+    // out a freed-and-reused address passing its compare.
+    std::shared_ptr<const ConferenceSnapshot> owned;
+    {
+      conf::MutexLock lock(&shard.mu);
+      auto it = shard.conferences.find(key);
+      if (it == shard.conferences.end()) {
+        return ConferenceNotFound(conference);
+      }
+      owned = it->second.snapshot;
     }
-    if (base == nullptr) {
-      return ConferenceNotFound(conference);
-    }
+    const ConferenceSnapshot* base = owned.get();
     CONF_ASSIGN_OR_RETURN(Change change, build(*base));
     const uint64_t version = base->version + 1;
     change.next.version = version;
@@ -1197,10 +1198,6 @@ absl::StatusOr<MutationResult> ConferenceStore::Mutate(
       if (entry.snapshot.get() != base) {
         continue;  // Another mutation won; rebuild from its snapshot.
       }
-      // `base` is compared and no longer read. Unpinned before retiring it,
-      // the reclamation below can free it at once (unless another pin, e.g.
-      // a Read whose `fn` called this, still holds it).
-      guard.Release();
       item.subscribers = entry.subscribers;
       item.incarnation = entry.incarnation;
       queue = entry.delivery;
