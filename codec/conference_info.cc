@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -867,7 +868,9 @@ class FullDocument {
   XmlWriter skeleton_;
   bool start_tag_open_ = false;  // a list's start tag awaits its first splice
   size_t version_offset_ = 0;
-  std::vector<SpliceAt> splices_;
+  // A 100-user document has about a dozen splices (roster chunks and
+  // views): no allocation for them.
+  absl::InlinedVector<SpliceAt, 16> splices_;
   size_t spliced_ = 0;
 };
 
