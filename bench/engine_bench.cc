@@ -135,9 +135,14 @@ BigStore& GetBigStore() {
       b->ids.push_back(result->snapshot->entity);
     }
     const struct mallinfo2 after = mallinfo2();
-    b->store_bytes = (after.uordblks + after.hblkhd) -
-                     (before.uordblks + before.hblkhd) -
-                     b->ids.capacity() * sizeof(ConferenceId);
+    // Sanitizer allocators report no arena figures: the working set then
+    // falls back to GetLimitMemory's minimum.
+    const size_t grown_from = before.uordblks + before.hblkhd;
+    const size_t grown_to = after.uordblks + after.hblkhd;
+    const size_t ids_bytes = b->ids.capacity() * sizeof(ConferenceId);
+    b->store_bytes = grown_to > grown_from + ids_bytes
+                         ? grown_to - grown_from - ids_bytes
+                         : 0;
     b->stream = MakeStream(b->ids, b->ids.size(), 1, 0x5EED1);
     b->hot_stream = MakeStream(b->ids, BigStore::kHot,
                                b->ids.size() / BigStore::kHot, 0x5EED2);
@@ -246,8 +251,10 @@ struct LimitMemory {
 const LimitMemory& GetLimitMemory() {
   static const LimitMemory* limit = [] {
     auto* m = new LimitMemory();
-    const size_t bytes =
-        std::max<size_t>(GetBigStore().store_bytes, 2 * kStoreConferences * 64);
+    // At least the lines themselves, at most 4 GiB.
+    const size_t bytes = std::min<size_t>(
+        std::max<size_t>(GetBigStore().store_bytes, 2 * kStoreConferences * 64),
+        size_t{1} << 32);
     m->line_count = bytes / sizeof(LimitMemory::Line);
     m->lines.reset(new LimitMemory::Line[m->line_count]);
     // A random permutation of the lines: the first kStoreConferences are
