@@ -295,8 +295,8 @@ std::atomic<double> g_overlapped_1_thread{0};
 // The limit: per item a slot, then the snapshot it names, as one pointer
 // chase over a random permutation of the lines (the snapshot line names the
 // next item's slot), so no two misses overlap. ns_per_miss is the memory
-// latency over the store's footprint; a read that does one lookup at a time
-// cannot go faster than two of them.
+// latency over the store's footprint; a read whose misses did not overlap
+// with the next reads' would cost two of them (of_limit = 1).
 void BM_Limit_DependentMisses(benchmark::State& state) {
   if (GetBigStore().ids.empty()) {
     state.SkipWithError("building the store failed");
