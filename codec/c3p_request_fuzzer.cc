@@ -5,7 +5,9 @@
 //   - an error message is non-empty and short (echoed input is capped);
 //   - on success, every view lies inside the request's own storage and is
 //     readable, and every extension fragment is itself well-formed XML whose
-//     root has the namespace and local name recorded for it.
+//     root has the namespace and local name recorded for it;
+//   - the namespace ids XmlDocument gives elements and attributes agree with
+//     their URIs.
 
 #include <cstddef>
 #include <cstdint>
@@ -113,7 +115,44 @@ struct Visitor {
   void operator()(const T&) {}
 };
 
+// Known URIs as ParseC3pRequest passes them, plus two that exercise the
+// other paths: the `xml` prefix's URI and "" (no namespace).
+constexpr absl::string_view kKnownNamespaces[] = {
+    kCccpNamespace,      kConferenceInfoNamespace,
+    kSeparatorNamespace, kMsciNamespace,
+    kMsci2008Namespace,  kMscpNamespace,
+    kXmlNamespaceUri,    "",
+};
+
+int ExpectedId(absl::string_view uri) {
+  for (size_t i = 0; i < sizeof(kKnownNamespaces) / sizeof(kKnownNamespaces[0]);
+       ++i) {
+    if (kKnownNamespaces[i] == uri)
+      return static_cast<int>(i) + 1;
+  }
+  return 0;
+}
+
+void CheckNamespaceIds(const XmlElement& e) {
+  if (e.ns_id != ExpectedId(e.ns_uri))
+    std::abort();
+  for (const XmlAttribute& a : e.attributes) {
+    if (a.ns_id != ExpectedId(a.ns_uri))
+      std::abort();
+  }
+  for (const XmlElement* c = e.first_child; c != nullptr; c = c->next_sibling)
+    CheckNamespaceIds(*c);
+}
+
 int FuzzOne(const uint8_t* data, size_t size) {
+  {
+    absl::StatusOr<XmlDocument> doc = XmlDocument::Parse(
+        std::vector<char>(reinterpret_cast<const char*>(data),
+                          reinterpret_cast<const char*>(data) + size),
+        ParseLimits(), kKnownNamespaces);
+    if (doc.ok())
+      CheckNamespaceIds(doc->root());
+  }
   std::vector<char> body(reinterpret_cast<const char*>(data),
                          reinterpret_cast<const char*>(data) + size);
   absl::StatusOr<C3pRequest> request = ParseC3pRequest(std::move(body));
