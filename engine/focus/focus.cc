@@ -15,6 +15,7 @@
 #include "codec/c3p_response.h"
 #include "codec/wire_names.h"
 #include "engine/focus/internal/request_mapping.h"
+#include "engine/focus/internal/secrets_version.h"
 #include "engine/focus/internal/subscription_registry.h"
 #include "engine/focus/internal/subscription_state.h"
 
@@ -434,7 +435,8 @@ class Focus::RequestHandler {
 
   // The wrapped secrets a getConference response of one key epoch carries.
   struct HeldSecrets {
-    // The key epoch they were wrapped for.
+    // The internal::SecretsVersion of the key they were wrapped for (the
+    // pool's "key epoch": the epoch plus bits of the key itself).
     uint64_t key_epoch = 0;
     const crypto::WrappedSecrets* wrapped = nullptr;
     // Keeps `wrapped` alive when it came from the pool's locked path; else
@@ -462,8 +464,9 @@ class Focus::RequestHandler {
                               viewer.role != engine::ViewerRole::kLobbySelf;
     codec::DocumentSecrets secrets;
     if (with_secrets) {
-      if (held.wrapped == nullptr || held.key_epoch != snapshot.key.epoch) {
-        *need_epoch = snapshot.key.epoch;
+      if (held.wrapped == nullptr ||
+          held.key_epoch != internal::SecretsVersion(snapshot.key)) {
+        *need_epoch = internal::SecretsVersion(snapshot.key);
         return std::nullopt;
       }
       secrets.conference_key = held.wrapped->conference_key;
@@ -517,16 +520,17 @@ class Focus::RequestHandler {
     plain.conference_key = absl::MakeConstSpan(snapshot->key.bytes);
     plain.uris = absl::MakeConstSpan(uris);
     absl::StatusOr<crypto::WrappedSecrets> wrapped = focus_.recipients_.Wrap(
-        conference.value(), snapshot->key.epoch, **recipient, plain);
+        conference.value(), internal::SecretsVersion(snapshot->key),
+        **recipient, plain);
     if (!wrapped.ok()) {
       return Fail(wrapped.status().code() == absl::StatusCode::kInvalidArgument
                       ? C3pReason::kInvalidEncryptionKey
                       : C3pReason::kOtherFailure);
     }
-    held->key_epoch = snapshot->key.epoch;
+    held->key_epoch = internal::SecretsVersion(snapshot->key);
     held->hold = focus_.recipients_.InsertWrapped(
-        conference.value(), snapshot->key.epoch, (*recipient)->digest(),
-        *std::move(wrapped));
+        conference.value(), internal::SecretsVersion(snapshot->key),
+        (*recipient)->digest(), *std::move(wrapped));
     held->wrapped = held->hold.get();
     return std::nullopt;
   }

@@ -17,7 +17,9 @@
 #include "codec/c3p_request_encoder.h"
 #include "crypto/internal/test_certificates.h"
 #include "crypto/recipient_pool.h"
+#include "engine/conference_store.h"
 #include "engine/focus/focus.h"
+#include "engine/focus/internal/secrets_version.h"
 #include "engine/model.h"
 #include "engine/sample_users.h"
 #include "tests/status_matchers.h"
@@ -80,8 +82,15 @@ class GetConferenceConcurrencyTest : public ::testing::Test {
     EXPECT_THAT(recipient.status(), IsOk());
     if (!recipient.ok())
       return "";
+    std::shared_ptr<const engine::ConferenceSnapshot> snapshot =
+        focus_.store().FindSnapshot(engine::ConferenceId(conference_));
+    EXPECT_NE(snapshot, nullptr);
+    if (snapshot == nullptr)
+      return "";
     std::shared_ptr<const crypto::WrappedSecrets> wrapped =
-        focus_.recipients().FindWrapped(conference_, 1, (*recipient)->digest());
+        focus_.recipients().FindWrapped(conference_,
+                                        internal::SecretsVersion(snapshot->key),
+                                        (*recipient)->digest());
     return wrapped == nullptr ? "" : wrapped->conference_key;
   }
 
