@@ -604,8 +604,4 @@ absl::StatusOr<std::vector<std::string>> WrapConferenceKeyAndContents(
                                                cipher);
 }
 
-std::string EncodeBase64(absl::string_view der) {
-  return absl::Base64Escape(der);
-}
-
 }  // namespace conf::crypto

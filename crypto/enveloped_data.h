@@ -51,6 +51,9 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+// EncodeBase64 (for `msci:cms-data`) is declared there.
+#include "crypto/base64.h"
+
 namespace conf::crypto {
 
 // The content-encryption algorithm. des-ede3-cbc is the default because the
@@ -246,11 +249,6 @@ absl::StatusOr<std::vector<std::string>> WrapConferenceKeyAndEncryptedContents(
     const Recipient& recipient, absl::Span<const uint8_t> key,
     absl::Span<const std::string> encrypted_contents,
     Cipher cipher = Cipher::kDesEde3Cbc);
-
-// Base64 (RFC 4648, padded, no line breaks) for `msci:cms-data`. Uses Abseil's
-// encoder: the input is ciphertext, so BoringSSL's constant-time encoder buys
-// nothing and costs about 8x.
-std::string EncodeBase64(absl::string_view der);
 
 }  // namespace conf::crypto
 

@@ -22,6 +22,7 @@
 
 #include "base/mutex.h"
 #include "base/status_macros.h"
+#include "crypto/base64.h"
 #include "crypto/internal/lru_map.h"
 #include "crypto/recipient_pool.h"
 
