@@ -250,17 +250,70 @@ void WriteUris(XmlWriter& w, absl::string_view name,
   w.EndElement();
 }
 
-// An encrypted web-join conf-uris entry (seed, MS-CONFBAS 4.4.7).
-void WriteEncryptedUriEntry(XmlWriter& w, absl::string_view purpose,
-                            absl::string_view cms_base64) {
+// The markup around one per-requester secret: everything up to the text of
+// its `msci:cms-data` (start tag closed) and everything after it. Rendered
+// by XmlWriter once per process, so the bytes are the writer's own.
+struct SecretMarkup {
+  std::string before;
+  std::string after;
+};
+
+SecretMarkup RenderSecretMarkup(void (*open)(XmlWriter&)) {
+  XmlWriter w(512);
+  open(w);     // leaves msci:cms-data open
+  w.Text("");  // closes its start tag, as the secret's text would
+  SecretMarkup markup;
+  markup.before = std::string(w.view());
+  const size_t end = w.size();
+  while (w.depth() > 0) {
+    w.EndElement();
+  }
+  markup.after = std::string(w.view().substr(end));
+  return markup;
+}
+
+// An encrypted web-join conf-uris entry (seed, MS-CONFBAS 4.4.7) and the
+// conference key (PROTOCOL.md §6), around their base64 CMS blobs.
+struct SecretsMarkup {
+  SecretMarkup web_internal;
+  SecretMarkup web_external;
+  SecretMarkup conference_key;
+};
+
+template <const absl::string_view& kPurpose>
+void OpenEncryptedUriEntry(XmlWriter& w) {
   w.StartElement("entry");
   w.TextElement("uri", kEncryptedUriMarker);
-  w.TextElement("purpose", purpose);
+  w.TextElement("purpose", kPurpose);
   WriteSeparator(w);
   w.StartElement("msci:encrypted-uri");
-  w.TextElement("msci:cms-data", cms_base64);
-  w.EndElement();
-  w.EndElement();
+  w.StartElement("msci:cms-data");
+}
+
+constexpr absl::string_view kWebInternal = "web-internal";
+constexpr absl::string_view kWebExternal = "web-external";
+
+const SecretsMarkup& Secrets() {
+  static const SecretsMarkup* const kMarkup = [] {
+    auto* m = new SecretsMarkup;
+    m->web_internal = RenderSecretMarkup(&OpenEncryptedUriEntry<kWebInternal>);
+    m->web_external = RenderSecretMarkup(&OpenEncryptedUriEntry<kWebExternal>);
+    m->conference_key = RenderSecretMarkup([](XmlWriter& w) {
+      w.StartElement("msci:conference-key");
+      w.StartElement("msci:cms-data");
+    });
+    return m;
+  }();
+  return *kMarkup;
+}
+
+// Writes one secret: its markup, and its text through `write_text`.
+template <typename WriteText>
+void WriteSecret(XmlWriter& w, const SecretMarkup& markup,
+                 absl::string_view text, WriteText& write_text) {
+  w.Raw(markup.before);
+  write_text(text);
+  w.Raw(markup.after);
 }
 
 void WriteMedia(XmlWriter& w, const engine::Media& m) {
@@ -609,8 +662,12 @@ std::string RenderDescription(const engine::ConferenceDescription& d) {
   return out;
 }
 
+// `write_secret(text)` writes the text of a secret's msci:cms-data: a full
+// document splices it in without copying it into the skeleton.
+template <typename WriteSecretText>
 void WriteDescription(XmlWriter& w, const engine::ConferenceDescription& d,
-                      const DocumentSecrets* secrets) {
+                      const DocumentSecrets* secrets,
+                      WriteSecretText&& write_secret) {
   const std::string& cached =
       Cached(d.rendered, [&] { return RenderDescription(d); });
   uint32_t ends[3];
@@ -631,20 +688,27 @@ void WriteDescription(XmlWriter& w, const engine::ConferenceDescription& d,
     w.StartElement("conf-uris");
     w.Raw(entries);
     if (web_internal) {
-      WriteEncryptedUriEntry(w, "web-internal", secrets->web_internal_uri);
+      WriteSecret(w, Secrets().web_internal, secrets->web_internal_uri,
+                  write_secret);
     }
     if (web_external) {
-      WriteEncryptedUriEntry(w, "web-external", secrets->web_external_uri);
+      WriteSecret(w, Secrets().web_external, secrets->web_external_uri,
+                  write_secret);
     }
     w.EndElement();
   }
   w.Raw(middle);
   if (secrets != nullptr && !secrets->conference_key.empty()) {
-    w.StartElement("msci:conference-key");
-    w.TextElement("msci:cms-data", secrets->conference_key);
-    w.EndElement();
+    WriteSecret(w, Secrets().conference_key, secrets->conference_key,
+                write_secret);
   }
   w.Raw(tail);
+}
+
+// A description without secrets (notifications).
+void WriteDescription(XmlWriter& w, const engine::ConferenceDescription& d) {
+  WriteDescription(w, d, nullptr,
+                   [&w](absl::string_view text) { w.Text(text); });
 }
 
 void WriteHostInfo(XmlWriter& w, const engine::HostInfo& h) {
@@ -743,14 +807,23 @@ class FullDocument {
   FullDocument(const engine::ConferenceSnapshot& snapshot, const Viewer& viewer,
                const DocumentSecrets* secrets)
       : skeleton_(SkeletonReserve(secrets)) {
-    splices_.reserve(snapshot.users.chunks().size() + snapshot.views.size() +
-                     (viewer.role != engine::ViewerRole::kAttendee
-                          ? snapshot.lobby.size()
-                          : 0));
+    splices_.reserve(
+        3 + snapshot.users.chunks().size() + snapshot.views.size() +
+        (viewer.role != engine::ViewerRole::kAttendee ? snapshot.lobby.size()
+                                                      : 0));
     XmlWriter& w = skeleton_;
     version_offset_ = StartRoot(w, snapshot.entity, ElementState::kFull);
     if (snapshot.description != nullptr) {
-      WriteDescription(w, *snapshot.description, secrets);
+      // Base64 never needs escaping: a secret that passes the writer's
+      // check is spliced, copied once, straight into the output.
+      WriteDescription(w, *snapshot.description, secrets,
+                       [this](absl::string_view text) {
+                         if (IsVerbatimText(text)) {
+                           Splice(text);
+                         } else {
+                           skeleton_.Text(text);
+                         }
+                       });
     } else {
       // RFC 4575 §5.2: a full document carries a description.
       w.StartElement("conference-description");
@@ -839,24 +912,21 @@ class FullDocument {
     size_t size;
   };
 
-  // Room for the skeleton: the secrets are its only large part.
+  // Room for the skeleton. The secrets' base64 is spliced, not copied into
+  // it; only the markup around them is (text that needs escaping, which
+  // crypto never produces, grows the buffer).
   static size_t SkeletonReserve(const DocumentSecrets* secrets) {
-    size_t reserve = 2048;
-    if (secrets != nullptr) {
-      reserve += secrets->conference_key.size() +
-                 secrets->web_internal_uri.size() +
-                 secrets->web_external_uri.size() + 512;
-    }
-    return reserve;
+    return secrets != nullptr ? 2048 + 512 : 2048;
   }
 
   static size_t Skipped(XmlDeclaration declaration) {
     return declaration == XmlDeclaration::kOmit ? kXmlDeclaration.size() : 0;
   }
 
-  // A cached element at the current end of the skeleton, in the list element
+  // Bytes that outlive the document (a cached element, or a secret's base64
+  // the caller keeps) at the current end of the skeleton, in the list element
   // opened last (an empty list stays `<users .../>`).
-  void Splice(const std::string& bytes) {
+  void Splice(absl::string_view bytes) {
     if (start_tag_open_) {
       skeleton_.Raw("");  // closes the start tag, as writing the bytes would
       start_tag_open_ = false;
@@ -1044,7 +1114,7 @@ std::optional<EncodedDocument> EncodeConferenceInfoDelta(
   // Atomic elements are re-sent whole (RFC 4575 §4.4); notifications never
   // carry per-requester secrets.
   if (delta.description != nullptr) {
-    WriteDescription(w, *delta.description, nullptr);
+    WriteDescription(w, *delta.description);
   }
   if (delta.host_info != nullptr) {
     WriteHostInfo(w, *delta.host_info);

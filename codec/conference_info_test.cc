@@ -193,6 +193,26 @@ TEST(EncodeConferenceInfoTest, SecretsSlotIntoTheCachedDescription) {
   EXPECT_EQ(EncodeConferenceInfo(s, kLeader).Bytes(), plain);
 }
 
+// Base64 secrets are spliced unescaped; anything else still goes through
+// the writer's escaping, in every secret and in both output forms.
+TEST(EncodeConferenceInfoTest, SecretsThatAreNotBase64AreEscaped) {
+  const engine::ConferenceSnapshot s = testing::SeedSnapshot();
+  DocumentSecrets secrets;
+  secrets.conference_key = "key<&>\"'";
+  secrets.web_internal_uri = "a b";
+  const std::string control("caf\xC3\xA9\x01", 6);
+  secrets.web_external_uri = control;
+  const std::string doc = EncodeConferenceInfo(s, kLeader, &secrets).Bytes();
+  EXPECT_THAT(doc, HasSubstr("<msci:cms-data>key&lt;&amp;&gt;&quot;&apos;"
+                             "</msci:cms-data></msci:conference-key>"));
+  EXPECT_THAT(doc, HasSubstr("<msci:cms-data>a b</msci:cms-data>"));
+  EXPECT_THAT(doc, HasSubstr("<msci:cms-data>caf\xC3\xA9\xEF\xBF\xBD"
+                             "</msci:cms-data>"));
+  std::string out;
+  EncodeConferenceInfo(s, kLeader, &secrets, &out);
+  EXPECT_EQ(out, doc);
+}
+
 TEST(EncodeConferenceInfoTest, ViewsFollowTheEngineVisibilityRules) {
   engine::ConferenceSnapshot s = testing::SnapshotWithUsers(3);
   auto waiting = std::make_shared<engine::User>();

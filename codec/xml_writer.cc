@@ -117,6 +117,49 @@ size_t PlainPrefixLength(absl::string_view s) {
 
 }  // namespace internal
 
+bool IsVerbatimText(absl::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  // Byte by byte: below '(' or at 0x80 and above, or '<' / '>' (the only
+  // bytes whose value with bit 1 set is '>').
+  auto rejected = [](unsigned char c) {
+    return c < 0x28 || c >= 0x80 || (c | 0x02) == '>';
+  };
+  size_t i = 0;
+#if defined(__SSE2__)
+  if (n >= 16) {
+    // Signed compare: bytes >= 0x80 are negative, so one compare catches
+    // them with everything below '('.
+    const __m128i low = _mm_set1_epi8(0x28);
+    const __m128i bit1 = _mm_set1_epi8(0x02);
+    const __m128i angle = _mm_set1_epi8('>');
+    auto reject = [&](const unsigned char* at) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+      return _mm_or_si128(_mm_cmplt_epi8(v, low),
+                          _mm_cmpeq_epi8(_mm_or_si128(v, bit1), angle));
+    };
+    __m128i bad = _mm_setzero_si128();
+    for (; i + 32 <= n; i += 32) {
+      bad = _mm_or_si128(bad, _mm_or_si128(reject(p + i), reject(p + i + 16)));
+    }
+    if (i + 16 <= n) {
+      bad = _mm_or_si128(bad, reject(p + i));
+      i += 16;
+    }
+    if (i < n) {
+      // The last 16 bytes, overlapping what was checked already.
+      bad = _mm_or_si128(bad, reject(p + n - 16));
+    }
+    return _mm_movemask_epi8(bad) == 0;
+  }
+#endif
+  bool bad = false;
+  for (; i < n; ++i) {
+    bad |= rejected(p[i]);
+  }
+  return !bad;
+}
+
 // new char[n] default-initializes: the bytes are left as they are, not
 // zero-filled (std::string::resize would write each byte twice).
 XmlWriter::XmlWriter(size_t reserve)
