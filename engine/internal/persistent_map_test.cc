@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -122,6 +123,152 @@ TEST(PersistentMapTest, ChunksStayBoundedAfterManyErases) {
   EXPECT_EQ(map.size(), 1000u);
   // Merging keeps chunks from fragmenting into many tiny ones.
   EXPECT_LE(map.ChunkCountForTest(), 1000u / Map::kMinChunk + 1);
+}
+
+TEST(PersistentMapTest, ChangeCopiesOneBranchOfMany) {
+  Map map;
+  for (int i = 0; i < 10000; ++i) {
+    char key[16];
+    snprintf(key, sizeof(key), "u%05d", i);
+    map = map.Set(MakeItem(key, i));
+  }
+  ASSERT_GT(map.BranchCountForTest(), 10u);
+  // Sequential inserts fill branches to between kMaxBranch / 2 and
+  // kMaxBranch chunks.
+  EXPECT_LE(map.BranchCountForTest(),
+            map.ChunkCountForTest() / (Map::kMaxBranch / 2) + 1);
+  for (const char* key : {"u00000", "u05000", "u09999"}) {
+    SCOPED_TRACE(key);
+    const Map changed = map.Set(MakeItem(key, -1));
+    ASSERT_EQ(changed.BranchCountForTest(), map.BranchCountForTest());
+    ASSERT_EQ(changed.ChunkCountForTest(), map.ChunkCountForTest());
+    // The branch and chunk that hold the key are copied; their neighbours
+    // and every other value are shared.
+    EXPECT_NE(changed.BranchIdentityForTest(key),
+              map.BranchIdentityForTest(key));
+    EXPECT_NE(changed.ChunkIdentityForTest(key), map.ChunkIdentityForTest(key));
+    size_t shared_branches = 0;
+    for (const char* other :
+         {"u00000", "u02500", "u05000", "u07500", "u09999"}) {
+      if (map.BranchIdentityForTest(other) != map.BranchIdentityForTest(key)) {
+        EXPECT_EQ(changed.BranchIdentityForTest(other),
+                  map.BranchIdentityForTest(other))
+            << other;
+        ++shared_branches;
+      }
+    }
+    EXPECT_EQ(shared_branches, 4u);
+    EXPECT_EQ(changed.Find("u04999").get(), map.Find("u04999").get());
+    EXPECT_EQ(changed.Find(key)->value, -1);
+    EXPECT_EQ(map.Find(key)->value, std::stoi(key + 1));
+  }
+}
+
+TEST(PersistentMapTest, ManyBranchesMatchStdMapUnderRandomOperations) {
+  // Enough keys for dozens of branches, and phases that grow the map and
+  // shrink it to a few values, so branches split, merge and disappear.
+  std::mt19937 rng(4242);
+  Map map;
+  std::map<std::string, int> model;
+  std::vector<std::pair<Map, std::map<std::string, int>>> history;
+  for (int phase = 0; phase < 6; ++phase) {
+    const bool grow = phase % 2 == 0;
+    for (int step = 0; step < 12000; ++step) {
+      std::string key = "sip:user" + std::to_string(rng() % 6000) + "@x";
+      if (grow ? rng() % 5 == 0 : rng() % 5 != 0) {
+        map = map.Erase(key);
+        model.erase(key);
+      } else {
+        const int value = static_cast<int>(rng() % 1000);
+        map = map.Set(MakeItem(key, value));
+        model[key] = value;
+      }
+    }
+    SCOPED_TRACE(phase);
+    ASSERT_NO_FATAL_FAILURE(ExpectSame(map, model));
+    // Chunks and branches stay bounded as values come and go.
+    EXPECT_LE(map.ChunkCountForTest(), map.size() / Map::kMinChunk + 2);
+    EXPECT_LE(map.BranchCountForTest(),
+              map.ChunkCountForTest() / Map::kMinBranch + 2);
+    history.emplace_back(map, model);
+  }
+  // Every older version still reads as it did.
+  for (const auto& [old_map, old_model] : history) {
+    ASSERT_NO_FATAL_FAILURE(ExpectSame(old_map, old_model));
+  }
+}
+
+TEST(PersistentMapTest, EraseEveryKeyInEitherOrderEmptiesTheMap) {
+  for (const bool forward : {true, false}) {
+    SCOPED_TRACE(forward ? "forward" : "backward");
+    Map map;
+    std::map<std::string, int> model;
+    for (int i = 0; i < 3000; ++i) {
+      char key[16];
+      snprintf(key, sizeof(key), "u%05d", i);
+      map = map.Set(MakeItem(key, i));
+      model[key] = i;
+    }
+    ASSERT_GT(map.BranchCountForTest(), 2u);
+    for (int n = 0; n < 3000; ++n) {
+      char key[16];
+      snprintf(key, sizeof(key), "u%05d", forward ? n : 2999 - n);
+      map = map.Erase(key);
+      model.erase(key);
+      if (n % 211 == 0) {
+        ASSERT_NO_FATAL_FAILURE(ExpectSame(map, model));
+        EXPECT_LE(map.BranchCountForTest(),
+                  map.ChunkCountForTest() / Map::kMinBranch + 2);
+      }
+    }
+    EXPECT_TRUE(map.empty());
+    EXPECT_EQ(map.begin(), map.end());
+    EXPECT_EQ(map.ChunkCountForTest(), 0u);
+    EXPECT_EQ(map.BranchCountForTest(), 0u);
+  }
+}
+
+TEST(PersistentMapTest, ReplaceAtSlotEqualsSet) {
+  Map map;
+  for (int i = 0; i < 2000; ++i) {
+    char key[16];
+    snprintf(key, sizeof(key), "u%05d", i);
+    map = map.Set(MakeItem(key, i));
+  }
+  EXPECT_FALSE(map.FindSlot("u99999").has_value());
+  EXPECT_FALSE(Map().FindSlot("u00000").has_value());
+  for (const char* key : {"u00000", "u01000", "u01999"}) {
+    SCOPED_TRACE(key);
+    std::optional<Map::Slot> slot = map.FindSlot(key);
+    ASSERT_TRUE(slot.has_value());
+    EXPECT_EQ(slot->value().get(), map.Find(key).get());
+    const Map replaced = map.Replace(*slot, MakeItem(key, -1));
+    EXPECT_EQ(replaced.size(), map.size());
+    EXPECT_EQ(replaced.Find(key)->value, -1);
+    EXPECT_EQ(map.Find(key)->value, std::stoi(key + 1));
+    EXPECT_EQ(replaced.ChunkCountForTest(), map.ChunkCountForTest());
+    EXPECT_EQ(replaced.Find("u00500").get(), map.Find("u00500").get());
+    std::map<std::string, int> model;
+    for (const auto& value : map) {
+      model[value->key] = value->value;
+    }
+    model[key] = -1;
+    ASSERT_NO_FATAL_FAILURE(ExpectSame(replaced, model));
+  }
+}
+
+TEST(PersistentMapTest, ReplaceWithSlotOfAnotherMapFallsBackToSet) {
+  Map map = Map().Set(MakeItem("a", 1)).Set(MakeItem("b", 2));
+  const std::optional<Map::Slot> slot_of_b = map.FindSlot("b");
+  ASSERT_TRUE(slot_of_b.has_value());
+  // The slot of "b" in `map` holds another key in `other` (index 1 is "a2"),
+  // and is past the end of `small`: both still store the value by its key.
+  const Map other = Map().Set(MakeItem("a", 1)).Set(MakeItem("a2", 5));
+  const Map replaced = other.Replace(*slot_of_b, MakeItem("b", 3));
+  ExpectSame(replaced, {{"a", 1}, {"a2", 5}, {"b", 3}});
+  const Map small = Map().Set(MakeItem("z", 9));
+  ExpectSame(small.Replace(*slot_of_b, MakeItem("b", 4)), {{"b", 4}, {"z", 9}});
+  ExpectSame(Map().Replace(*slot_of_b, MakeItem("b", 7)), {{"b", 7}});
 }
 
 // A chunk annex as a cache uses it: written through a const reference after
