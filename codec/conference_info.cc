@@ -740,6 +740,65 @@ size_t StartRoot(XmlWriter& w, const engine::ConferenceId& entity,
   return w.size() - 1;  // between the quotes
 }
 
+// What every full document's root start tag begins with: the declaration,
+// `<conference-info` and the namespace declarations (StartRoot's first
+// bytes).
+const std::string& RootPrefix() {
+  static const std::string* const kPrefix = new std::string(absl::StrCat(
+      kXmlDeclaration, "<conference-info", NamespaceDeclarations()));
+  return *kPrefix;
+}
+
+// The parts of a full document that depend on the snapshot only, rendered
+// once per snapshot into ConferenceSnapshot::rendered:
+//
+//   [root]  ` entity="..." state="full" version="` (after RootPrefix)
+//   [after description]  host-info, conference-state (and an empty
+//           conference-description if the snapshot has none)
+//
+// The cached string starts with the native-endian uint32 size of [root].
+struct SnapshotFrame {
+  absl::string_view root;
+  absl::string_view after_description;
+};
+
+constexpr size_t kFrameHeader = sizeof(uint32_t);
+
+std::string RenderFrame(const engine::ConferenceSnapshot& s) {
+  XmlWriter root(1024);
+  const size_t version_offset = StartRoot(root, s.entity, ElementState::kFull);
+  const size_t prefix = RootPrefix().size();
+  assert(root.view().substr(0, prefix) == RootPrefix());
+  const uint32_t root_size = static_cast<uint32_t>(version_offset - prefix);
+
+  XmlWriter w(1024);
+  w.Raw(absl::string_view("\0\0\0\0", kFrameHeader));
+  w.Raw(root.view().substr(prefix, root_size));
+  if (s.description == nullptr) {
+    // RFC 4575 §5.2: a full document carries a description.
+    w.StartElement("conference-description");
+    w.EndElement();
+  }
+  if (s.host_info != nullptr) {
+    WriteHostInfo(w, *s.host_info);
+  }
+  if (s.state != nullptr) {
+    WriteConferenceState(w, *s.state);
+  }
+  std::string out = std::move(w).Finish();
+  std::memcpy(&out[0], &root_size, kFrameHeader);
+  return out;
+}
+
+SnapshotFrame Frame(const engine::ConferenceSnapshot& s) {
+  const std::string& cached =
+      Cached(s.rendered, [&] { return RenderFrame(s); });
+  uint32_t root_size;
+  std::memcpy(&root_size, cached.data(), kFrameHeader);
+  const absl::string_view body = absl::string_view(cached).substr(kFrameHeader);
+  return SnapshotFrame{body.substr(0, root_size), body.substr(root_size)};
+}
+
 EncodedDocument FinishDocument(XmlWriter&& w, size_t version_offset,
                                uint64_t version) {
   // The writer's buffer becomes the document's: no copy.
@@ -812,7 +871,14 @@ class FullDocument {
         (viewer.role != engine::ViewerRole::kAttendee ? snapshot.lobby.size()
                                                       : 0));
     XmlWriter& w = skeleton_;
-    version_offset_ = StartRoot(w, snapshot.entity, ElementState::kFull);
+    // The root's start tag, host-info and conference-state come from the
+    // snapshot's frame; the root is closed by hand at the end, as the
+    // writer does not track it.
+    const SnapshotFrame frame = Frame(snapshot);
+    w.Raw(RootPrefix());
+    w.Raw(frame.root);
+    version_offset_ = w.size();
+    w.Raw("\">");
     if (snapshot.description != nullptr) {
       // Base64 never needs escaping: a secret that passes the writer's
       // check is spliced, copied once, straight into the output.
@@ -824,17 +890,8 @@ class FullDocument {
                            skeleton_.Text(text);
                          }
                        });
-    } else {
-      // RFC 4575 §5.2: a full document carries a description.
-      w.StartElement("conference-description");
-      w.EndElement();
     }
-    if (snapshot.host_info != nullptr) {
-      WriteHostInfo(w, *snapshot.host_info);
-    }
-    if (snapshot.state != nullptr) {
-      WriteConferenceState(w, *snapshot.state);
-    }
+    w.Raw(frame.after_description);
     w.StartElement("users");
     w.Attribute("state", "full");
     start_tag_open_ = true;
@@ -866,7 +923,8 @@ class FullDocument {
       w.EndElement();
     }
     WriteExtensions(w, snapshot.extensions);
-    w.EndElement();
+    w.Raw("</conference-info>");
+    assert(w.depth() == 0);
     assert(splices_.empty() || version_offset_ <= splices_.front().offset);
   }
 

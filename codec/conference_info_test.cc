@@ -193,6 +193,44 @@ TEST(EncodeConferenceInfoTest, SecretsSlotIntoTheCachedDescription) {
   EXPECT_EQ(EncodeConferenceInfo(s, kLeader).Bytes(), plain);
 }
 
+// The root's start tag, host-info and conference-state are rendered once per
+// snapshot; a changed copy (an empty slot) renders its own.
+TEST(EncodeConferenceInfoTest, SnapshotFrameIsCachedPerSnapshot) {
+  engine::ConferenceSnapshot s = testing::SeedSnapshot();
+  auto host = std::make_shared<engine::HostInfo>();
+  host->display_text = "Fabrikam <focus> & co";
+  s.host_info = host;
+  ASSERT_EQ(s.rendered.Peek(), nullptr);
+  const std::string first = EncodeConferenceInfo(s, kLeader).Bytes();
+  ASSERT_NE(s.rendered.Peek(), nullptr);
+  EXPECT_THAT(first, HasSubstr("</conference-description><host-info>"
+                               "<display-text>Fabrikam &lt;focus&gt; &amp; co"
+                               "</display-text></host-info><conference-state>"
+                               "<user-count>1</user-count>"));
+  EXPECT_EQ(EncodeConferenceInfo(s, kAttendee).Bytes().substr(0, 900),
+            first.substr(0, 900));
+
+  engine::ConferenceSnapshot changed = s;
+  auto state = std::make_shared<engine::ConferenceState>(*s.state);
+  state->user_count = 7;
+  state->locked = true;
+  changed.state = state;
+  changed.description = nullptr;
+  changed.entity = engine::ConferenceId("sip:other@fabrikam.com;gruu");
+  changed.version = 12;
+  std::string out;
+  EncodeConferenceInfo(changed, kLeader, nullptr, &out);
+  EXPECT_THAT(out, HasSubstr("entity=\"sip:other@fabrikam.com;gruu\" "
+                             "state=\"full\" version=\"12\">"
+                             "<conference-description/><host-info>"));
+  EXPECT_THAT(out, HasSubstr("<conference-state><user-count>7</user-count>"
+                             "<active>true</active><locked>true</locked>"
+                             "</conference-state>"));
+  EXPECT_THAT(out, ::testing::EndsWith("</conference-info>"));
+  // The original's cached frame is untouched.
+  EXPECT_EQ(EncodeConferenceInfo(s, kLeader).Bytes(), first);
+}
+
 // Base64 secrets are spliced unescaped; anything else still goes through
 // the writer's escaping, in every secret and in both output forms.
 TEST(EncodeConferenceInfoTest, SecretsThatAreNotBase64AreEscaped) {

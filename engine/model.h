@@ -21,13 +21,13 @@
 // name and a serialized self-contained fragment that encoders re-emit
 // verbatim); unknown attributes as `ExtensionAttribute`.
 //
-// Render slots: User, Endpoint, EntityView and ConferenceDescription carry a
-// `mutable RenderSlot rendered`, an opaque set-once cache for encoders (the
-// codec stores the element's encoded bytes there). Objects are replaced on
-// change, so a filled slot is valid for the object it sits in; reading a
-// filled slot (RenderSlot::Peek) is one atomic load. Slots never take part in
-// equality and are empty in copies. Each chunk of a UserMap has one too
-// (below).
+// Render slots: User, Endpoint, EntityView, ConferenceDescription and
+// ConferenceSnapshot carry a `mutable RenderSlot rendered`, an opaque
+// set-once cache for encoders (the codec stores the element's encoded bytes
+// there). Objects are replaced on change, so a filled slot is valid for the
+// object it sits in; reading a filled slot (RenderSlot::Peek) is one atomic
+// load. Slots never take part in equality and are empty in copies. Each chunk
+// of a UserMap has one too (below).
 
 #ifndef CONF_ENGINE_MODEL_H_
 #define CONF_ENGINE_MODEL_H_
@@ -836,6 +836,10 @@ struct ConferenceSnapshot {
 
   // Unknown content of conference-info itself.
   std::vector<Extension> extensions;
+
+  // Encoders' cache for this version (the codec: the parts of a full
+  // document that are the same for every requester).
+  mutable RenderSlot rendered;
 
   // The view with `entity`, or nullptr.
   const EntityView* FindView(absl::string_view entity) const;
