@@ -7,6 +7,7 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>  // NOLINT(build/c++11)
@@ -852,12 +853,14 @@ FoundUser FindAnyUser(const ConferenceSnapshot& s, const UserId& user) {
   return found;
 }
 
-// Finds `user` in the roster only; a lobby user is kFailedPrecondition.
-absl::StatusOr<std::shared_ptr<const User>> GetRosterUser(
-    const ConferenceSnapshot& s, const UserId& user) {
-  std::shared_ptr<const User> found = s.users.Find(user);
-  if (found != nullptr) {
-    return found;
+// Finds `user` in the roster only; a lobby user is kFailedPrecondition. The
+// slot lets a change to that user replace it without a second search
+// (UserMap::Replace).
+absl::StatusOr<UserMap::Slot> GetRosterSlot(const ConferenceSnapshot& s,
+                                            const UserId& user) {
+  std::optional<UserMap::Slot> found = s.users.FindSlot(user);
+  if (found.has_value()) {
+    return *found;
   }
   if (s.lobby.Contains(user)) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -1341,6 +1344,12 @@ void ConferenceStore::IndexDelta(const DeliveryItem& item) {
              IndexList::kOrganized, Presence::kPresent);
   }
   for (const UserChange& change : delta.users) {
+    if (change.kind == ChangeKind::kPartial) {
+      // The user was in this list before the change and still is: its
+      // membership, indexed when it joined, did not change. Skipping it
+      // keeps a change to one user from searching the roster again.
+      continue;
+    }
     const bool member = after.users.Contains(change.entity) ||
                         after.lobby.Contains(change.entity);
     IndexSet(change.entity, conference, item.incarnation, IndexList::kMember,
@@ -1999,8 +2008,9 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyModifyUserRoles(
                 [&](const ConferenceSnapshot& s) -> absl::StatusOr<Change> {
                   CONF_RETURN_IF_ERROR(
                       RequireLeader(s, request.requester, "modifyUserRoles"));
-                  CONF_ASSIGN_OR_RETURN(std::shared_ptr<const User> old,
-                                        GetRosterUser(s, request.user));
+                  CONF_ASSIGN_OR_RETURN(UserMap::Slot slot,
+                                        GetRosterSlot(s, request.user));
+                  const std::shared_ptr<const User>& old = slot.value();
                   if (old->role == Role::kOrganizer) {
                     return absl::FailedPreconditionError(
                         "modifyUserRoles: the organizer's role cannot change");
@@ -2009,7 +2019,7 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyModifyUserRoles(
                   user->role = request.role;
                   std::shared_ptr<const User> frozen = std::move(user);
                   Change change{s, {}};
-                  change.next.users = s.users.Set(frozen);
+                  change.next.users = s.users.Replace(slot, frozen);
                   change.delta.users.push_back({UserList::kRoster,
                                                 ChangeKind::kPartial,
                                                 request.user,
@@ -2065,8 +2075,9 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyModifyEndpointMedia(
           CONF_RETURN_IF_ERROR(
               RequireLeader(s, request.requester, "modifyEndpointMedia"));
         }
-        CONF_ASSIGN_OR_RETURN(std::shared_ptr<const User> user,
-                              GetRosterUser(s, request.user));
+        CONF_ASSIGN_OR_RETURN(UserMap::Slot slot,
+                              GetRosterSlot(s, request.user));
+        const std::shared_ptr<const User>& user = slot.value();
         auto endpoint_it =
             std::find_if(user->endpoints.begin(), user->endpoints.end(),
                          [&](const std::shared_ptr<const Endpoint>& e) {
@@ -2090,7 +2101,7 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyModifyEndpointMedia(
         std::shared_ptr<const Endpoint> frozen = std::move(endpoint);
         std::shared_ptr<const User> new_user = WithEndpoint(*user, frozen);
         Change change{s, {}};
-        change.next.users = s.users.Set(new_user);
+        change.next.users = s.users.Replace(slot, new_user);
         change.delta.users.push_back(
             EndpointReplaced(UserList::kRoster, std::move(new_user), frozen));
         return change;

@@ -846,6 +846,56 @@ TEST_F(ConferenceStoreTest, ModifyEndpointMediaReplacesOneStream) {
   EXPECT_EQ(change.endpoints[0].endpoint.get(), endpoint);
 }
 
+TEST(ConferenceStoreLargeRosterTest, ChangeToOneUserSharesTheOthers) {
+  StoreOptions options = TestOptions();
+  options.limits.max_users_per_conference = 2000;
+  ConferenceStore store(options);
+  AddConferenceRequest add;
+  add.organizer = kAlice;
+  add.mcu_types = {"audio-video"};
+  absl::StatusOr<MutationResult> created =
+      store.ApplyAddConference(std::move(add));
+  ASSERT_THAT(created, IsOk());
+  const ConferenceId id = created->snapshot->entity;
+  std::vector<UserId> users;
+  for (int i = 0; i < 1000; ++i) {
+    users.emplace_back("sip:user" + std::to_string(i) + "@example.com");
+    AddUserRequest join;
+    join.conference = id;
+    join.requester = users.back();
+    join.user = MakeUser(users.back());
+    ASSERT_THAT(store.ApplyAddUser(std::move(join)), IsOk());
+  }
+  const std::shared_ptr<const ConferenceSnapshot> before =
+      store.FindSnapshot(id);
+  Media muted = *MakeMedia("1", "audio");
+  muted.status = MediaStatus::kRecvOnly;
+  ASSERT_THAT(store.ApplyModifyEndpointMedia(
+                  {id, users[10], users[10], EndpointId("{EP-1}"), muted}),
+              IsOk());
+  absl::StatusOr<MutationResult> role =
+      store.ApplyModifyUserRoles({id, kAlice, users[500], Role::kPresenter});
+  ASSERT_THAT(role, IsOk());
+  const ConferenceSnapshot& after = *role->snapshot;
+  ASSERT_EQ(after.users.size(), before->users.size());
+  EXPECT_EQ(after.users.Find(users[10])
+                ->FindEndpoint(EndpointId("{EP-1}"))
+                ->FindMedia(MediaId("1"))
+                ->status,
+            MediaStatus::kRecvOnly);
+  EXPECT_EQ(after.users.Find(users[500])->role, Role::kPresenter);
+  for (size_t i = 0; i < users.size(); ++i) {
+    if (i != 10 && i != 500) {
+      ASSERT_EQ(after.users.Find(users[i]).get(),
+                before->users.Find(users[i]).get())
+          << i;
+    }
+  }
+  // A partial change leaves the user where it was in the membership index.
+  EXPECT_THAT(store.ListConferencesOf(users[10]), ElementsAre(id));
+  EXPECT_THAT(store.ListConferencesOf(users[500]), ElementsAre(id));
+}
+
 TEST_F(ConferenceStoreTest, ModifyEndpointMediaFailures) {
   ConferenceId id = AddConference(AdmissionPolicy::kOpenAuthenticated);
   ASSERT_THAT(Join(id, kBob), IsOk());
