@@ -60,6 +60,23 @@ TEST(ParseRecipientTest, AcceptsBase64WithLineBreaks) {
   EXPECT_NE(recipient->public_key(), nullptr);
 }
 
+// Text with white space is copied without it; text without is decoded where
+// it is. Both give the certificate's DER.
+TEST(DecodeCertificateBase64Test, SameDerWithAndWithoutWhiteSpace) {
+  const auto& identity = RsaIdentity(1024);
+  const std::string flat = absl::Base64Escape(identity.certificate_der);
+  absl::StatusOr<std::string> from_flat = DecodeCertificateBase64(flat);
+  ASSERT_THAT(from_flat.status(), IsOk());
+  EXPECT_EQ(*from_flat, identity.certificate_der);
+  absl::StatusOr<std::string> from_wrapped = DecodeCertificateBase64(
+      absl::StrCat("\t ", identity.certificate_base64, "\r\n "));
+  ASSERT_THAT(from_wrapped.status(), IsOk());
+  EXPECT_EQ(*from_wrapped, identity.certificate_der);
+  EXPECT_THAT(
+      DecodeCertificateBase64(flat.substr(0, 4) + "*" + flat).status(),
+      StatusIs(absl::StatusCode::kInvalidArgument, "certificate: not base64"));
+}
+
 TEST(ParseRecipientTest, DigestIsSha256OfTheDer) {
   const auto& identity = RsaIdentity(1024);
   absl::StatusOr<Recipient> a = ParseRecipient(identity.certificate_base64);

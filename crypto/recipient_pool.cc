@@ -489,8 +489,10 @@ absl::StatusOr<std::shared_ptr<const Recipient>> RecipientPool::GetOrParse(
     RememberRecipient(id_, certificate_base64, hit);
     return hit;
   }
+  // The key is the text without its white space, which is what the decoder
+  // would strip: it decodes it without a second pass.
   CONF_ASSIGN_OR_RETURN(std::shared_ptr<const Recipient> recipient,
-                        GetOrParseDecoded(certificate_base64));
+                        GetOrParseDecoded(key));
   std::string stored(key);
   {
     conf::MutexLock lock(&text_shard.mu);
