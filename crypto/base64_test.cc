@@ -1,13 +1,18 @@
 #include "crypto/base64.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
 #include "gtest/gtest.h"
 #include <openssl/base64.h>
 
@@ -97,6 +102,169 @@ TEST(EncodeBase64Test, EncodeToWritesExactlyTheEncodedSize) {
     EXPECT_EQ(out.substr(0, size), absl::Base64Escape(bytes));
     EXPECT_EQ(out.substr(size), std::string(8, '#')) << length;
   }
+}
+
+// The naive definition: every character but absl::ascii_isspace's.
+std::string NaiveStrip(absl::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (!absl::ascii_isspace(static_cast<unsigned char>(c)))
+      out.push_back(c);
+  }
+  return out;
+}
+
+// Decodes with DecodeBase64To into a buffer of exactly the documented bound
+// (so a write past it is caught by ASan), returning nullopt on rejection.
+std::optional<std::string> Decode(absl::string_view text) {
+  std::vector<char> out(Base64DecodedBound(text.size()));
+  size_t size = 0;
+  if (!DecodeBase64To(text, out.data(), &size)) {
+    return std::nullopt;
+  }
+  return std::string(out.data(), size);
+}
+
+std::optional<std::string> AbslDecode(absl::string_view text) {
+  std::string out;
+  if (!absl::Base64Unescape(text, &out)) {
+    return std::nullopt;
+  }
+  return out;
+}
+
+TEST(DecodeBase64Test, Rfc4648TestVectors) {
+  EXPECT_EQ(Decode(""), "");
+  EXPECT_EQ(Decode("Zg=="), "f");
+  EXPECT_EQ(Decode("Zm8="), "fo");
+  EXPECT_EQ(Decode("Zm9v"), "foo");
+  EXPECT_EQ(Decode("Zm9vYg=="), "foob");
+  EXPECT_EQ(Decode("Zm9vYmE="), "fooba");
+  EXPECT_EQ(Decode("Zm9vYmFy"), "foobar");
+  // Without padding, as clients sometimes send it.
+  EXPECT_EQ(Decode("Zg"), "f");
+  EXPECT_EQ(Decode("Zm8"), "fo");
+  EXPECT_EQ(Decode("Zm9vYmE"), "fooba");
+}
+
+TEST(DecodeBase64Test, RejectsWhatAbseilRejects) {
+  for (absl::string_view bad :
+       {"Z", "Zg=", "Zg===", "Zm8==", "Zm9v=", "Zm9v====", "Z===", "Zg=A",
+        "Z=g=", "Zm9vY", "=", "==", "====", "Zg==Zg==", "Zm9v Zg==", "Zm9\n",
+        "Zm9v!", "Zm-_", "\xC3\xA9xx"}) {
+    EXPECT_EQ(Decode(bad), std::nullopt) << bad;
+    EXPECT_EQ(AbslDecode(bad).has_value() && !absl::StrContains(bad, ' ') &&
+                  !absl::StrContains(bad, '\n'),
+              false)
+        << bad;
+  }
+}
+
+// Every string of up to six characters over a set that holds each class
+// the decoder tells apart (start, middle and end of the alphabet, '+', '/',
+// padding, a character outside the alphabet, a high byte, white space)
+// decodes, stripped, exactly as absl::Base64Unescape decodes it.
+TEST(DecodeBase64Test, AgreesWithAbseilOnEveryShortString) {
+  const std::string kChars = {'A', 'Q', 'z', '0',    '+',
+                              '/', '=', '-', '\xFF', ' '};
+  std::string text;
+  size_t checked = 0;
+  for (size_t length = 0; length <= 6; ++length) {
+    std::vector<size_t> digits(length, 0);
+    while (true) {
+      text.clear();
+      for (size_t d : digits)
+        text.push_back(kChars[d]);
+      ASSERT_EQ(Decode(NaiveStrip(text)), AbslDecode(text))
+          << absl::CEscape(text);
+      ++checked;
+      size_t i = 0;
+      while (i < length && ++digits[i] == kChars.size()) {
+        digits[i++] = 0;
+      }
+      if (i == length)
+        break;
+    }
+  }
+  EXPECT_GT(checked, size_t{1000000});
+}
+
+// Encodings of random bytes of every length 0..300, with padding kept or
+// dropped, and with one character replaced at a random place (white space
+// included: stripped, then decoded, as certificate intake does, agrees with
+// Abseil, which skips it).
+TEST(DecodeBase64Test, AgreesWithAbseilOnRandomEncodings) {
+  std::mt19937 rng(20261125);
+  for (size_t length = 0; length <= 300; ++length) {
+    std::string bytes(length, '\0');
+    for (char& c : bytes)
+      c = static_cast<char>(rng());
+    std::string text = EncodeBase64(bytes);
+    EXPECT_EQ(Decode(text), bytes);
+    std::string unpadded(absl::StripSuffix(absl::StripSuffix(text, "="), "="));
+    EXPECT_EQ(Decode(unpadded), bytes);
+    if (!text.empty()) {
+      for (int k = 0; k < 4; ++k) {
+        std::string changed = text;
+        changed[rng() % changed.size()] = static_cast<char>(rng());
+        ASSERT_EQ(Decode(NaiveStrip(changed)), AbslDecode(changed))
+            << absl::CEscape(changed);
+      }
+    }
+  }
+}
+
+TEST(DecodeBase64Test, DecodesInPlace) {
+  std::mt19937 rng(7);
+  for (size_t length = 0; length <= 100; ++length) {
+    std::string bytes(length, '\0');
+    for (char& c : bytes)
+      c = static_cast<char>(rng());
+    std::string buffer = EncodeBase64(bytes);
+    buffer.resize(std::max(buffer.size(), Base64DecodedBound(buffer.size())));
+    size_t size = 0;
+    ASSERT_TRUE(DecodeBase64To(
+        absl::string_view(buffer.data(), Base64EncodedSize(length)),
+        buffer.data(), &size));
+    EXPECT_EQ(absl::string_view(buffer.data(), size), bytes);
+  }
+}
+
+std::string Strip(absl::string_view text) {
+  std::vector<char> out(text.size() + kStripSpaceSlack);
+  return std::string(out.data(), StripAsciiSpace(text, out.data()));
+}
+
+TEST(StripAsciiSpaceTest, EveryByteValueAtEveryPositionOfABlock) {
+  const std::string base = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAx";
+  for (int c = 0; c < 256; ++c) {
+    for (size_t pos = 0; pos < base.size(); ++pos) {
+      std::string text = base;
+      text[pos] = static_cast<char>(c);
+      ASSERT_EQ(Strip(text), NaiveStrip(text)) << c << " at " << pos;
+    }
+  }
+}
+
+TEST(StripAsciiSpaceTest, WrappedCertificateText) {
+  std::mt19937 rng(11);
+  const std::string kSpace = " \t\n\v\f\r";
+  for (size_t width : {1, 15, 16, 17, 64, 76}) {
+    std::string bytes(1200, '\0');
+    for (char& c : bytes)
+      c = static_cast<char>(rng());
+    const std::string flat = EncodeBase64(bytes);
+    std::string wrapped;
+    for (size_t i = 0; i < flat.size(); i += width) {
+      wrapped += flat.substr(i, width);
+      wrapped += kSpace[rng() % kSpace.size()];
+      if (rng() % 3 == 0)
+        wrapped += "\r\n  ";
+    }
+    EXPECT_EQ(Strip(wrapped), flat) << width;
+  }
+  EXPECT_EQ(Strip(""), "");
+  EXPECT_EQ(Strip(" \t\n\v\f\r"), "");
 }
 
 }  // namespace

@@ -10,7 +10,6 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include <openssl/bn.h>
 #include <openssl/bytestring.h>
@@ -22,6 +21,7 @@
 #include <openssl/sha.h>
 
 #include "base/status_macros.h"
+#include "crypto/base64.h"
 #include "crypto/enveloped_data.h"
 #include "crypto/internal/bssl_status.h"
 #include "crypto/internal/cms_oids.h"
@@ -418,22 +418,21 @@ absl::StatusOr<std::string> DecodeCertificateBase64(
     return CertificateError(absl::StrCat(
         "larger than ", limits.max_certificate_bytes * 2, " bytes of base64"));
   }
-  std::string compact;
-  compact.reserve(certificate_base64.size());
-  for (char c : certificate_base64) {
-    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
-      compact.push_back(c);
-    }
-  }
-  if (compact.empty()) {
+  // Stripped, then decoded in place: one buffer, no byte-at-a-time append.
+  std::string der;
+  der.resize(certificate_base64.size() + kStripSpaceSlack);
+  const size_t chars = StripAsciiSpace(certificate_base64, der.data());
+  if (chars == 0) {
     return CertificateError("empty");
   }
-  // Abseil's decoder accepts only the base64 alphabet and '=' padding (and
-  // tolerates missing padding); anything else fails here.
-  std::string der;
-  if (compact.size() % 4 == 1 || !absl::Base64Unescape(compact, &der)) {
+  // The standard alphabet and `=` padding (missing padding tolerated, as
+  // absl::Base64Unescape does); anything else fails here.
+  size_t size = 0;
+  if (!DecodeBase64To(absl::string_view(der.data(), chars), der.data(),
+                      &size)) {
     return CertificateError("not base64");
   }
+  der.resize(size);
   return der;
 }
 

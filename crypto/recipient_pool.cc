@@ -12,10 +12,6 @@
 #include <tuple>
 #include <utility>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include <openssl/sha.h>
@@ -111,60 +107,13 @@ struct TextEq {
   }
 };
 
-bool IsAsciiSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-// Room StripAsciiSpace needs beyond text.size() in its output.
-constexpr size_t kStripSlack = 16;
-
-// Copies `text` without its ASCII white space (the characters
-// DecodeCertificateBase64 strips) into `out`, which has room for
-// text.size() + kStripSlack bytes; returns the length. Clients wrap base64
-// at 64 or 76 columns: each 16-byte block is stored whole and the length
-// advanced to its first white space, if any, so a line costs a few block
-// operations and no call.
-size_t StripAsciiSpace(absl::string_view text, char* out) {
-  const char* p = text.data();
-  const size_t n = text.size();
-  size_t len = 0;
-  size_t i = 0;
-#if defined(__SSE2__)
-  const __m128i space = _mm_set1_epi8(' ');
-  const __m128i tab = _mm_set1_epi8('\t');
-  const __m128i cr = _mm_set1_epi8('\r');
-  const __m128i lf = _mm_set1_epi8('\n');
-  while (i + 16 <= n) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-    const __m128i ws = _mm_or_si128(
-        _mm_or_si128(_mm_cmpeq_epi8(v, space), _mm_cmpeq_epi8(v, tab)),
-        _mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, lf)));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + len), v);
-    const int mask = _mm_movemask_epi8(ws);
-    if (mask == 0) {
-      len += 16;
-      i += 16;
-      continue;
-    }
-    const size_t run = static_cast<size_t>(__builtin_ctz(mask));
-    len += run;
-    i += run + 1;  // past the white space byte
-  }
-#endif
-  for (; i < n; ++i) {
-    out[len] = p[i];
-    len += IsAsciiSpace(p[i]) ? 0 : 1;
-  }
-  return len;
-}
-
 // The text index's key for `text`: its characters without white space, in
 // `stack` when they fit, else in `*heap`.
 absl::string_view TextKey(absl::string_view text, char* stack,
                           size_t stack_size, std::string* heap) {
   char* out = stack;
-  if (text.size() + kStripSlack > stack_size) {
-    heap->resize(text.size() + kStripSlack);
+  if (text.size() + kStripSpaceSlack > stack_size) {
+    heap->resize(text.size() + kStripSpaceSlack);
     out = heap->data();
   }
   return absl::string_view(out, StripAsciiSpace(text, out));
