@@ -344,6 +344,22 @@ struct alignas(kCacheLine) RecipientPool::ContentsShard {
       map ABSL_GUARDED_BY(mu);
 };
 
+namespace {
+
+// The wire form of the DER blobs of one wrap: the conference key's
+// EnvelopedData first, then one per web-join URI, each base64.
+WrappedSecrets WrappedFromBlobs(const std::vector<std::string>& blobs) {
+  WrappedSecrets wrapped;
+  wrapped.conference_key = EncodeBase64(blobs[0]);
+  wrapped.encrypted_uris.reserve(blobs.size() - 1);
+  for (size_t i = 1; i < blobs.size(); ++i) {
+    wrapped.encrypted_uris.push_back(EncodeBase64(blobs[i]));
+  }
+  return wrapped;
+}
+
+}  // namespace
+
 absl::StatusOr<WrappedSecrets> WrapSecrets(const Recipient& recipient,
                                            const ConferenceSecrets& secrets,
                                            Cipher cipher) {
@@ -351,13 +367,7 @@ absl::StatusOr<WrappedSecrets> WrapSecrets(const Recipient& recipient,
       std::vector<std::string> blobs,
       WrapConferenceKeyAndContents(recipient, secrets.conference_key,
                                    secrets.uris, cipher));
-  WrappedSecrets wrapped;
-  wrapped.conference_key = EncodeBase64(blobs[0]);
-  wrapped.encrypted_uris.reserve(secrets.uris.size());
-  for (size_t i = 1; i < blobs.size(); ++i) {
-    wrapped.encrypted_uris.push_back(EncodeBase64(blobs[i]));
-  }
-  return wrapped;
+  return WrappedFromBlobs(blobs);
 }
 
 std::vector<absl::StatusOr<std::string>> WrapForMany(
@@ -598,13 +608,7 @@ absl::StatusOr<WrappedSecrets> RecipientPool::Wrap(
       std::vector<std::string> blobs,
       WrapConferenceKeyAndEncryptedContents(recipient, secrets.conference_key,
                                             contents->infos, options_.cipher));
-  WrappedSecrets wrapped;
-  wrapped.conference_key = EncodeBase64(blobs[0]);
-  wrapped.encrypted_uris.reserve(secrets.uris.size());
-  for (size_t i = 1; i < blobs.size(); ++i) {
-    wrapped.encrypted_uris.push_back(EncodeBase64(blobs[i]));
-  }
-  return wrapped;
+  return WrappedFromBlobs(blobs);
 }
 
 absl::StatusOr<std::shared_ptr<const WrappedSecrets>> RecipientPool::GetOrWrap(
