@@ -23,11 +23,14 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "absl/types/span.h"
 #include "gtest/gtest.h"
@@ -168,6 +171,68 @@ std::vector<std::string> Shape(const std::vector<Asn1Line>& lines) {
   return shape;
 }
 
+// `openssl cms -decrypt` of the DER blob `der` with the identity's PEM
+// files: the plaintext, or the tool's output as the error.
+absl::StatusOr<std::string> OpensslCmsDecrypt(absl::string_view der,
+                                              const std::string& cert,
+                                              const std::string& key) {
+  const std::string blob = TempPath("cms_decrypt.der");
+  const std::string out = TempPath("cms_decrypt.out");
+  WriteFile(blob, der);
+  std::remove(out.c_str());
+  int exit_code = 0;
+  const std::string log = RunCommand(
+      absl::StrCat(kOpenssl, " cms -decrypt -binary -inform DER -in ", blob,
+                   " -recip ", cert, " -inkey ", key, " -out ", out),
+      &exit_code);
+  if (exit_code != 0) {
+    return absl::InternalError(absl::StrCat("openssl cms: ", log));
+  }
+  return ReadFile(out);
+}
+
+// The conference key inside the key blob `der`, recovered with openssl's
+// own tools: asn1parse finds encryptedKey, the first OCTET STRING at depth 5
+// (inside KeyTransRecipientInfo; the IV, also at depth 5, follows), which
+// must be `bits` / 8 bytes, and pkeyutl decrypts it (PKCS#1 v1.5).
+absl::StatusOr<std::string> OpensslDecryptEncryptedKey(absl::string_view der,
+                                                       const std::string& key,
+                                                       int bits) {
+  const std::string blob = TempPath("key_blob.der");
+  WriteFile(blob, der);
+  const std::vector<Asn1Line> lines = Asn1Parse(blob);
+  const auto encrypted_key =
+      std::find_if(lines.begin(), lines.end(), [](const Asn1Line& line) {
+        return line.depth == 5 && line.type == "OCTET STRING";
+      });
+  if (encrypted_key == lines.end()) {
+    return absl::NotFoundError("no OCTET STRING at depth 5");
+  }
+  if (encrypted_key->length != static_cast<size_t>(bits / 8)) {
+    return absl::InternalError(
+        absl::StrCat("encryptedKey of ", encrypted_key->length, " bytes"));
+  }
+  const std::string in = TempPath("encrypted_key.bin");
+  const std::string out = TempPath("cek.bin");
+  WriteFile(in, der.substr(encrypted_key->offset + encrypted_key->header_length,
+                           encrypted_key->length));
+  std::remove(out.c_str());
+  int exit_code = 0;
+  const std::string log = RunCommand(
+      absl::StrCat(kOpenssl, " pkeyutl -decrypt -inkey ", key,
+                   " -pkeyopt rsa_padding_mode:pkcs1 -in ", in, " -out ", out),
+      &exit_code);
+  if (exit_code != 0) {
+    return absl::InternalError(absl::StrCat("openssl pkeyutl: ", log));
+  }
+  return ReadFile(out);
+}
+
+std::string KeyBytes(const ContentKey& key) {
+  const absl::Span<const uint8_t> bytes = key.bytes();
+  return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
 class OpensslCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -201,17 +266,9 @@ TEST_F(OpensslCliTest, CmsDecryptRecoversTheUriForEveryCipherAndSize) {
       SCOPED_TRACE(absl::StrCat(bits, " bits, ", CipherName(cipher)));
       absl::StatusOr<std::string> der = WrapContent(*recipient, kUri, cipher);
       ASSERT_THAT(der.status(), IsOk());
-      const std::string blob = TempPath("content.der");
-      const std::string out = TempPath("content.out");
-      WriteFile(blob, *der);
-      std::remove(out.c_str());
-      int exit_code = 0;
-      const std::string log = RunCommand(
-          absl::StrCat(kOpenssl, " cms -decrypt -binary -inform DER -in ", blob,
-                       " -recip ", cert, " -inkey ", key, " -out ", out),
-          &exit_code);
-      ASSERT_EQ(exit_code, 0) << log;
-      EXPECT_EQ(ReadFile(out), kUri);
+      absl::StatusOr<std::string> plain = OpensslCmsDecrypt(*der, cert, key);
+      ASSERT_THAT(plain.status(), IsOk());
+      EXPECT_EQ(*plain, kUri);
     }
   }
 }
@@ -229,39 +286,10 @@ TEST_F(OpensslCliTest, PkeyutlDecryptsTheConferenceKeyForEveryCipherAndSize) {
       absl::StatusOr<std::string> der =
           WrapConferenceKey(*recipient, conference_key->bytes(), cipher);
       ASSERT_THAT(der.status(), IsOk());
-      const std::string blob = TempPath("key.der");
-      WriteFile(blob, *der);
-      // Find encryptedKey with openssl's own parser: the OCTET STRING at
-      // depth 5 that comes first (inside KeyTransRecipientInfo; the IV, also
-      // at depth 5, follows).
-      const Asn1Line* encrypted_key = nullptr;
-      const std::vector<Asn1Line> lines = Asn1Parse(blob);
-      for (const Asn1Line& line : lines) {
-        if (line.depth == 5 && line.type == "OCTET STRING") {
-          encrypted_key = &line;
-          break;
-        }
-      }
-      ASSERT_NE(encrypted_key, nullptr);
-      ASSERT_EQ(encrypted_key->length, static_cast<size_t>(bits / 8));
-      const std::string wrapped_key =
-          der->substr(encrypted_key->offset + encrypted_key->header_length,
-                      encrypted_key->length);
-      const std::string in = TempPath("encrypted_key.bin");
-      const std::string out = TempPath("cek.bin");
-      WriteFile(in, wrapped_key);
-      std::remove(out.c_str());
-      int exit_code = 0;
-      const std::string log =
-          RunCommand(absl::StrCat(kOpenssl, " pkeyutl -decrypt -inkey ", key,
-                                  " -pkeyopt rsa_padding_mode:pkcs1 -in ", in,
-                                  " -out ", out),
-                     &exit_code);
-      ASSERT_EQ(exit_code, 0) << log;
-      const absl::Span<const uint8_t> expected = conference_key->bytes();
-      EXPECT_EQ(ReadFile(out),
-                std::string(reinterpret_cast<const char*>(expected.data()),
-                            expected.size()));
+      absl::StatusOr<std::string> cek =
+          OpensslDecryptEncryptedKey(*der, key, bits);
+      ASSERT_THAT(cek.status(), IsOk());
+      EXPECT_EQ(*cek, KeyBytes(*conference_key));
     }
   }
 }
@@ -291,49 +319,15 @@ TEST_F(OpensslCliTest, CmsDecryptOpensEveryBlobSharingOneWrappedKey) {
       ASSERT_EQ(blobs->size(), 3u);
       for (size_t i = 0; i < 2; ++i) {
         SCOPED_TRACE(kUris[i]);
-        const std::string blob = TempPath("shared_key_uri.der");
-        const std::string out = TempPath("shared_key_uri.out");
-        WriteFile(blob, (*blobs)[i + 1]);
-        std::remove(out.c_str());
-        int exit_code = 0;
-        const std::string log = RunCommand(
-            absl::StrCat(kOpenssl, " cms -decrypt -binary -inform DER -in ",
-                         blob, " -recip ", cert, " -inkey ", key, " -out ",
-                         out),
-            &exit_code);
-        ASSERT_EQ(exit_code, 0) << log;
-        EXPECT_EQ(ReadFile(out), kUris[i]);
+        absl::StatusOr<std::string> plain =
+            OpensslCmsDecrypt((*blobs)[i + 1], cert, key);
+        ASSERT_THAT(plain.status(), IsOk());
+        EXPECT_EQ(*plain, kUris[i]);
       }
-      // The key blob: pkeyutl recovers the conference key from the
-      // encryptedKey (the first OCTET STRING at depth 5).
-      const std::string blob = TempPath("shared_key.der");
-      WriteFile(blob, (*blobs)[0]);
-      const Asn1Line* encrypted_key = nullptr;
-      const std::vector<Asn1Line> lines = Asn1Parse(blob);
-      for (const Asn1Line& line : lines) {
-        if (line.depth == 5 && line.type == "OCTET STRING") {
-          encrypted_key = &line;
-          break;
-        }
-      }
-      ASSERT_NE(encrypted_key, nullptr);
-      const std::string in = TempPath("shared_encrypted_key.bin");
-      const std::string out = TempPath("shared_cek.bin");
-      WriteFile(in, (*blobs)[0].substr(
-                        encrypted_key->offset + encrypted_key->header_length,
-                        encrypted_key->length));
-      std::remove(out.c_str());
-      int exit_code = 0;
-      const std::string log =
-          RunCommand(absl::StrCat(kOpenssl, " pkeyutl -decrypt -inkey ", key,
-                                  " -pkeyopt rsa_padding_mode:pkcs1 -in ", in,
-                                  " -out ", out),
-                     &exit_code);
-      ASSERT_EQ(exit_code, 0) << log;
-      const absl::Span<const uint8_t> expected = conference_key->bytes();
-      EXPECT_EQ(ReadFile(out),
-                std::string(reinterpret_cast<const char*>(expected.data()),
-                            expected.size()));
+      absl::StatusOr<std::string> cek =
+          OpensslDecryptEncryptedKey((*blobs)[0], key, bits);
+      ASSERT_THAT(cek.status(), IsOk());
+      EXPECT_EQ(*cek, KeyBytes(*conference_key));
     }
   }
 }
@@ -364,17 +358,10 @@ TEST_F(OpensslCliTest, CmsDecryptOpensOneUriCiphertextSealedForEveryone) {
       ASSERT_EQ(blobs->size(), 2u);
       // The shared ciphertext ends the blob, verbatim.
       EXPECT_TRUE(absl::EndsWith((*blobs)[1], *info));
-      const std::string blob = TempPath("shared_info_uri.der");
-      const std::string out = TempPath("shared_info_uri.out");
-      WriteFile(blob, (*blobs)[1]);
-      std::remove(out.c_str());
-      int exit_code = 0;
-      const std::string log = RunCommand(
-          absl::StrCat(kOpenssl, " cms -decrypt -binary -inform DER -in ", blob,
-                       " -recip ", cert, " -inkey ", key, " -out ", out),
-          &exit_code);
-      ASSERT_EQ(exit_code, 0) << log;
-      EXPECT_EQ(ReadFile(out), kUri);
+      absl::StatusOr<std::string> plain =
+          OpensslCmsDecrypt((*blobs)[1], cert, key);
+      ASSERT_THAT(plain.status(), IsOk());
+      EXPECT_EQ(*plain, kUri);
     }
   }
 }
