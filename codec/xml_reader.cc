@@ -33,6 +33,20 @@ namespace {
 constexpr int kRapidXmlFlags = rapidxml::parse_no_string_terminators |
                                rapidxml::parse_validate_closing_tags;
 
+// A leaf's text of at least this many plain bytes (no reference, CDATA,
+// comment, `]` or non-ASCII byte) is moved out of RapidXML's way when at
+// most kMaxDetachedTail bytes follow it: RapidXML reads text a byte at a
+// time, and the pre-scan has already checked it 32 at a time.
+constexpr size_t kMinDetachedText = 64;
+constexpr size_t kMaxDetachedTail = 256;
+
+// A text run in the body: the element's offset, and the run's bytes.
+struct TextRun {
+  uint32_t element = 0;
+  uint32_t begin = 0;
+  uint32_t size = 0;  // 0: none
+};
+
 // Hard cap on ParseLimits::max_depth: RapidXML and the tree builder recurse
 // once per level.
 constexpr int kMaxDepthCap = 256;
@@ -292,6 +306,9 @@ class PreScanner {
 
   size_t element_count() const { return element_count_; }
   size_t attribute_count() const { return attribute_count_; }
+  // The longest text run that may be detached (see kMinDetachedText);
+  // size 0 when there is none.
+  const TextRun& detached_text() const { return detached_; }
   const std::vector<uint32_t>& attribute_space_offsets() const {
     return attribute_space_offsets_;
   }
@@ -380,6 +397,27 @@ class PreScanner {
   absl::Status ScanAttributeValue(absl::string_view element,
                                   absl::string_view attribute);
   absl::Status ScanContent(absl::string_view root_name);
+  // Called after a plain run that began right after a start tag and ended
+  // at pos_: records it in detached_ when it is the element's whole
+  // content, not all white space, long enough, near enough the end and the
+  // longest so far.
+  void NoteTextRun(size_t begin) {
+    const size_t size = pos_ - begin;
+    if (size < kMinDetachedText || size <= detached_.size ||
+        n_ - pos_ > kMaxDetachedTail || n_ - pos_ < 2 || p_[pos_] != '<' ||
+        p_[pos_ + 1] != '/') {
+      return;
+    }
+    // RapidXML drops content that is all white space; so must we.
+    size_t i = begin;
+    while (i < pos_ && IsXmlSpace(p_[i]))
+      ++i;
+    if (i == pos_)
+      return;
+    detached_.element = static_cast<uint32_t>(content_element_);
+    detached_.begin = static_cast<uint32_t>(begin);
+    detached_.size = static_cast<uint32_t>(size);
+  }
 
   const unsigned char* p_;
   size_t n_;
@@ -392,6 +430,11 @@ class PreScanner {
   absl::InlinedVector<absl::string_view, 32> open_;  // innermost last
   absl::InlinedVector<absl::string_view, 16> attribute_names_;  // current tag
   std::vector<uint32_t> attribute_space_offsets_;
+  // Where the content of the innermost open element starts, and that
+  // element's offset; for NoteTextRun.
+  size_t content_start_ = ~size_t{0};
+  size_t content_element_ = 0;
+  TextRun detached_;
 };
 
 absl::Status PreScanner::ErrorWithCode(absl::StatusCode code, size_t offset,
@@ -471,10 +514,11 @@ absl::Status PreScanner::Run() {
     return s;
   if (!empty) {
     open_.push_back(root_name);
+    content_start_ = pos_;
+    content_element_ = root_offset;
     if (absl::Status s = ScanContent(root_name); !s.ok())
       return s;
   }
-  (void)root_offset;
   return ScanMisc(Misc::kEpilog, root_name);
 }
 
@@ -906,6 +950,7 @@ absl::Status PreScanner::ScanContent(absl::string_view root_name) {
       } else if (At("<?")) {
         return Error(pos_, "processing instruction not allowed");
       } else {
+        const size_t tag = pos_;
         absl::string_view name;
         bool empty = false;
         if (absl::Status s =
@@ -913,8 +958,11 @@ absl::Status PreScanner::ScanContent(absl::string_view root_name) {
             !s.ok()) {
           return s;
         }
-        if (!empty)
+        if (!empty) {
           open_.push_back(name);
+          content_start_ = pos_;
+          content_element_ = tag;
+        }
       }
       continue;
     }
@@ -927,7 +975,10 @@ absl::Status PreScanner::ScanContent(absl::string_view root_name) {
       return Error(pos_, "']]>' in text");
     }
     if (kByteClasses[c] & kPlainTextByte) {
+      const size_t begin = pos_;
       pos_ = SkipPlainText(p_, n_, pos_ + 1);
+      if (begin == content_start_)
+        NoteTextRun(begin);
       continue;
     }
     if (c == ']') {
@@ -992,11 +1043,15 @@ bool IsAllSpace(absl::string_view s) {
 // Builds XmlElements from RapidXML's tree, resolving namespaces.
 class XmlTreeBuilder {
  public:
+  // `detached_element` is the offset of the element whose text Parse moved
+  // (if it moved any).
   XmlTreeBuilder(XmlDocument* doc,
-                 absl::Span<const absl::string_view> known_namespaces)
+                 absl::Span<const absl::string_view> known_namespaces,
+                 uint32_t detached_element)
       : doc_(doc),
         known_namespaces_(known_namespaces),
-        no_namespace_id_(KnownId(absl::string_view())) {}
+        no_namespace_id_(KnownId(absl::string_view())),
+        detached_element_(detached_element) {}
 
   absl::Status Build(rapidxml::xml_node<char>* node, XmlElement* parent,
                      int depth, XmlElement** out);
@@ -1045,6 +1100,7 @@ class XmlTreeBuilder {
   XmlDocument* doc_;
   const absl::Span<const absl::string_view> known_namespaces_;
   const int no_namespace_id_;
+  const uint32_t detached_element_;
   absl::InlinedVector<Binding, 16> scope_;
 };
 
@@ -1058,7 +1114,7 @@ absl::Status XmlTreeBuilder::Build(rapidxml::xml_node<char>* node,
   XmlElement* e = &doc_->elements_.back();
   *out = e;
   e->qname = View(node->name(), node->name_size());
-  e->offset = static_cast<uint32_t>(node->name() - base - 1);
+  e->offset = doc_->BodyOffset(static_cast<size_t>(node->name() - base - 1));
   e->parent = parent;
   e->depth = depth;
 
@@ -1164,7 +1220,7 @@ absl::Status XmlTreeBuilder::Build(rapidxml::xml_node<char>* node,
         const size_t size = child->value_size();
         if (has_child_elements) {
           if (!IsAllSpace(View(value, size))) {
-            return Error(static_cast<uint32_t>(value - base),
+            return Error(doc_->BodyOffset(static_cast<size_t>(value - base)),
                          absl::StrCat("text mixed with child elements in <",
                                       EscapeForError(e->qname), ">"));
           }
@@ -1189,6 +1245,10 @@ absl::Status XmlTreeBuilder::Build(rapidxml::xml_node<char>* node,
   }
   if (text_begin != nullptr) {
     e->text = View(text_begin, static_cast<size_t>(text_end - text_begin));
+  } else if (doc_->detached_size_ != 0 && e->offset == detached_element_) {
+    // Its whole content, which RapidXML did not see (Parse).
+    e->text = View(base + doc_->buffer_.size() - doc_->detached_size_,
+                   doc_->detached_size_);
   }
   scope_.resize(scope_mark);
   return absl::OkStatus();
@@ -1217,6 +1277,19 @@ absl::StatusOr<XmlDocument> XmlDocument::Parse(
     body[offset] = ' ';  // XML 1.0 §3.3.3 attribute-value normalization
   }
   body.push_back('\0');  // RapidXML reads up to a NUL; the pre-scan refused any
+  if (const TextRun& run = scanner.detached_text(); run.size != 0) {
+    // [head][text][tail NUL] -> [head][tail NUL][text]: RapidXML then sees
+    // the text's element empty, and the builder gives it the moved text,
+    // which the pre-scan checked (plain bytes, no reference to resolve).
+    char tail[kMaxDetachedTail + 1];
+    char* text = body.data() + run.begin;
+    const size_t tail_size = body.size() - run.begin - run.size;
+    std::memcpy(tail, text + run.size, tail_size);
+    std::memmove(text + tail_size, text, run.size);
+    std::memcpy(text, tail, tail_size);
+    doc.detached_begin_ = run.begin;
+    doc.detached_size_ = run.size;
+  }
   doc.buffer_ = std::move(body);
   doc.elements_.reserve(scanner.element_count());
   doc.attributes_.reserve(scanner.attribute_count());
@@ -1229,8 +1302,8 @@ absl::StatusOr<XmlDocument> XmlDocument::Parse(
   } catch (const rapidxml::parse_error& e) {
     // Not reached for input the pre-scan accepted; kept so that a
     // disagreement is an error, never a crash.
-    const size_t offset =
-        static_cast<size_t>(e.where<char>() - doc.buffer_.data());
+    const size_t offset = doc.BodyOffset(
+        static_cast<size_t>(e.where<char>() - doc.buffer_.data()));
     absl::Status status = absl::InvalidArgumentError(
         absl::StrCat("xml: pre-scan and RapidXML disagree (", e.what(), ") at ",
                      doc.Where(offset)));
@@ -1242,11 +1315,21 @@ absl::StatusOr<XmlDocument> XmlDocument::Parse(
       root->type() != rapidxml::node_element) {
     return absl::InvalidArgumentError("xml: expected exactly one root element");
   }
-  XmlTreeBuilder builder(&doc, known_namespaces);
+  XmlTreeBuilder builder(&doc, known_namespaces,
+                         scanner.detached_text().element);
   XmlElement* out = nullptr;
   if (absl::Status s = builder.Build(root, nullptr, 1, &out); !s.ok())
     return s;
   return doc;
+}
+
+char XmlDocument::BodyByte(size_t offset) const {
+  if (detached_size_ == 0 || offset < detached_begin_)
+    return buffer_[offset];
+  if (offset < detached_begin_ + detached_size_)
+    return buffer_[buffer_.size() - detached_size_ +
+                   (offset - detached_begin_)];
+  return buffer_[offset - detached_size_];
 }
 
 std::string XmlDocument::Where(size_t offset) const {
@@ -1254,7 +1337,7 @@ std::string XmlDocument::Where(size_t offset) const {
   size_t line_start = 0;
   const size_t end = std::min(offset, buffer_.size());
   for (size_t i = 0; i < end; ++i) {
-    if (buffer_[i] == '\n') {
+    if (BodyByte(i) == '\n') {
       ++line;
       line_start = i + 1;
     }

@@ -176,6 +176,20 @@ class XmlDocument {
   // Offsets of line feeds the pre-scan normalized to spaces in attribute
   // values (XML 1.0 §3.3.3), so Where() still counts lines right.
   std::vector<uint32_t> normalized_line_feeds_;
+  // A leaf's long text, moved out of RapidXML's way by Parse: the body's
+  // bytes [detached_begin_, detached_begin_ + detached_size_) sit at the end
+  // of buffer_, after the rest of the body and its NUL. 0: nothing moved.
+  uint32_t detached_begin_ = 0;
+  uint32_t detached_size_ = 0;
+
+  // The body offset of buffer_[pos], for pos before the detached text.
+  uint32_t BodyOffset(size_t pos) const {
+    return static_cast<uint32_t>(detached_size_ != 0 && pos >= detached_begin_
+                                     ? pos + detached_size_
+                                     : pos);
+  }
+  // The body's byte at `offset` (< buffer_.size()), wherever it sits now.
+  char BodyByte(size_t offset) const;
 };
 
 // Escapes `text` for use in an error message: absl::CEscape, capped at 64

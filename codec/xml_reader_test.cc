@@ -1,5 +1,6 @@
 #include "codec/xml_reader.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -529,6 +530,96 @@ TEST(XmlDocumentTest, GivesKnownNamespacesTheirIds) {
   absl::StatusOr<XmlDocument> plain = ParseString("<r xmlns=\"urn:a\"/>");
   ASSERT_THAT(plain, IsOk());
   EXPECT_EQ(plain->root().ns_id, 0);
+}
+
+// Base64 wrapped at 64 columns, as a client certificate arrives.
+std::string WrappedBase64(size_t size) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string text;
+  for (size_t i = 0; i < size; ++i)
+    text.push_back((i + 1) % 65 == 0 ? '\n' : kAlphabet[(i * 7) % 64]);
+  return text;
+}
+
+// A leaf's long plain text near the end of the body is moved out of
+// RapidXML's way; it must read back the same, and every offset, line and
+// column after it must be the body's.
+TEST(XmlDocumentTest, ReadsLongLeafTextNearTheEndAsWritten) {
+  const std::string cert = WrappedBase64(1200);
+  const std::string body = absl::StrCat("<r xmlns=\"urn:r\">\n<k>", cert,
+                                        "</k>\n<s v=\"a&amp;b\">x&lt;y</s>",
+                                        "<t><![CDATA[z]]></t></r>");
+  absl::StatusOr<XmlDocument> doc = ParseString(body);
+  ASSERT_THAT(doc, IsOk());
+  const XmlElement* k = doc->root().first_child;
+  ASSERT_NE(k, nullptr);
+  EXPECT_EQ(k->local_name, "k");
+  EXPECT_EQ(k->text, cert);
+  EXPECT_EQ(k->offset, body.find("<k>"));
+  EXPECT_EQ(doc->Where(k->offset), "offset 18 (line 2, column 1)");
+  const XmlElement* s = k->next_sibling;
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->offset, body.find("<s "));
+  EXPECT_EQ(s->attributes[0].value, "a&b");
+  EXPECT_EQ(s->text, "x<y");
+  const XmlElement* t = s->next_sibling;
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->offset, body.find("<t>"));
+  EXPECT_EQ(t->text, "z");
+  EXPECT_EQ(doc->SerializeFragment(*k),
+            absl::StrCat("<k xmlns=\"urn:r\">", cert, "</k>"));
+
+  // An error after the text names the body's offset and line.
+  const std::string bad = absl::StrCat("<r>\n<k>", cert, "</k>\n<p:b/></r>");
+  const size_t lines =
+      3 + static_cast<size_t>(std::count(cert.begin(), cert.end(), '\n'));
+  EXPECT_THAT(ParseString(bad),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr(absl::StrCat("undeclared namespace prefix p "
+                                              "on <p:b> at offset ",
+                                              bad.find("<p:b"), " (line ",
+                                              lines, ", column 1)"))));
+  // Text mixed with elements after it is still refused where it is.
+  const std::string mixed = absl::StrCat("<r><k>", cert, "</k>oops<b/></r>");
+  EXPECT_THAT(
+      ParseString(mixed),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr(absl::StrCat("text mixed with child elements in <r> "
+                                      "at offset ",
+                                      mixed.find("oops")))));
+}
+
+// Around the length and distance bounds of the move, with the longest of
+// several candidates moved: every text reads back as written, but for
+// content that is all white space, which reads as empty either way.
+TEST(XmlDocumentTest, ReadsLeafTextsOfEveryLengthAndDistanceFromTheEnd) {
+  for (size_t size : {1, 63, 64, 65, 300}) {
+    for (size_t tail : {0, 200, 240, 241, 242, 300}) {
+      SCOPED_TRACE(absl::StrCat(size, " bytes, ", tail, " after"));
+      const std::string first = WrappedBase64(size);
+      const std::string second = WrappedBase64(size / 2 + 64);
+      // All white space when odd: RapidXML reads no text then, nor may we.
+      const std::string padding(tail, tail % 2 == 1 ? ' ' : 'p');
+      const std::string padding_read = tail % 2 == 1 ? "" : padding;
+      const std::string body = absl::StrCat("<r><a>", first, "</a><b>", second,
+                                            "</b><c>", padding, "</c></r>");
+      absl::StatusOr<XmlDocument> doc = ParseString(body);
+      ASSERT_THAT(doc, IsOk());
+      const XmlElement* a = doc->root().first_child;
+      ASSERT_NE(a, nullptr);
+      EXPECT_EQ(a->text, first);
+      EXPECT_EQ(a->next_sibling->text, second);
+      EXPECT_EQ(a->next_sibling->next_sibling->text, padding_read);
+      EXPECT_EQ(a->next_sibling->next_sibling->offset, body.find("<c>"));
+    }
+  }
+  // The root's own text.
+  const std::string cert = WrappedBase64(500);
+  absl::StatusOr<XmlDocument> root =
+      ParseString(absl::StrCat("<r>", cert, "</r>"));
+  ASSERT_THAT(root, IsOk());
+  EXPECT_EQ(root->root().text, cert);
 }
 
 }  // namespace
