@@ -307,15 +307,6 @@ const SecretsMarkup& Secrets() {
   return *kMarkup;
 }
 
-// Writes one secret: its markup, and its text through `write_text`.
-template <typename WriteText>
-void WriteSecret(XmlWriter& w, const SecretMarkup& markup,
-                 absl::string_view text, WriteText& write_text) {
-  w.Raw(markup.before);
-  write_text(text);
-  w.Raw(markup.after);
-}
-
 void WriteMedia(XmlWriter& w, const engine::Media& m) {
   w.StartElement("media");
   w.Attribute("id", m.id.value());
@@ -664,51 +655,38 @@ std::string RenderDescription(const engine::ConferenceDescription& d) {
 
 // `write_secret(text)` writes the text of a secret's msci:cms-data: a full
 // document splices it in without copying it into the skeleton.
-template <typename WriteSecretText>
-void WriteDescription(XmlWriter& w, const engine::ConferenceDescription& d,
-                      const DocumentSecrets* secrets,
-                      WriteSecretText&& write_secret) {
+// The four cached parts of a description (see above), rendered first if
+// the description has none yet. The views point into its render slot.
+struct DescriptionParts {
+  absl::string_view head;
+  absl::string_view entries;
+  absl::string_view middle;
+  absl::string_view tail;
+};
+
+DescriptionParts CachedDescription(const engine::ConferenceDescription& d) {
   const std::string& cached =
       Cached(d.rendered, [&] { return RenderDescription(d); });
   uint32_t ends[3];
   std::memcpy(ends, cached.data(), kDescriptionHeader);
   const absl::string_view body =
       absl::string_view(cached).substr(kDescriptionHeader);
-  const absl::string_view head = body.substr(0, ends[0]);
-  const absl::string_view entries = body.substr(ends[0], ends[1] - ends[0]);
-  const absl::string_view middle = body.substr(ends[1], ends[2] - ends[1]);
-  const absl::string_view tail = body.substr(ends[2]);
-
-  const bool web_internal =
-      secrets != nullptr && !secrets->web_internal_uri.empty();
-  const bool web_external =
-      secrets != nullptr && !secrets->web_external_uri.empty();
-  w.Raw(head);
-  if (!entries.empty() || web_internal || web_external) {
-    w.StartElement("conf-uris");
-    w.Raw(entries);
-    if (web_internal) {
-      WriteSecret(w, Secrets().web_internal, secrets->web_internal_uri,
-                  write_secret);
-    }
-    if (web_external) {
-      WriteSecret(w, Secrets().web_external, secrets->web_external_uri,
-                  write_secret);
-    }
-    w.EndElement();
-  }
-  w.Raw(middle);
-  if (secrets != nullptr && !secrets->conference_key.empty()) {
-    WriteSecret(w, Secrets().conference_key, secrets->conference_key,
-                write_secret);
-  }
-  w.Raw(tail);
+  return DescriptionParts{
+      body.substr(0, ends[0]), body.substr(ends[0], ends[1] - ends[0]),
+      body.substr(ends[1], ends[2] - ends[1]), body.substr(ends[2])};
 }
 
 // A description without secrets (notifications).
 void WriteDescription(XmlWriter& w, const engine::ConferenceDescription& d) {
-  WriteDescription(w, d, nullptr,
-                   [&w](absl::string_view text) { w.Text(text); });
+  const DescriptionParts parts = CachedDescription(d);
+  w.Raw(parts.head);
+  if (!parts.entries.empty()) {
+    w.StartElement("conf-uris");
+    w.Raw(parts.entries);
+    w.EndElement();
+  }
+  w.Raw(parts.middle);
+  w.Raw(parts.tail);
 }
 
 void WriteHostInfo(XmlWriter& w, const engine::HostInfo& h) {
@@ -756,24 +734,32 @@ const std::string& RootPrefix() {
 //   [after description]  host-info, conference-state (and an empty
 //           conference-description if the snapshot has none)
 //
-// The cached string starts with the native-endian uint32 size of [root].
+// A new version renders its frame before its first document, so the frame is
+// written by one small writer as the root's own start tag and children (no
+// namespace declarations, which RootPrefix holds). The cached string starts
+// with a header of four native-endian uint32: offset and size of [root],
+// offset and size of [after description]; the bytes between and around them
+// (`<conference-info`, the `>` closing its start tag, its end tag) are not
+// used.
 struct SnapshotFrame {
   absl::string_view root;
   absl::string_view after_description;
 };
 
-constexpr size_t kFrameHeader = sizeof(uint32_t);
+constexpr size_t kFrameHeader = 4 * sizeof(uint32_t);
 
 std::string RenderFrame(const engine::ConferenceSnapshot& s) {
-  XmlWriter root(1024);
-  const size_t version_offset = StartRoot(root, s.entity, ElementState::kFull);
-  const size_t prefix = RootPrefix().size();
-  assert(root.view().substr(0, prefix) == RootPrefix());
-  const uint32_t root_size = static_cast<uint32_t>(version_offset - prefix);
-
-  XmlWriter w(1024);
-  w.Raw(absl::string_view("\0\0\0\0", kFrameHeader));
-  w.Raw(root.view().substr(prefix, root_size));
+  XmlWriter w(512);
+  w.Raw(absl::string_view("\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", kFrameHeader));
+  uint32_t parts[4];
+  w.StartElement("conference-info");
+  parts[0] = static_cast<uint32_t>(w.size());
+  w.Attribute("entity", s.entity.value());
+  w.Attribute("state", StateName(ElementState::kFull));
+  w.RawAttributes(" version=\"");
+  parts[1] = static_cast<uint32_t>(w.size()) - parts[0];
+  w.Raw("");  // the `>` after the version digits is the document's own
+  parts[2] = static_cast<uint32_t>(w.size());
   if (s.description == nullptr) {
     // RFC 4575 §5.2: a full document carries a description.
     w.StartElement("conference-description");
@@ -785,18 +771,21 @@ std::string RenderFrame(const engine::ConferenceSnapshot& s) {
   if (s.state != nullptr) {
     WriteConferenceState(w, *s.state);
   }
+  parts[3] = static_cast<uint32_t>(w.size()) - parts[2];
+  w.EndElement();
   std::string out = std::move(w).Finish();
-  std::memcpy(&out[0], &root_size, kFrameHeader);
+  std::memcpy(&out[0], parts, kFrameHeader);
   return out;
 }
 
 SnapshotFrame Frame(const engine::ConferenceSnapshot& s) {
   const std::string& cached =
       Cached(s.rendered, [&] { return RenderFrame(s); });
-  uint32_t root_size;
-  std::memcpy(&root_size, cached.data(), kFrameHeader);
-  const absl::string_view body = absl::string_view(cached).substr(kFrameHeader);
-  return SnapshotFrame{body.substr(0, root_size), body.substr(root_size)};
+  uint32_t parts[4];
+  std::memcpy(parts, cached.data(), kFrameHeader);
+  const absl::string_view bytes(cached);
+  return SnapshotFrame{bytes.substr(parts[0], parts[1]),
+                       bytes.substr(parts[2], parts[3])};
 }
 
 EncodedDocument FinishDocument(XmlWriter&& w, size_t version_offset,
@@ -855,43 +844,39 @@ void WriteUserChange(XmlWriter& w, const engine::UserChange& change) {
   w.EndElement();
 }
 
-// A full document before assembly: the skeleton (root, description with the
-// requester's secrets, host-info, state, list wrappers, extensions: the
-// parts not cached) written by an XmlWriter, and the cached elements that go
-// into it, in order. Its exact size is known before a byte of it is copied,
-// so it is written once into a buffer of that size, with no zero fill,
-// reallocation or second copy (docs/CODEC.md, "Render once, copy many").
+// A full document before assembly: a list of runs of bytes that outlive it
+// (the root prefix, the snapshot's frame, the description's cached parts,
+// the secrets' markup and base64, roster chunks, views and lobby users) and,
+// between them, a small skeleton of the bytes that are not cached anywhere
+// (version digits, list wrappers, extensions, escaped secrets) written by an
+// XmlWriter. Its exact size is known before a byte of it is copied, so it is
+// written once into a buffer of that size, with no zero fill, reallocation
+// or second copy (docs/CODEC.md, "Render once, copy many").
 class FullDocument {
  public:
+  // `version` goes between the root's version quotes (may be empty, for an
+  // EncodedDocument that fills it in per subscriber).
   FullDocument(const engine::ConferenceSnapshot& snapshot, const Viewer& viewer,
-               const DocumentSecrets* secrets)
-      : skeleton_(SkeletonReserve(secrets)) {
-    splices_.reserve(
-        3 + snapshot.users.chunks().size() + snapshot.views.size() +
-        (viewer.role != engine::ViewerRole::kAttendee ? snapshot.lobby.size()
-                                                      : 0));
+               const DocumentSecrets* secrets, XmlDeclaration declaration,
+               absl::string_view version)
+      : skeleton_(kSkeletonReserve) {
     XmlWriter& w = skeleton_;
     // The root's start tag, host-info and conference-state come from the
     // snapshot's frame; the root is closed by hand at the end, as the
     // writer does not track it.
     const SnapshotFrame frame = Frame(snapshot);
-    w.Raw(RootPrefix());
-    w.Raw(frame.root);
-    version_offset_ = w.size();
+    const absl::string_view prefix(RootPrefix());
+    SpliceStable(declaration == XmlDeclaration::kOmit
+                     ? prefix.substr(kXmlDeclaration.size())
+                     : prefix);
+    SpliceStable(frame.root);
+    version_offset_ = spliced_ + w.size();
+    w.Raw(version);
     w.Raw("\">");
     if (snapshot.description != nullptr) {
-      // Base64 never needs escaping: a secret that passes the writer's
-      // check is spliced, copied once, straight into the output.
-      WriteDescription(w, *snapshot.description, secrets,
-                       [this](absl::string_view text) {
-                         if (IsVerbatimText(text)) {
-                           Splice(text);
-                         } else {
-                           skeleton_.Text(text);
-                         }
-                       });
+      SpliceDescription(*snapshot.description, secrets);
     }
-    w.Raw(frame.after_description);
+    SpliceStable(frame.after_description);
     w.StartElement("users");
     w.Attribute("state", "full");
     start_tag_open_ = true;
@@ -925,34 +910,22 @@ class FullDocument {
     WriteExtensions(w, snapshot.extensions);
     w.Raw("</conference-info>");
     assert(w.depth() == 0);
-    assert(splices_.empty() || version_offset_ <= splices_.front().offset);
   }
 
   FullDocument(const FullDocument&) = delete;
   FullDocument& operator=(const FullDocument&) = delete;
 
-  // The document's size without its version digits, from `declaration` on.
-  size_t size(XmlDeclaration declaration) const {
-    return skeleton_.size() + spliced_ - Skipped(declaration);
-  }
+  // The document's size in bytes.
+  size_t size() const { return skeleton_.size() + spliced_; }
 
-  // Offset of the version digits from the start of what Emit writes.
-  size_t version_offset(XmlDeclaration declaration) const {
-    return version_offset_ - Skipped(declaration);
-  }
+  // Offset of the version digits in the document.
+  size_t version_offset() const { return version_offset_; }
 
-  // Calls `emit(data, size)` for each run of the document in order, with
-  // `version` between the root's version quotes.
+  // Calls `emit(data, size)` for each run of the document in order.
   template <typename Emit>
-  void EmitTo(XmlDeclaration declaration, absl::string_view version,
-              Emit&& emit) const {
+  void EmitTo(Emit&& emit) const {
     const char* const skeleton = skeleton_.view().data();
-    const size_t start = Skipped(declaration);
-    emit(skeleton + start, version_offset_ - start);
-    if (!version.empty()) {
-      emit(version.data(), version.size());
-    }
-    size_t copied = version_offset_;  // skeleton bytes already emitted
+    size_t copied = 0;  // skeleton bytes already emitted
     for (const SpliceAt& s : splices_) {
       if (s.offset != copied) {
         emit(skeleton + copied, s.offset - copied);
@@ -960,7 +933,9 @@ class FullDocument {
       }
       emit(s.data, s.size);
     }
-    emit(skeleton + copied, skeleton_.size() - copied);
+    if (copied != skeleton_.size()) {
+      emit(skeleton + copied, skeleton_.size() - copied);
+    }
   }
 
  private:
@@ -970,16 +945,10 @@ class FullDocument {
     size_t size;
   };
 
-  // Room for the skeleton. The secrets' base64 is spliced, not copied into
-  // it; only the markup around them is (text that needs escaping, which
-  // crypto never produces, grows the buffer).
-  static size_t SkeletonReserve(const DocumentSecrets* secrets) {
-    return secrets != nullptr ? 2048 + 512 : 2048;
-  }
-
-  static size_t Skipped(XmlDeclaration declaration) {
-    return declaration == XmlDeclaration::kOmit ? kXmlDeclaration.size() : 0;
-  }
+  // Room for the skeleton: the list wrappers, the version and the root's end
+  // tag (about 250 bytes); extensions and secrets that need escaping (which
+  // crypto never produces) grow it.
+  static constexpr size_t kSkeletonReserve = 512;
 
   // Bytes that outlive the document (a cached element, or a secret's base64
   // the caller keeps) at the current end of the skeleton, in the list element
@@ -989,16 +958,71 @@ class FullDocument {
       skeleton_.Raw("");  // closes the start tag, as writing the bytes would
       start_tag_open_ = false;
     }
-    splices_.push_back(SpliceAt{skeleton_.size(), bytes.data(), bytes.size()});
+    // Field by field: a SpliceAt built on the stack and copied in was read
+    // back with one 16-byte load from two 8-byte stores, which the store
+    // buffer cannot forward.
+    SpliceAt& s = splices_.emplace_back();
+    s.offset = skeleton_.size();
+    s.data = bytes.data();
+    s.size = bytes.size();
     spliced_ += bytes.size();
+  }
+
+  // Markup that outlives the document, outside any list; empty parts (of a
+  // description without entries, say) are left out.
+  void SpliceStable(absl::string_view bytes) {
+    if (!bytes.empty()) {
+      Splice(bytes);
+    }
+  }
+
+  // The description's cached parts with the requester's secrets between
+  // them. Base64 never needs escaping: a secret that passes the writer's
+  // check is spliced, copied once, straight into the output.
+  void SpliceDescription(const engine::ConferenceDescription& d,
+                         const DocumentSecrets* secrets) {
+    const DescriptionParts parts = CachedDescription(d);
+    const bool web_internal =
+        secrets != nullptr && !secrets->web_internal_uri.empty();
+    const bool web_external =
+        secrets != nullptr && !secrets->web_external_uri.empty();
+    SpliceStable(parts.head);
+    if (!parts.entries.empty() || web_internal || web_external) {
+      // What StartElement, a first child and EndElement write.
+      skeleton_.Raw("<conf-uris>");
+      SpliceStable(parts.entries);
+      if (web_internal) {
+        SpliceSecret(Secrets().web_internal, secrets->web_internal_uri);
+      }
+      if (web_external) {
+        SpliceSecret(Secrets().web_external, secrets->web_external_uri);
+      }
+      skeleton_.Raw("</conf-uris>");
+    }
+    SpliceStable(parts.middle);
+    if (secrets != nullptr && !secrets->conference_key.empty()) {
+      SpliceSecret(Secrets().conference_key, secrets->conference_key);
+    }
+    SpliceStable(parts.tail);
+  }
+
+  void SpliceSecret(const SecretMarkup& markup, absl::string_view text) {
+    SpliceStable(markup.before);
+    if (IsVerbatimText(text)) {
+      SpliceStable(text);
+    } else {
+      skeleton_.Text(text);
+    }
+    SpliceStable(markup.after);
   }
 
   XmlWriter skeleton_;
   bool start_tag_open_ = false;  // a list's start tag awaits its first splice
   size_t version_offset_ = 0;
-  // A 100-user document has about a dozen splices (roster chunks and
-  // views): no allocation for them.
-  absl::InlinedVector<SpliceAt, 16> splices_;
+  // A 100-user document with secrets has about 25 runs (root and frame,
+  // description parts, secrets, roster chunks, views): no allocation for
+  // them.
+  absl::InlinedVector<SpliceAt, 32> splices_;
   size_t spliced_ = 0;
 };
 
@@ -1100,20 +1124,19 @@ std::string EncodedDocument::WithVersion(uint32_t version,
 EncodedDocument EncodeConferenceInfo(const engine::ConferenceSnapshot& snapshot,
                                      const Viewer& viewer,
                                      const DocumentSecrets* secrets) {
-  const FullDocument document(snapshot, viewer, secrets);
-  const size_t size = document.size(XmlDeclaration::kInclude);
+  const FullDocument document(snapshot, viewer, secrets,
+                              XmlDeclaration::kInclude, absl::string_view());
+  const size_t size = document.size();
   // new char[] leaves the bytes uninitialized: each is written once, below.
   std::shared_ptr<char> bytes(new char[size], std::default_delete<char[]>());
   char* cursor = bytes.get();
-  document.EmitTo(XmlDeclaration::kInclude, absl::string_view(),
-                  [&cursor](const char* data, size_t n) {
-                    std::memcpy(cursor, data, n);
-                    cursor += n;
-                  });
+  document.EmitTo([&cursor](const char* data, size_t n) {
+    std::memcpy(cursor, data, n);
+    cursor += n;
+  });
   assert(cursor == bytes.get() + size);
   return EncodedDocument(std::shared_ptr<const char>(std::move(bytes)), size,
-                         kXmlDeclaration.size(),
-                         document.version_offset(XmlDeclaration::kInclude),
+                         kXmlDeclaration.size(), document.version_offset(),
                          static_cast<uint32_t>(snapshot.version));
 }
 
@@ -1133,12 +1156,12 @@ void EncodeConferenceInfoBetween(const engine::ConferenceSnapshot& snapshot,
                                  XmlDeclaration declaration,
                                  absl::string_view head, absl::string_view tail,
                                  std::string* out) {
-  const FullDocument document(snapshot, viewer, secrets);
   const VersionDigits version(static_cast<uint32_t>(snapshot.version));
-  ReplacingSink sink(out, head.size() + document.size(declaration) +
-                              version.view().size() + tail.size());
+  const FullDocument document(snapshot, viewer, secrets, declaration,
+                              version.view());
+  ReplacingSink sink(out, head.size() + document.size() + tail.size());
   sink(head.data(), head.size());
-  document.EmitTo(declaration, version.view(), sink);
+  document.EmitTo(sink);
   sink(tail.data(), tail.size());
 }
 

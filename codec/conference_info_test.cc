@@ -251,6 +251,40 @@ TEST(EncodeConferenceInfoTest, SecretsThatAreNotBase64AreEscaped) {
   EXPECT_EQ(out, doc);
 }
 
+// A description without conf-uris entries gets the conf-uris wrapper only
+// when a web-join secret goes into it, in both output forms and with the
+// declaration left out (as a C3P response embeds the document).
+TEST(EncodeConferenceInfoTest, ConfUrisWrapperOnlyAroundEntriesOrSecrets) {
+  engine::ConferenceSnapshot s = testing::SeedSnapshot();
+  auto description =
+      std::make_shared<engine::ConferenceDescription>(*s.description);
+  description->conf_uris.clear();
+  s.description = description;
+  const DocumentSecrets secrets = testing::FakeSecrets();
+  DocumentSecrets key_only;
+  key_only.conference_key = secrets.conference_key;
+
+  const std::string plain = EncodeConferenceInfo(s, kLeader).Bytes();
+  EXPECT_THAT(plain, Not(HasSubstr("conf-uris")));
+  const std::string key = EncodeConferenceInfo(s, kLeader, &key_only).Bytes();
+  EXPECT_THAT(key, Not(HasSubstr("conf-uris")));
+  EXPECT_THAT(key, HasSubstr(secrets.conference_key));
+  const std::string web = EncodeConferenceInfo(s, kLeader, &secrets).Bytes();
+  EXPECT_THAT(web, HasSubstr("<conf-uris><entry><uri>"));
+  EXPECT_THAT(web, HasSubstr("</msci:encrypted-uri></entry></conf-uris>"));
+
+  std::string out = "stale";
+  EncodeConferenceInfo(s, kLeader, &secrets, &out);
+  EXPECT_EQ(out, web);
+  const absl::string_view head = "<response>";
+  const absl::string_view tail = "</response>";
+  internal::EncodeConferenceInfoBetween(
+      s, kLeader, &secrets, XmlDeclaration::kOmit, head, tail, &out);
+  const size_t declaration = web.find("<conference-info");
+  ASSERT_NE(declaration, std::string::npos);
+  EXPECT_EQ(out, absl::StrCat(head, web.substr(declaration), tail));
+}
+
 TEST(EncodeConferenceInfoTest, ViewsFollowTheEngineVisibilityRules) {
   engine::ConferenceSnapshot s = testing::SnapshotWithUsers(3);
   auto waiting = std::make_shared<engine::User>();
