@@ -18,6 +18,14 @@
 //                               x_find_snapshot (over the baseline) and
 //                               of_limit (over BM_Limit_DependentMisses's
 //                               chase, timed right after on as many threads)
+//   BM_Store_GetSnapshot_Batched  the same reads through
+//                               ConferenceStore::ReadBatch, `width` keys of
+//                               the stream per call (16, 64), 1 and 2
+//                               threads; counters scaling_vs_1_thread,
+//                               x_single_read (over BM_Store_GetSnapshot at
+//                               as many threads) and of_overlapped_limit
+//                               (over BM_Limit_DependentMisses_Overlapped's
+//                               loads, timed right after)
 //   BM_Store_FindSnapshot_Hot,  the same two over 1000 hot conferences
 //   BM_Store_GetSnapshot_Hot
 //   BM_Store_ApplyLock          mutations (modifyConferenceLock) on the same
@@ -46,6 +54,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "benchmark/benchmark.h"
 
 #include "engine/conference_store.h"
@@ -155,6 +164,8 @@ BigStore& GetBigStore() {
 // and of the FindSnapshot baselines at each thread count, for the read
 // path's ratio.
 std::atomic<double> g_reads_1_thread{0};
+std::atomic<double> g_batched_1_thread{0};
+std::atomic<double> g_read_rate[3] = {};
 std::atomic<double> g_hot_reads_1_thread{0};
 std::atomic<double> g_locks_1_thread{0};
 std::atomic<double> g_find_1_thread{0};
@@ -162,13 +173,14 @@ std::atomic<double> g_hot_find_1_thread{0};
 std::atomic<double> g_find_rate[3] = {};
 std::atomic<double> g_hot_find_rate[3] = {};
 
-// Runs `step()` in the benchmark loop and returns the ops/s of all threads
-// together on thread 0 (0 elsewhere); reports scaling_vs_1_thread on the
-// multi-threaded run: its ops/s (every thread runs the same number of
-// iterations) over the ops/s of the last single-thread run.
+// Runs `step()` (`items_per_step` ops) in the benchmark loop and returns the
+// ops/s of all threads together on thread 0 (0 elsewhere); reports
+// scaling_vs_1_thread on the multi-threaded run: its ops/s (every thread
+// runs the same number of iterations) over the ops/s of the last
+// single-thread run.
 template <typename Step>
-double TimeThreaded(benchmark::State& state, std::atomic<double>& single,
-                    Step step) {
+double TimeThreadedItems(benchmark::State& state, std::atomic<double>& single,
+                         size_t items_per_step, Step step) {
   // Timed from the first iteration (after the start barrier) to the end of
   // the loop (after the stop barrier, when every thread is done).
   std::chrono::steady_clock::time_point start;
@@ -183,18 +195,26 @@ double TimeThreaded(benchmark::State& state, std::atomic<double>& single,
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
-  state.SetItemsProcessed(state.iterations());
+  const int64_t items =
+      state.iterations() * static_cast<int64_t>(items_per_step);
+  state.SetItemsProcessed(items);
   if (state.thread_index() != 0 || seconds <= 0) {
     return 0;
   }
-  double rate =
-      static_cast<double>(state.iterations()) * state.threads() / seconds;
+  double rate = static_cast<double>(items) * state.threads() / seconds;
   if (state.threads() == 1) {
     single.store(rate);
   } else if (single.load() > 0) {
     state.counters["scaling_vs_1_thread"] = rate / single.load();
   }
   return rate;
+}
+
+// TimeThreadedItems with one item per step.
+template <typename Step>
+double TimeThreaded(benchmark::State& state, std::atomic<double>& single,
+                    Step step) {
+  return TimeThreadedItems(state, single, 1, step);
 }
 
 // `op(index)` over uniformly random indexes of the store's conferences.
@@ -408,6 +428,7 @@ void BM_Store_GetSnapshot(benchmark::State& state) {
     state.SkipWithError("a read failed");
   }
   ReportVsFindSnapshot(state, rate, g_find_rate);
+  g_read_rate[std::min(state.threads(), 2)].store(rate);
   // The limit timed right after the reads, on the same threads, so that
   // the ratio holds when the machine's speed drifts between benchmarks.
   const double limit = ChaseRate(state) * state.threads();
@@ -416,6 +437,77 @@ void BM_Store_GetSnapshot(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_Store_GetSnapshot)->ThreadRange(1, 2)->UseRealTime();
+
+// Items per second of BM_Limit_DependentMisses_Overlapped's loads on the
+// calling thread, timed over a bounded number of items.
+double OverlappedRate(const benchmark::State& state) {
+  const LimitMemory& m = GetLimitMemory();
+  size_t position = static_cast<size_t>(state.thread_index()) * 7919;
+  const size_t steps =
+      std::min<size_t>(static_cast<size_t>(state.iterations()) * 16, 1000000);
+  const auto start = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < steps; ++i) {
+    const LimitMemory::Line* slot = m.stream[position & (kStreamLength - 1)];
+    benchmark::DoNotOptimize(slot->next->value);
+    ++position;
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  return seconds > 0 ? static_cast<double>(steps) / seconds : 0;
+}
+
+// The same reads as BM_Store_GetSnapshot, the same uniform stream on the
+// same store, as a focus that drains its request queue a batch at a time
+// makes them: ConferenceStore::ReadBatch over the next `width` keys of the
+// stream (range(0)). Counters: x_single_read, this rate over
+// BM_Store_GetSnapshot's at as many threads (run just before it);
+// of_overlapped_limit, this rate over BM_Limit_DependentMisses_Overlapped's
+// loads timed right after on as many threads (1 = the memory system's rate
+// for two random lines per read).
+void BM_Store_GetSnapshot_Batched(benchmark::State& state) {
+  BigStore& big = GetBigStore();
+  if (big.ids.empty()) {
+    state.SkipWithError("building the store failed");
+    return;
+  }
+  const size_t width = static_cast<size_t>(state.range(0));
+  if (width == 0 || (width & (width - 1)) != 0 || width > kStreamLength) {
+    state.SkipWithError("the batch width must be a power of two");
+    return;
+  }
+  const absl::Span<const ConferenceId> stream(big.stream);
+  // Batches do not wrap: `width` divides the stream's length.
+  size_t position = static_cast<size_t>(state.thread_index()) * 7919 * width;
+  bool failed = false;
+  const double rate = TimeThreadedItems(state, g_batched_1_thread, width, [&] {
+    big.store.ReadBatch(stream.subspan(position & (kStreamLength - 1), width),
+                        [&](size_t, const ConferenceSnapshot* s) {
+                          if (s == nullptr) {
+                            failed = true;
+                            return;
+                          }
+                          benchmark::DoNotOptimize(s->version);
+                        });
+    position += width;
+  });
+  if (failed) {
+    state.SkipWithError("a read failed");
+  }
+  const double single = g_read_rate[std::min(state.threads(), 2)].load();
+  if (rate > 0 && single > 0) {
+    state.counters["x_single_read"] = rate / single;
+  }
+  const double limit = OverlappedRate(state) * state.threads();
+  if (state.thread_index() == 0 && rate > 0 && limit > 0) {
+    state.counters["of_overlapped_limit"] = rate / limit;
+  }
+}
+BENCHMARK(BM_Store_GetSnapshot_Batched)
+    ->Arg(16)
+    ->Arg(64)
+    ->ThreadRange(1, 2)
+    ->UseRealTime();
 
 // The same reads restricted to 1000 hot conferences of the 100k store: the
 // cost of the read path itself once its lines are cached, where the uniform

@@ -1042,18 +1042,17 @@ std::shared_ptr<const ConferenceSnapshot> ConferenceStore::FindSnapshot(
 
 const ConferenceSnapshot* ConferenceStore::FindPinned(
     const ConferenceId& conference) const {
-  return FindPinned(conference,
-                    internal::ConferenceKeyHash(conference.value()));
+  const absl::string_view key = conference.value();
+  return FindPinned(key, internal::ConferenceKeyHash(key));
 }
 
-const ConferenceSnapshot* ConferenceStore::FindPinned(
-    const ConferenceId& conference, size_t hash) const {
+const ConferenceSnapshot* ConferenceStore::FindPinned(absl::string_view key,
+                                                      size_t hash) const {
   const IndexTable* table = shards_[ShardIndex(hash)].table.load();
   if (table == nullptr) {
     return nullptr;
   }
   const uint64_t tag = IndexTag(hash);
-  const absl::string_view key = conference.value();
   for (size_t i = tag & table->mask;; i = (i + 1) & table->mask) {
     const IndexSlot& slot = table->slots[i];
     const uint64_t slot_tag = slot.tag.load();
@@ -1070,6 +1069,65 @@ const ConferenceSnapshot* ConferenceStore::FindPinned(
     __builtin_prefetch(snapshot);
     if (node != nullptr && snapshot != nullptr && node->key() == key) {
       return snapshot;
+    }
+  }
+}
+
+void ConferenceStore::FindPinnedGroup(const ConferenceId* ids, size_t count,
+                                      const ConferenceSnapshot** out) const {
+  assert(count <= kReadBatchGroup);
+  absl::string_view keys[kReadBatchGroup];
+  size_t hashes[kReadBatchGroup];
+  const IndexTable* tables[kReadBatchGroup];
+  // Stage 1: hash every key and prefetch the line of its first slot.
+  for (size_t i = 0; i < count; ++i) {
+    keys[i] = ids[i].value();
+    hashes[i] = internal::ConferenceKeyHash(keys[i]);
+    tables[i] = shards_[ShardIndex(hashes[i])].table.load();
+    if (tables[i] != nullptr) {
+      __builtin_prefetch(
+          &tables[i]->slots[IndexTag(hashes[i]) & tables[i]->mask]);
+    }
+  }
+  // Stage 2: probe as FindPinned does, short of the key check, and prefetch
+  // the node (its key's lines) and the snapshot of the slot found.
+  const IndexNode* nodes[kReadBatchGroup];
+  for (size_t i = 0; i < count; ++i) {
+    nodes[i] = nullptr;
+    out[i] = nullptr;
+    const IndexTable* table = tables[i];
+    if (table == nullptr) {
+      continue;
+    }
+    const uint64_t tag = IndexTag(hashes[i]);
+    for (size_t s = tag & table->mask;; s = (s + 1) & table->mask) {
+      const IndexSlot& slot = table->slots[s];
+      const uint64_t slot_tag = slot.tag.load();
+      if (slot_tag == 0) {
+        break;
+      }
+      if (slot_tag != tag) {
+        continue;
+      }
+      const IndexNode* node = slot.node.load();
+      const ConferenceSnapshot* snapshot = slot.snapshot.load();
+      if (node != nullptr && snapshot != nullptr) {
+        __builtin_prefetch(node);
+        if (sizeof(IndexNode) + keys[i].size() > 64) {
+          __builtin_prefetch(reinterpret_cast<const char*>(node) + 64);
+        }
+        __builtin_prefetch(snapshot);
+        nodes[i] = node;
+        out[i] = snapshot;
+        break;
+      }
+    }
+  }
+  // Stage 3: check the keys. A slot whose full 64-bit tag matched another
+  // key (rare) sends its item back through FindPinned, which probes on.
+  for (size_t i = 0; i < count; ++i) {
+    if (nodes[i] != nullptr && nodes[i]->key() != keys[i]) {
+      out[i] = FindPinned(keys[i], hashes[i]);
     }
   }
 }

@@ -447,6 +447,153 @@ TEST(ConferenceStoreConcurrencyTest, LockFreeReadsDuringReplaceAndDelete) {
             absl::StatusCode::kNotFound);
 }
 
+// Batch readers (ReadBatch, batches longer than a group, with duplicates and
+// ids of conferences being added) while writers replace, delete and
+// re-create conferences and grow the store. Each item is nothing or a whole
+// snapshot of the conference it names, versions of a stable conference
+// never go back along a batch or across batches; after the threads join, a
+// batch agrees with FindSnapshot. Run under --config=tsan and --config=asan.
+TEST(ConferenceStoreConcurrencyTest, BatchReadsDuringReplaceAndDelete) {
+  StoreOptions options;
+  options.random_bytes = [](uint8_t* out, size_t size) {
+    static std::atomic<uint8_t> next{1};
+    for (size_t i = 0; i < size; ++i) {
+      out[i] = next.fetch_add(1);
+    }
+  };
+  ConferenceStore store(std::move(options));
+  const UserId organizer("sip:owner@x");
+  constexpr int kStable = 8;
+  constexpr int kChurned = 8;
+  constexpr int kGrowth = 1000;
+  auto add = [&](const std::string& id) -> absl::StatusOr<MutationResult> {
+    AddConferenceRequest request;
+    request.organizer = organizer;
+    request.description.conference_id = id;
+    request.mcu_types = {"chat"};
+    return store.ApplyAddConference(std::move(request));
+  };
+  auto entity_of = [&](const std::string& id) {
+    return FocusUriFor(organizer, id);
+  };
+  std::vector<ConferenceId> watched;
+  for (int i = 0; i < kStable; ++i) {
+    ASSERT_THAT(add("S" + std::to_string(i)).status(), IsOk());
+    watched.push_back(entity_of("S" + std::to_string(i)));
+  }
+  for (int i = 0; i < kChurned; ++i) {
+    ASSERT_THAT(add("C" + std::to_string(i)).status(), IsOk());
+    watched.push_back(entity_of("C" + std::to_string(i)));
+  }
+  std::vector<ConferenceId> growth;
+  for (int i = 0; i < kGrowth; ++i) {
+    growth.push_back(entity_of("G" + std::to_string(i)));
+  }
+
+  std::atomic<int> writers_running{3};
+  std::atomic<int64_t> found{0};
+  auto reader = [&](int seed) {
+    std::mt19937 rng(seed);
+    std::vector<uint64_t> last_version(kStable, 0);
+    const size_t length = 2 * ConferenceStore::kReadBatchGroup + 3;
+    std::vector<ConferenceId> batch;
+    std::vector<int> watched_index;  // -1: an id from `growth`.
+    int rounds = 0;
+    while (writers_running.load() > 0 || rounds < 300) {
+      ++rounds;
+      batch.clear();
+      watched_index.clear();
+      for (size_t i = 0; i < length; ++i) {
+        if (rng() % 2 == 0) {
+          const int k = static_cast<int>(rng() % watched.size());
+          batch.push_back(watched[k]);
+          watched_index.push_back(k);
+        } else {
+          batch.push_back(growth[rng() % growth.size()]);
+          watched_index.push_back(-1);
+        }
+      }
+      size_t expected_index = 0;
+      int64_t hits = 0;
+      store.ReadBatch(batch, [&](size_t i, const ConferenceSnapshot* s) {
+        EXPECT_EQ(i, expected_index++);
+        const int k = watched_index[i];
+        if (s == nullptr) {
+          EXPECT_FALSE(k >= 0 && k < kStable) << batch[i].value();
+          return;
+        }
+        ++hits;
+        EXPECT_EQ(s->entity, batch[i]);
+        ASSERT_NE(s->description, nullptr);
+        ASSERT_NE(s->state, nullptr);
+        if (k >= 0) {
+          EXPECT_EQ(s->state->locked, s->version % 2 == 0);
+        }
+        if (k >= 0 && k < kStable) {
+          EXPECT_GE(s->version, last_version[k]);
+          last_version[k] = s->version;
+        }
+      });
+      EXPECT_EQ(expected_index, length);
+      found.fetch_add(hits, std::memory_order_relaxed);
+    }
+  };
+
+  std::vector<std::thread> threads;
+  for (int r = 0; r < 2; ++r) {
+    threads.emplace_back(reader, 200 + r);
+  }
+  // Writer 1: lock/unlock flips on the stable conferences; the version
+  // parity gives the lock state (created unlocked at version 1).
+  threads.emplace_back([&] {
+    for (int n = 0; n < 400; ++n) {
+      for (int i = 0; i < kStable; ++i) {
+        auto s = store.FindSnapshot(watched[i]);
+        ASSERT_NE(s, nullptr);
+        ModifyConferenceLockRequest request;
+        request.conference = watched[i];
+        request.lock =
+            s->version % 2 == 1 ? LockState::kLocked : LockState::kUnlocked;
+        EXPECT_THAT(store.ApplyModifyConferenceLock(request).status(), IsOk());
+      }
+    }
+    writers_running.fetch_sub(1);
+  });
+  // Writer 2: deletes and re-creates the churned conferences.
+  threads.emplace_back([&] {
+    for (int n = 0; n < 100; ++n) {
+      for (int i = 0; i < kChurned; ++i) {
+        const std::string id = "C" + std::to_string(i);
+        DeleteConferenceRequest request;
+        request.conference = entity_of(id);
+        EXPECT_THAT(store.ApplyDeleteConference(request).status(), IsOk());
+        EXPECT_THAT(add(id).status(), IsOk());
+      }
+    }
+    writers_running.fetch_sub(1);
+  });
+  // Writer 3: grows the store, so every shard's index is rebuilt.
+  threads.emplace_back([&] {
+    for (int i = 0; i < kGrowth; ++i) {
+      EXPECT_THAT(add("G" + std::to_string(i)).status(), IsOk());
+    }
+    writers_running.fetch_sub(1);
+  });
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  EXPECT_GT(found.load(), 0);
+
+  std::vector<ConferenceId> all = watched;
+  all.insert(all.end(), growth.begin(), growth.end());
+  std::vector<const ConferenceSnapshot*> read(all.size(), nullptr);
+  store.ReadBatch(all,
+                  [&](size_t i, const ConferenceSnapshot* s) { read[i] = s; });
+  for (size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(read[i], store.FindSnapshot(all[i]).get()) << all[i].value();
+  }
+}
+
 }  // namespace
 }  // namespace engine
 }  // namespace conf

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <random>
 #include <set>
 #include <string>
 #include <utility>
@@ -1262,6 +1263,163 @@ TEST_F(ConferenceStoreTest, JoinSharesOtherUsers) {
     EXPECT_EQ(after->users.Find(user->entity).get(), user.get());
   }
   EXPECT_EQ(after->description, before->description);
+}
+
+// --- ReadBatch -------------------------------------------------------------
+
+// What ReadBatch gave one item.
+struct BatchItem {
+  size_t index;
+  const ConferenceSnapshot* snapshot;
+};
+
+std::vector<BatchItem> ReadAll(const ConferenceStore& store,
+                               const std::vector<ConferenceId>& ids) {
+  std::vector<BatchItem> items;
+  store.ReadBatch(ids, [&](size_t i, const ConferenceSnapshot* s) {
+    items.push_back({i, s});
+  });
+  return items;
+}
+
+class ConferenceStoreReadBatchTest : public ::testing::Test {
+ protected:
+  static constexpr int kConferences = 200;
+
+  ConferenceStoreReadBatchTest() : store_(Options()) {}
+
+  static StoreOptions Options() {
+    StoreOptions options = TestOptions();
+    options.limits.max_conferences = 4 * kConferences;
+    return options;
+  }
+
+  absl::StatusOr<MutationResult> Add(const std::string& conference_id) {
+    AddConferenceRequest request;
+    request.organizer = kAlice;
+    request.description.conference_id = conference_id;
+    request.mcu_types = {"chat"};
+    return store_.ApplyAddConference(std::move(request));
+  }
+
+  void AddMany() {
+    for (int i = 0; i < kConferences; ++i) {
+      absl::StatusOr<MutationResult> added = Add("C" + std::to_string(i));
+      ASSERT_THAT(added, IsOk());
+      ids_.push_back(added->snapshot->entity);
+    }
+  }
+
+  // An entity no conference has (same organizer, same form).
+  static ConferenceId Unknown(int i) {
+    return FocusUriFor(kAlice, "U" + std::to_string(i));
+  }
+
+  ConferenceStore store_;
+  std::vector<ConferenceId> ids_;
+};
+
+TEST_F(ConferenceStoreReadBatchTest, ReportsEachItemInOrder) {
+  AddMany();
+  const std::vector<ConferenceId> batch = {ids_[3], Unknown(1), ids_[0],
+                                           ids_[3], ids_[7]};
+  const std::vector<BatchItem> items = ReadAll(store_, batch);
+  ASSERT_EQ(items.size(), batch.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    EXPECT_EQ(items[i].index, i);
+  }
+  EXPECT_EQ(items[0].snapshot, store_.FindSnapshot(ids_[3]).get());
+  EXPECT_EQ(items[1].snapshot, nullptr);
+  EXPECT_EQ(items[2].snapshot, store_.FindSnapshot(ids_[0]).get());
+  EXPECT_EQ(items[3].snapshot, items[0].snapshot);  // A duplicate.
+  EXPECT_EQ(items[4].snapshot, store_.FindSnapshot(ids_[7]).get());
+  EXPECT_EQ(items[4].snapshot->entity, ids_[7]);
+}
+
+TEST_F(ConferenceStoreReadBatchTest, EmptyBatchCallsNothing) {
+  AddMany();
+  EXPECT_THAT(ReadAll(store_, {}), IsEmpty());
+}
+
+TEST_F(ConferenceStoreReadBatchTest, EmptyStoreFindsNothing) {
+  const std::vector<ConferenceId> batch = {Unknown(1), Unknown(2)};
+  const std::vector<BatchItem> items = ReadAll(store_, batch);
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].snapshot, nullptr);
+  EXPECT_EQ(items[1].snapshot, nullptr);
+}
+
+// Batches of every length around the group width and far beyond it, of
+// random known and unknown ids: each item is what Read gives.
+TEST_F(ConferenceStoreReadBatchTest, AgreesWithReadAcrossGroups) {
+  AddMany();
+  std::mt19937 rng(7);
+  const size_t group = ConferenceStore::kReadBatchGroup;
+  for (size_t length : {size_t{1}, size_t{2}, group - 1, group, group + 1,
+                        3 * group + 5, size_t{1000}}) {
+    std::vector<ConferenceId> batch;
+    for (size_t i = 0; i < length; ++i) {
+      const int k = static_cast<int>(rng() % (kConferences + 20));
+      batch.push_back(k < kConferences ? ids_[k] : Unknown(k));
+    }
+    const std::vector<BatchItem> items = ReadAll(store_, batch);
+    ASSERT_EQ(items.size(), length);
+    for (size_t i = 0; i < length; ++i) {
+      EXPECT_EQ(items[i].index, i);
+      const ConferenceSnapshot* read = nullptr;
+      const absl::Status status = store_.Read(
+          batch[i], [&](const ConferenceSnapshot& s) { read = &s; });
+      EXPECT_EQ(items[i].snapshot, read) << length << " " << i;
+      EXPECT_EQ(status.ok(), read != nullptr) << status;
+    }
+  }
+}
+
+// A deleted conference leaves its slot in the index (same hash, no node);
+// the batch probes past it to the re-created conference.
+TEST_F(ConferenceStoreReadBatchTest, SeesDeletionAndRecreation) {
+  AddMany();
+  ASSERT_THAT(store_.ApplyDeleteConference({ids_[5], {}}), IsOk());
+  ASSERT_THAT(store_.ApplyDeleteConference({ids_[6], {}}), IsOk());
+  absl::StatusOr<MutationResult> again = Add("C5");
+  ASSERT_THAT(again, IsOk());
+  ASSERT_EQ(again->snapshot->entity, ids_[5]);
+  const std::vector<BatchItem> items =
+      ReadAll(store_, {ids_[5], ids_[6], ids_[4]});
+  ASSERT_EQ(items.size(), 3u);
+  EXPECT_EQ(items[0].snapshot, again->snapshot.get());
+  EXPECT_EQ(items[0].snapshot->version, 1u);
+  EXPECT_EQ(items[1].snapshot, nullptr);
+  EXPECT_EQ(items[2].snapshot, store_.FindSnapshot(ids_[4]).get());
+}
+
+// The callback may mutate the store: the snapshot it was given stays valid
+// (ASan reports a use after free otherwise), and the later items of its
+// group, looked up before it ran, hold the snapshots current then.
+TEST_F(ConferenceStoreReadBatchTest, CallbackMayMutateAndKeepsItsSnapshots) {
+  AddMany();
+  const std::vector<ConferenceId> batch = {ids_[1], ids_[2], ids_[1]};
+  std::vector<uint64_t> versions;
+  store_.ReadBatch(batch, [&](size_t i, const ConferenceSnapshot* s) {
+    ASSERT_NE(s, nullptr);
+    versions.push_back(s->version);
+    if (i == 0) {
+      for (int n = 0; n < 40; ++n) {
+        ModifyConferenceLockRequest request;
+        request.conference = ids_[1];
+        request.lock = n % 2 == 0 ? LockState::kLocked : LockState::kUnlocked;
+        EXPECT_THAT(store_.ApplyModifyConferenceLock(request), IsOk());
+      }
+    }
+    EXPECT_EQ(s->entity, batch[i]);
+    EXPECT_FALSE(s->state->locked);
+  });
+  EXPECT_THAT(versions, ElementsAre(1u, 1u, 1u));
+  EXPECT_EQ(store_.FindSnapshot(ids_[1])->version, 41u);
+  // A later batch sees the mutations.
+  const std::vector<BatchItem> items = ReadAll(store_, {ids_[1]});
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].snapshot->version, 41u);
 }
 
 TEST(ConferenceKeyHashTest, DependsOnEveryByteAndTheLength) {
