@@ -22,11 +22,24 @@ namespace {
 // U+FFFD REPLACEMENT CHARACTER in UTF-8.
 constexpr absl::string_view kReplacement = "\xEF\xBF\xBD";
 
-// True for bytes the fast path must stop at.
-inline bool NeedsAttention(unsigned char c) {
-  return c < 0x20 || c >= 0x80 || c == '&' || c == '<' || c == '>' ||
-         c == '"' || c == '\'';
+// Bytes the fast path must stop at, as one table: a short value (a name, a
+// flag, a count) is scanned byte by byte, one load and test each.
+struct AttentionTable {
+  bool needs[256];
+};
+
+constexpr AttentionTable MakeAttentionTable() {
+  AttentionTable t{};
+  for (int c = 0; c < 256; ++c) {
+    t.needs[c] = c < 0x20 || c >= 0x80 || c == '&' || c == '<' || c == '>' ||
+                 c == '"' || c == '\'';
+  }
+  return t;
 }
+
+constexpr AttentionTable kAttention = MakeAttentionTable();
+
+inline bool NeedsAttention(unsigned char c) { return kAttention.needs[c]; }
 
 // Length of the well-formed UTF-8 sequence at the start of `s` that encodes
 // an XML 1.0 Char (§2.2), or 0 if there is none. `s` starts with a byte
@@ -83,8 +96,9 @@ size_t PlainPrefixLength(absl::string_view s) {
   const __m128i gt = _mm_set1_epi8('>');
   const __m128i quot = _mm_set1_epi8('"');
   const __m128i apos = _mm_set1_epi8('\'');
-  for (; i + 16 <= n; i += 16) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+  // Bit k set: byte k of the 16 at `at` needs attention.
+  auto hits = [&](const unsigned char* at) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
     // Signed compare: bytes >= 0x80 are negative, so this catches both
     // control characters and every non-ASCII byte.
     __m128i hit = _mm_cmplt_epi8(v, space);
@@ -93,10 +107,18 @@ size_t PlainPrefixLength(absl::string_view s) {
     hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, gt));
     hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, quot));
     hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, apos));
-    const int mask = _mm_movemask_epi8(hit);
+    return static_cast<unsigned>(_mm_movemask_epi8(hit));
+  };
+  for (; i + 16 <= n; i += 16) {
+    const unsigned mask = hits(p + i);
     if (mask != 0) {
       return i + static_cast<size_t>(__builtin_ctz(mask));
     }
+  }
+  if (i != n && n >= 16) {
+    // The last 16 bytes, overlapping the `16 - (n - i)` checked already.
+    const unsigned mask = hits(p + n - 16) >> (16 - (n - i));
+    return mask != 0 ? i + static_cast<size_t>(__builtin_ctz(mask)) : n;
   }
 #else
   // Eight bytes at a time: skip words that are all printable ASCII with none

@@ -111,6 +111,32 @@ TEST(XmlWriterTest, PlainPrefixLengthStopsAtFirstSpecialByte) {
   EXPECT_EQ(internal::PlainPrefixLength(std::string(5, 'a') + "\n"), 5u);
 }
 
+// Every byte value at every position of texts of every length up to 50 (the
+// 16-byte steps, the overlapping last 16 bytes and the byte loop), with a
+// second special byte after it: the answer is the first special position.
+TEST(XmlWriterTest, PlainPrefixLengthFindsTheFirstSpecialByteAnywhere) {
+  auto special = [](int c) {
+    return c < 0x20 || c >= 0x80 || c == '&' || c == '<' || c == '>' ||
+           c == '"' || c == '\'';
+  };
+  for (size_t length = 1; length <= 50; ++length) {
+    ASSERT_EQ(internal::PlainPrefixLength(std::string(length, 'q')), length);
+    for (size_t pos = 0; pos < length; ++pos) {
+      for (int c = 0; c < 256; ++c) {
+        std::string text(length, 'q');
+        text[pos] = static_cast<char>(c);
+        if (pos + 1 < length) {
+          text[length - 1] = '<';
+        }
+        const size_t expected =
+            special(c) ? pos : (pos + 1 < length ? length - 1 : length);
+        ASSERT_EQ(internal::PlainPrefixLength(text), expected)
+            << "byte " << c << " at " << pos << " of " << length;
+      }
+    }
+  }
+}
+
 TEST(IsVerbatimTextTest, TrueForEveryBase64Length) {
   const std::string alphabet =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
