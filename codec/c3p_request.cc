@@ -1043,8 +1043,10 @@ absl::Status C3pRequestParser::Parse() {
   }
   request_->command_type = C3pCommand::kUnknown;
   for (const CommandRow& row : kCommands) {
-    if (row.name == command->local_name)
+    if (row.name == command->local_name) {
       request_->command_type = row.command;
+      break;
+    }
   }
   return ParseCommand(*command);
 }
