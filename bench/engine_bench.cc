@@ -399,7 +399,9 @@ void BM_Store_FindSnapshot(benchmark::State& state) {
                                       big.store.FindSnapshot(id);
                                   benchmark::DoNotOptimize(s->version);
                                 });
-  g_find_rate[std::min(state.threads(), 2)].store(rate);
+  if (rate > 0) {  // Thread 0 only: the others report 0.
+    g_find_rate[std::min(state.threads(), 2)].store(rate);
+  }
 }
 BENCHMARK(BM_Store_FindSnapshot)->ThreadRange(1, 2)->UseRealTime();
 
@@ -428,7 +430,9 @@ void BM_Store_GetSnapshot(benchmark::State& state) {
     state.SkipWithError("a read failed");
   }
   ReportVsFindSnapshot(state, rate, g_find_rate);
-  g_read_rate[std::min(state.threads(), 2)].store(rate);
+  if (rate > 0) {  // Thread 0 only: the others report 0.
+    g_read_rate[std::min(state.threads(), 2)].store(rate);
+  }
   // The limit timed right after the reads, on the same threads, so that
   // the ratio holds when the machine's speed drifts between benchmarks.
   const double limit = ChaseRate(state) * state.threads();
@@ -524,7 +528,9 @@ void BM_Store_FindSnapshot_Hot(benchmark::State& state) {
                                       big.store.FindSnapshot(id);
                                   benchmark::DoNotOptimize(s->version);
                                 });
-  g_hot_find_rate[std::min(state.threads(), 2)].store(rate);
+  if (rate > 0) {  // Thread 0 only: the others report 0.
+    g_hot_find_rate[std::min(state.threads(), 2)].store(rate);
+  }
 }
 BENCHMARK(BM_Store_FindSnapshot_Hot)->ThreadRange(1, 2)->UseRealTime();
 
