@@ -375,6 +375,80 @@ class FreedBatch {
   std::vector<std::shared_ptr<const void>>* const objects_;
 };
 
+// Prefetches for a mutation. On a large store every part of the conference
+// it changes is a cache miss, and most are reached by an atomic reference
+// count update (copying the snapshot, destroying the delta the log evicts),
+// which on x86 waits for its line before anything after it runs: a
+// modifyConferenceLock took about 20 such misses one after the other. Asking
+// for the lines first lets them arrive together. A prefetch is a hint: a
+// wrong or stale address costs a wasted load, never a fault. Lines the
+// mutation only reads are asked for shared, so that readers of the same
+// conference on other cores keep their copies.
+
+// The `lines` cache lines from `p`, to be written.
+void PrefetchForWrite(const void* p, size_t lines) {
+  const char* c = static_cast<const char*>(p);
+  for (size_t i = 0; i < lines; ++i) {
+    __builtin_prefetch(c + 64 * i, 1);
+  }
+}
+
+// The `lines` cache lines from `p`, to be read.
+void PrefetchForRead(const void* p, size_t lines) {
+  const char* c = static_cast<const char*>(p);
+  for (size_t i = 0; i < lines; ++i) {
+    __builtin_prefetch(c + 64 * i, 0);
+  }
+}
+
+// The reference counts of `p` and the start of the object it owns: with
+// std::make_shared (how the store allocates) the counts sit in the 16 bytes
+// just before the object.
+template <typename T>
+void PrefetchShared(const std::shared_ptr<T>& p) {
+  if (p != nullptr) {
+    const char* object = reinterpret_cast<const char*>(p.get());
+    __builtin_prefetch(object - 16, 1);
+    __builtin_prefetch(object, 0);
+  }
+}
+
+// The reference count of the CompactString block that holds `bytes` (a
+// view of the string: the count precedes the bytes); for an inline string,
+// the string's own word, already loaded.
+void PrefetchCompactBlock(absl::string_view bytes) {
+  __builtin_prefetch(bytes.data() - 8, 1);
+}
+
+// Lines a ConferenceSnapshot spans (at most: it may start mid-line).
+constexpr size_t kSnapshotLines = (sizeof(ConferenceSnapshot) + 63) / 64 + 1;
+
+// What copying `s` (the base of a mutation) updates: the reference counts of
+// its parts. `s`'s own lines must have been prefetched before (they are
+// read here).
+void PrefetchSnapshotParts(const ConferenceSnapshot& s) {
+  PrefetchCompactBlock(s.organizer.value());
+  PrefetchShared(s.description);
+  PrefetchShared(s.host_info);
+  PrefetchShared(s.state);
+  __builtin_prefetch(s.views.data());
+  for (const std::shared_ptr<const EntityView>& view : s.views) {
+    PrefetchShared(view);
+  }
+  __builtin_prefetch(s.web_join.internal.data());
+  __builtin_prefetch(s.web_join.external.data());
+}
+
+// What destroying `delta` (the last reference, as the log evicts it) updates
+// and frees.
+void PrefetchDeltaParts(const ConferenceDelta& delta) {
+  PrefetchShared(delta.description);
+  PrefetchShared(delta.host_info);
+  PrefetchShared(delta.state);
+  __builtin_prefetch(delta.users.data());
+  __builtin_prefetch(delta.views.data());
+}
+
 }  // namespace
 
 // One user's conferences in the user index: those it organizes and those it
@@ -1222,9 +1296,20 @@ absl::StatusOr<MutationResult> ConferenceStore::Mutate(
       if (it == shard.conferences.end()) {
         return ConferenceNotFound(conference);
       }
-      owned = it->second.snapshot;
+      const Entry& entry = it->second;
+      // The lines the install below writes and the snapshot, asked for
+      // before the reference count update waits for the snapshot's first.
+      PrefetchShared(entry.snapshot);
+      PrefetchForRead(entry.snapshot.get(), kSnapshotLines);
+      PrefetchForWrite(
+          &shard.table.load(std::memory_order_relaxed)->slots[entry.slot], 1);
+      PrefetchForWrite(entry.log.data(), 1);
+      PrefetchShared(entry.delivery);
+      PrefetchForWrite(entry.delivery.get(), 1);
+      owned = entry.snapshot;
     }
     const ConferenceSnapshot* base = owned.get();
+    PrefetchSnapshotParts(*base);
     CONF_ASSIGN_OR_RETURN(Change change, build(*base));
     const uint64_t version = base->version + 1;
     change.next.version = version;
@@ -1278,10 +1363,15 @@ absl::StatusOr<MutationResult> ConferenceStore::Mutate(
         const size_t capacity = options_.delta_log_capacity;
         if (capacity > 0) {
           if (entry.log.size() < capacity) {
+            // The whole ring at once: no reallocation as it fills.
+            entry.log.reserve(capacity);
             entry.log.push_back(delta);
           } else {
             std::shared_ptr<const ConferenceDelta>& slot =
                 entry.log[(version - 1) % capacity];
+            // Destroyed last, after the delivery: its lines arrive
+            // meanwhile.
+            PrefetchShared(slot);
             evicted = std::move(slot);
             slot = delta;
           }
@@ -1289,6 +1379,9 @@ absl::StatusOr<MutationResult> ConferenceStore::Mutate(
       }
     }
     Deliver(queue, std::move(item));
+    if (evicted != nullptr) {
+      PrefetchDeltaParts(*evicted);
+    }
     if (deleted) {
       const std::string& id_string = deleted_id_string;
       ConferenceIdShard& id_shard = IdShardFor(id_string);
