@@ -622,6 +622,58 @@ TEST(XmlDocumentTest, ReadsLeafTextsOfEveryLengthAndDistanceFromTheEnd) {
   EXPECT_EQ(root->root().text, cert);
 }
 
+void ExpectSameTree(const XmlElement& a, const XmlElement& b) {
+  EXPECT_EQ(a.qname, b.qname);
+  EXPECT_EQ(a.ns_uri, b.ns_uri);
+  EXPECT_EQ(a.text, b.text);
+  EXPECT_EQ(a.offset, b.offset);
+  ASSERT_EQ(a.attributes.size(), b.attributes.size());
+  for (size_t i = 0; i < a.attributes.size(); ++i) {
+    EXPECT_EQ(a.attributes[i].qname, b.attributes[i].qname);
+    EXPECT_EQ(a.attributes[i].value, b.attributes[i].value);
+  }
+  const XmlElement* x = a.first_child;
+  const XmlElement* y = b.first_child;
+  for (; x != nullptr && y != nullptr; x = x->next_sibling, y = y->next_sibling)
+    ExpectSameTree(*x, *y);
+  EXPECT_EQ(x == nullptr, y == nullptr);
+}
+
+// The same documents with 300 bytes of white space after the root, which
+// keeps any text from being moved out of RapidXML's way: both must read the
+// same, whatever the text holds.
+TEST(XmlDocumentTest, MovedTextReadsAsRapidXmlReadsIt) {
+  const std::string base64 = WrappedBase64(300);
+  const std::string texts[] = {
+      base64,
+      absl::StrCat("  \n", base64, "\n  "),
+      absl::StrCat(base64, "\t\r\n"),
+      std::string(200, ' '),
+      std::string(100, '\n'),
+      absl::StrCat(base64, "&amp;"),
+      absl::StrCat(base64, "<![CDATA[x]]>"),
+      absl::StrCat(base64, "<!-- c -->y"),
+      absl::StrCat(base64, "]"),
+      absl::StrCat(base64, "\xC3\xA9"),
+      absl::StrCat(base64, "<e/>"),
+  };
+  for (const std::string& text : texts) {
+    SCOPED_TRACE(EscapeForError(text.substr(text.size() - 16)));
+    const std::string body =
+        absl::StrCat("<r xmlns:p=\"urn:p\" a=\"1\">\n<p:k b=\"2\">", text,
+                     "</p:k>\n<s>x&lt;y</s></r>");
+    absl::StatusOr<XmlDocument> moved = ParseString(body);
+    absl::StatusOr<XmlDocument> kept =
+        ParseString(absl::StrCat(body, std::string(300, ' ')));
+    ASSERT_EQ(moved.ok(), kept.ok());
+    if (!moved.ok()) {
+      EXPECT_EQ(moved.status(), kept.status());
+      continue;
+    }
+    ExpectSameTree(moved->root(), kept->root());
+  }
+}
+
 }  // namespace
 }  // namespace codec
 }  // namespace conf
