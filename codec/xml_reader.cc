@@ -293,7 +293,8 @@ std::string DescribeCodePoint(uint32_t cp) {
 // The strict pass that runs before RapidXML. Read-only over the body; it
 // records where attribute-value normalization must turn TAB/LF/CR into
 // spaces (XML 1.0 §3.3.3) and counts elements and attributes so the builder
-// can size its arrays once.
+// can size its arrays once. `data[size]` must be readable and NUL when `size`
+// is within the limit: the space and name loops stop at it.
 class PreScanner {
  public:
   PreScanner(const char* data, size_t size, const ParseLimits& limits)
@@ -334,7 +335,7 @@ class PreScanner {
   bool SkipSpace() {
     const size_t start = pos_;
     size_t i = start;
-    while (i < n_ && IsXmlSpace(p_[i]))
+    while (IsXmlSpace(p_[i]))  // p_[n_] is NUL
       ++i;
     pos_ = i;
     return i != start;
@@ -361,14 +362,14 @@ class PreScanner {
     if (i >= n_ || !(kByteClasses[p_[i]] & kNameStartByte))
       return false;
     ++i;
-    while (i < n_ && (kByteClasses[p_[i]] & kNameByte))
+    while (kByteClasses[p_[i]] & kNameByte)  // p_[n_] is NUL
       ++i;
     if (i < n_ && p_[i] == ':') {
       ++i;
       if (i >= n_ || !(kByteClasses[p_[i]] & kNameStartByte))
         return false;
       ++i;
-      while (i < n_ && (kByteClasses[p_[i]] & kNameByte))
+      while (kByteClasses[p_[i]] & kNameByte)
         ++i;
     }
     if (i < n_ && p_[i] >= 0x80)
@@ -1266,7 +1267,13 @@ const XmlAttribute* XmlElement::FindAttribute(absl::string_view ns,
 absl::StatusOr<XmlDocument> XmlDocument::Parse(
     std::vector<char> body, const ParseLimits& limits,
     absl::Span<const absl::string_view> known_namespaces) {
-  PreScanner scanner(body.data(), body.size(), limits);
+  // RapidXML reads up to a NUL (the pre-scan refuses any in the body), and
+  // the pre-scan's byte loops stop at it without a bounds check. A body over
+  // the size limit is refused before any byte is read, so it is not grown.
+  const size_t size = body.size();
+  if (size <= limits.max_bytes)
+    body.push_back('\0');
+  PreScanner scanner(body.data(), size, limits);
   if (absl::Status s = scanner.Run(); !s.ok())
     return s;
 
@@ -1276,7 +1283,6 @@ absl::StatusOr<XmlDocument> XmlDocument::Parse(
       doc.normalized_line_feeds_.push_back(offset);
     body[offset] = ' ';  // XML 1.0 §3.3.3 attribute-value normalization
   }
-  body.push_back('\0');  // RapidXML reads up to a NUL; the pre-scan refused any
   if (const TextRun& run = scanner.detached_text(); run.size != 0) {
     // [head][text][tail NUL] -> [head][tail NUL][text]: RapidXML then sees
     // the text's element empty, and the builder gives it the moved text,
