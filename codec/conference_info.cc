@@ -844,14 +844,58 @@ void WriteUserChange(XmlWriter& w, const engine::UserChange& change) {
   w.EndElement();
 }
 
+// The markup of one list of a full document (`users`, `msci:conference-view`,
+// `msci:lobby`, each with its state="full" attribute), rendered by XmlWriter
+// once per process: the start and end tags around a list with elements, and
+// the self-closing tag of an empty list.
+struct ListMarkup {
+  std::string open;
+  std::string close;
+  std::string empty;
+};
+
+ListMarkup RenderListMarkup(absl::string_view name,
+                            absl::string_view state_attribute) {
+  ListMarkup markup;
+  XmlWriter empty(128);
+  empty.StartElement(name);
+  empty.Attribute(state_attribute, "full");
+  empty.EndElement();
+  markup.empty = std::string(empty.view());
+  XmlWriter w(128);
+  w.StartElement(name);
+  w.Attribute(state_attribute, "full");
+  w.Raw("");  // closes the start tag, as a first element would
+  markup.open = std::string(w.view());
+  const size_t end = w.size();
+  w.EndElement();
+  markup.close = std::string(w.view().substr(end));
+  return markup;
+}
+
+struct FullListsMarkup {
+  ListMarkup users;
+  ListMarkup views;
+  ListMarkup lobby;
+};
+
+const FullListsMarkup& FullLists() {
+  static const FullListsMarkup* const kMarkup =
+      new FullListsMarkup{RenderListMarkup("users", "state"),
+                          RenderListMarkup("msci:conference-view", "ci:state"),
+                          RenderListMarkup("msci:lobby", "ci:state")};
+  return *kMarkup;
+}
+
 // A full document before assembly: a list of runs of bytes that outlive it
 // (the root prefix, the snapshot's frame, the description's cached parts,
-// the secrets' markup and base64, roster chunks, views and lobby users) and,
-// between them, a small skeleton of the bytes that are not cached anywhere
-// (version digits, list wrappers, extensions, escaped secrets) written by an
-// XmlWriter. Its exact size is known before a byte of it is copied, so it is
-// written once into a buffer of that size, with no zero fill, reallocation
-// or second copy (docs/CODEC.md, "Render once, copy many").
+// the secrets' markup and base64, list tags, roster chunks, views and lobby
+// users) and, between them, a small skeleton of the bytes that are not
+// cached anywhere (version digits, the conf-uris tags, extensions, escaped
+// secrets) written by an XmlWriter. Its exact size is known before a byte of
+// it is copied, so it is written once into a buffer of that size, with no
+// zero fill, reallocation or second copy (docs/CODEC.md, "Render once, copy
+// many").
 class FullDocument {
  public:
   // `version` goes between the root's version quotes (may be empty, for an
@@ -877,9 +921,8 @@ class FullDocument {
       SpliceDescription(*snapshot.description, secrets);
     }
     SpliceStable(frame.after_description);
-    w.StartElement("users");
-    w.Attribute("state", "full");
-    start_tag_open_ = true;
+    const FullListsMarkup& lists = FullLists();
+    OpenList(lists.users);
     if (viewer.role != engine::ViewerRole::kLobbySelf) {
       // The roster is the same for every viewer who sees it: one splice per
       // chunk of users.
@@ -887,25 +930,21 @@ class FullDocument {
         Splice(UserChunkBytes(chunk));
       }
     }
-    w.EndElement();
-    w.StartElement("msci:conference-view");
-    w.Attribute("ci:state", "full");
-    start_tag_open_ = true;
+    CloseList();
+    OpenList(lists.views);
     for (const auto& v : snapshot.views) {
       Splice(EntityViewBytes(*v));
     }
-    w.EndElement();
+    CloseList();
     if (viewer.role != engine::ViewerRole::kAttendee) {
-      w.StartElement("msci:lobby");
-      w.Attribute("ci:state", "full");
-      start_tag_open_ = true;
+      OpenList(lists.lobby);
       for (const std::shared_ptr<const engine::User>& u : snapshot.lobby) {
         if (engine::IsUserVisible(viewer.role, viewer.user, UserList::kLobby,
                                   u->entity)) {
           Splice(UserBytes(*u));
         }
       }
-      w.EndElement();
+      CloseList();
     }
     WriteExtensions(w, snapshot.extensions);
     w.Raw("</conference-info>");
@@ -945,19 +984,14 @@ class FullDocument {
     size_t size;
   };
 
-  // Room for the skeleton: the list wrappers, the version and the root's end
-  // tag (about 250 bytes); extensions and secrets that need escaping (which
-  // crypto never produces) grow it.
-  static constexpr size_t kSkeletonReserve = 512;
+  // Room for the skeleton: the version, the conf-uris tags and the root's
+  // end tag (about 60 bytes); extensions and secrets that need escaping
+  // (which crypto never produces) grow it.
+  static constexpr size_t kSkeletonReserve = 256;
 
-  // Bytes that outlive the document (a cached element, or a secret's base64
-  // the caller keeps) at the current end of the skeleton, in the list element
-  // opened last (an empty list stays `<users .../>`).
+  // Bytes that outlive the document (a cached element, static markup, or a
+  // secret's base64 the caller keeps) at the current end of the skeleton.
   void Splice(absl::string_view bytes) {
-    if (start_tag_open_) {
-      skeleton_.Raw("");  // closes the start tag, as writing the bytes would
-      start_tag_open_ = false;
-    }
     // Field by field: a SpliceAt built on the stack and copied in was read
     // back with one 16-byte load from two 8-byte stores, which the store
     // buffer cannot forward.
@@ -973,6 +1007,26 @@ class FullDocument {
   void SpliceStable(absl::string_view bytes) {
     if (!bytes.empty()) {
       Splice(bytes);
+    }
+  }
+
+  // A list's start tag; CloseList turns it into the self-closing tag if no
+  // element was spliced after it (an empty list stays `<users .../>`).
+  void OpenList(const ListMarkup& markup) {
+    list_ = &markup;
+    list_start_ = splices_.size();
+    Splice(markup.open);
+  }
+
+  void CloseList() {
+    if (splices_.size() == list_start_ + 1) {
+      SpliceAt& open = splices_.back();
+      spliced_ -= open.size;
+      open.data = list_->empty.data();
+      open.size = list_->empty.size();
+      spliced_ += open.size;
+    } else {
+      Splice(list_->close);
     }
   }
 
@@ -1017,12 +1071,13 @@ class FullDocument {
   }
 
   XmlWriter skeleton_;
-  bool start_tag_open_ = false;  // a list's start tag awaits its first splice
+  const ListMarkup* list_ = nullptr;  // the list opened last
+  size_t list_start_ = 0;             // index of its start tag's splice
   size_t version_offset_ = 0;
-  // A 100-user document with secrets has about 25 runs (root and frame,
-  // description parts, secrets, roster chunks, views): no allocation for
-  // them.
-  absl::InlinedVector<SpliceAt, 32> splices_;
+  // A 100-user document with secrets has about 30 runs (root and frame,
+  // description parts, secrets, list tags, roster chunks, views): no
+  // allocation for them.
+  absl::InlinedVector<SpliceAt, 48> splices_;
   size_t spliced_ = 0;
 };
 
