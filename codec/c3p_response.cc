@@ -39,14 +39,30 @@ bool IsCommandName(absl::string_view s) {
   return true;
 }
 
+// ` xmlns="..." C3PVersion="1"`: the attributes every response starts with,
+// written by the writer once per process rather than escaped again for
+// every response.
+absl::string_view ConstantResponseAttributes() {
+  static const std::string* const kAttributes = [] {
+    XmlWriter w(256);
+    w.StartElement("response");
+    const size_t start = w.size();
+    w.Attribute("xmlns", kCccpNamespace);
+    w.Attribute("C3PVersion", "1");
+    auto* attributes = new std::string(w.view().substr(start));
+    w.EndElement();
+    return attributes;
+  }();
+  return *kAttributes;
+}
+
 // Opens `<response ...>` (MS-CONFPRO 2.2.3: requestId echoed, from = the
 // request's to, to = the request's from) and, when the command name is
 // usable, the command child. Returns whether the child was opened.
 bool StartResponse(XmlWriter& w, const ResponseAddress& a, Code code,
                    const C3pReason* reason) {
   w.StartElement("response");
-  w.Attribute("xmlns", kCccpNamespace);
-  w.Attribute("C3PVersion", "1");
+  w.RawAttributes(ConstantResponseAttributes());
   w.Attribute("requestId", a.request_id);
   w.Attribute("from", a.request_to);
   w.Attribute("to", a.request_from);
