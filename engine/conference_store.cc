@@ -385,19 +385,24 @@ class FreedBatch {
 // mutation only reads are asked for shared, so that readers of the same
 // conference on other cores keep their copies.
 
+// The address `offset` bytes from `p`, computed on integers: it may lie
+// outside the object `p` points into, where pointer arithmetic may not go.
+const void* Near(const void* p, intptr_t offset) {
+  return reinterpret_cast<const void*>(reinterpret_cast<uintptr_t>(p) +
+                                       static_cast<uintptr_t>(offset));
+}
+
 // The `lines` cache lines from `p`, to be written.
 void PrefetchForWrite(const void* p, size_t lines) {
-  const char* c = static_cast<const char*>(p);
   for (size_t i = 0; i < lines; ++i) {
-    __builtin_prefetch(c + 64 * i, 1);
+    __builtin_prefetch(Near(p, static_cast<intptr_t>(64 * i)), 1);
   }
 }
 
 // The `lines` cache lines from `p`, to be read.
 void PrefetchForRead(const void* p, size_t lines) {
-  const char* c = static_cast<const char*>(p);
   for (size_t i = 0; i < lines; ++i) {
-    __builtin_prefetch(c + 64 * i, 0);
+    __builtin_prefetch(Near(p, static_cast<intptr_t>(64 * i)), 0);
   }
 }
 
@@ -407,9 +412,8 @@ void PrefetchForRead(const void* p, size_t lines) {
 template <typename T>
 void PrefetchShared(const std::shared_ptr<T>& p) {
   if (p != nullptr) {
-    const char* object = reinterpret_cast<const char*>(p.get());
-    __builtin_prefetch(object - 16, 1);
-    __builtin_prefetch(object, 0);
+    __builtin_prefetch(Near(p.get(), -16), 1);
+    __builtin_prefetch(p.get(), 0);
   }
 }
 
@@ -417,11 +421,17 @@ void PrefetchShared(const std::shared_ptr<T>& p) {
 // view of the string: the count precedes the bytes); for an inline string,
 // the string's own word, already loaded.
 void PrefetchCompactBlock(absl::string_view bytes) {
-  __builtin_prefetch(bytes.data() - 8, 1);
+  if (!bytes.empty()) {
+    __builtin_prefetch(Near(bytes.data(), -8), 1);
+  }
 }
 
 // Lines a ConferenceSnapshot spans (at most: it may start mid-line).
 constexpr size_t kSnapshotLines = (sizeof(ConferenceSnapshot) + 63) / 64 + 1;
+
+// Slots of a delta log's first allocation: one cache line of pointers.
+constexpr size_t kLogFirstSlots =
+    64 / sizeof(std::shared_ptr<const ConferenceDelta>);
 
 // What copying `s` (the base of a mutation) updates: the reference counts of
 // its parts. `s`'s own lines must have been prefetched before (they are
@@ -1363,8 +1373,11 @@ absl::StatusOr<MutationResult> ConferenceStore::Mutate(
         const size_t capacity = options_.delta_log_capacity;
         if (capacity > 0) {
           if (entry.log.size() < capacity) {
-            // The whole ring at once: no reallocation as it fills.
-            entry.log.reserve(capacity);
+            // A cache line's worth of ring to start with (the whole ring
+            // when it is that short), not one, two and then four slots.
+            if (entry.log.empty()) {
+              entry.log.reserve(std::min<size_t>(capacity, kLogFirstSlots));
+            }
             entry.log.push_back(delta);
           } else {
             std::shared_ptr<const ConferenceDelta>& slot =
