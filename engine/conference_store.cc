@@ -445,8 +445,9 @@ void PrefetchSnapshotParts(const ConferenceSnapshot& s) {
   for (const std::shared_ptr<const EntityView>& view : s.views) {
     PrefetchShared(view);
   }
-  __builtin_prefetch(s.web_join.internal.data());
-  __builtin_prefetch(s.web_join.external.data());
+  if (s.web_join.block() != nullptr) {
+    __builtin_prefetch(Near(s.web_join.block(), -16), 1);
+  }
 }
 
 // What destroying `delta` (the last reference, as the log evicts it) updates
@@ -1836,10 +1837,9 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyAddConference(
   snapshot->key.epoch = 1;
   absl::string_view address = WithoutSipScheme(request.organizer.value());
   absl::string_view user_part = address.substr(0, address.find('@'));
-  snapshot->web_join.internal =
-      absl::StrCat(options_.web_join_internal_base, user_part, "/", id_string);
-  snapshot->web_join.external =
-      absl::StrCat(options_.web_join_external_base, user_part, "/", id_string);
+  snapshot->web_join = WebJoinUris(
+      absl::StrCat(options_.web_join_internal_base, user_part, "/", id_string),
+      absl::StrCat(options_.web_join_external_base, user_part, "/", id_string));
 
   auto delta = std::make_shared<ConferenceDelta>();
   delta->conference = entity;

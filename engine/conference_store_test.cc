@@ -172,8 +172,8 @@ TEST_F(ConferenceStoreTest, AddConferenceAssignsUrisKeyAndViews) {
   for (uint8_t b : s.key.bytes) {
     EXPECT_EQ(__builtin_popcount(b) % 2, 1) << static_cast<int>(b);
   }
-  EXPECT_EQ(s.web_join.internal, "https://meet.example.com/alice/5D3747C");
-  EXPECT_EQ(s.web_join.external,
+  EXPECT_EQ(s.web_join.internal(), "https://meet.example.com/alice/5D3747C");
+  EXPECT_EQ(s.web_join.external(),
             "https://meet-external.example.com/alice/5D3747C");
   EXPECT_EQ(s.state->user_count, 0u);
   // The delta of version 1 rebuilds the conference from nothing.

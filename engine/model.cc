@@ -196,6 +196,33 @@ const EntityView* ConferenceSnapshot::FindView(absl::string_view id) const {
   return nullptr;
 }
 
+WebJoinUris::WebJoinUris(absl::string_view internal,
+                         absl::string_view external) {
+  if (internal.empty() && external.empty()) {
+    return;
+  }
+  auto rep = std::make_shared<Rep>();
+  rep->bytes.reserve(internal.size() + external.size());
+  rep->bytes.append(internal.data(), internal.size());
+  rep->bytes.append(external.data(), external.size());
+  rep->internal_size = internal.size();
+  rep_ = std::move(rep);
+}
+
+absl::string_view WebJoinUris::internal() const {
+  if (rep_ == nullptr) {
+    return absl::string_view();
+  }
+  return absl::string_view(rep_->bytes).substr(0, rep_->internal_size);
+}
+
+absl::string_view WebJoinUris::external() const {
+  if (rep_ == nullptr) {
+    return absl::string_view();
+  }
+  return absl::string_view(rep_->bytes).substr(rep_->internal_size);
+}
+
 bool SnapshotsEqual(const ConferenceSnapshot& a, const ConferenceSnapshot& b) {
   return a.entity == b.entity && a.version == b.version &&
          a.organizer == b.organizer && PtrEqual(a.description, b.description) &&

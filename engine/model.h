@@ -786,17 +786,42 @@ struct ConferenceKey {
 };
 
 // The plaintext web-join URIs that the encoder encrypts per requester
-// (conf-uris entries with purpose web-internal / web-external).
-struct WebJoinUris {
-  std::string internal;
-  std::string external;
+// (conf-uris entries with purpose web-internal / web-external). Set when the
+// conference is created and never changed after, so copies share one
+// immutable block: copying a snapshot (which every mutation does) updates
+// one reference count instead of allocating and copying two strings (two
+// cold lines read, two written, and as many frees when the old snapshot
+// goes). Copies may be made and destroyed concurrently.
+class WebJoinUris {
+ public:
+  // Both empty.
+  WebJoinUris() = default;
+  WebJoinUris(absl::string_view internal, absl::string_view external);
+
+  // Valid while this object (or a copy) is alive and unassigned.
+  absl::string_view internal() const;
+  absl::string_view external() const;
+
+  // The shared block (its reference counts are the 16 bytes before it), or
+  // null when both are empty: for callers that prefetch a copy's lines.
+  const void* block() const { return rep_.get(); }
 
   friend bool operator==(const WebJoinUris& a, const WebJoinUris& b) {
-    return a.internal == b.internal && a.external == b.external;
+    return a.internal() == b.internal() && a.external() == b.external();
   }
   friend bool operator!=(const WebJoinUris& a, const WebJoinUris& b) {
     return !(a == b);
   }
+
+ private:
+  // `bytes` is the internal URI followed by the external one.
+  struct Rep {
+    std::string bytes;
+    size_t internal_size = 0;
+  };
+
+  // Null when both are empty.
+  std::shared_ptr<const Rep> rep_;
 };
 
 namespace internal {

@@ -168,6 +168,54 @@ TEST(RenderSlotTest, FirstValueWinsAndCopiesStartEmpty) {
   EXPECT_EQ(copy, user);  // Slots never take part in equality.
 }
 
+TEST(WebJoinUrisTest, HoldsBothUrisAndStartsEmpty) {
+  const WebJoinUris unset;
+  EXPECT_EQ(unset.internal(), "");
+  EXPECT_EQ(unset.external(), "");
+  EXPECT_EQ(unset.block(), nullptr);
+
+  const WebJoinUris uris("https://meet.example.com/alice/5D3747C",
+                         "https://meet-external.example.com/alice/5D3747C");
+  EXPECT_EQ(uris.internal(), "https://meet.example.com/alice/5D3747C");
+  EXPECT_EQ(uris.external(), "https://meet-external.example.com/alice/5D3747C");
+  EXPECT_NE(uris, unset);
+  EXPECT_EQ(WebJoinUris("", ""), unset);
+
+  // Either may be empty alone; the split is kept.
+  const WebJoinUris internal_only("https://a/x", "");
+  EXPECT_EQ(internal_only.internal(), "https://a/x");
+  EXPECT_EQ(internal_only.external(), "");
+  const WebJoinUris external_only("", "https://a/x");
+  EXPECT_EQ(external_only.internal(), "");
+  EXPECT_EQ(external_only.external(), "https://a/x");
+  EXPECT_NE(internal_only, external_only);
+}
+
+TEST(WebJoinUrisTest, CopiesShareOneBlockAndOutliveTheOriginal) {
+  auto original =
+      std::make_unique<WebJoinUris>("https://a/int", "https://a/ext");
+  const WebJoinUris copy = *original;
+  EXPECT_EQ(copy.block(), original->block());
+  EXPECT_EQ(copy.internal().data(), original->internal().data());
+  // Equal by value, not by block.
+  EXPECT_EQ(copy, WebJoinUris("https://a/int", "https://a/ext"));
+  EXPECT_NE(copy, WebJoinUris("https://a/int", "https://a/other"));
+  original.reset();
+  EXPECT_EQ(copy.internal(), "https://a/int");
+  EXPECT_EQ(copy.external(), "https://a/ext");
+}
+
+TEST(WebJoinUrisTest, SnapshotCopiesShareTheUris) {
+  ConferenceSnapshot a;
+  a.web_join = WebJoinUris("https://a/int", "https://a/ext");
+  const ConferenceSnapshot b = a;
+  EXPECT_EQ(b.web_join.block(), a.web_join.block());
+  EXPECT_TRUE(SnapshotsEqual(a, b));
+  ConferenceSnapshot c = a;
+  c.web_join = WebJoinUris("https://a/int", "https://b/ext");
+  EXPECT_FALSE(SnapshotsEqual(a, c));
+}
+
 TEST(SnapshotsEqualTest, ComparesNestedValuesNotPointers) {
   ConferenceSnapshot a = MakeSnapshot();
   ConferenceSnapshot b = MakeSnapshot();  // Equal values, distinct objects.

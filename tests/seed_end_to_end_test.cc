@@ -364,9 +364,9 @@ TEST_F(SeedEndToEndTest, OpensslRecoversTheConferenceKeyAndBothUris) {
     ASSERT_EQ(cms.exit_code, 0) << cms.output;
     uris.push_back(testing::ReadFile(out));
   }
-  EXPECT_THAT(uris, ElementsAre(snapshot->web_join.internal,
-                                snapshot->web_join.external));
-  EXPECT_EQ(snapshot->web_join.internal,
+  EXPECT_THAT(uris, ElementsAre(snapshot->web_join.internal(),
+                                snapshot->web_join.external()));
+  EXPECT_EQ(snapshot->web_join.internal(),
             "https://meet.example.com/alice/5D3747C");
 }
 

@@ -514,8 +514,8 @@ class Focus::RequestHandler {
         return Fail(C3pReason::kConferenceDoesntExist);
       snapshot = current.get();
     }
-    const absl::string_view uris[] = {snapshot->web_join.internal,
-                                      snapshot->web_join.external};
+    const absl::string_view uris[] = {snapshot->web_join.internal(),
+                                      snapshot->web_join.external()};
     crypto::ConferenceSecrets plain;
     plain.conference_key = absl::MakeConstSpan(snapshot->key.bytes);
     plain.uris = absl::MakeConstSpan(uris);
