@@ -814,6 +814,34 @@ TEST_F(ConferenceStoreTest, LockSetsStateAndEveryViewThatReportsIt) {
   EXPECT_EQ(unlocked->delta->views.size(), 2u);
 }
 
+TEST_F(ConferenceStoreTest, LockSharesTheViewsMediaAndCapabilities) {
+  ConferenceId id = AddConference();
+  std::shared_ptr<const ConferenceSnapshot> before = store_.FindSnapshot(id);
+  ASSERT_NE(before, nullptr);
+  absl::StatusOr<MutationResult> result =
+      store_.ApplyModifyConferenceLock({id, kAlice, LockState::kLocked});
+  ASSERT_THAT(result, IsOk());
+  ASSERT_EQ(result->snapshot->views.size(), before->views.size());
+  size_t replaced = 0;
+  for (size_t i = 0; i < before->views.size(); ++i) {
+    const EntityView& old_view = *before->views[i];
+    const EntityView& new_view = *result->snapshot->views[i];
+    if (&old_view == &new_view) {
+      continue;
+    }
+    ++replaced;
+    // A new view object, whose lock changed and whose lists are the old
+    // view's own (not copies).
+    EXPECT_NE(old_view.state.locked, new_view.state.locked);
+    EXPECT_EQ(&old_view.state.media.get(), &new_view.state.media.get());
+    if (old_view.capabilities.has_value()) {
+      EXPECT_EQ(&*old_view.capabilities, &*new_view.capabilities);
+    }
+    EXPECT_EQ(old_view.state.media, new_view.state.media);
+  }
+  EXPECT_EQ(replaced, 2u);
+}
+
 TEST_F(ConferenceStoreTest, LockFailures) {
   ConferenceId id = AddConference();
   ASSERT_THAT(Join(id, kBob), IsOk());

@@ -742,7 +742,9 @@ struct EntityCapabilities {
 struct EntityState {
   std::string application;  // The `application` attribute (meeting MCU).
   std::optional<bool> locked;
-  std::vector<EntityMedia> media;
+  // Shared by copies (copy on write): a change of `locked` alone, which
+  // modifyConferenceLock makes to every view, copies no entry.
+  BoxedVector<EntityMedia> media;
   std::vector<Extension> extensions;
   std::vector<ExtensionAttribute> attributes;
 
@@ -757,7 +759,8 @@ struct EntityState {
 struct EntityView {
   std::string entity;
   std::string mcu_type;  // "focus", "audio-video", "chat", ...
-  std::optional<EntityCapabilities> capabilities;
+  // Shared by copies, as `state.media`.
+  Boxed<EntityCapabilities> capabilities;
   EntityState state;
   std::vector<Extension> extensions;
   std::vector<ExtensionAttribute> attributes;

@@ -216,6 +216,35 @@ TEST(WebJoinUrisTest, SnapshotCopiesShareTheUris) {
   EXPECT_FALSE(SnapshotsEqual(a, c));
 }
 
+TEST(EntityViewTest, CopiesShareMediaAndCapabilitiesUntilWritten) {
+  EntityView view;
+  view.entity = "sip:focus@example.com;gruu;opaque=app:conf:audio-video:id:1";
+  view.capabilities.emplace();
+  view.capabilities->supports_audio = true;
+  EntityMedia audio;
+  audio.label = "main-audio";
+  audio.type = "audio";
+  view.state.media.push_back(audio);
+  view.state.locked = false;
+
+  EntityView copy = view;
+  // Through const references: non-const access would copy first.
+  const EntityView& const_copy = copy;
+  const EntityView& const_view = view;
+  EXPECT_EQ(&const_copy.state.media.get(), &const_view.state.media.get());
+  EXPECT_EQ(&*const_copy.capabilities, &*const_view.capabilities);
+  EXPECT_EQ(copy, view);
+
+  // Writing the copy leaves the original as it was.
+  copy.state.locked = true;
+  copy.state.media[0].display_text = "Audio";
+  copy.capabilities->supports_video = false;
+  EXPECT_EQ(view.state.media[0].display_text, "");
+  EXPECT_FALSE(view.capabilities->supports_video.has_value());
+  EXPECT_FALSE(*view.state.locked);
+  EXPECT_NE(copy, view);
+}
+
 TEST(SnapshotsEqualTest, ComparesNestedValuesNotPointers) {
   ConferenceSnapshot a = MakeSnapshot();
   ConferenceSnapshot b = MakeSnapshot();  // Equal values, distinct objects.
