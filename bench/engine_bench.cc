@@ -563,14 +563,19 @@ BENCHMARK(BM_Store_GetSnapshot_Hot)->ThreadRange(1, 2)->UseRealTime();
 // mutations, untimed: a conference's first mutations allocate its delta
 // log's ring and fill it, and later ones evict from it. Without this the
 // first timed row (one thread) would time mostly first mutations and the
-// next (two threads) steady ones. Returns false if a mutation failed.
+// next (two threads) steady ones. The lock requested is drawn at random,
+// as in the timed loop, so the deltas left in the logs (which the timed
+// mutations evict and free) change the views as often as theirs do.
+// Returns false if a mutation failed.
 bool WarmForMutations(BigStore& big) {
   const size_t passes = BenchOptions().delta_log_capacity;
+  uint64_t x = 0x5EED3;
   for (size_t pass = 0; pass < passes; ++pass) {
     for (const ConferenceId& id : big.ids) {
+      x = x * 6364136223846793005ull + 1442695040888963407ull;
       ModifyConferenceLockRequest request;
       request.conference = id;
-      request.lock = (pass & 1) ? LockState::kUnlocked : LockState::kLocked;
+      request.lock = (x >> 63) ? LockState::kLocked : LockState::kUnlocked;
       if (!big.store.ApplyModifyConferenceLock(request).ok()) {
         return false;
       }
