@@ -301,6 +301,102 @@ TEST(RenderSlotConcurrencyTest, AllThreadsSeeTheFirstValueStored) {
   }
 }
 
+// A store for the read-path races below: kStable conferences that are
+// mutated and never deleted and kChurned that are deleted and re-created
+// (watched_, in that order), and the writers that race the readers.
+class ReadRaceTest : public ::testing::Test {
+ protected:
+  static constexpr int kStable = 8;   // Mutated, never deleted.
+  static constexpr int kChurned = 8;  // Deleted and re-created.
+
+  ReadRaceTest() : store_(Options()) {}
+
+  void SetUp() override {
+    for (int i = 0; i < kStable; ++i) {
+      ASSERT_THAT(Add("S" + std::to_string(i)).status(), IsOk());
+      watched_.push_back(EntityOf("S" + std::to_string(i)));
+    }
+    for (int i = 0; i < kChurned; ++i) {
+      ASSERT_THAT(Add("C" + std::to_string(i)).status(), IsOk());
+      watched_.push_back(EntityOf("C" + std::to_string(i)));
+    }
+  }
+
+  absl::StatusOr<MutationResult> Add(const std::string& id) {
+    AddConferenceRequest request;
+    request.organizer = organizer_;
+    request.description.conference_id = id;
+    request.mcu_types = {"chat"};
+    return store_.ApplyAddConference(std::move(request));
+  }
+
+  ConferenceId EntityOf(const std::string& id) const {
+    return FocusUriFor(organizer_, id);
+  }
+
+  // Starts the three writers on `threads`; each decrements writers_running_
+  // when it is done.
+  //   1. `flips` rounds of lock/unlock on the stable conferences: the
+  //      version parity gives the lock state (created unlocked at version 1).
+  //   2. `churns` rounds of deleting and re-creating the churned ones.
+  //   3. `growth` conferences "G<i>" added, so every shard's index is
+  //      rebuilt.
+  void StartWriters(int flips, int churns, int growth,
+                    std::vector<std::thread>* threads) {
+    threads->emplace_back([this, flips] {
+      for (int n = 0; n < flips; ++n) {
+        for (int i = 0; i < kStable; ++i) {
+          auto s = store_.FindSnapshot(watched_[i]);
+          ASSERT_NE(s, nullptr);
+          ModifyConferenceLockRequest request;
+          request.conference = watched_[i];
+          request.lock =
+              s->version % 2 == 1 ? LockState::kLocked : LockState::kUnlocked;
+          EXPECT_THAT(store_.ApplyModifyConferenceLock(request).status(),
+                      IsOk());
+        }
+      }
+      writers_running_.fetch_sub(1);
+    });
+    threads->emplace_back([this, churns] {
+      for (int n = 0; n < churns; ++n) {
+        for (int i = 0; i < kChurned; ++i) {
+          const std::string id = "C" + std::to_string(i);
+          DeleteConferenceRequest request;
+          request.conference = EntityOf(id);
+          EXPECT_THAT(store_.ApplyDeleteConference(request).status(), IsOk());
+          EXPECT_THAT(Add(id).status(), IsOk());
+        }
+      }
+      writers_running_.fetch_sub(1);
+    });
+    threads->emplace_back([this, growth] {
+      for (int i = 0; i < growth; ++i) {
+        EXPECT_THAT(Add("G" + std::to_string(i)).status(), IsOk());
+      }
+      writers_running_.fetch_sub(1);
+    });
+  }
+
+  ConferenceStore store_;
+  std::vector<ConferenceId> watched_;
+  std::atomic<int> writers_running_{3};
+
+ private:
+  static StoreOptions Options() {
+    StoreOptions options;
+    options.random_bytes = [](uint8_t* out, size_t size) {
+      static std::atomic<uint8_t> next{1};
+      for (size_t i = 0; i < size; ++i) {
+        out[i] = next.fetch_add(1);
+      }
+    };
+    return options;
+  }
+
+  const UserId organizer_{"sip:owner@x"};
+};
+
 // Readers on the lock-free path (Read) while writers add conferences (the
 // read index grows and is replaced), mutate them and delete and re-create
 // them under the same entity. A read sees either nothing or a whole snapshot
@@ -308,53 +404,21 @@ TEST(RenderSlotConcurrencyTest, AllThreadsSeeTheFirstValueStored) {
 // incarnation; after the threads join, Read agrees with FindSnapshot. Run
 // under --config=tsan (races) and --config=asan (a snapshot, node or index
 // read after it was freed).
-TEST(ConferenceStoreConcurrencyTest, LockFreeReadsDuringReplaceAndDelete) {
-  StoreOptions options;
-  options.random_bytes = [](uint8_t* out, size_t size) {
-    static std::atomic<uint8_t> next{1};
-    for (size_t i = 0; i < size; ++i) {
-      out[i] = next.fetch_add(1);
-    }
-  };
-  ConferenceStore store(std::move(options));
-  const UserId organizer("sip:owner@x");
-  constexpr int kStable = 8;     // Mutated, never deleted.
-  constexpr int kChurned = 8;    // Deleted and re-created.
+TEST_F(ReadRaceTest, LockFreeReadsDuringReplaceAndDelete) {
   constexpr int kGrowth = 1500;  // Added while readers run.
-  auto add = [&](const std::string& id) -> absl::StatusOr<MutationResult> {
-    AddConferenceRequest request;
-    request.organizer = organizer;
-    request.description.conference_id = id;
-    request.mcu_types = {"chat"};
-    return store.ApplyAddConference(std::move(request));
-  };
-  auto entity_of = [&](const std::string& id) {
-    return FocusUriFor(organizer, id);
-  };
-  std::vector<ConferenceId> watched;
-  for (int i = 0; i < kStable; ++i) {
-    ASSERT_THAT(add("S" + std::to_string(i)).status(), IsOk());
-    watched.push_back(entity_of("S" + std::to_string(i)));
-  }
-  for (int i = 0; i < kChurned; ++i) {
-    ASSERT_THAT(add("C" + std::to_string(i)).status(), IsOk());
-    watched.push_back(entity_of("C" + std::to_string(i)));
-  }
-
-  std::atomic<int> writers_running{3};
   std::atomic<int64_t> found{0};
   std::atomic<int64_t> missing{0};
   auto reader = [&](int seed) {
     std::mt19937 rng(seed);
-    std::vector<uint64_t> last_version(watched.size(), 0);
-    std::vector<uint64_t> last_seen_key(watched.size(), 0);
+    std::vector<uint64_t> last_version(watched_.size(), 0);
+    std::vector<uint64_t> last_seen_key(watched_.size(), 0);
     int rounds = 0;
-    while (writers_running.load() > 0 || rounds < 2000) {
+    while (writers_running_.load() > 0 || rounds < 2000) {
       ++rounds;
-      const size_t k = rng() % watched.size();
-      const ConferenceId& id = watched[k];
+      const size_t k = rng() % watched_.size();
+      const ConferenceId& id = watched_[k];
       const bool stable = k < static_cast<size_t>(kStable);
-      absl::Status status = store.Read(id, [&](const ConferenceSnapshot& s) {
+      absl::Status status = store_.Read(id, [&](const ConferenceSnapshot& s) {
         EXPECT_EQ(s.entity, id);
         ASSERT_NE(s.description, nullptr);
         ASSERT_NE(s.state, nullptr);
@@ -373,8 +437,8 @@ TEST(ConferenceStoreConcurrencyTest, LockFreeReadsDuringReplaceAndDelete) {
       }
       // Unwatched conferences being added: present or absent, never wrong.
       const ConferenceId other =
-          entity_of("G" + std::to_string(rng() % kGrowth));
-      status = store.Read(other, [&](const ConferenceSnapshot& s) {
+          EntityOf("G" + std::to_string(rng() % kGrowth));
+      status = store_.Read(other, [&](const ConferenceSnapshot& s) {
         EXPECT_EQ(s.entity, other);
       });
       EXPECT_TRUE(status.ok() || absl::IsNotFound(status)) << status;
@@ -385,112 +449,48 @@ TEST(ConferenceStoreConcurrencyTest, LockFreeReadsDuringReplaceAndDelete) {
   for (int r = 0; r < 2; ++r) {
     threads.emplace_back(reader, 100 + r);
   }
-  // Writer 1: lock/unlock flips on the stable conferences; the version
-  // parity gives the lock state (created unlocked at version 1).
-  threads.emplace_back([&] {
-    for (int n = 0; n < 600; ++n) {
-      for (int i = 0; i < kStable; ++i) {
-        auto s = store.FindSnapshot(watched[i]);
-        ASSERT_NE(s, nullptr);
-        ModifyConferenceLockRequest request;
-        request.conference = watched[i];
-        request.lock =
-            s->version % 2 == 1 ? LockState::kLocked : LockState::kUnlocked;
-        EXPECT_THAT(store.ApplyModifyConferenceLock(request).status(), IsOk());
-      }
-    }
-    writers_running.fetch_sub(1);
-  });
-  // Writer 2: deletes and re-creates the churned conferences.
-  threads.emplace_back([&] {
-    for (int n = 0; n < 150; ++n) {
-      for (int i = 0; i < kChurned; ++i) {
-        const std::string id = "C" + std::to_string(i);
-        DeleteConferenceRequest request;
-        request.conference = entity_of(id);
-        EXPECT_THAT(store.ApplyDeleteConference(request).status(), IsOk());
-        EXPECT_THAT(add(id).status(), IsOk());
-      }
-    }
-    writers_running.fetch_sub(1);
-  });
-  // Writer 3: grows the store, so every shard's index is rebuilt.
-  threads.emplace_back([&] {
-    for (int i = 0; i < kGrowth; ++i) {
-      EXPECT_THAT(add("G" + std::to_string(i)).status(), IsOk());
-    }
-    writers_running.fetch_sub(1);
-  });
+  StartWriters(/*flips=*/600, /*churns=*/150, kGrowth, &threads);
   for (std::thread& thread : threads) {
     thread.join();
   }
   EXPECT_GT(found.load(), 0);
 
-  std::vector<ConferenceId> all = watched;
+  std::vector<ConferenceId> all = watched_;
   for (int i = 0; i < kGrowth; ++i) {
-    all.push_back(entity_of("G" + std::to_string(i)));
+    all.push_back(EntityOf("G" + std::to_string(i)));
   }
   for (const ConferenceId& id : all) {
-    std::shared_ptr<const ConferenceSnapshot> locked = store.FindSnapshot(id);
+    std::shared_ptr<const ConferenceSnapshot> locked = store_.FindSnapshot(id);
     ASSERT_NE(locked, nullptr) << id.value();
     const ConferenceSnapshot* read = nullptr;
-    EXPECT_THAT(store.Read(id, [&](const ConferenceSnapshot& s) { read = &s; }),
-                IsOk());
+    EXPECT_THAT(
+        store_.Read(id, [&](const ConferenceSnapshot& s) { read = &s; }),
+        IsOk());
     EXPECT_EQ(read, locked.get()) << id.value();
   }
-  EXPECT_EQ(store.conference_count(), all.size());
+  EXPECT_EQ(store_.conference_count(), all.size());
   // Gone after deletion.
   DeleteConferenceRequest request;
-  request.conference = watched.back();
-  ASSERT_THAT(store.ApplyDeleteConference(request).status(), IsOk());
-  EXPECT_EQ(store.Read(watched.back(), [](const ConferenceSnapshot&) {}).code(),
-            absl::StatusCode::kNotFound);
+  request.conference = watched_.back();
+  ASSERT_THAT(store_.ApplyDeleteConference(request).status(), IsOk());
+  EXPECT_EQ(
+      store_.Read(watched_.back(), [](const ConferenceSnapshot&) {}).code(),
+      absl::StatusCode::kNotFound);
 }
 
 // Batch readers (ReadBatch, batches longer than a group, with duplicates and
 // ids of conferences being added) while writers replace, delete and
-// re-create conferences and grow the store. Each item is nothing or a whole
+// re-create conferences and grow the store_. Each item is nothing or a whole
 // snapshot of the conference it names, versions of a stable conference
 // never go back along a batch or across batches; after the threads join, a
 // batch agrees with FindSnapshot. Run under --config=tsan and --config=asan.
-TEST(ConferenceStoreConcurrencyTest, BatchReadsDuringReplaceAndDelete) {
-  StoreOptions options;
-  options.random_bytes = [](uint8_t* out, size_t size) {
-    static std::atomic<uint8_t> next{1};
-    for (size_t i = 0; i < size; ++i) {
-      out[i] = next.fetch_add(1);
-    }
-  };
-  ConferenceStore store(std::move(options));
-  const UserId organizer("sip:owner@x");
-  constexpr int kStable = 8;
-  constexpr int kChurned = 8;
+TEST_F(ReadRaceTest, BatchReadsDuringReplaceAndDelete) {
   constexpr int kGrowth = 1000;
-  auto add = [&](const std::string& id) -> absl::StatusOr<MutationResult> {
-    AddConferenceRequest request;
-    request.organizer = organizer;
-    request.description.conference_id = id;
-    request.mcu_types = {"chat"};
-    return store.ApplyAddConference(std::move(request));
-  };
-  auto entity_of = [&](const std::string& id) {
-    return FocusUriFor(organizer, id);
-  };
-  std::vector<ConferenceId> watched;
-  for (int i = 0; i < kStable; ++i) {
-    ASSERT_THAT(add("S" + std::to_string(i)).status(), IsOk());
-    watched.push_back(entity_of("S" + std::to_string(i)));
-  }
-  for (int i = 0; i < kChurned; ++i) {
-    ASSERT_THAT(add("C" + std::to_string(i)).status(), IsOk());
-    watched.push_back(entity_of("C" + std::to_string(i)));
-  }
   std::vector<ConferenceId> growth;
   for (int i = 0; i < kGrowth; ++i) {
-    growth.push_back(entity_of("G" + std::to_string(i)));
+    growth.push_back(EntityOf("G" + std::to_string(i)));
   }
 
-  std::atomic<int> writers_running{3};
   std::atomic<int64_t> found{0};
   auto reader = [&](int seed) {
     std::mt19937 rng(seed);
@@ -499,14 +499,14 @@ TEST(ConferenceStoreConcurrencyTest, BatchReadsDuringReplaceAndDelete) {
     std::vector<ConferenceId> batch;
     std::vector<int> watched_index;  // -1: an id from `growth`.
     int rounds = 0;
-    while (writers_running.load() > 0 || rounds < 300) {
+    while (writers_running_.load() > 0 || rounds < 300) {
       ++rounds;
       batch.clear();
       watched_index.clear();
       for (size_t i = 0; i < length; ++i) {
         if (rng() % 2 == 0) {
-          const int k = static_cast<int>(rng() % watched.size());
-          batch.push_back(watched[k]);
+          const int k = static_cast<int>(rng() % watched_.size());
+          batch.push_back(watched_[k]);
           watched_index.push_back(k);
         } else {
           batch.push_back(growth[rng() % growth.size()]);
@@ -515,7 +515,7 @@ TEST(ConferenceStoreConcurrencyTest, BatchReadsDuringReplaceAndDelete) {
       }
       size_t expected_index = 0;
       int64_t hits = 0;
-      store.ReadBatch(batch, [&](size_t i, const ConferenceSnapshot* s) {
+      store_.ReadBatch(batch, [&](size_t i, const ConferenceSnapshot* s) {
         EXPECT_EQ(i, expected_index++);
         const int k = watched_index[i];
         if (s == nullptr) {
@@ -543,54 +543,19 @@ TEST(ConferenceStoreConcurrencyTest, BatchReadsDuringReplaceAndDelete) {
   for (int r = 0; r < 2; ++r) {
     threads.emplace_back(reader, 200 + r);
   }
-  // Writer 1: lock/unlock flips on the stable conferences; the version
-  // parity gives the lock state (created unlocked at version 1).
-  threads.emplace_back([&] {
-    for (int n = 0; n < 400; ++n) {
-      for (int i = 0; i < kStable; ++i) {
-        auto s = store.FindSnapshot(watched[i]);
-        ASSERT_NE(s, nullptr);
-        ModifyConferenceLockRequest request;
-        request.conference = watched[i];
-        request.lock =
-            s->version % 2 == 1 ? LockState::kLocked : LockState::kUnlocked;
-        EXPECT_THAT(store.ApplyModifyConferenceLock(request).status(), IsOk());
-      }
-    }
-    writers_running.fetch_sub(1);
-  });
-  // Writer 2: deletes and re-creates the churned conferences.
-  threads.emplace_back([&] {
-    for (int n = 0; n < 100; ++n) {
-      for (int i = 0; i < kChurned; ++i) {
-        const std::string id = "C" + std::to_string(i);
-        DeleteConferenceRequest request;
-        request.conference = entity_of(id);
-        EXPECT_THAT(store.ApplyDeleteConference(request).status(), IsOk());
-        EXPECT_THAT(add(id).status(), IsOk());
-      }
-    }
-    writers_running.fetch_sub(1);
-  });
-  // Writer 3: grows the store, so every shard's index is rebuilt.
-  threads.emplace_back([&] {
-    for (int i = 0; i < kGrowth; ++i) {
-      EXPECT_THAT(add("G" + std::to_string(i)).status(), IsOk());
-    }
-    writers_running.fetch_sub(1);
-  });
+  StartWriters(/*flips=*/400, /*churns=*/100, kGrowth, &threads);
   for (std::thread& thread : threads) {
     thread.join();
   }
   EXPECT_GT(found.load(), 0);
 
-  std::vector<ConferenceId> all = watched;
+  std::vector<ConferenceId> all = watched_;
   all.insert(all.end(), growth.begin(), growth.end());
   std::vector<const ConferenceSnapshot*> read(all.size(), nullptr);
-  store.ReadBatch(all,
-                  [&](size_t i, const ConferenceSnapshot* s) { read[i] = s; });
+  store_.ReadBatch(all,
+                   [&](size_t i, const ConferenceSnapshot* s) { read[i] = s; });
   for (size_t i = 0; i < all.size(); ++i) {
-    EXPECT_EQ(read[i], store.FindSnapshot(all[i]).get()) << all[i].value();
+    EXPECT_EQ(read[i], store_.FindSnapshot(all[i]).get()) << all[i].value();
   }
 }
 
