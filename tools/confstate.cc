@@ -34,7 +34,6 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -44,7 +43,10 @@
 #include <openssl/mem.h>
 #include <openssl/x509.h>
 
+#include "base/status_macros.h"
+#include "crypto/base64.h"
 #include "crypto/cms_reader.h"
+#include "crypto/enveloped_data.h"
 #include "engine/focus/focus.h"
 #include "tools/confstate_validate.h"
 
@@ -197,32 +199,66 @@ int Run(const std::vector<std::string>& files, const std::string& as,
   return status;
 }
 
-// DER from base64 (white space ignored) or raw DER.
+// The DER that base64 `text` encodes, decoded as the focus decodes what
+// clients send (crypto/base64.h): ASCII white space anywhere is ignored, the
+// rest must be the standard alphabet with `=` padding (or none). Returns
+// std::nullopt when `text` is empty or not base64.
+std::optional<std::string> Base64Der(absl::string_view text) {
+  std::string der(text.size() + crypto::kStripSpaceSlack, '\0');
+  const size_t chars = crypto::StripAsciiSpace(text, der.data());
+  size_t size = 0;
+  if (chars == 0 ||
+      !crypto::DecodeBase64To(absl::string_view(der.data(), chars), der.data(),
+                              &size)) {
+    return std::nullopt;
+  }
+  der.resize(size);
+  return der;
+}
+
+// DER from base64 (as in msci:cms-data, white space ignored) or raw DER.
 absl::StatusOr<std::string> BlobDer(const std::string& contents) {
   if (!contents.empty() && static_cast<unsigned char>(contents[0]) == 0x30) {
     return contents;
   }
-  std::string compact;
-  for (char c : contents) {
-    if (!absl::ascii_isspace(static_cast<unsigned char>(c)))
-      compact += c;
-  }
-  std::string der;
-  if (compact.empty() || !absl::Base64Unescape(compact, &der)) {
+  std::optional<std::string> der = Base64Der(contents);
+  if (!der.has_value()) {
     return absl::InvalidArgumentError("the blob is neither DER nor base64");
   }
-  return der;
+  return *std::move(der);
 }
 
-absl::StatusOr<std::string> PemDer(const std::string& pem) {
+// The base64 body of the first PEM block in `pem`, between its BEGIN and END
+// lines.
+absl::StatusOr<absl::string_view> PemBody(absl::string_view pem,
+                                          absl::string_view what) {
   const size_t begin = pem.find("-----BEGIN ");
   const size_t body = pem.find('\n', begin);
   const size_t end = pem.find("-----END ");
-  if (begin == std::string::npos || body == std::string::npos ||
-      end == std::string::npos || end < body) {
-    return absl::InvalidArgumentError("the key is not PEM");
+  if (begin == absl::string_view::npos || body == absl::string_view::npos ||
+      end == absl::string_view::npos || end < body) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the ", what, " is not PEM"));
   }
-  return BlobDer(pem.substr(body + 1, end - body - 1));
+  return pem.substr(body + 1, end - body - 1);
+}
+
+// The DER of a PEM private key.
+absl::StatusOr<std::string> KeyDer(const std::string& pem) {
+  CONF_ASSIGN_OR_RETURN(absl::string_view body, PemBody(pem, "key"));
+  std::optional<std::string> der = Base64Der(body);
+  if (!der.has_value()) {
+    return absl::InvalidArgumentError("the key's PEM body is not base64");
+  }
+  return *std::move(der);
+}
+
+// The DER of a PEM certificate, through the focus's own certificate intake
+// (crypto::DecodeCertificateBase64, with its size limit and its
+// "certificate: ..." errors).
+absl::StatusOr<std::string> CertificateDer(const std::string& pem) {
+  CONF_ASSIGN_OR_RETURN(absl::string_view body, PemBody(pem, "certificate"));
+  return crypto::DecodeCertificateBase64(body);
 }
 
 absl::Span<const uint8_t> Bytes(const std::string& s) {
@@ -236,9 +272,11 @@ absl::Status CheckRecipient(const crypto::ParsedEnvelopedData& parsed,
   absl::StatusOr<std::string> pem = ReadFile(cert_path);
   if (!pem.ok())
     return pem.status();
-  absl::StatusOr<std::string> der = PemDer(*pem);
-  if (!der.ok())
-    return der.status();
+  absl::StatusOr<std::string> der = CertificateDer(*pem);
+  if (!der.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(cert_path, ": ", der.status().message()));
+  }
   const uint8_t* p = reinterpret_cast<const uint8_t*>(der->data());
   bssl::UniquePtr<X509> cert(d2i_X509(nullptr, &p, der->size()));
   if (cert == nullptr) {
@@ -271,9 +309,11 @@ absl::StatusOr<std::string> Decrypt(const std::string& key_path,
   absl::StatusOr<std::string> pem = ReadFile(key_path);
   if (!pem.ok())
     return pem.status();
-  absl::StatusOr<std::string> key_der = PemDer(*pem);
-  if (!key_der.ok())
-    return key_der.status();
+  absl::StatusOr<std::string> key_der = KeyDer(*pem);
+  if (!key_der.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(key_path, ": ", key_der.status().message()));
+  }
   absl::StatusOr<bssl::UniquePtr<EVP_PKEY>> key =
       crypto::ParsePrivateKeyDer(Bytes(*key_der));
   if (!key.ok())

@@ -60,6 +60,37 @@ if command -v openssl > /dev/null; then
   grep -q "not addressed to" "$OUT/err.txt" || fail "$(cat "$OUT/err.txt")"
 fi
 
+# Base64 as clients wrap it (64 columns, CRLF line ends, indented) decodes
+# to the same blob; a character outside the alphabet, or a key or certificate
+# whose PEM body is not base64, is refused with one line naming what is wrong.
+fold -w 64 "$OUT/blob1.b64" | sed -e 's/^/  /' -e 's/$/\r/' > "$OUT/wrapped.b64"
+[ "$(wc -l < "$OUT/wrapped.b64")" -gt 1 ] || fail "the blob did not wrap"
+"$CONFSTATE" decrypt --key="$DATA/test_key.pem" "$OUT/wrapped.b64" \
+  > "$OUT/plain_wrapped.txt" 2> "$OUT/decrypt.err" ||
+  fail "decrypt wrapped blob: $(cat "$OUT/decrypt.err")"
+cmp -s "$OUT/plain_wrapped.txt" "$OUT/plain1.txt" ||
+  fail "wrapped blob: $(cat "$OUT/plain_wrapped.txt")"
+sed -e 's/^\(....\)/\1*/' "$OUT/blob1.b64" > "$OUT/star.b64"
+printf -- '-----BEGIN CERTIFICATE-----\nnot*base64\n-----END CERTIFICATE-----\n' \
+  > "$OUT/bad_cert.pem"
+sed -e 's/^-----BEGIN CERTIFICATE-----$/-----BEGIN PRIVATE KEY-----/' \
+  -e 's/^-----END CERTIFICATE-----$/-----END PRIVATE KEY-----/' \
+  "$OUT/bad_cert.pem" > "$OUT/bad_key.pem"
+for args in "decrypt --key=$DATA/test_key.pem $OUT/star.b64|neither DER nor base64" \
+            "decrypt --key=$OUT/bad_key.pem $OUT/blob1.b64|bad_key.pem: the key's PEM body is not base64" \
+            "decrypt --key=$DATA/test_key.pem --cert=$OUT/bad_cert.pem $OUT/blob1.b64|bad_cert.pem: certificate: not base64"; do
+  expected="${args#*|}"
+  args="${args%%|*}"
+  # shellcheck disable=SC2086
+  if "$CONFSTATE" $args > /dev/null 2> "$OUT/err.txt"; then
+    fail "confstate $args succeeded"
+  fi
+  [ "$(wc -l < "$OUT/err.txt")" = 1 ] ||
+    fail "confstate $args: not one line: $(cat "$OUT/err.txt")"
+  grep -qF "$expected" "$OUT/err.txt" ||
+    fail "confstate $args: $(cat "$OUT/err.txt")"
+done
+
 # The notification validates; a request body does not.
 awk '/^== /{on = ($0 ~ /^== notification 1 \(full\)/); next} on' \
   "$OUT/run.txt" > "$OUT/notification.xml"
