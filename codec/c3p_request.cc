@@ -101,6 +101,16 @@ const XmlAttribute* FindAttribute(const XmlElement& e, Ns ns,
   return nullptr;
 }
 
+// Whether `s` is empty or only XML white space; stops at the first other
+// byte, which in a certificate's base64 is the first.
+bool IsAllSpace(absl::string_view s) {
+  for (char c : s) {
+    if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+      return false;
+  }
+  return true;
+}
+
 absl::string_view Attr(const XmlElement& e, absl::string_view local) {
   const XmlAttribute* a = e.FindAttribute("", local);
   return a == nullptr ? absl::string_view() : a->value;
@@ -149,11 +159,14 @@ class C3pRequestParser {
   absl::Status Required(const XmlElement& e, absl::string_view local,
                         absl::string_view* out) const {
     *out = Attr(e, local);
-    if (out->empty()) {
-      return Error(e, absl::StrCat("missing attribute ", local, " on <",
-                                   EscapeForError(e.qname), ">"));
-    }
+    if (out->empty())
+      return MissingAttribute(e, local);
     return absl::OkStatus();
+  }
+  absl::Status MissingAttribute(const XmlElement& e,
+                                absl::string_view local) const {
+    return Error(e, absl::StrCat("missing attribute ", local, " on <",
+                                 EscapeForError(e.qname), ">"));
   }
   absl::Status Missing(const XmlElement& e, absl::string_view child) const {
     return Error(e, absl::StrCat("missing <", child, "> in <",
@@ -609,6 +622,7 @@ absl::Status C3pRequestParser::ParseCommand(const XmlElement& e) {
   const XmlElement* access = nullptr;
   const XmlElement* encryption_key = nullptr;
   std::vector<const XmlElement*> user_entities;
+  int slots_filled = 0;
   for (const XmlElement* c = e.first_child; c != nullptr; c = c->next_sibling) {
     const XmlElement** slot = nullptr;
     if (IsCccp(*c)) {
@@ -652,9 +666,17 @@ absl::Status C3pRequestParser::ParseCommand(const XmlElement& e) {
     if (*slot != nullptr)
       return Duplicate(*c);
     *slot = c;
+    ++slots_filled;
   }
   // Refuses any child the command has no use for.
   auto only = [&](std::initializer_list<const XmlElement*> allowed) {
+    // The allowed slots are distinct, so when as many of them are filled as
+    // slots are filled in all, every filled slot is allowed.
+    int allowed_filled = 0;
+    for (const XmlElement* a : allowed)
+      allowed_filled += a != nullptr;
+    if (allowed_filled == slots_filled && user_entities.empty())
+      return absl::OkStatus();
     const XmlElement* all[] = {
         conference_keys, user_keys, endpoint_keys, media_keys,
         conference_info, user,      endpoint,      media,
@@ -757,9 +779,8 @@ absl::Status C3pRequestParser::ParseCommand(const XmlElement& e) {
         if (absl::Status s = Text(*cert, &cmd.x509_certificate); !s.ok()) {
           return s;
         }
-        if (absl::StripAsciiWhitespace(cmd.x509_certificate).empty()) {
+        if (IsAllSpace(cmd.x509_certificate))
           return Error(*cert, "empty <x509-certificate>");
-        }
       }
       request_->command = cmd;
       return absl::OkStatus();
@@ -1016,17 +1037,40 @@ absl::Status C3pRequestParser::Parse() {
                  absl::StrCat("root element <", EscapeForError(root.qname),
                               "> is not a cccp <request>"));
   }
+  // The envelope's attributes in one pass over the root's (no two have the
+  // same name: XmlDocument refused duplicates), told apart by length first.
+  for (const XmlAttribute& a : root.attributes) {
+    if (!a.ns_uri.empty())
+      continue;
+    const absl::string_view local = a.local_name;
+    switch (local.size()) {
+      case 2:
+        if (local == "to")
+          request_->to = a.value;
+        break;
+      case 4:
+        if (local == "from")
+          request_->from = a.value;
+        break;
+      case 9:
+        if (local == "requestId")
+          request_->request_id = a.value;
+        break;
+      case 10:
+        if (local == "C3PVersion")
+          request_->c3p_version = a.value;
+        break;
+      default:
+        break;
+    }
+  }
   // MS-CONFPRO 2.2.2: requestId, from and to are required.
-  if (absl::Status s = Required(root, "requestId", &request_->request_id);
-      !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = Required(root, "from", &request_->from); !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = Required(root, "to", &request_->to); !s.ok())
-    return s;
-  request_->c3p_version = Attr(root, "C3PVersion");
+  if (request_->request_id.empty())
+    return MissingAttribute(root, "requestId");
+  if (request_->from.empty())
+    return MissingAttribute(root, "from");
+  if (request_->to.empty())
+    return MissingAttribute(root, "to");
 
   const XmlElement* command = root.first_child;
   if (command == nullptr)

@@ -467,6 +467,41 @@ TEST(ParseC3pRequestTest, RefusesWrongRootAndMissingEnvelopeAttributes) {
   EXPECT_EQ(C3pEnvelopeFromStatus(no_id.status()), std::nullopt);
 }
 
+// The envelope is read from the root's unprefixed attributes only, whatever
+// their order and whatever other attributes share their lengths.
+TEST(ParseC3pRequestTest, ReadsTheEnvelopeFromUnprefixedAttributesOnly) {
+  absl::StatusOr<C3pRequest> request = Parse(
+      "<request xmlns=\"urn:ietf:params:xml:ns:cccp\" xmlns:o=\"urn:other\" "
+      "o:to=\"x\" tx=\"y\" o:from=\"x\" frum=\"y\" o:requestId=\"x\" "
+      "to=\"sip:focus\" requestIs=\"y\" C3PVersiom=\"y\" o:C3PVersion=\"x\" "
+      "from=\"sip:bob\" requestId=\"42\"><ping/></request>");
+  ASSERT_THAT(request, IsOk());
+  EXPECT_EQ(request->request_id, "42");
+  EXPECT_EQ(request->from, "sip:bob");
+  EXPECT_EQ(request->to, "sip:focus");
+  EXPECT_EQ(request->c3p_version, "");
+
+  const struct {
+    const char* attributes;
+    const char* missing;
+  } kCases[] = {
+      {"from=\"a\" to=\"b\" o:requestId=\"1\"", "requestId"},
+      {"requestId=\"1\" o:from=\"a\" to=\"b\"", "from"},
+      {"requestId=\"1\" from=\"a\" to=\"\"", "to"},
+      {"requestId=\"\" from=\"\" to=\"\"", "requestId"},
+  };
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(c.attributes);
+    EXPECT_THAT(
+        Parse(absl::StrCat("<request xmlns=\"urn:ietf:params:xml:ns:cccp\" "
+                           "xmlns:o=\"urn:other\" ",
+                           c.attributes, "><ping/></request>")),
+        StatusIs(absl::StatusCode::kInvalidArgument,
+                 HasSubstr(absl::StrCat("missing attribute ", c.missing,
+                                        " on <request>"))));
+  }
+}
+
 TEST(ParseC3pRequestTest, ErrorsDoNotEchoTheCertificate) {
   const std::string secret(200, 'Q');
   absl::StatusOr<C3pRequest> request = Parse(Request(absl::StrCat(

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <cstring>
 #include <memory>
 #include <utility>
@@ -27,11 +28,12 @@ namespace {
 
 // RapidXML runs after the pre-scan, on input the pre-scan proved
 // well-formed. No string terminators: every value is a (pointer, size) view,
-// so the bytes after a name stay as they were. Closing tags are validated
-// again as a second line of defence. Declarations, comments and PIs are
-// skipped (the pre-scan has already refused PIs and DOCTYPE).
-constexpr int kRapidXmlFlags = rapidxml::parse_no_string_terminators |
-                               rapidxml::parse_validate_closing_tags;
+// so the bytes after a name stay as they were. Closing tags are not compared
+// with their start tags again (parse_validate_closing_tags): the pre-scan
+// matched every end tag byte for byte, and both stop an end tag's name at the
+// same byte. Declarations, comments and PIs are skipped (the pre-scan has
+// already refused PIs and DOCTYPE).
+constexpr int kRapidXmlFlags = rapidxml::parse_no_string_terminators;
 
 // A leaf's text of at least this many plain bytes (no reference, CDATA,
 // comment, `]` or non-ASCII byte) is moved out of RapidXML's way when at
@@ -69,12 +71,23 @@ inline bool SameName(absl::string_view a, absl::string_view b) {
   return true;
 }
 
+// A name's length with its first and last bytes. Equal names have equal
+// keys, so the pre-scan's duplicate-attribute check compares the bytes of two
+// names only when their keys match: `xmlns:msci` and `xmlns:mscp` differ in
+// their last byte, not after nine equal ones.
+inline uint32_t NameKey(absl::string_view name) {
+  return static_cast<uint32_t>(name.size()) << 16 |
+         static_cast<uint32_t>(static_cast<unsigned char>(name.front())) << 8 |
+         static_cast<unsigned char>(name.back());
+}
+
 // ASCII fast paths for the pre-scan, one table lookup per byte.
 enum : uint8_t {
   kNameStartByte = 1 << 0,       // [A-Za-z_]
   kNameByte = 1 << 1,            // [A-Za-z0-9_.-]
   kPlainAttributeByte = 1 << 2,  // 0x20-0x7E minus < & " '
   kPlainTextByte = 1 << 3,       // 0x20-0x7E minus < & ], plus TAB LF CR
+  kSpaceByte = 1 << 4,           // SP TAB LF CR (XML 1.0 §2.3 S)
 };
 
 constexpr std::array<uint8_t, 256> MakeByteClasses() {
@@ -95,6 +108,8 @@ constexpr std::array<uint8_t, 256> MakeByteClasses() {
         c == '\n' || c == '\r') {
       bits |= kPlainTextByte;
     }
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+      bits |= kSpaceByte;
     t[c] = bits;
   }
   return t;
@@ -313,6 +328,10 @@ class PreScanner {
   const std::vector<uint32_t>& attribute_space_offsets() const {
     return attribute_space_offsets_;
   }
+  // The offsets of the colons in start tags' element and attribute names,
+  // ascending (document order). The tree builder splits names with them
+  // instead of searching each name again.
+  absl::Span<const uint32_t> qname_colons() const { return qname_colons_; }
 
  private:
   enum class Misc { kProlog, kEpilog };
@@ -335,7 +354,7 @@ class PreScanner {
   bool SkipSpace() {
     const size_t start = pos_;
     size_t i = start;
-    while (IsXmlSpace(p_[i]))  // p_[n_] is NUL
+    while (kByteClasses[p_[i]] & kSpaceByte)  // p_[n_] is NUL
       ++i;
     pos_ = i;
     return i != start;
@@ -346,17 +365,20 @@ class PreScanner {
   absl::Status ScanComment();
   absl::Status ScanCdata();
   absl::Status ScanReference();
-  // Scans a QName at pos_ and sets `*name`. Names of ASCII name bytes take
-  // the inline path; anything else (non-ASCII names, errors) goes through
-  // ScanQNameSlow, which accepts and refuses exactly as before.
-  absl::Status ScanQName(const char* what, absl::string_view* name) {
-    if (ABSL_PREDICT_TRUE(ScanAsciiQName(name)))
+  // Scans a QName at pos_ and sets `*name`, and `*colon` to the offset of
+  // its colon (0 when it has none: a name never starts with one). Names of
+  // ASCII name bytes take the inline path; anything else (non-ASCII names,
+  // errors) goes through ScanQNameSlow, which accepts and refuses exactly as
+  // before.
+  absl::Status ScanQName(const char* what, absl::string_view* name,
+                         size_t* colon) {
+    if (ABSL_PREDICT_TRUE(ScanAsciiQName(name, colon)))
       return absl::OkStatus();
-    return ScanQNameSlow(what, name);
+    return ScanQNameSlow(what, name, colon);
   }
   // The QName at pos_ when it is ASCII and followed by an ASCII byte other
   // than a name byte (or by the end); false, with pos_ unchanged, otherwise.
-  bool ScanAsciiQName(absl::string_view* name) {
+  bool ScanAsciiQName(absl::string_view* name, size_t* colon) {
     const size_t start = pos_;
     size_t i = start;
     if (i >= n_ || !(kByteClasses[p_[i]] & kNameStartByte))
@@ -364,7 +386,9 @@ class PreScanner {
     ++i;
     while (kByteClasses[p_[i]] & kNameByte)  // p_[n_] is NUL
       ++i;
+    *colon = 0;
     if (i < n_ && p_[i] == ':') {
+      *colon = i;
       ++i;
       if (i >= n_ || !(kByteClasses[p_[i]] & kNameStartByte))
         return false;
@@ -391,7 +415,8 @@ class PreScanner {
     return next < 0x80 && next != ':' && !(kByteClasses[next] & kNameByte);
   }
   ABSL_ATTRIBUTE_NOINLINE absl::Status ScanQNameSlow(const char* what,
-                                                     absl::string_view* name);
+                                                     absl::string_view* name,
+                                                     size_t* colon);
   absl::Status ScanNcName(const char* what);
   // Scans a start tag at `<`. Sets `*name` and `*empty` (for `/>`).
   absl::Status ScanStartTag(int depth, absl::string_view* name, bool* empty);
@@ -429,8 +454,16 @@ class PreScanner {
   size_t attribute_count_ = 0;
   // Inline storage covers the usual request: no allocation per parse.
   absl::InlinedVector<absl::string_view, 32> open_;  // innermost last
-  absl::InlinedVector<absl::string_view, 16> attribute_names_;  // current tag
+  // The current tag's attribute names with their NameKey()s. Its size is
+  // the most attributes any tag had so far; ScanStartTag counts the current
+  // tag's, so that a tag starts without clearing it.
+  struct SeenAttribute {
+    absl::string_view name;
+    uint32_t key = 0;
+  };
+  absl::InlinedVector<SeenAttribute, 16> seen_attributes_;
   std::vector<uint32_t> attribute_space_offsets_;
+  absl::InlinedVector<uint32_t, 32> qname_colons_;
   // Where the content of the innermost open element starts, and that
   // element's offset; for NoteTextRun.
   size_t content_start_ = ~size_t{0};
@@ -759,11 +792,13 @@ absl::Status PreScanner::ScanNcName(const char* what) {
 
 // Namespaces in XML 1.0 §4 QName: NCName (':' NCName)?.
 absl::Status PreScanner::ScanQNameSlow(const char* what,
-                                       absl::string_view* name) {
+                                       absl::string_view* name, size_t* colon) {
   const size_t start = pos_;
   if (absl::Status s = ScanNcName(what); !s.ok())
     return s;
+  *colon = 0;
   if (pos_ < n_ && p_[pos_] == ':') {
+    *colon = pos_;
     ++pos_;
     if (absl::Status s = ScanNcName("local name after ':'"); !s.ok())
       return s;
@@ -777,8 +812,11 @@ absl::Status PreScanner::ScanStartTag(int depth, absl::string_view* name,
                                       bool* empty) {
   const size_t start = pos_;
   ++pos_;  // '<'
-  if (absl::Status s = ScanQName("element name", name); !s.ok())
+  size_t colon;
+  if (absl::Status s = ScanQName("element name", name, &colon); !s.ok())
     return s;
+  if (colon != 0)
+    qname_colons_.push_back(static_cast<uint32_t>(colon));
   if (++element_count_ > limits_.max_elements) {
     return ErrorWithCode(
         absl::StatusCode::kResourceExhausted, start,
@@ -789,7 +827,7 @@ absl::Status PreScanner::ScanStartTag(int depth, absl::string_view* name,
         absl::StatusCode::kResourceExhausted, start,
         absl::StrCat("elements nested deeper than ", max_depth_, " levels"));
   }
-  attribute_names_.clear();
+  size_t attributes = 0;  // on this tag, the first ones in seen_attributes_
   for (;;) {
     const bool space = SkipSpace();
     if (pos_ >= n_) {
@@ -826,24 +864,31 @@ absl::Status PreScanner::ScanStartTag(int depth, absl::string_view* name,
     }
     const size_t attribute_start = pos_;
     absl::string_view attribute;
-    if (absl::Status s = ScanQName("attribute name", &attribute); !s.ok()) {
+    if (absl::Status s = ScanQName("attribute name", &attribute, &colon);
+        !s.ok()) {
       return s;
     }
-    if (attribute_names_.size() >= limits_.max_attributes_per_element) {
+    if (colon != 0)
+      qname_colons_.push_back(static_cast<uint32_t>(colon));
+    if (attributes >= limits_.max_attributes_per_element) {
       return ErrorWithCode(
           absl::StatusCode::kResourceExhausted, attribute_start,
           absl::StrCat("more than ", limits_.max_attributes_per_element,
                        " attributes on <", EscapeForError(*name), ">"));
     }
-    for (absl::string_view seen : attribute_names_) {
-      if (SameName(seen, attribute)) {
+    const uint32_t key = NameKey(attribute);
+    if (attributes == seen_attributes_.size())
+      seen_attributes_.emplace_back();
+    SeenAttribute* const seen = seen_attributes_.data();
+    for (size_t i = 0; i < attributes; ++i) {
+      if (seen[i].key == key && SameName(seen[i].name, attribute)) {
         return Error(
             attribute_start,
             absl::StrCat("duplicate attribute ", EscapeForError(attribute),
                          " on <", EscapeForError(*name), ">"));
       }
     }
-    attribute_names_.push_back(attribute);
+    seen[attributes++] = SeenAttribute{attribute, key};
     ++attribute_count_;
     SkipSpace();
     if (pos_ >= n_ || p_[pos_] != '=') {
@@ -919,8 +964,11 @@ absl::Status PreScanner::ScanContent(absl::string_view root_name) {
         pos_ += 2;
         absl::string_view name;
         if (!AtEndTagName(open_.back())) {
-          if (absl::Status s = ScanQName("end tag name", &name); !s.ok())
+          size_t colon;
+          if (absl::Status s = ScanQName("end tag name", &name, &colon);
+              !s.ok()) {
             return s;
+          }
         } else {
           name = open_.back();
           pos_ += name.size();
@@ -1045,14 +1093,16 @@ bool IsAllSpace(absl::string_view s) {
 class XmlTreeBuilder {
  public:
   // `detached_element` is the offset of the element whose text Parse moved
-  // (if it moved any).
+  // (if it moved any); `qname_colons` are PreScanner::qname_colons().
   XmlTreeBuilder(XmlDocument* doc,
                  absl::Span<const absl::string_view> known_namespaces,
-                 uint32_t detached_element)
+                 uint32_t detached_element,
+                 absl::Span<const uint32_t> qname_colons)
       : doc_(doc),
         known_namespaces_(known_namespaces),
         no_namespace_id_(KnownId(absl::string_view())),
-        detached_element_(detached_element) {}
+        detached_element_(detached_element),
+        qname_colons_(qname_colons) {}
 
   absl::Status Build(rapidxml::xml_node<char>* node, XmlElement* parent,
                      int depth, XmlElement** out);
@@ -1068,6 +1118,29 @@ class XmlTreeBuilder {
   absl::Status Error(uint32_t offset, absl::string_view what) const {
     return absl::InvalidArgumentError(
         absl::StrCat("xml: ", what, " at ", doc_->Where(offset)));
+  }
+  // Splits the name of a start tag or of one of its attributes at its colon,
+  // found among the colons the pre-scan recorded rather than by reading the
+  // name again. Names must be split in document order: the search only moves
+  // forward.
+  void SplitName(absl::string_view qname, absl::string_view* prefix,
+                 absl::string_view* local) {
+    const uint32_t begin = doc_->BodyOffset(
+        static_cast<size_t>(qname.data() - doc_->buffer_.data()));
+    while (next_colon_ < qname_colons_.size() &&
+           qname_colons_[next_colon_] < begin) {
+      ++next_colon_;
+    }
+    if (next_colon_ < qname_colons_.size() &&
+        qname_colons_[next_colon_] - begin < qname.size()) {
+      const size_t i = qname_colons_[next_colon_] - begin;
+      assert(qname[i] == ':');
+      *prefix = qname.substr(0, i);
+      *local = qname.substr(i + 1);
+      return;
+    }
+    *prefix = absl::string_view();
+    *local = qname;
   }
   int KnownId(absl::string_view uri) const {
     for (size_t i = 0; i < known_namespaces_.size(); ++i) {
@@ -1102,6 +1175,8 @@ class XmlTreeBuilder {
   const absl::Span<const absl::string_view> known_namespaces_;
   const int no_namespace_id_;
   const uint32_t detached_element_;
+  const absl::Span<const uint32_t> qname_colons_;
+  size_t next_colon_ = 0;  // SplitName's position in qname_colons_
   absl::InlinedVector<Binding, 16> scope_;
 };
 
@@ -1149,7 +1224,7 @@ absl::Status XmlTreeBuilder::Build(rapidxml::xml_node<char>* node,
                           doc_->namespace_decls_.size() - decl_begin);
 
   absl::string_view prefix;
-  SplitQName(e->qname, &prefix, &e->local_name);
+  SplitName(e->qname, &prefix, &e->local_name);
   if (prefix == "xmlns" || !Resolve(prefix, &e->ns_uri, &e->ns_id)) {
     return Error(e->offset, absl::StrCat("undeclared namespace prefix ",
                                          EscapeForError(prefix), " on <",
@@ -1160,12 +1235,12 @@ absl::Status XmlTreeBuilder::Build(rapidxml::xml_node<char>* node,
   for (rapidxml::xml_attribute<char>* a = node->first_attribute(); a != nullptr;
        a = a->next_attribute()) {
     const absl::string_view name = View(a->name(), a->name_size());
-    if (IsNamespaceDeclaration(name, &prefix))
-      continue;
     XmlAttribute attribute;
+    SplitName(name, &prefix, &attribute.local_name);
+    if (prefix.empty() ? attribute.local_name == "xmlns" : prefix == "xmlns")
+      continue;  // a namespace declaration, read above
     attribute.qname = name;
     attribute.value = View(a->value(), a->value_size());
-    SplitQName(name, &prefix, &attribute.local_name);
     // Namespaces in XML 1.0 §6.2: unprefixed attributes are in no namespace.
     if (prefix.empty()) {
       attribute.ns_id = no_namespace_id_;
@@ -1178,8 +1253,10 @@ absl::Status XmlTreeBuilder::Build(rapidxml::xml_node<char>* node,
     // Namespaces in XML 1.0 §6.3: no two attributes with the same expanded
     // name (the pre-scan caught equal qualified names).
     for (size_t i = attr_begin; i < doc_->attributes_.size(); ++i) {
+      // Ids are a function of the URI: different ids, different URIs.
       const XmlAttribute& other = doc_->attributes_[i];
-      if (SameName(other.local_name, attribute.local_name) &&
+      if (other.ns_id == attribute.ns_id &&
+          SameName(other.local_name, attribute.local_name) &&
           other.ns_uri == attribute.ns_uri) {
         return Error(e->offset,
                      absl::StrCat("duplicate attribute ", EscapeForError(name),
@@ -1326,7 +1403,8 @@ absl::StatusOr<XmlDocument> XmlDocument::Parse(
     return absl::InvalidArgumentError("xml: expected exactly one root element");
   }
   XmlTreeBuilder builder(&doc, known_namespaces,
-                         scanner.detached_text().element);
+                         scanner.detached_text().element,
+                         scanner.qname_colons());
   XmlElement* out = nullptr;
   if (absl::Status s = builder.Build(root, nullptr, 1, &out); !s.ok())
     return s;

@@ -674,6 +674,85 @@ TEST(XmlDocumentTest, MovedTextReadsAsRapidXmlReadsIt) {
   }
 }
 
+// The duplicate-attribute check compares bytes only for names of the same
+// length and the same first and last bytes; its list is reused from tag to
+// tag, so a name on an earlier tag must never count.
+TEST(XmlDocumentTest, DuplicateAttributesFoundWhateverTheirNamesShare) {
+  EXPECT_THAT(
+      ParseString("<a abc=\"1\" axc=\"2\" abd=\"3\" bbc=\"4\" ab=\"5\"/>"),
+      IsOk());
+  EXPECT_THAT(ParseString("<a abc=\"1\" axc=\"2\" abc=\"3\"/>"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("duplicate attribute abc")));
+  EXPECT_THAT(ParseString("<a x=\"1\" xmlns:x=\"urn:x\" x:x=\"2\" x=\"3\"/>"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("duplicate attribute x on <a>")));
+  EXPECT_THAT(ParseString("<r x=\"1\" y=\"2\" z=\"3\"><a z=\"1\"/>"
+                          "<b y=\"1\" x=\"2\"/><c/><d x=\"1\"/></r>"),
+              IsOk());
+
+  // More attributes than the list holds inline, then fewer, then more again.
+  std::string many;
+  for (int i = 0; i < 40; ++i)
+    absl::StrAppend(&many, " a", i, "=\"", i, "\"");
+  absl::StatusOr<XmlDocument> doc = ParseString(
+      absl::StrCat("<r", many, "><s a39=\"x\" a0=\"y\"/><t", many, "/></r>"));
+  ASSERT_THAT(doc, IsOk());
+  EXPECT_EQ(doc->root().attributes.size(), 40u);
+  for (int dup : {0, 16, 17, 39}) {
+    SCOPED_TRACE(dup);
+    EXPECT_THAT(
+        ParseString(absl::StrCat("<r><s b=\"1\"/><t", many, " a", dup,
+                                 "=\"again\"/></r>")),
+        StatusIs(absl::StatusCode::kInvalidArgument,
+                 HasSubstr(absl::StrCat("duplicate attribute a", dup))));
+  }
+}
+
+// Names are split at their colon by offsets the pre-scan records: elements
+// and attributes, ASCII and not, before and after a long text that is moved
+// out of RapidXML's way (whose tail is then read from a new place).
+TEST(XmlDocumentTest, SplitsEveryPrefixedNameAtItsColon) {
+  const std::string tail =
+      "<p:e p:u=\"1\" v=\"2\" q:w=\"3\"/><f.g-h p:x=\"4\"/>"
+      "<q:\xC3\xA9t\xC3\xA9 \xC3\xA9:y=\"5\" xmlns:\xC3\xA9=\"urn:e\"/>";
+  for (bool moved : {true, false}) {
+    SCOPED_TRACE(moved);
+    const std::string body = absl::StrCat(
+        "<p:r xmlns:p=\"urn:p\" xmlns:q=\"urn:q\" xmlns=\"urn:d\" q:a=\"0\">"
+        "<k>",
+        WrappedBase64(moved ? 300 : 30), "</k>", tail, "</p:r>");
+    absl::StatusOr<XmlDocument> doc = ParseString(body);
+    ASSERT_THAT(doc, IsOk());
+    const XmlElement& r = doc->root();
+    EXPECT_TRUE(r.Is("urn:p", "r"));
+    ASSERT_EQ(r.attributes.size(), 1u);
+    EXPECT_EQ(r.attributes[0].local_name, "a");
+    EXPECT_EQ(r.attributes[0].ns_uri, "urn:q");
+    const XmlElement* k = r.first_child;
+    ASSERT_NE(k, nullptr);
+    EXPECT_TRUE(k->Is("urn:d", "k"));
+    const XmlElement* e = k->next_sibling;
+    ASSERT_NE(e, nullptr);
+    EXPECT_TRUE(e->Is("urn:p", "e"));
+    EXPECT_EQ(e->qname, "p:e");
+    ASSERT_EQ(e->attributes.size(), 3u);
+    EXPECT_EQ(e->FindAttribute("urn:p", "u")->value, "1");
+    EXPECT_EQ(e->FindAttribute("", "v")->value, "2");
+    EXPECT_EQ(e->FindAttribute("urn:q", "w")->value, "3");
+    const XmlElement* f = e->next_sibling;
+    ASSERT_NE(f, nullptr);
+    EXPECT_TRUE(f->Is("urn:d", "f.g-h"));
+    EXPECT_EQ(f->FindAttribute("urn:p", "x")->value, "4");
+    const XmlElement* t = f->next_sibling;
+    ASSERT_NE(t, nullptr);
+    EXPECT_TRUE(t->Is("urn:q", "\xC3\xA9t\xC3\xA9"));
+    ASSERT_EQ(t->attributes.size(), 1u);
+    EXPECT_EQ(t->attributes[0].local_name, "y");
+    EXPECT_EQ(t->attributes[0].ns_uri, "urn:e");
+  }
+}
+
 }  // namespace
 }  // namespace codec
 }  // namespace conf
