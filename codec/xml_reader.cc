@@ -10,6 +10,9 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 #include "absl/base/attributes.h"
 #include "absl/base/optimization.h"
@@ -150,7 +153,7 @@ inline int TextSpecialBytes(__m128i v) {
 // `n`). A certificate's base64 is over a kilobyte of plain text, so 32 bytes
 // are checked per step; TAB and CR, rare in such text, are told apart from
 // the bytes that end a run only in a block that has one.
-size_t SkipPlainText(const unsigned char* p, size_t n, size_t i) {
+size_t SkipPlainTextSse2(const unsigned char* p, size_t n, size_t i) {
 #if defined(__SSE2__)
   for (; i + 32 <= n; i += 32) {
     const __m128i v0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
@@ -178,7 +181,7 @@ size_t SkipPlainText(const unsigned char* p, size_t n, size_t i) {
 
 // The first position at or after `i` whose byte is not kPlainAttributeByte
 // (or `n`).
-size_t SkipPlainAttribute(const unsigned char* p, size_t n, size_t i) {
+size_t SkipPlainAttributeSse2(const unsigned char* p, size_t n, size_t i) {
 #if defined(__SSE2__)
   for (; i + 16 <= n; i += 16) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
@@ -195,6 +198,84 @@ size_t SkipPlainAttribute(const unsigned char* p, size_t n, size_t i) {
   while (i < n && (kByteClasses[p[i]] & kPlainAttributeByte))
     ++i;
   return i;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// The same scans 32 bytes a step with AVX2, on CPUs that have it (checked
+// once, at the first call). Three-operand instructions need no register
+// copies, so a 32-byte step of text costs about 18 instructions instead of
+// the 46 of two SSE2 blocks. The last bytes go to the SSE2 scan.
+bool CpuHasAvx2() {
+  static const bool kHasAvx2 = __builtin_cpu_supports("avx2");
+  return kHasAvx2;
+}
+
+// 0x20-0x7E: adding 1 maps 0x00-0x1F to 0x01-0x20, wraps DEL to 0x80 and
+// every byte >= 0x80 to a negative one (or 0), so one signed compare keeps
+// exactly the printable ones.
+__attribute__((target("avx2"))) inline __m256i Printable32(__m256i v) {
+  return _mm256_cmpgt_epi8(_mm256_add_epi8(v, _mm256_set1_epi8(1)),
+                           _mm256_set1_epi8(0x20));
+}
+
+__attribute__((target("avx2"))) size_t SkipPlainTextAvx2(const unsigned char* p,
+                                                         size_t n, size_t i) {
+  for (; i + 32 <= n; i += 32) {
+    const __m256i v =
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
+    const __m256i markup = _mm256_or_si256(
+        _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('<')),
+                        _mm256_cmpeq_epi8(v, _mm256_set1_epi8('&'))),
+        _mm256_cmpeq_epi8(v, _mm256_set1_epi8(']')));
+    // Printable or LF (a base64 line ends with one), and not markup.
+    const __m256i plain = _mm256_andnot_si256(
+        markup, _mm256_or_si256(Printable32(v),
+                                _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\n'))));
+    const uint32_t others = ~static_cast<uint32_t>(_mm256_movemask_epi8(plain));
+    if (others == 0)
+      continue;
+    const uint32_t spaces = static_cast<uint32_t>(_mm256_movemask_epi8(
+        _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\t')),
+                        _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\r')))));
+    if (const uint32_t special = others & ~spaces; special != 0)
+      return i + static_cast<size_t>(__builtin_ctz(special));
+  }
+  return SkipPlainTextSse2(p, n, i);
+}
+
+__attribute__((target("avx2"))) size_t SkipPlainAttributeAvx2(
+    const unsigned char* p, size_t n, size_t i) {
+  for (; i + 32 <= n; i += 32) {
+    const __m256i v =
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
+    const __m256i markup = _mm256_or_si256(
+        _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('<')),
+                        _mm256_cmpeq_epi8(v, _mm256_set1_epi8('&'))),
+        _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('"')),
+                        _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\''))));
+    const uint32_t others = ~static_cast<uint32_t>(
+        _mm256_movemask_epi8(_mm256_andnot_si256(markup, Printable32(v))));
+    if (others != 0)
+      return i + static_cast<size_t>(__builtin_ctz(others));
+  }
+  return SkipPlainAttributeSse2(p, n, i);
+}
+#endif
+
+size_t SkipPlainText(const unsigned char* p, size_t n, size_t i) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (CpuHasAvx2())
+    return SkipPlainTextAvx2(p, n, i);
+#endif
+  return SkipPlainTextSse2(p, n, i);
+}
+
+size_t SkipPlainAttribute(const unsigned char* p, size_t n, size_t i) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (CpuHasAvx2())
+    return SkipPlainAttributeAvx2(p, n, i);
+#endif
+  return SkipPlainAttributeSse2(p, n, i);
 }
 
 // Characters we accept (XML 1.0 §2.2 Char), minus the ones §2.2 discourages
@@ -317,6 +398,8 @@ class PreScanner {
         n_(size),
         limits_(limits),
         max_depth_(std::min(std::max(limits.max_depth, 1), kMaxDepthCap)) {}
+  PreScanner(const PreScanner&) = delete;  // seen_ may point into itself
+  PreScanner& operator=(const PreScanner&) = delete;
 
   absl::Status Run();
 
@@ -454,14 +537,25 @@ class PreScanner {
   size_t attribute_count_ = 0;
   // Inline storage covers the usual request: no allocation per parse.
   absl::InlinedVector<absl::string_view, 32> open_;  // innermost last
-  // The current tag's attribute names with their NameKey()s. Its size is
-  // the most attributes any tag had so far; ScanStartTag counts the current
-  // tag's, so that a tag starts without clearing it.
+  // The current tag's attribute names with their NameKey()s, in seen_:
+  // kInlineSeen slots here, or seen_heap_ once a tag has more attributes.
   struct SeenAttribute {
     absl::string_view name;
     uint32_t key = 0;
   };
-  absl::InlinedVector<SeenAttribute, 16> seen_attributes_;
+  static constexpr size_t kInlineSeen = 16;
+  SeenAttribute seen_inline_[kInlineSeen];
+  std::unique_ptr<SeenAttribute[]> seen_heap_;
+  SeenAttribute* seen_ = seen_inline_;
+  size_t seen_capacity_ = kInlineSeen;
+  // Doubles seen_capacity_, keeping the first `used` names.
+  ABSL_ATTRIBUTE_NOINLINE void GrowSeen(size_t used) {
+    auto bigger = std::make_unique<SeenAttribute[]>(2 * seen_capacity_);
+    std::copy(seen_, seen_ + used, bigger.get());
+    seen_heap_ = std::move(bigger);
+    seen_ = seen_heap_.get();
+    seen_capacity_ *= 2;
+  }
   std::vector<uint32_t> attribute_space_offsets_;
   absl::InlinedVector<uint32_t, 32> qname_colons_;
   // Where the content of the innermost open element starts, and that
@@ -827,7 +921,7 @@ absl::Status PreScanner::ScanStartTag(int depth, absl::string_view* name,
         absl::StatusCode::kResourceExhausted, start,
         absl::StrCat("elements nested deeper than ", max_depth_, " levels"));
   }
-  size_t attributes = 0;  // on this tag, the first ones in seen_attributes_
+  size_t attributes = 0;  // on this tag, the first ones in seen_
   for (;;) {
     const bool space = SkipSpace();
     if (pos_ >= n_) {
@@ -877,9 +971,9 @@ absl::Status PreScanner::ScanStartTag(int depth, absl::string_view* name,
                        " attributes on <", EscapeForError(*name), ">"));
     }
     const uint32_t key = NameKey(attribute);
-    if (attributes == seen_attributes_.size())
-      seen_attributes_.emplace_back();
-    SeenAttribute* const seen = seen_attributes_.data();
+    if (attributes == seen_capacity_)
+      GrowSeen(attributes);
+    SeenAttribute* const seen = seen_;
     for (size_t i = 0; i < attributes; ++i) {
       if (seen[i].key == key && SameName(seen[i].name, attribute)) {
         return Error(
