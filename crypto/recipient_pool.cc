@@ -8,7 +8,6 @@
 #include <atomic>
 #include <cstring>
 #include <functional>
-#include <thread>  // NOLINT(build/c++11)
 #include <tuple>
 #include <utility>
 
@@ -20,6 +19,7 @@
 #include "base/status_macros.h"
 #include "crypto/base64.h"
 #include "crypto/internal/lru_map.h"
+#include "crypto/internal/worker_pool.h"
 #include "crypto/recipient_pool.h"
 
 namespace conf::crypto {
@@ -123,30 +123,6 @@ absl::string_view TextKey(absl::string_view text, char* stack,
 // hash inside the shard.
 size_t WrappedShardOf(size_t hash) {
   return (hash >> 48) % RecipientPool::kShards;
-}
-
-// Runs fn(0..n-1) on `threads` threads (the caller's included), each taking
-// the next index from a shared counter.
-template <typename Fn>
-void ParallelFor(size_t n, int threads, const Fn& fn) {
-  const size_t workers =
-      std::min<size_t>(n, static_cast<size_t>(std::max(threads, 1)));
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i = next.fetch_add(1, std::memory_order_relaxed); i < n;
-         i = next.fetch_add(1, std::memory_order_relaxed)) {
-      fn(i);
-    }
-  };
-  std::vector<std::thread> pool;
-  pool.reserve(workers > 0 ? workers - 1 : 0);
-  for (size_t t = 1; t < workers; ++t) {
-    pool.emplace_back(work);
-  }
-  work();
-  for (std::thread& thread : pool) {
-    thread.join();
-  }
 }
 
 size_t PerShard(size_t total) {
@@ -370,37 +346,14 @@ absl::StatusOr<WrappedSecrets> WrapSecrets(const Recipient& recipient,
   return WrappedFromBlobs(blobs);
 }
 
-std::vector<absl::StatusOr<std::string>> WrapForMany(
-    absl::Span<const Recipient* const> recipients, WrapMode mode,
-    absl::Span<const uint8_t> input, Cipher cipher, int threads) {
-  std::vector<absl::StatusOr<std::string>> results(recipients.size());
-  const absl::string_view content(reinterpret_cast<const char*>(input.data()),
-                                  input.size());
-  ParallelFor(recipients.size(), threads, [&](size_t i) {
-    const Recipient* recipient = recipients[i];
-    if (recipient == nullptr) {
-      results[i] = absl::InvalidArgumentError("wrap: null recipient");
-      return;
-    }
-    switch (mode) {
-      case WrapMode::kConferenceKey:
-        results[i] = WrapConferenceKey(*recipient, input, cipher);
-        break;
-      case WrapMode::kContent:
-        results[i] = WrapContent(*recipient, content, cipher);
-        break;
-    }
-  });
-  return results;
-}
-
 RecipientPool::RecipientPool(RecipientPoolOptions options)
     : options_(std::move(options)),
       id_(next_pool_id.fetch_add(1, std::memory_order_relaxed)),
       recipient_shards_(new RecipientShard[kShards]),
       text_shards_(new TextShard[kShards]),
       wrapped_shards_(new WrappedShard[kShards]),
-      contents_shards_(new ContentsShard[kShards]) {
+      contents_shards_(new ContentsShard[kShards]),
+      workers_(std::make_unique<internal::WorkerPool>(options_.wrap_threads)) {
   for (size_t i = 0; i < kShards; ++i) {
     {
       conf::MutexLock lock(&recipient_shards_[i].mu);
@@ -631,12 +584,37 @@ RecipientPool::GetOrWrapForMany(
     const ConferenceSecrets& secrets) {
   std::vector<absl::StatusOr<std::shared_ptr<const WrappedSecrets>>> results(
       recipients.size());
-  ParallelFor(recipients.size(), options_.wrap_threads, [&](size_t i) {
+  workers_->ParallelFor(recipients.size(), [&](size_t i) {
     if (recipients[i] == nullptr) {
       results[i] = absl::InvalidArgumentError("wrap: null recipient");
       return;
     }
     results[i] = GetOrWrap(conference_id, key_epoch, *recipients[i], secrets);
+  });
+  return results;
+}
+
+std::vector<absl::StatusOr<std::string>> RecipientPool::WrapForMany(
+    absl::Span<const Recipient* const> recipients, WrapMode mode,
+    absl::Span<const uint8_t> input) {
+  std::vector<absl::StatusOr<std::string>> results(recipients.size());
+  const absl::string_view content(reinterpret_cast<const char*>(input.data()),
+                                  input.size());
+  const Cipher cipher = options_.cipher;
+  workers_->ParallelFor(recipients.size(), [&](size_t i) {
+    const Recipient* recipient = recipients[i];
+    if (recipient == nullptr) {
+      results[i] = absl::InvalidArgumentError("wrap: null recipient");
+      return;
+    }
+    switch (mode) {
+      case WrapMode::kConferenceKey:
+        results[i] = WrapConferenceKey(*recipient, input, cipher);
+        break;
+      case WrapMode::kContent:
+        results[i] = WrapContent(*recipient, content, cipher);
+        break;
+    }
   });
   return results;
 }

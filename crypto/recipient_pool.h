@@ -36,8 +36,10 @@
 // std::shared_ptr<const T>; they stay valid after eviction for as long as a
 // caller holds them.
 //
-// WrapForMany wraps one key (or payload) for many recipients over a few
-// worker threads: key rotation after a user leaves, and mass joins.
+// WrapForMany and GetOrWrapForMany wrap for many recipients at once (key
+// rotation after a user leaves, mass joins) on the calling thread and
+// options().wrap_threads - 1 worker threads of the pool's own, started by the
+// first batch that can use them and joined when the pool is destroyed.
 //
 // Thread-safe: every method may be called from any number of threads.
 //
@@ -67,6 +69,9 @@
 #include "crypto/enveloped_data.h"
 
 namespace conf::crypto {
+namespace internal {
+class WorkerPool;
+}  // namespace internal
 
 // What to wrap for one client. Views; they must outlive the call.
 struct ConferenceSecrets {
@@ -90,19 +95,11 @@ absl::StatusOr<WrappedSecrets> WrapSecrets(const Recipient& recipient,
                                            const ConferenceSecrets& secrets,
                                            Cipher cipher);
 
-// What WrapForMany wraps.
+// What RecipientPool::WrapForMany wraps.
 enum class WrapMode {
   kConferenceKey,  // `input` is the key: WrapConferenceKey
   kContent,        // `input` is the payload: WrapContent
 };
-
-// Wraps `input` for every recipient, spread over `threads` threads (the
-// caller's plus threads-1 started for the call; 1 runs inline). Returns one
-// DER blob or error per recipient, in order. Null recipients get
-// kInvalidArgument. Blocks until all are done.
-std::vector<absl::StatusOr<std::string>> WrapForMany(
-    absl::Span<const Recipient* const> recipients, WrapMode mode,
-    absl::Span<const uint8_t> input, Cipher cipher, int threads);
 
 struct RecipientPoolOptions {
   CertificateLimits limits;
@@ -112,7 +109,9 @@ struct RecipientPoolOptions {
   size_t max_wrapped = 64 * 1024;
   // Conference key epochs whose URI ciphertexts are kept for reuse (Wrap).
   size_t max_encrypted_contents = 4096;
-  // Threads for WrapSecretsForMany.
+  // Threads a WrapForMany or GetOrWrapForMany call runs on, the caller's
+  // included: wrap_threads - 1 workers are started by the first batch of
+  // more than one recipient and kept until the pool is destroyed.
   int wrap_threads = 2;
 };
 
@@ -203,13 +202,25 @@ class RecipientPool {
       absl::string_view conference_id, uint64_t key_epoch,
       const Recipient& recipient, const ConferenceSecrets& secrets);
 
-  // GetOrWrap for each recipient, misses spread over options().wrap_threads
-  // threads. For re-keying a conference (new epoch) or a mass join.
+  // GetOrWrap for each recipient, spread over options().wrap_threads threads
+  // (the caller's and the pool's workers). For re-keying a conference (new
+  // epoch) or a mass join. Returns one result per recipient, in order: the
+  // errors of GetOrWrap, and kInvalidArgument for a null recipient. Blocks
+  // until all are done.
   std::vector<absl::StatusOr<std::shared_ptr<const WrappedSecrets>>>
   GetOrWrapForMany(
       absl::string_view conference_id, uint64_t key_epoch,
       absl::Span<const std::shared_ptr<const Recipient>> recipients,
       const ConferenceSecrets& secrets);
+
+  // Wraps `input` for every recipient with options().cipher, without the
+  // cache, spread over options().wrap_threads threads as GetOrWrapForMany.
+  // Returns one DER blob or error per recipient, in order: the errors of
+  // WrapConferenceKey (kConferenceKey) or WrapContent (kContent), and
+  // kInvalidArgument for a null recipient. Blocks until all are done.
+  std::vector<absl::StatusOr<std::string>> WrapForMany(
+      absl::Span<const Recipient* const> recipients, WrapMode mode,
+      absl::Span<const uint8_t> input);
 
   // Drops every cached blob of `conference_id` whose epoch is below
   // `keep_from_epoch` (all of them with the default). Call it when the key
@@ -240,6 +251,9 @@ class RecipientPool {
   std::unique_ptr<TextShard[]> text_shards_;
   std::unique_ptr<WrappedShard[]> wrapped_shards_;
   std::unique_ptr<ContentsShard[]> contents_shards_;
+  // The threads of the batch calls; declared last, so that its workers are
+  // joined before anything they could reach is destroyed.
+  std::unique_ptr<internal::WorkerPool> workers_;
 };
 
 }  // namespace conf::crypto

@@ -535,7 +535,7 @@ TEST(RecipientPoolTest, WrapNeverServesCiphertextOfOtherUris) {
   }
 }
 
-TEST(WrapForManyTest, WrapsForEveryRecipientInOrder) {
+TEST(RecipientPoolWrapForManyTest, WrapsForEveryRecipientInOrder) {
   std::vector<Recipient> recipients;
   for (int i = 0; i < 6; ++i) {
     absl::StatusOr<Recipient> r =
@@ -550,13 +550,16 @@ TEST(WrapForManyTest, WrapsForEveryRecipientInOrder) {
   pointers.push_back(nullptr);
   for (int threads : {1, 3}) {
     SCOPED_TRACE(threads);
+    RecipientPoolOptions options;
+    options.wrap_threads = threads;
+    RecipientPool pool(options);
     for (WrapMode mode : {WrapMode::kConferenceKey, WrapMode::kContent}) {
       const std::vector<uint8_t> input =
           mode == WrapMode::kConferenceKey
               ? ConferenceKey()
               : std::vector<uint8_t>(Uris()[0].begin(), Uris()[0].end());
       std::vector<absl::StatusOr<std::string>> blobs =
-          WrapForMany(pointers, mode, input, Cipher::kDesEde3Cbc, threads);
+          pool.WrapForMany(pointers, mode, input);
       ASSERT_EQ(blobs.size(), pointers.size());
       for (size_t i = 0; i < recipients.size(); ++i) {
         ASSERT_THAT(blobs[i].status(), IsOk());
@@ -576,19 +579,123 @@ TEST(WrapForManyTest, WrapsForEveryRecipientInOrder) {
   }
 }
 
-TEST(WrapForManyTest, ReportsAKeyLengthMismatchPerRecipient) {
+TEST(RecipientPoolWrapForManyTest, ReportsErrorsPerRecipient) {
   absl::StatusOr<Recipient> r =
       ParseRecipient(RsaIdentity(1024).certificate_base64);
   ASSERT_THAT(r.status(), IsOk());
-  const Recipient* pointers[] = {&*r, &*r};
+  const Recipient* pointers[] = {&*r, nullptr, &*r};
+  RecipientPoolOptions options;
+  options.cipher = Cipher::kAes256Cbc;
+  options.wrap_threads = 2;
+  RecipientPool pool(options);
   std::vector<absl::StatusOr<std::string>> blobs =
-      WrapForMany(pointers, WrapMode::kConferenceKey, ConferenceKey(),
-                  Cipher::kAes256Cbc, 2);
-  ASSERT_EQ(blobs.size(), 2u);
-  for (const auto& blob : blobs) {
-    EXPECT_THAT(blob.status(),
+      pool.WrapForMany(pointers, WrapMode::kConferenceKey, ConferenceKey());
+  ASSERT_EQ(blobs.size(), 3u);
+  for (size_t i : {0, 2}) {
+    EXPECT_THAT(blobs[i].status(),
                 StatusIs(absl::StatusCode::kInvalidArgument,
                          "conference key: 24 bytes, aes-256-cbc needs 32"));
+  }
+  EXPECT_THAT(blobs[1].status(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                          "wrap: null recipient"));
+  // The same pool wraps what fits its cipher (a content of any length).
+  blobs = pool.WrapForMany(pointers, WrapMode::kContent, ConferenceKey());
+  ASSERT_EQ(blobs.size(), 3u);
+  EXPECT_THAT(blobs[0].status(), IsOk());
+  EXPECT_THAT(blobs[1].status(), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(blobs[2].status(), IsOk());
+}
+
+// Several threads re-key through one pool at once: they share its workers,
+// and each gets its own recipients' blobs, in its own order.
+TEST(RecipientPoolConcurrencyTest, ConcurrentBatchesShareTheWorkers) {
+  constexpr int kIdentities = 4;
+  constexpr int kCallers = 3;
+  constexpr int kRounds = 3;
+  std::vector<std::shared_ptr<const Recipient>> recipients;
+  RecipientPoolOptions options;
+  options.wrap_threads = 3;
+  RecipientPool pool(options);
+  for (int i = 0; i < kIdentities; ++i) {
+    absl::StatusOr<std::shared_ptr<const Recipient>> r =
+        pool.GetOrParse(ExtraRsaIdentity(1024, i).certificate_base64);
+    ASSERT_THAT(r.status(), IsOk());
+    recipients.push_back(*r);
+  }
+  // Caller c asks for identities c, c+1, ... (mod kIdentities), so that every
+  // caller's order differs.
+  std::vector<std::vector<std::string>> keys(kCallers);
+  std::vector<std::vector<std::string>> blobs(kCallers);
+  std::vector<std::thread> callers;
+  for (int c = 0; c < kCallers; ++c) {
+    callers.emplace_back([&, c] {
+      std::vector<std::shared_ptr<const Recipient>> order;
+      std::vector<const Recipient*> pointers;
+      for (int k = 0; k < kIdentities; ++k) {
+        order.push_back(recipients[(c + k) % kIdentities]);
+        pointers.push_back(order.back().get());
+      }
+      for (int round = 0; round < kRounds; ++round) {
+        auto wrapped = pool.GetOrWrapForMany(absl::StrCat("conf-", c),
+                                             round + 1, order, Secrets());
+        auto raw = pool.WrapForMany(pointers, WrapMode::kConferenceKey,
+                                    ConferenceKey());
+        if (wrapped.size() != order.size() || raw.size() != order.size())
+          return;
+        for (size_t k = 0; k < order.size(); ++k) {
+          if (!wrapped[k].ok() || !raw[k].ok())
+            return;
+          if (round == kRounds - 1) {
+            keys[c].push_back((*wrapped[k])->conference_key);
+            blobs[c].push_back(*raw[k]);
+          }
+        }
+      }
+    });
+  }
+  for (std::thread& caller : callers) {
+    caller.join();
+  }
+  for (int c = 0; c < kCallers; ++c) {
+    SCOPED_TRACE(c);
+    ASSERT_EQ(keys[c].size(), static_cast<size_t>(kIdentities));
+    ASSERT_EQ(blobs[c].size(), static_cast<size_t>(kIdentities));
+    for (int k = 0; k < kIdentities; ++k) {
+      const auto& identity = ExtraRsaIdentity(1024, (c + k) % kIdentities);
+      UnwrappedEnvelope cached = Open(keys[c][k], identity);
+      EXPECT_TRUE(std::equal(cached.key.bytes().begin(),
+                             cached.key.bytes().end(), ConferenceKey().begin(),
+                             ConferenceKey().end()));
+      UnwrappedEnvelope raw = Open(absl::Base64Escape(blobs[c][k]), identity);
+      EXPECT_TRUE(std::equal(raw.key.bytes().begin(), raw.key.bytes().end(),
+                             ConferenceKey().begin(), ConferenceKey().end()));
+    }
+  }
+}
+
+// A pool whose workers have run batches, and one that never started them,
+// are destroyed while idle: the workers are joined, and nothing is lost.
+TEST(RecipientPoolConcurrencyTest, DestroyedWhileIdleAfterBatches) {
+  absl::StatusOr<Recipient> r =
+      ParseRecipient(RsaIdentity(1024).certificate_base64);
+  ASSERT_THAT(r.status(), IsOk());
+  const std::vector<const Recipient*> pointers(5, &*r);
+  std::vector<absl::StatusOr<std::string>> blobs;
+  {
+    RecipientPoolOptions options;
+    options.wrap_threads = 4;
+    RecipientPool unused(options);
+    RecipientPool used(options);
+    blobs =
+        used.WrapForMany(pointers, WrapMode::kConferenceKey, ConferenceKey());
+  }
+  ASSERT_EQ(blobs.size(), pointers.size());
+  for (const auto& blob : blobs) {
+    ASSERT_THAT(blob.status(), IsOk());
+    UnwrappedEnvelope opened =
+        Open(absl::Base64Escape(*blob), RsaIdentity(1024));
+    EXPECT_TRUE(std::equal(opened.key.bytes().begin(), opened.key.bytes().end(),
+                           ConferenceKey().begin(), ConferenceKey().end()));
   }
 }
 
