@@ -454,7 +454,7 @@ RefConference Flatten(const ConferenceSnapshot& s) {
     c.lobby[std::string(user->entity.value())] = Reference::FromUser(*user);
   }
   for (const auto& view : s.views) {
-    c.view_locked[view->entity] = view->state.locked;
+    c.view_locked[std::string(view->entity)] = view->state.locked;
   }
   return c;
 }

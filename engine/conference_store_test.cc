@@ -304,7 +304,7 @@ TEST_F(ConferenceStoreTest, ModifyConferenceReplacesDescriptionKeepingUris) {
 
 TEST_F(ConferenceStoreTest, ModifyConferenceReplacesEntityStateKeepingLock) {
   ConferenceId id = AddConference();
-  std::string chat = Snapshot(id)->views[1]->entity;
+  CompactString chat = Snapshot(id)->views[1]->entity;
   ModifyConferenceRequest request;
   request.conference = id;
   EntityView view;

@@ -739,14 +739,16 @@ struct EntityCapabilities {
 };
 
 // msci:entity-state.
+//
+// Every field but `locked` is shared by copies (copy on write): a change of
+// `locked` alone, which modifyConferenceLock makes to every view, copies no
+// entry and no string.
 struct EntityState {
-  std::string application;  // The `application` attribute (meeting MCU).
+  CompactString application;  // The `application` attribute (meeting MCU).
   std::optional<bool> locked;
-  // Shared by copies (copy on write): a change of `locked` alone, which
-  // modifyConferenceLock makes to every view, copies no entry.
   BoxedVector<EntityMedia> media;
-  std::vector<Extension> extensions;
-  std::vector<ExtensionAttribute> attributes;
+  BoxedVector<Extension> extensions;
+  BoxedVector<ExtensionAttribute> attributes;
 
   friend bool operator==(const EntityState& a, const EntityState& b);
   friend bool operator!=(const EntityState& a, const EntityState& b) {
@@ -756,14 +758,19 @@ struct EntityState {
 
 // msci:entity-view: one MCU's view of the conference (keyed by `entity`, the
 // MCU URI; the focus has a view of its own whose entity is the focus URI).
+//
+// A view is copied whenever its state changes (a lock change copies every
+// view that reports a lock flag), so every field is one word shared by
+// copies: the entity and type are CompactStrings (the MCU URI is one heap
+// block, the types inline or in the vocabulary), the rest boxed with copy on
+// write. A copy updates reference counts and allocates nothing.
 struct EntityView {
-  std::string entity;
-  std::string mcu_type;  // "focus", "audio-video", "chat", ...
-  // Shared by copies, as `state.media`.
+  CompactString entity;
+  CompactString mcu_type;  // "focus", "audio-video", "chat", ...
   Boxed<EntityCapabilities> capabilities;
   EntityState state;
-  std::vector<Extension> extensions;
-  std::vector<ExtensionAttribute> attributes;
+  BoxedVector<Extension> extensions;
+  BoxedVector<ExtensionAttribute> attributes;
 
   mutable RenderSlot rendered;
 
@@ -916,7 +923,7 @@ struct UserChange {
 // One entity-view change: kFull (added or replaced) or kDeleted.
 struct EntityViewChange {
   ChangeKind kind = ChangeKind::kFull;
-  std::string entity;
+  CompactString entity;                    // Shares the view's bytes.
   std::shared_ptr<const EntityView> view;  // Null when kDeleted.
 };
 
