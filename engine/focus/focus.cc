@@ -789,11 +789,13 @@ class Focus::RequestHandler {
       return Fail(C3pReason::kRequestMalformed);
     }
     // The request carries only what changes (status, ingress filter...);
-    // the rest of the stream stays as it is.
-    auto user = snapshot->users.Find(*target.user);
+    // the rest of the stream stays as it is, read from `snapshot`, which
+    // keeps the user alive: no reference of its own is taken.
+    const std::shared_ptr<const engine::User>* user =
+        snapshot->users.FindPtr(*target.user);
     if (user == nullptr)
       return Fail(C3pReason::kUserDoesntExist);
-    const engine::Endpoint* endpoint = user->FindEndpoint(*target.endpoint);
+    const engine::Endpoint* endpoint = (*user)->FindEndpoint(*target.endpoint);
     if (endpoint == nullptr)
       return Fail(C3pReason::kEndpointDoesntExist);
     const engine::Media* current = endpoint->FindMedia(*target.media);

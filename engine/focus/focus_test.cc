@@ -475,6 +475,59 @@ TEST_F(FocusTest, BadRequestsGetSpecificFailures) {
   EXPECT_EQ(r.reason, codec::C3pReason::kEndpointDoesntExist);
 }
 
+// modifyEndpointMedia changes what the request carries (the status) and
+// keeps the rest of the stream; each missing object has its own reason.
+TEST_F(FocusTest, ModifyEndpointMediaKeepsWhatTheRequestLeavesOut) {
+  const std::string endpoint = absl::StrCat(kBob, "/av");
+  ASSERT_TRUE(Send(kAlice, codec::EncodeModifyEndpointMediaRequest(
+                               Envelope(kAlice), conference_, kBob, endpoint,
+                               "1", engine::MediaStatus::kRecvOnly))
+                  .success);
+  auto snapshot =
+      focus_.store().FindSnapshot(engine::ConferenceId(conference_));
+  ASSERT_NE(snapshot, nullptr);
+  auto bob = snapshot->users.Find(engine::UserId(kBob));
+  ASSERT_NE(bob, nullptr);
+  const engine::Endpoint* av = bob->FindEndpoint(engine::EndpointId(endpoint));
+  ASSERT_NE(av, nullptr);
+  const engine::Media* audio = av->FindMedia(engine::MediaId("1"));
+  ASSERT_NE(audio, nullptr);
+  EXPECT_EQ(audio->status, engine::MediaStatus::kRecvOnly);
+  EXPECT_EQ(audio->type.view(), "audio");
+  // A user changes its own streams; only a leader changes another's.
+  EXPECT_TRUE(Send(kBob, codec::EncodeModifyEndpointMediaRequest(
+                             Envelope(kBob), conference_, kBob, endpoint, "1",
+                             engine::MediaStatus::kSendRecv))
+                  .success);
+  const uint64_t version = Version();
+  struct Case {
+    const char* sender;
+    const char* user;
+    std::string endpoint;
+    const char* media;
+    codec::C3pReason reason;
+  };
+  const Case kCases[] = {
+      {kAlice, kCarol, absl::StrCat(kCarol, "/av"), "1",
+       codec::C3pReason::kUserDoesntExist},
+      {kAlice, kBob, absl::StrCat(kBob, "/none"), "1",
+       codec::C3pReason::kEndpointDoesntExist},
+      {kAlice, kBob, endpoint, "9", codec::C3pReason::kMediaDoesntExist},
+      {kBob, kAlice, absl::StrCat(kAlice, "/av"), "1",
+       codec::C3pReason::kUnauthorized},
+  };
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(absl::StrCat(c.sender, " ", c.endpoint, " ", c.media));
+    C3pResult r =
+        Send(c.sender, codec::EncodeModifyEndpointMediaRequest(
+                           Envelope(c.sender), conference_, c.user, c.endpoint,
+                           c.media, engine::MediaStatus::kInactive));
+    EXPECT_FALSE(r.success);
+    EXPECT_EQ(r.reason, c.reason);
+  }
+  EXPECT_EQ(Version(), version);
+}
+
 TEST_F(FocusTest, GetConferenceWithoutCertificateLeavesSecretsOut) {
   C3pResult r = Send(
       kBob, codec::EncodeGetConferenceRequest(Envelope(kBob), conference_, ""));
