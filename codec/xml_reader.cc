@@ -416,6 +416,34 @@ class PreScanner {
   // instead of searching each name again.
   absl::Span<const uint32_t> qname_colons() const { return qname_colons_; }
 
+  // The root element as the pre-scan read it, for XmlDocument::Parse to
+  // build without RapidXML when `plain` (see RootInfo).
+  struct RootAttribute {
+    absl::string_view name;
+    absl::string_view value;  // as written: plain says it needs no change
+  };
+  struct RootInfo {
+    // The root has content (it is not `<r/>`), its content holds nothing but
+    // child elements, comments and white space, and no attribute value has
+    // a reference to resolve.
+    bool plain = false;
+    uint32_t offset = 0;         // of its `<`
+    absl::string_view name;      // as written
+    uint32_t content_begin = 0;  // just after its start tag's `>`
+    uint32_t end_tag = 0;        // the `<` of its end tag
+    absl::Span<const RootAttribute> attributes;
+  };
+  RootInfo root() const {
+    RootInfo info;
+    info.plain = root_plain_;
+    info.offset = static_cast<uint32_t>(root_offset_);
+    info.name = root_name_;
+    info.content_begin = static_cast<uint32_t>(root_content_begin_);
+    info.end_tag = static_cast<uint32_t>(root_end_tag_);
+    info.attributes = root_attributes_;
+    return info;
+  }
+
  private:
   enum class Misc { kProlog, kEpilog };
 
@@ -563,6 +591,14 @@ class PreScanner {
   size_t content_start_ = ~size_t{0};
   size_t content_element_ = 0;
   TextRun detached_;
+  // See RootInfo.
+  bool root_plain_ = false;
+  size_t root_offset_ = 0;
+  absl::string_view root_name_;
+  size_t root_content_begin_ = 0;
+  size_t root_end_tag_ = 0;
+  absl::InlinedVector<RootAttribute, 16> root_attributes_;
+  bool reference_in_value_ = false;  // set by ScanAttributeValue
 };
 
 absl::Status PreScanner::ErrorWithCode(absl::StatusCode code, size_t offset,
@@ -640,7 +676,12 @@ absl::Status PreScanner::Run() {
   bool empty = false;
   if (absl::Status s = ScanStartTag(1, &root_name, &empty); !s.ok())
     return s;
+  root_offset_ = root_offset;
+  root_name_ = root_name;
   if (!empty) {
+    // ScanStartTag and ScanContent clear it for what RapidXML must read.
+    root_plain_ = !reference_in_value_;
+    root_content_begin_ = pos_;
     open_.push_back(root_name);
     content_start_ = pos_;
     content_element_ = root_offset;
@@ -992,8 +1033,15 @@ absl::Status PreScanner::ScanStartTag(int depth, absl::string_view* name,
     }
     ++pos_;
     SkipSpace();
+    const size_t value_quote = pos_;
     if (absl::Status s = ScanAttributeValue(*name, attribute); !s.ok()) {
       return s;
+    }
+    if (depth == 1) {
+      root_attributes_.push_back(RootAttribute{
+          attribute,
+          absl::string_view(reinterpret_cast<const char*>(p_ + value_quote + 1),
+                            pos_ - value_quote - 2)});
     }
   }
 }
@@ -1027,6 +1075,7 @@ absl::Status PreScanner::ScanAttributeValue(absl::string_view element,
                                       EscapeForError(element), ">"));
     }
     if (c == '&') {
+      reference_in_value_ = true;
       if (absl::Status s = ScanReference(); !s.ok())
         return s;
       continue;
@@ -1080,10 +1129,14 @@ absl::Status PreScanner::ScanContent(absl::string_view root_name) {
         }
         ++pos_;
         open_.pop_back();
+        if (open_.empty())
+          root_end_tag_ = start;
       } else if (At("<!--")) {
         if (absl::Status s = ScanComment(); !s.ok())
           return s;
       } else if (At("<![CDATA[")) {
+        if (open_.size() == 1)
+          root_plain_ = false;
         if (absl::Status s = ScanCdata(); !s.ok())
           return s;
       } else if (At("<!DOCTYPE")) {
@@ -1109,6 +1162,9 @@ absl::Status PreScanner::ScanContent(absl::string_view root_name) {
       }
       continue;
     }
+    // Text directly in the root (other than white space) is for RapidXML.
+    if (open_.size() == 1 && !IsXmlSpace(c))
+      root_plain_ = false;
     if (c == '&') {
       if (absl::Status s = ScanReference(); !s.ok())
         return s;
@@ -1120,6 +1176,10 @@ absl::Status PreScanner::ScanContent(absl::string_view root_name) {
     if (kByteClasses[c] & kPlainTextByte) {
       const size_t begin = pos_;
       pos_ = SkipPlainText(p_, n_, pos_ + 1);
+      if (open_.size() == 1) {
+        for (size_t i = begin; i < pos_; ++i)
+          root_plain_ = root_plain_ && IsXmlSpace(p_[i]);
+      }
       if (begin == content_start_)
         NoteTextRun(begin);
       continue;
@@ -1181,6 +1241,55 @@ bool IsAllSpace(absl::string_view s) {
   return true;
 }
 
+// The error for RapidXML reading what the pre-scan accepted otherwise.
+absl::Status DisagreementError(absl::string_view what,
+                               absl::string_view where) {
+  absl::Status status = absl::InvalidArgumentError(absl::StrCat(
+      "xml: pre-scan and RapidXML disagree (", what, ") at ", where));
+  status.SetPayload(kParserDisagreementPayload, absl::Cord());
+  return status;
+}
+
+// An element's attributes as RapidXML read them (values resolved in place),
+// for XmlTreeBuilder::ReadStartTag.
+class RapidAttributes {
+ public:
+  explicit RapidAttributes(rapidxml::xml_node<char>* node) : node_(node) {}
+  // Calls fn(name, value) for each attribute in order while it returns true.
+  template <typename Fn>
+  void ForEach(Fn&& fn) const {
+    for (rapidxml::xml_attribute<char>* a = node_->first_attribute();
+         a != nullptr; a = a->next_attribute()) {
+      if (!fn(View(a->name(), a->name_size()),
+              View(a->value(), a->value_size()))) {
+        return;
+      }
+    }
+  }
+
+ private:
+  rapidxml::xml_node<char>* node_;
+};
+
+// The root's attributes as the pre-scan read them (no reference to
+// resolve), for XmlTreeBuilder::ReadStartTag.
+class ScannedAttributes {
+ public:
+  explicit ScannedAttributes(
+      absl::Span<const PreScanner::RootAttribute> attributes)
+      : attributes_(attributes) {}
+  template <typename Fn>
+  void ForEach(Fn&& fn) const {
+    for (const PreScanner::RootAttribute& a : attributes_) {
+      if (!fn(a.name, a.value))
+        return;
+    }
+  }
+
+ private:
+  absl::Span<const PreScanner::RootAttribute> attributes_;
+};
+
 }  // namespace
 
 // Builds XmlElements from RapidXML's tree, resolving namespaces.
@@ -1200,6 +1309,11 @@ class XmlTreeBuilder {
 
   absl::Status Build(rapidxml::xml_node<char>* node, XmlElement* parent,
                      int depth, XmlElement** out);
+  // Builds the root from what the pre-scan read (RootInfo::plain), and its
+  // children from RapidXML's nodes, which RapidXML read as a document of
+  // their own.
+  absl::Status BuildRoot(const PreScanner::RootInfo& root,
+                         rapidxml::xml_node<char>* first_child);
 
  private:
   // A namespace binding in scope, with its URI's id (XmlElement::ns_id).
@@ -1213,6 +1327,11 @@ class XmlTreeBuilder {
     return absl::InvalidArgumentError(
         absl::StrCat("xml: ", what, " at ", doc_->Where(offset)));
   }
+  absl::Status Disagreement(absl::string_view what, uint32_t offset) const {
+    return DisagreementError(what, doc_->Where(offset));
+  }
+  template <typename Attributes>
+  absl::Status ReadStartTag(XmlElement* e, const Attributes& attributes);
   // Splits the name of a start tag or of one of its attributes at its colon,
   // found among the colons the pre-scan recorded rather than by reading the
   // name again. Names must be split in document order: the search only moves
@@ -1288,79 +1407,9 @@ absl::Status XmlTreeBuilder::Build(rapidxml::xml_node<char>* node,
   e->parent = parent;
   e->depth = depth;
 
-  // Namespace declarations first: they apply to the element's own name and
-  // attributes (Namespaces in XML 1.0 §6.1).
   const size_t scope_mark = scope_.size();
-  const size_t decl_begin = doc_->namespace_decls_.size();
-  for (rapidxml::xml_attribute<char>* a = node->first_attribute(); a != nullptr;
-       a = a->next_attribute()) {
-    const absl::string_view name = View(a->name(), a->name_size());
-    XmlNamespaceDecl decl;
-    if (!IsNamespaceDeclaration(name, &decl.prefix))
-      continue;
-    const absl::string_view value = View(a->value(), a->value_size());
-    if (!decl.prefix.empty() && value.empty()) {
-      return Error(e->offset, absl::StrCat("empty namespace URI for prefix ",
-                                           EscapeForError(decl.prefix)));
-    }
-    decl.uri = value;
-    if (decl.prefix == "xmlns" || value == kXmlnsNamespaceUri ||
-        (decl.prefix == "xml") != (value == kXmlNamespaceUri)) {
-      return Error(e->offset, absl::StrCat("reserved namespace binding ",
-                                           EscapeForError(name), "=\"",
-                                           EscapeForError(value), "\""));
-    }
-    doc_->namespace_decls_.push_back(decl);
-    scope_.push_back(Binding{decl.prefix, decl.uri, KnownId(decl.uri)});
-  }
-  e->namespace_decls =
-      absl::MakeConstSpan(doc_->namespace_decls_.data() + decl_begin,
-                          doc_->namespace_decls_.size() - decl_begin);
-
-  absl::string_view prefix;
-  SplitName(e->qname, &prefix, &e->local_name);
-  if (prefix == "xmlns" || !Resolve(prefix, &e->ns_uri, &e->ns_id)) {
-    return Error(e->offset, absl::StrCat("undeclared namespace prefix ",
-                                         EscapeForError(prefix), " on <",
-                                         EscapeForError(e->qname), ">"));
-  }
-
-  const size_t attr_begin = doc_->attributes_.size();
-  for (rapidxml::xml_attribute<char>* a = node->first_attribute(); a != nullptr;
-       a = a->next_attribute()) {
-    const absl::string_view name = View(a->name(), a->name_size());
-    XmlAttribute attribute;
-    SplitName(name, &prefix, &attribute.local_name);
-    if (prefix.empty() ? attribute.local_name == "xmlns" : prefix == "xmlns")
-      continue;  // a namespace declaration, read above
-    attribute.qname = name;
-    attribute.value = View(a->value(), a->value_size());
-    // Namespaces in XML 1.0 §6.2: unprefixed attributes are in no namespace.
-    if (prefix.empty()) {
-      attribute.ns_id = no_namespace_id_;
-    } else if (!Resolve(prefix, &attribute.ns_uri, &attribute.ns_id)) {
-      return Error(
-          e->offset,
-          absl::StrCat("undeclared namespace prefix ", EscapeForError(prefix),
-                       " on attribute ", EscapeForError(name)));
-    }
-    // Namespaces in XML 1.0 §6.3: no two attributes with the same expanded
-    // name (the pre-scan caught equal qualified names).
-    for (size_t i = attr_begin; i < doc_->attributes_.size(); ++i) {
-      // Ids are a function of the URI: different ids, different URIs.
-      const XmlAttribute& other = doc_->attributes_[i];
-      if (other.ns_id == attribute.ns_id &&
-          SameName(other.local_name, attribute.local_name) &&
-          other.ns_uri == attribute.ns_uri) {
-        return Error(e->offset,
-                     absl::StrCat("duplicate attribute ", EscapeForError(name),
-                                  " on <", EscapeForError(e->qname), ">"));
-      }
-    }
-    doc_->attributes_.push_back(attribute);
-  }
-  e->attributes = absl::MakeConstSpan(doc_->attributes_.data() + attr_begin,
-                                      doc_->attributes_.size() - attr_begin);
+  if (absl::Status s = ReadStartTag(e, RapidAttributes(node)); !s.ok())
+    return s;
 
   bool has_child_elements = false;
   for (rapidxml::xml_node<char>* child = node->first_node(); child != nullptr;
@@ -1426,6 +1475,123 @@ absl::Status XmlTreeBuilder::Build(rapidxml::xml_node<char>* node,
   return absl::OkStatus();
 }
 
+// Reads an element's namespace declarations, resolves its name and reads
+// its other attributes. `attributes` is RapidAttributes or
+// ScannedAttributes.
+template <typename Attributes>
+absl::Status XmlTreeBuilder::ReadStartTag(XmlElement* e,
+                                          const Attributes& attributes) {
+  // Namespace declarations first: they apply to the element's own name and
+  // attributes (Namespaces in XML 1.0 §6.1).
+  const size_t decl_begin = doc_->namespace_decls_.size();
+  absl::Status status;
+  attributes.ForEach([&](absl::string_view name, absl::string_view value) {
+    XmlNamespaceDecl decl;
+    if (!IsNamespaceDeclaration(name, &decl.prefix))
+      return true;
+    if (!decl.prefix.empty() && value.empty()) {
+      status = Error(e->offset, absl::StrCat("empty namespace URI for prefix ",
+                                             EscapeForError(decl.prefix)));
+      return false;
+    }
+    decl.uri = value;
+    if (decl.prefix == "xmlns" || value == kXmlnsNamespaceUri ||
+        (decl.prefix == "xml") != (value == kXmlNamespaceUri)) {
+      status = Error(e->offset, absl::StrCat("reserved namespace binding ",
+                                             EscapeForError(name), "=\"",
+                                             EscapeForError(value), "\""));
+      return false;
+    }
+    doc_->namespace_decls_.push_back(decl);
+    scope_.push_back(Binding{decl.prefix, decl.uri, KnownId(decl.uri)});
+    return true;
+  });
+  if (!status.ok())
+    return status;
+  e->namespace_decls =
+      absl::MakeConstSpan(doc_->namespace_decls_.data() + decl_begin,
+                          doc_->namespace_decls_.size() - decl_begin);
+
+  absl::string_view prefix;
+  SplitName(e->qname, &prefix, &e->local_name);
+  if (prefix == "xmlns" || !Resolve(prefix, &e->ns_uri, &e->ns_id)) {
+    return Error(e->offset, absl::StrCat("undeclared namespace prefix ",
+                                         EscapeForError(prefix), " on <",
+                                         EscapeForError(e->qname), ">"));
+  }
+
+  const size_t attr_begin = doc_->attributes_.size();
+  attributes.ForEach([&](absl::string_view name, absl::string_view value) {
+    XmlAttribute attribute;
+    SplitName(name, &prefix, &attribute.local_name);
+    if (prefix.empty() ? attribute.local_name == "xmlns" : prefix == "xmlns")
+      return true;  // a namespace declaration, read above
+    attribute.qname = name;
+    attribute.value = value;
+    // Namespaces in XML 1.0 §6.2: unprefixed attributes are in no namespace.
+    if (prefix.empty()) {
+      attribute.ns_id = no_namespace_id_;
+    } else if (!Resolve(prefix, &attribute.ns_uri, &attribute.ns_id)) {
+      status = Error(
+          e->offset,
+          absl::StrCat("undeclared namespace prefix ", EscapeForError(prefix),
+                       " on attribute ", EscapeForError(name)));
+      return false;
+    }
+    // Namespaces in XML 1.0 §6.3: no two attributes with the same expanded
+    // name (the pre-scan caught equal qualified names).
+    for (size_t i = attr_begin; i < doc_->attributes_.size(); ++i) {
+      // Ids are a function of the URI: different ids, different URIs.
+      const XmlAttribute& other = doc_->attributes_[i];
+      if (other.ns_id == attribute.ns_id &&
+          SameName(other.local_name, attribute.local_name) &&
+          other.ns_uri == attribute.ns_uri) {
+        status = Error(e->offset, absl::StrCat("duplicate attribute ",
+                                               EscapeForError(name), " on <",
+                                               EscapeForError(e->qname), ">"));
+        return false;
+      }
+    }
+    doc_->attributes_.push_back(attribute);
+    return true;
+  });
+  if (!status.ok())
+    return status;
+  e->attributes = absl::MakeConstSpan(doc_->attributes_.data() + attr_begin,
+                                      doc_->attributes_.size() - attr_begin);
+  return absl::OkStatus();
+}
+
+absl::Status XmlTreeBuilder::BuildRoot(const PreScanner::RootInfo& root,
+                                       rapidxml::xml_node<char>* first_child) {
+  doc_->elements_.emplace_back();
+  XmlElement* e = &doc_->elements_.back();
+  e->qname = root.name;
+  e->offset = root.offset;
+  e->depth = 1;
+  if (absl::Status s = ReadStartTag(e, ScannedAttributes(root.attributes));
+      !s.ok()) {
+    return s;
+  }
+  XmlElement* last_child = nullptr;
+  for (rapidxml::xml_node<char>* child = first_child; child != nullptr;
+       child = child->next_sibling()) {
+    // The pre-scan saw nothing but elements, comments and white space.
+    if (child->type() != rapidxml::node_element)
+      return Disagreement("unexpected node in the root", e->offset);
+    XmlElement* c = nullptr;
+    if (absl::Status s = Build(child, e, 2, &c); !s.ok())
+      return s;
+    if (last_child == nullptr) {
+      e->first_child = c;
+    } else {
+      last_child->next_sibling = c;
+    }
+    last_child = c;
+  }
+  return absl::OkStatus();
+}
+
 const XmlAttribute* XmlElement::FindAttribute(absl::string_view ns,
                                               absl::string_view local) const {
   for (const XmlAttribute& a : attributes) {
@@ -1448,6 +1614,7 @@ absl::StatusOr<XmlDocument> XmlDocument::Parse(
   if (absl::Status s = scanner.Run(); !s.ok())
     return s;
 
+  const PreScanner::RootInfo root_info = scanner.root();
   XmlDocument doc;
   for (uint32_t offset : scanner.attribute_space_offsets()) {
     if (body[offset] == '\n')
@@ -1478,27 +1645,50 @@ absl::StatusOr<XmlDocument> XmlDocument::Parse(
   thread_local const std::unique_ptr<rapidxml::xml_document<char>> rapid =
       std::make_unique<rapidxml::xml_document<char>>();
   rapid->clear();
+  // A root whose start tag and content the pre-scan read whole (its
+  // attribute values need no reference resolved, its content is elements)
+  // is built from the pre-scan's record: RapidXML reads only its content,
+  // up to a NUL put on the `<` of its end tag for the parse. The root's
+  // start tag, the longest of a request (its namespace declarations and
+  // envelope), is then not read a byte at a time a second time.
+  char* const buffer = doc.buffer_.data();
+  char* parse_from = buffer;
+  char* root_end = nullptr;
+  if (root_info.plain) {
+    size_t end = root_info.end_tag;  // after any detached text
+    if (doc.detached_size_ != 0 && end >= doc.detached_begin_)
+      end -= doc.detached_size_;
+    root_end = buffer + end;
+    *root_end = '\0';
+    parse_from = buffer + root_info.content_begin;
+  }
   try {
-    rapid->parse<kRapidXmlFlags>(doc.buffer_.data());
+    rapid->parse<kRapidXmlFlags>(parse_from);
   } catch (const rapidxml::parse_error& e) {
     // Not reached for input the pre-scan accepted; kept so that a
     // disagreement is an error, never a crash.
-    const size_t offset = doc.BodyOffset(
-        static_cast<size_t>(e.where<char>() - doc.buffer_.data()));
-    absl::Status status = absl::InvalidArgumentError(
-        absl::StrCat("xml: pre-scan and RapidXML disagree (", e.what(), ") at ",
-                     doc.Where(offset)));
-    status.SetPayload(kParserDisagreementPayload, absl::Cord());
-    return status;
+    if (root_end != nullptr)
+      *root_end = '<';
+    const size_t offset =
+        doc.BodyOffset(static_cast<size_t>(e.where<char>() - buffer));
+    return DisagreementError(e.what(), doc.Where(offset));
+  }
+  XmlTreeBuilder builder(&doc, known_namespaces,
+                         scanner.detached_text().element,
+                         scanner.qname_colons());
+  if (root_end != nullptr) {
+    *root_end = '<';
+    if (absl::Status s = builder.BuildRoot(root_info, rapid->first_node());
+        !s.ok()) {
+      return s;
+    }
+    return doc;
   }
   rapidxml::xml_node<char>* root = rapid->first_node();
   if (root == nullptr || root->next_sibling() != nullptr ||
       root->type() != rapidxml::node_element) {
     return absl::InvalidArgumentError("xml: expected exactly one root element");
   }
-  XmlTreeBuilder builder(&doc, known_namespaces,
-                         scanner.detached_text().element,
-                         scanner.qname_colons());
   XmlElement* out = nullptr;
   if (absl::Status s = builder.Build(root, nullptr, 1, &out); !s.ok())
     return s;

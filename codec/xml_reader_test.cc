@@ -753,6 +753,106 @@ TEST(XmlDocumentTest, SplitsEveryPrefixedNameAtItsColon) {
   }
 }
 
+// A root whose attribute values hold no reference and whose content is
+// only elements, comments and white space is built from the pre-scan's
+// record, RapidXML reading only its content. A character reference in the
+// root's `a` (same length, another value) sends the same document through
+// RapidXML whole: both must read the same.
+TEST(XmlDocumentTest, RootReadByThePreScanReadsAsRapidXmlReadsIt) {
+  const std::string contents[] = {
+      "",
+      " \n\t ",
+      "<c/>",
+      "\n  <p:c p:x=\"1\" y=\"&lt;\"/>\n  <d>t&amp;u</d>\n",
+      "<!-- c --><c/><!-- d -->",
+      "<!-- only a comment -->",
+      absl::StrCat("<k>", WrappedBase64(300), "</k>\n"),
+      "<p:e><f><g xmlns=\"urn:g\" xmlns:p=\"urn:p2\"><p:h/></g></f></p:e>",
+  };
+  for (const std::string& content : contents) {
+    SCOPED_TRACE(EscapeForError(content));
+    const auto body = [&](absl::string_view a) {
+      return absl::StrCat(
+          "<?xml version=\"1.0\"?>\n<p:r xmlns:p=\"urn:p\" xmlns=\"urn:d\" "
+          "b='x\ty' a=\"",
+          a, "\" p:c=\"2\">", content, "</p:r>\n<!-- after -->");
+    };
+    absl::StatusOr<XmlDocument> scanned = ParseString(body("11111"));
+    absl::StatusOr<XmlDocument> rapid = ParseString(body("&#49;"));
+    ASSERT_THAT(scanned, IsOk());
+    ASSERT_THAT(rapid, IsOk());
+    const XmlElement& x = scanned->root();
+    const XmlElement& y = rapid->root();
+    EXPECT_TRUE(x.Is("urn:p", "r"));
+    EXPECT_EQ(x.qname, y.qname);
+    EXPECT_EQ(x.offset, y.offset);
+    EXPECT_EQ(x.text, "");
+    EXPECT_EQ(y.text, "");
+    ASSERT_EQ(x.namespace_decls.size(), 2u);
+    ASSERT_EQ(y.namespace_decls.size(), 2u);
+    for (size_t i = 0; i < 2; ++i) {
+      EXPECT_EQ(x.namespace_decls[i].prefix, y.namespace_decls[i].prefix);
+      EXPECT_EQ(x.namespace_decls[i].uri, y.namespace_decls[i].uri);
+    }
+    ASSERT_EQ(x.attributes.size(), 3u);
+    ASSERT_EQ(y.attributes.size(), 3u);
+    EXPECT_EQ(x.FindAttribute("", "b")->value, "x y");
+    EXPECT_EQ(y.FindAttribute("", "b")->value, "x y");
+    EXPECT_EQ(x.FindAttribute("", "a")->value, "11111");
+    EXPECT_EQ(y.FindAttribute("", "a")->value, "1");
+    EXPECT_EQ(x.FindAttribute("urn:p", "c")->value, "2");
+    EXPECT_EQ(y.FindAttribute("urn:p", "c")->value, "2");
+    const XmlElement* c = x.first_child;
+    const XmlElement* d = y.first_child;
+    for (; c != nullptr && d != nullptr;
+         c = c->next_sibling, d = d->next_sibling) {
+      EXPECT_EQ(c->parent, &x);
+      EXPECT_EQ(c->depth, 2);
+      ExpectSameTree(*c, *d);
+    }
+    EXPECT_EQ(c == nullptr, d == nullptr);
+    EXPECT_EQ(scanned->element_count(), rapid->element_count());
+  }
+}
+
+// Roots that RapidXML reads whole: text, CDATA or a reference directly in
+// the root, and errors in a root read either way.
+TEST(XmlDocumentTest, RootsWithTextOrErrorsReadAsBefore) {
+  absl::StatusOr<XmlDocument> text = ParseString("<r a=\"1\">hello</r>");
+  ASSERT_THAT(text, IsOk());
+  EXPECT_EQ(text->root().text, "hello");
+  absl::StatusOr<XmlDocument> cdata =
+      ParseString("<r a=\"1\"> <![CDATA[<x>]]> </r>");
+  ASSERT_THAT(cdata, IsOk());
+  EXPECT_EQ(cdata->root().text, "<x>");  // white space around it dropped
+  absl::StatusOr<XmlDocument> reference = ParseString("<r>&amp;</r>");
+  ASSERT_THAT(reference, IsOk());
+  EXPECT_EQ(reference->root().text, "&");
+  EXPECT_THAT(ParseString("<r a=\"1\"><c/>text<d/></r>"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("text mixed with child elements in <r>")));
+  for (absl::string_view a : {"11111", "&#49;"}) {
+    SCOPED_TRACE(a);
+    EXPECT_THAT(
+        ParseString(absl::StrCat("<r a=\"", a, "\" q:b=\"1\"><c/></r>")),
+        StatusIs(absl::StatusCode::kInvalidArgument,
+                 HasSubstr("undeclared namespace prefix q on attribute q:b at "
+                           "offset 0 (line 1, column 1)")));
+    EXPECT_THAT(
+        ParseString(absl::StrCat("<r a=\"", a, "\" xmlns:q=\"\"><c/></r>")),
+        StatusIs(absl::StatusCode::kInvalidArgument,
+                 HasSubstr("empty namespace URI for prefix q")));
+    EXPECT_THAT(ParseString(absl::StrCat("<r a=\"", a,
+                                         "\" xmlns=\"urn:r\">\n<q:c/></r>")),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr("undeclared namespace prefix q on <q:c> at "
+                                   "offset 28 (line 2, column 1)")));
+    EXPECT_THAT(ParseString(absl::StrCat("<r a=\"", a, "\" a=\"2\"><c/></r>")),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr("duplicate attribute a on <r>")));
+  }
+}
+
 }  // namespace
 }  // namespace codec
 }  // namespace conf
