@@ -262,19 +262,32 @@ __attribute__((target("avx2"))) size_t SkipPlainAttributeAvx2(
 }
 #endif
 
-size_t SkipPlainText(const unsigned char* p, size_t n, size_t i) {
+// Whether the AVX2 scans may run; the pre-scan asks once per document.
+bool HasAvx2() {
 #if defined(__x86_64__) && defined(__GNUC__)
-  if (CpuHasAvx2())
+  return CpuHasAvx2();
+#else
+  return false;
+#endif
+}
+
+// `avx2` is HasAvx2().
+size_t SkipPlainText(const unsigned char* p, size_t n, size_t i, bool avx2) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (avx2)
     return SkipPlainTextAvx2(p, n, i);
 #endif
+  (void)avx2;
   return SkipPlainTextSse2(p, n, i);
 }
 
-size_t SkipPlainAttribute(const unsigned char* p, size_t n, size_t i) {
+size_t SkipPlainAttribute(const unsigned char* p, size_t n, size_t i,
+                          bool avx2) {
 #if defined(__x86_64__) && defined(__GNUC__)
-  if (CpuHasAvx2())
+  if (avx2)
     return SkipPlainAttributeAvx2(p, n, i);
 #endif
+  (void)avx2;
   return SkipPlainAttributeSse2(p, n, i);
 }
 
@@ -561,6 +574,7 @@ class PreScanner {
   size_t pos_ = 0;
   const ParseLimits& limits_;
   const int max_depth_;
+  const bool avx2_ = HasAvx2();
   size_t element_count_ = 0;
   size_t attribute_count_ = 0;
   // Inline storage covers the usual request: no allocation per parse.
@@ -1025,14 +1039,16 @@ absl::Status PreScanner::ScanStartTag(int depth, absl::string_view* name,
     }
     seen[attributes++] = SeenAttribute{attribute, key};
     ++attribute_count_;
-    SkipSpace();
+    if (p_[pos_] != '=')  // p_[n_] is NUL
+      SkipSpace();
     if (pos_ >= n_ || p_[pos_] != '=') {
       return Error(pos_, absl::StrCat("expected '=' after attribute ",
                                       EscapeForError(attribute), " but found ",
                                       Found(pos_)));
     }
     ++pos_;
-    SkipSpace();
+    if (p_[pos_] != '"' && p_[pos_] != '\'')  // p_[n_] is NUL
+      SkipSpace();
     const size_t value_quote = pos_;
     if (absl::Status s = ScanAttributeValue(*name, attribute); !s.ok()) {
       return s;
@@ -1061,7 +1077,7 @@ absl::Status PreScanner::ScanAttributeValue(absl::string_view element,
                                        EscapeForError(attribute), " on <",
                                        EscapeForError(element), ">"));
     }
-    pos_ = SkipPlainAttribute(p_, n_, pos_);
+    pos_ = SkipPlainAttribute(p_, n_, pos_, avx2_);
     if (pos_ >= n_)
       continue;
     const unsigned char c = p_[pos_];
@@ -1175,7 +1191,7 @@ absl::Status PreScanner::ScanContent(absl::string_view root_name) {
     }
     if (kByteClasses[c] & kPlainTextByte) {
       const size_t begin = pos_;
-      pos_ = SkipPlainText(p_, n_, pos_ + 1);
+      pos_ = SkipPlainText(p_, n_, pos_ + 1, avx2_);
       if (open_.size() == 1) {
         for (size_t i = begin; i < pos_; ++i)
           root_plain_ = root_plain_ && IsXmlSpace(p_[i]);
