@@ -644,9 +644,16 @@ class Focus::RequestHandler {
     if (!result.ok()) {
       return Fail(result.status(), Target{snapshot->entity}, Creates::kUser);
     }
-    auto granted = result->snapshot->users.Find(entity);
-    if (granted == nullptr)
-      granted = result->snapshot->lobby.Find(entity);
+    // The user as the store admitted it (to the roster or the lobby, with
+    // the role it granted) is the one its delta reports: the store located
+    // it, so the roster is not searched again.
+    const engine::User* granted = nullptr;
+    for (const engine::UserChange& change : result->delta->users) {
+      if (change.entity == entity && change.user != nullptr) {
+        granted = change.user.get();
+        break;
+      }
+    }
     if (granted == nullptr)
       return Fail(C3pReason::kOtherFailure);
     return Succeed(

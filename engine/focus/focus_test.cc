@@ -152,6 +152,42 @@ TEST_F(FocusTest, AddConferenceAssignsFocusUriAndJoinGrantsRole) {
   EXPECT_THAT(r.body, HasSubstr("attendee"));
 }
 
+// addUser answers with the user as the store admitted it: to the roster, or
+// to the lobby of a locked conference, with the role it was granted.
+TEST_F(FocusTest, AddUserAnswersWithTheUserAsAdmitted) {
+  const auto entity = [](absl::string_view user) {
+    return absl::StrCat("entity=\"", user, "\"");
+  };
+  const auto role_of = [&](const std::shared_ptr<const engine::User>& user) {
+    return absl::StrCat(
+        ">", engine::IsLeader(user->role) ? "presenter" : "attendee", "<");
+  };
+  C3pResult r = Join(kCarol, engine::Role::kPresenter);
+  ASSERT_TRUE(r.success) << r.body;
+  auto snapshot =
+      focus_.store().FindSnapshot(engine::ConferenceId(conference_));
+  auto carol = snapshot->users.Find(engine::UserId(kCarol));
+  ASSERT_NE(carol, nullptr);
+  EXPECT_THAT(r.body, HasSubstr(entity(kCarol)));
+  EXPECT_THAT(r.body, HasSubstr(role_of(carol)));
+
+  ASSERT_TRUE(Send(kAlice, codec::EncodeModifyConferenceLockRequest(
+                               Envelope(kAlice), conference_,
+                               engine::LockState::kLocked))
+                  .success);
+  constexpr char kDave[] = "sip:dave@contoso.com";
+  r = Join(kDave, engine::Role::kAttendee);
+  ASSERT_TRUE(r.success) << r.body;
+  snapshot = focus_.store().FindSnapshot(engine::ConferenceId(conference_));
+  EXPECT_FALSE(snapshot->users.Contains(engine::UserId(kDave)));
+  auto dave = snapshot->lobby.Find(engine::UserId(kDave));
+  ASSERT_NE(dave, nullptr);
+  EXPECT_THAT(r.body, HasSubstr("<addUser>"));
+  EXPECT_THAT(r.body, HasSubstr(entity(kDave)));
+  EXPECT_THAT(r.body, HasSubstr(role_of(dave)));
+  EXPECT_THAT(r.body, Not(HasSubstr(entity(kCarol))));
+}
+
 TEST_F(FocusTest, FromMustBeTheAuthenticatedIdentity) {
   const uint64_t before = Version();
   C3pResult r = Send(
