@@ -27,6 +27,7 @@
 
 #include "base/mutex.h"
 #include "base/status_macros.h"
+#include "engine/internal/indexed_snapshot.h"
 
 namespace conf {
 namespace engine {
@@ -127,54 +128,13 @@ struct ConferenceStore::DeliveryQueue {
 
 namespace {
 
-// A conference's entity in the read index, inline so that the key check
-// reads the node's own lines. Owned by the shard's Entry, then by its retire
-// list; readers reach it through an IndexTable.
-class IndexNode {
- public:
-  static IndexNode* Create(const ConferenceId& conference, uint64_t tag) {
-    const absl::string_view key = conference.value();
-    // Line-aligned: a key of up to 112 bytes spans two lines, not three.
-    void* memory =
-        ::operator new (sizeof(IndexNode) + key.size(), std::align_val_t{64});
-    auto* node = new (memory) IndexNode(tag, key.size());
-    std::memcpy(static_cast<char*>(memory) + sizeof(IndexNode), key.data(),
-                key.size());
-    return node;
-  }
-  static void Destroy(const IndexNode* node) {
-    node->~IndexNode();
-    ::operator delete (const_cast<IndexNode*>(node), std::align_val_t{64});
-  }
-
-  absl::string_view key() const {
-    return absl::string_view(reinterpret_cast<const char*>(this + 1), size_);
-  }
-  uint64_t tag() const { return tag_; }
-
- private:
-  IndexNode(uint64_t tag, size_t size) : tag_(tag), size_(size) {}
-  ~IndexNode() = default;
-
-  const uint64_t tag_;
-  const size_t size_;
-};
-
-struct IndexNodeDeleter {
-  void operator()(const IndexNode* node) const { IndexNode::Destroy(node); }
-};
-using IndexNodePtr = std::unique_ptr<IndexNode, IndexNodeDeleter>;
-
 // A slot of the open-addressing read index. Empty: tag 0 (ends a probe).
-// Live: a node and its conference's current snapshot, side by side so that
-// a reader fetches the node (to check the key) and the snapshot at once.
-// Deleted: a tag and neither (probes go on past it). A slot holds one node
-// for the life of its table, so a node and a snapshot read from one slot
-// always belong together. Writers store the snapshot and the node before
-// the tag.
-struct alignas(32) IndexSlot {
+// Live: its conference's current snapshot. Deleted: a tag and no snapshot
+// (probes go on past it). A slot holds one conference for the life of its
+// table; readers check the key on the snapshot itself. Writers store the
+// snapshot before the tag.
+struct alignas(16) IndexSlot {
   std::atomic<uint64_t> tag{0};
-  std::atomic<const IndexNode*> node{nullptr};
   std::atomic<const ConferenceSnapshot*> snapshot{nullptr};
 };
 
@@ -193,10 +153,11 @@ uint64_t IndexTag(size_t hash) { return static_cast<uint64_t>(hash) | 1; }
 }  // namespace
 
 struct ConferenceStore::Entry {
+  // Made by internal::IndexedSnapshot::Make.
   std::shared_ptr<const ConferenceSnapshot> snapshot;
-  // This conference in the shard's read index, and its slot in the
+  // This conference's tag in the shard's read index, and its slot in the
   // shard's current table.
-  IndexNodePtr node;
+  uint64_t tag = 0;
   size_t slot = 0;
   std::shared_ptr<const SubscriberList> subscribers;
   std::shared_ptr<DeliveryQueue> delivery;
@@ -277,7 +238,7 @@ struct alignas(64) ConferenceStore::ConferenceShard {
   std::atomic<const IndexTable*> table{nullptr};
   // Non-empty slots (live and deleted) of `table`.
   size_t table_used ABSL_GUARDED_BY(mu) = 0;
-  // Snapshots, nodes and tables unlinked from the read index, destroyed once
+  // Snapshots and tables unlinked from the read index, destroyed once
   // no pinned reader can reach them.
   internal::RetireList retired ABSL_GUARDED_BY(mu);
 };
@@ -300,14 +261,13 @@ void ConferenceStore::ConferenceShard::IndexInsert(
     }
     auto* rebuilt = new IndexTable(capacity);
     for (auto& [id, live] : conferences) {
-      size_t i = live.node->tag() & rebuilt->mask;
+      size_t i = live.tag & rebuilt->mask;
       while (rebuilt->slots[i].tag.load(std::memory_order_relaxed) != 0) {
         i = (i + 1) & rebuilt->mask;
       }
       IndexSlot& slot = rebuilt->slots[i];
       slot.snapshot.store(live.snapshot.get(), std::memory_order_relaxed);
-      slot.node.store(live.node.get(), std::memory_order_relaxed);
-      slot.tag.store(live.node->tag(), std::memory_order_relaxed);
+      slot.tag.store(live.tag, std::memory_order_relaxed);
       live.slot = i;
     }
     table_used = conferences.size();
@@ -318,14 +278,13 @@ void ConferenceStore::ConferenceShard::IndexInsert(
     return;  // `entry` was in `conferences`.
   }
   // Only empty slots are taken: a deleted one keeps its place in probes.
-  size_t i = entry.node->tag() & current->mask;
+  size_t i = entry.tag & current->mask;
   while (current->slots[i].tag.load(std::memory_order_relaxed) != 0) {
     i = (i + 1) & current->mask;
   }
   IndexSlot& slot = current->slots[i];
   slot.snapshot.store(entry.snapshot.get());
-  slot.node.store(entry.node.get());
-  slot.tag.store(entry.node->tag());
+  slot.tag.store(entry.tag);
   entry.slot = i;
   ++table_used;
 }
@@ -334,7 +293,6 @@ void ConferenceStore::ConferenceShard::IndexErase(const Entry& entry) {
   IndexSlot& slot = table.load(std::memory_order_relaxed)->slots[entry.slot];
   // The tag stays: probes go on past it.
   slot.snapshot.store(nullptr);
-  slot.node.store(nullptr);
 }
 
 void ConferenceStore::ConferenceShard::Retire(
@@ -1147,13 +1105,13 @@ const ConferenceSnapshot* ConferenceStore::FindPinned(absl::string_view key,
     if (slot_tag != tag) {
       continue;
     }
-    // Both come from the slot's line; the caller will read the snapshot,
-    // so its line is fetched while the key is checked.
-    const IndexNode* node = slot.node.load();
     const ConferenceSnapshot* snapshot = slot.snapshot.load();
-    __builtin_prefetch(snapshot);
-    if (node != nullptr && snapshot != nullptr && node->key() == key) {
-      return snapshot;
+    if (snapshot != nullptr) {
+      // The key and `version` (the caller's first read) at once.
+      internal::IndexedSnapshot::Prefetch(snapshot);
+      if (internal::IndexedSnapshot::Of(snapshot).HasKey(key)) {
+        return snapshot;
+      }
     }
   }
 }
@@ -1175,10 +1133,8 @@ void ConferenceStore::FindPinnedGroup(const ConferenceId* ids, size_t count,
     }
   }
   // Stage 2: probe as FindPinned does, short of the key check, and prefetch
-  // the node (its key's lines) and the snapshot of the slot found.
-  const IndexNode* nodes[kReadBatchGroup];
+  // the key and the head of the snapshot of the slot found.
   for (size_t i = 0; i < count; ++i) {
-    nodes[i] = nullptr;
     out[i] = nullptr;
     const IndexTable* table = tables[i];
     if (table == nullptr) {
@@ -1194,15 +1150,9 @@ void ConferenceStore::FindPinnedGroup(const ConferenceId* ids, size_t count,
       if (slot_tag != tag) {
         continue;
       }
-      const IndexNode* node = slot.node.load();
       const ConferenceSnapshot* snapshot = slot.snapshot.load();
-      if (node != nullptr && snapshot != nullptr) {
-        __builtin_prefetch(node);
-        if (sizeof(IndexNode) + keys[i].size() > 64) {
-          __builtin_prefetch(reinterpret_cast<const char*>(node) + 64);
-        }
-        __builtin_prefetch(snapshot);
-        nodes[i] = node;
+      if (snapshot != nullptr) {
+        internal::IndexedSnapshot::Prefetch(snapshot);
         out[i] = snapshot;
         break;
       }
@@ -1211,7 +1161,8 @@ void ConferenceStore::FindPinnedGroup(const ConferenceId* ids, size_t count,
   // Stage 3: check the keys. A slot whose full 64-bit tag matched another
   // key (rare) sends its item back through FindPinned, which probes on.
   for (size_t i = 0; i < count; ++i) {
-    if (nodes[i] != nullptr && nodes[i]->key() != keys[i]) {
+    if (out[i] != nullptr &&
+        !internal::IndexedSnapshot::Of(out[i]).HasKey(keys[i])) {
       out[i] = FindPinned(keys[i], hashes[i]);
     }
   }
@@ -1326,8 +1277,8 @@ absl::StatusOr<MutationResult> ConferenceStore::Mutate(
     change.next.version = version;
     change.delta.version = version;
     change.delta.conference = conference;
-    auto snapshot =
-        std::make_shared<const ConferenceSnapshot>(std::move(change.next));
+    std::shared_ptr<const ConferenceSnapshot> snapshot =
+        internal::IndexedSnapshot::Make(std::move(change.next));
     auto delta =
         std::make_shared<const ConferenceDelta>(std::move(change.delta));
     const bool deleted = delta->kind == DeltaKind::kConferenceDeleted;
@@ -1363,9 +1314,6 @@ absl::StatusOr<MutationResult> ConferenceStore::Mutate(
         shard.conferences.erase(it);
         shard.IndexErase(removed);
         shard.Retire(std::move(removed.snapshot), epoch_, freed);
-        shard.Retire(std::shared_ptr<const void>(removed.node.release(),
-                                                 IndexNodeDeleter()),
-                     epoch_, freed);
       } else {
         std::shared_ptr<const ConferenceSnapshot> replaced =
             std::exchange(entry.snapshot, snapshot);
@@ -1774,10 +1722,10 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyAddConference(
   }
 
   // Build version 1.
-  auto snapshot = std::make_shared<ConferenceSnapshot>();
-  snapshot->entity = entity;
-  snapshot->version = 1;
-  snapshot->organizer = request.organizer;
+  ConferenceSnapshot next;
+  next.entity = entity;
+  next.version = 1;
+  next.organizer = request.organizer;
   auto description =
       std::make_shared<ConferenceDescription>(std::move(request.description));
   description->conference_id = id_string;
@@ -1798,7 +1746,7 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyAddConference(
   focus_view->entity = std::string(entity.value());
   focus_view->mcu_type = "focus";
   focus_view->state.locked = false;
-  snapshot->views.push_back(std::move(focus_view));
+  next.views.push_back(std::move(focus_view));
   for (const std::string& type : request.mcu_types) {
     std::string mcu_uri = McuUriFor(request.organizer, type, id_string);
     UriEntry uri;
@@ -1825,32 +1773,32 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyAddConference(
     }
     view.entity = std::move(mcu_uri);
     view.mcu_type = type;
-    snapshot->views.push_back(
-        std::make_shared<const EntityView>(std::move(view)));
+    next.views.push_back(std::make_shared<const EntityView>(std::move(view)));
   }
-  snapshot->description = std::move(description);
-  snapshot->host_info = std::move(request.host_info);
-  snapshot->state = std::make_shared<const ConferenceState>(
+  next.description = std::move(description);
+  next.host_info = std::move(request.host_info);
+  next.state = std::make_shared<const ConferenceState>(
       ConferenceState{0, /*active=*/false, /*locked=*/false});
-  random(snapshot->key.bytes.data(), snapshot->key.bytes.size());
-  SetOddParity(snapshot->key.bytes);
-  snapshot->key.epoch = 1;
+  random(next.key.bytes.data(), next.key.bytes.size());
+  SetOddParity(next.key.bytes);
+  next.key.epoch = 1;
   absl::string_view address = WithoutSipScheme(request.organizer.value());
   absl::string_view user_part = address.substr(0, address.find('@'));
-  snapshot->web_join = WebJoinUris(
+  next.web_join = WebJoinUris(
       absl::StrCat(options_.web_join_internal_base, user_part, "/", id_string),
       absl::StrCat(options_.web_join_external_base, user_part, "/", id_string));
 
   auto delta = std::make_shared<ConferenceDelta>();
   delta->conference = entity;
   delta->version = 1;
-  delta->description = snapshot->description;
-  delta->host_info = snapshot->host_info;
-  delta->state = snapshot->state;
-  for (const auto& view : snapshot->views) {
+  delta->description = next.description;
+  delta->host_info = next.host_info;
+  delta->state = next.state;
+  for (const auto& view : next.views) {
     delta->views.push_back({ChangeKind::kFull, view->entity, view});
   }
-  std::shared_ptr<const ConferenceSnapshot> frozen = std::move(snapshot);
+  std::shared_ptr<const ConferenceSnapshot> frozen =
+      internal::IndexedSnapshot::Make(std::move(next));
   std::shared_ptr<const ConferenceDelta> frozen_delta = std::move(delta);
 
   Entry entry;
@@ -1868,7 +1816,7 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyAddConference(
   std::shared_ptr<DeliveryQueue> queue = entry.delivery;
 
   const size_t hash = internal::ConferenceKeyHash(entity.value());
-  entry.node.reset(IndexNode::Create(entity, IndexTag(hash)));
+  entry.tag = IndexTag(hash);
   ConferenceShard& shard = shards_[ShardIndex(hash)];
   bool inserted;
   // Released after the lock: nothing is freed under it.

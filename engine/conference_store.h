@@ -37,11 +37,12 @@
 //
 // Reads: Read() is the lock-free path a focus takes per request. Each shard
 // also publishes, through an atomic pointer, an open-addressing index of
-// slots {hash, node*, snapshot*}; the node holds the conference entity (to
-// check the key), the slot the current snapshot. Writers (under the shard
-// lock) update a slot's snapshot in place, never reuse a slot within a
-// table, and replace the table copy-on-write when it fills. Replaced
-// snapshots, deleted nodes and old tables are retired to the shard and
+// 16-byte slots {hash, snapshot*}; each published snapshot carries its
+// conference's entity just before its fields (engine/internal/
+// indexed_snapshot.h), so the key check reads the snapshot's own lines.
+// Writers (under the shard lock) update a slot's snapshot in place, never
+// reuse a slot within a table, and replace the table copy-on-write when it
+// fills. Replaced snapshots and old tables are retired to the shard and
 // destroyed once no reader pinned on the store's epoch can still reach them
 // (engine/internal/epoch.h), so a read writes to no shared cache line: no
 // lock, no reference count. ReadBatch() reads many conferences that way,
@@ -259,11 +260,11 @@ class ConferenceStore {
   // id fails its item only). Duplicates and batches of any length are fine.
   //
   // Why: a read over a large store costs about two cache misses in a row
-  // (the index slot, then the node and snapshot it names), and one read
+  // (the index slot, then the snapshot it names with its key), and one read
   // cannot overlap them with anything. The batch works in groups of
   // kReadBatchGroup ids: it hashes every id of a group and prefetches its
-  // index slot, then probes the slots and prefetches the node and snapshot
-  // each names, then checks the keys and calls `fn`, so the misses of a
+  // index slot, then probes the slots and prefetches the snapshot (key and
+  // head) each names, then checks the keys and calls `fn`, so the misses of a
   // group's reads overlap one another.
   //
   // Contract as for Read: no lock, no reference count; the calling thread
@@ -390,7 +391,7 @@ class ConferenceStore {
   UserShard& UserShardFor(const UserId& user) const;
 
   const StoreOptions options_;
-  // Protects the read path's snapshots, index nodes and index tables.
+  // Protects the read path's snapshots and index tables.
   mutable internal::EpochDomain epoch_;
   std::atomic<size_t> conference_count_{0};
   std::atomic<uint64_t> next_incarnation_{1};

@@ -1403,7 +1403,54 @@ TEST_F(ConferenceStoreReadBatchTest, AgreesWithReadAcrossGroups) {
   }
 }
 
-// A deleted conference leaves its slot in the index (same hash, no node);
+// Focus URIs shorter and longer than the key the read index keeps inline
+// with each snapshot: Read and ReadBatch find every one, and nothing else.
+TEST_F(ConferenceStoreReadBatchTest, FindsShortAndLongEntities) {
+  std::vector<ConferenceId> ids;
+  size_t shortest = SIZE_MAX;
+  size_t longest = 0;
+  for (size_t length : {1, 40, 45, 46, 47, 48, 49, 50, 100, 110}) {
+    AddConferenceRequest request;
+    request.organizer = UserId("sip:" + std::string(length, 'o') + "@x.com");
+    request.description.conference_id = "L" + std::to_string(length);
+    request.mcu_types = {"chat"};
+    absl::StatusOr<MutationResult> added =
+        store_.ApplyAddConference(std::move(request));
+    ASSERT_THAT(added, IsOk());
+    ids.push_back(added->snapshot->entity);
+    shortest = std::min(shortest, ids.back().value().size());
+    longest = std::max(longest, ids.back().value().size());
+  }
+  // Either side of the inline key (92 bytes), and at it.
+  EXPECT_LT(shortest, 80u);
+  EXPECT_GT(longest, 140u);
+  std::vector<ConferenceId> batch = ids;
+  for (const ConferenceId& id : ids) {
+    // The same length, differing in the last byte.
+    std::string other(id.value());
+    other.back() = other.back() == 'z' ? 'y' : 'z';
+    batch.push_back(ConferenceId(other));
+  }
+  const std::vector<BatchItem> items = ReadAll(store_, batch);
+  ASSERT_EQ(items.size(), batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const bool known = i < ids.size();
+    ASSERT_EQ(items[i].snapshot != nullptr, known) << batch[i].value().size();
+    if (known) {
+      EXPECT_EQ(items[i].snapshot->entity, batch[i]);
+    }
+    uint64_t version = 0;
+    EXPECT_EQ(
+        store_
+            .Read(batch[i],
+                  [&](const ConferenceSnapshot& s) { version = s.version; })
+            .ok(),
+        known);
+    EXPECT_EQ(version, known ? 1u : 0u);
+  }
+}
+
+// A deleted conference leaves its slot in the index (same hash, no snapshot);
 // the batch probes past it to the re-created conference.
 TEST_F(ConferenceStoreReadBatchTest, SeesDeletionAndRecreation) {
   AddMany();
