@@ -153,6 +153,17 @@ class CompactString {
   // inline, not vocabulary). For tests and memory accounting.
   bool IsHeapAllocatedForTest() const;
 
+  // The block holding this string's bytes, whose first word is the reference
+  // count that a copy or destruction updates; nullptr when there is none
+  // (empty or inline). For callers that prefetch that line before copying a
+  // cold string. A vocabulary block is returned too (it is never updated, so
+  // prefetching it costs a read of a static line; telling it apart would
+  // read the block). Valid while this string is alive and unmodified.
+  const void* block_address() const {
+    return rep_ == 0 || IsInline() ? nullptr
+                                   : reinterpret_cast<const void*>(rep_);
+  }
+
   friend bool operator==(const CompactString& a, const CompactString& b) {
     return a.rep_ == b.rep_ || a.view() == b.view();
   }

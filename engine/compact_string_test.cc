@@ -1,5 +1,7 @@
 #include "engine/compact_string.h"
 
+#include <cstdint>
+#include <cstring>
 #include <sstream>
 #include <string>
 #include <thread>  // NOLINT(build/c++11)
@@ -102,6 +104,33 @@ TEST(CompactStringTest, CopiesShareHeapBytes) {
   b.clear();
   // The last copy still owns the bytes.
   EXPECT_EQ(c, "sip:alice@fabrikam.com");
+}
+
+// The reference count that block_address() names (its first word).
+uint32_t CountAt(const void* block) {
+  uint32_t count = 0;
+  std::memcpy(&count, block, sizeof(count));
+  return count;
+}
+
+TEST(CompactStringTest, BlockAddressNamesTheSharedCount) {
+  EXPECT_EQ(CompactString().block_address(), nullptr);
+  EXPECT_EQ(CompactString("abc").block_address(), nullptr);  // Inline.
+  // The vocabulary's static block is named too (never counted).
+  EXPECT_NE(CompactString("audio-video").block_address(), nullptr);
+
+  const CompactString uri("sip:alice@fabrikam.com;gruu;opaque=app:conf:chat");
+  const void* block = uri.block_address();
+  ASSERT_NE(block, nullptr);
+  EXPECT_EQ(CountAt(block), 1u);
+  {
+    const CompactString copy = uri;
+    EXPECT_EQ(copy.block_address(), block);
+    EXPECT_EQ(CountAt(block), 2u);
+  }
+  EXPECT_EQ(CountAt(block), 1u);
+  // Equal bytes in another block: another address.
+  EXPECT_NE(CompactString(std::string(uri.view())).block_address(), block);
 }
 
 TEST(CompactStringTest, MoveLeavesSourceEmpty) {

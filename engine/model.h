@@ -36,6 +36,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -51,6 +52,37 @@
 
 namespace conf {
 namespace engine {
+
+// ---------------------------------------------------------------------------
+// Reference count addresses.
+//
+// The store prefetches the lines a mutation will update before it updates
+// them (docs/ENGINE.md, "Mutations on two threads"). Each shared type below
+// names the address of its own reference count (CompactString::
+// block_address(), Boxed::box_address(), WebJoinUris::count_address()), so
+// a change of layout changes the address with it instead of leaving a
+// prefetch at a stale offset.
+
+// The control block (reference counts) of what `p` owns, or nullptr when `p`
+// owns nothing: the line that copying or destroying `p` updates. Read from
+// `p` itself, so it holds however the object was allocated (make_shared, a
+// separate new, an aliasing pointer). libstdc++, libc++ and the MSVC library
+// all lay a shared_ptr out as the stored pointer and then the control block
+// pointer; with another library this returns the stored pointer, which is
+// only a less useful prefetch.
+template <typename T>
+const void* SharedCountAddress(const std::shared_ptr<T>& p) {
+  static_assert(sizeof(p) == 2 * sizeof(void*),
+                "a shared_ptr is a stored pointer and a control block pointer");
+#if defined(__GLIBCXX__) || defined(_LIBCPP_VERSION) || defined(_MSC_VER)
+  const void* control = nullptr;
+  std::memcpy(&control, reinterpret_cast<const char*>(&p) + sizeof(void*),
+              sizeof(control));
+  return control;
+#else
+  return p.get();
+#endif
+}
 
 // ---------------------------------------------------------------------------
 // Strong ids (STYLE §4).
@@ -69,6 +101,9 @@ class StrongId {
   // Valid while this id is alive and unmodified.
   absl::string_view value() const { return value_.view(); }
   bool empty() const { return value_.empty(); }
+  // The shared block of the id's bytes (its reference count first), or
+  // nullptr: CompactString::block_address().
+  const void* block_address() const { return value_.block_address(); }
 
   friend bool operator==(const StrongId& a, const StrongId& b) {
     return a.value_ == b.value_;
@@ -274,6 +309,11 @@ class Boxed {
   bool has_value() const { return node_ != nullptr; }
   explicit operator bool() const { return has_value(); }
 
+  // The box, whose first word is the reference count that a copy or
+  // destruction updates, or nullptr when empty. For callers that prefetch
+  // that line.
+  const void* box_address() const { return node_; }
+
   // Requires has_value().
   const T& operator*() const { return node_->value; }
   const T* operator->() const { return &node_->value; }
@@ -380,6 +420,9 @@ class BoxedVector {
 
   bool empty() const { return get().empty(); }
   size_t size() const { return get().size(); }
+  // The shared list's box (its reference count first), or nullptr when
+  // unset: Boxed::box_address().
+  const void* box_address() const { return box_.box_address(); }
   const_iterator begin() const { return get().begin(); }
   const_iterator end() const { return get().end(); }
   iterator begin() { return Mutable().begin(); }
@@ -812,9 +855,12 @@ class WebJoinUris {
   absl::string_view internal() const;
   absl::string_view external() const;
 
-  // The shared block (its reference counts are the 16 bytes before it), or
-  // null when both are empty: for callers that prefetch a copy's lines.
+  // The shared block, or null when both are empty (copies return the same
+  // block).
   const void* block() const { return rep_.get(); }
+  // The shared block's reference counts, or null when both are empty: the
+  // line a copy or destruction updates, for callers that prefetch it.
+  const void* count_address() const { return SharedCountAddress(rep_); }
 
   friend bool operator==(const WebJoinUris& a, const WebJoinUris& b) {
     return a.internal() == b.internal() && a.external() == b.external();

@@ -1,5 +1,7 @@
 #include "engine/model.h"
 
+#include <array>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -166,6 +168,99 @@ TEST(RenderSlotTest, FirstValueWinsAndCopiesStartEmpty) {
   User copy = user;
   EXPECT_EQ(copy.rendered.Get(), nullptr);
   EXPECT_EQ(copy, user);  // Slots never take part in equality.
+}
+
+// The 16 bytes at `address`: a control block's reference counts lie in them
+// (libstdc++ and libc++ put them after the vtable pointer).
+std::array<unsigned char, 16> BytesAt(const void* address) {
+  std::array<unsigned char, 16> bytes;
+  std::memcpy(bytes.data(), address, bytes.size());
+  return bytes;
+}
+
+// Whether copying `p` updates the bytes at `count` (and dropping the copy
+// restores them): `count` then names the line a copy writes.
+template <typename T>
+bool CopyUpdates(const T& p, const void* count) {
+  const std::array<unsigned char, 16> before = BytesAt(count);
+  bool changed = false;
+  {
+    const T copy = p;
+    changed = BytesAt(count) != before;
+  }
+  return changed && BytesAt(count) == before;
+}
+
+TEST(SharedCountAddressTest, NamesTheControlBlockHoweverAllocated) {
+  EXPECT_EQ(SharedCountAddress(std::shared_ptr<const User>()), nullptr);
+
+  const auto made = std::make_shared<const User>();
+  const void* count = SharedCountAddress(made);
+  ASSERT_NE(count, nullptr);
+  EXPECT_TRUE(CopyUpdates(made, count));
+  // make_shared puts the counts just before the object.
+  EXPECT_LT(count, static_cast<const void*>(made.get()));
+
+  // A separate control block, and an aliasing pointer into the object: both
+  // name the owner's counts.
+  const std::shared_ptr<const User> separate(new User());
+  EXPECT_TRUE(CopyUpdates(separate, SharedCountAddress(separate)));
+  const std::shared_ptr<const UserId> alias(made, &made->entity);
+  EXPECT_EQ(SharedCountAddress(alias), count);
+  EXPECT_TRUE(CopyUpdates(alias, count));
+}
+
+TEST(BoxedTest, BoxAddressNamesTheSharedCount) {
+  Boxed<EntityCapabilities> empty;
+  EXPECT_EQ(empty.box_address(), nullptr);
+  Boxed<EntityCapabilities> boxed = EntityCapabilities{};
+  ASSERT_NE(boxed.box_address(), nullptr);
+  EXPECT_TRUE(CopyUpdates(boxed, boxed.box_address()));
+  // A copy shares the box until it is modified.
+  Boxed<EntityCapabilities> copy = boxed;
+  EXPECT_EQ(copy.box_address(), boxed.box_address());
+  copy->supports_audio = true;
+  EXPECT_NE(copy.box_address(), boxed.box_address());
+
+  BoxedVector<Extension> list;
+  EXPECT_EQ(list.box_address(), nullptr);
+  list.push_back(Extension{"urn:x", "y", "<y xmlns=\"urn:x\"/>"});
+  ASSERT_NE(list.box_address(), nullptr);
+  EXPECT_TRUE(CopyUpdates(list, list.box_address()));
+}
+
+TEST(EntityViewTest, CopiesShareEveryPartButTheirOwnFields) {
+  EntityView view;
+  view.entity = "sip:alice@fabrikam.com;gruu;opaque=app:conf:chat:id:5D3747C";
+  view.mcu_type = "chat";
+  view.capabilities = EntityCapabilities{};
+  view.state.locked = false;
+  view.state.media.push_back(EntityMedia{});
+  view.extensions.push_back(Extension{"urn:x", "y", "<y xmlns=\"urn:x\"/>"});
+
+  EntityView copy = view;
+  copy.state.locked = true;
+  EXPECT_EQ(copy.entity.block_address(), view.entity.block_address());
+  EXPECT_EQ(copy.capabilities.box_address(), view.capabilities.box_address());
+  EXPECT_EQ(copy.state.media.box_address(), view.state.media.box_address());
+  EXPECT_EQ(copy.extensions.box_address(), view.extensions.box_address());
+  EXPECT_NE(copy, view);
+  copy.state.locked = false;
+  EXPECT_EQ(copy, view);
+
+  // A delta's change names the view by the same bytes.
+  const auto shared = std::make_shared<const EntityView>(view);
+  const EntityViewChange change{ChangeKind::kFull, shared->entity, shared};
+  EXPECT_EQ(change.entity.block_address(), view.entity.block_address());
+}
+
+TEST(WebJoinUrisTest, CountAddressNamesTheSharedCount) {
+  EXPECT_EQ(WebJoinUris().count_address(), nullptr);
+  const WebJoinUris uris("https://a/int", "https://a/ext");
+  ASSERT_NE(uris.count_address(), nullptr);
+  EXPECT_TRUE(CopyUpdates(uris, uris.count_address()));
+  const WebJoinUris copy = uris;
+  EXPECT_EQ(copy.count_address(), uris.count_address());
 }
 
 TEST(WebJoinUrisTest, HoldsBothUrisAndStartsEmpty) {
