@@ -364,23 +364,21 @@ void PrefetchForRead(const void* p, size_t lines) {
   }
 }
 
-// The reference counts of `p` and the start of the object it owns: with
-// std::make_shared (how the store allocates) the counts sit in the 16 bytes
-// just before the object.
-template <typename T>
-void PrefetchShared(const std::shared_ptr<T>& p) {
-  if (p != nullptr) {
-    __builtin_prefetch(Near(p.get(), -16), 1);
-    __builtin_prefetch(p.get(), 0);
+// The line of a reference count (an address from SharedCountAddress,
+// block_address() or box_address(): each type names its own), to be
+// written; nothing for null (no count).
+void PrefetchCount(const void* count) {
+  if (count != nullptr) {
+    __builtin_prefetch(count, 1);
   }
 }
 
-// The reference count of the CompactString block that holds `bytes` (a
-// view of the string: the count precedes the bytes); for an inline string,
-// the string's own word, already loaded.
-void PrefetchCompactBlock(absl::string_view bytes) {
-  if (!bytes.empty()) {
-    __builtin_prefetch(Near(bytes.data(), -8), 1);
+// The reference counts of `p` and the start of the object it owns.
+template <typename T>
+void PrefetchShared(const std::shared_ptr<T>& p) {
+  if (p != nullptr) {
+    __builtin_prefetch(SharedCountAddress(p), 1);
+    __builtin_prefetch(p.get(), 0);
   }
 }
 
@@ -395,7 +393,8 @@ constexpr size_t kLogFirstSlots =
 // its parts. `s`'s own lines must have been prefetched before (they are
 // read here).
 void PrefetchSnapshotParts(const ConferenceSnapshot& s) {
-  PrefetchCompactBlock(s.organizer.value());
+  PrefetchCount(s.entity.block_address());
+  PrefetchCount(s.organizer.block_address());
   PrefetchShared(s.description);
   PrefetchShared(s.host_info);
   PrefetchShared(s.state);
@@ -403,9 +402,15 @@ void PrefetchSnapshotParts(const ConferenceSnapshot& s) {
   for (const std::shared_ptr<const EntityView>& view : s.views) {
     PrefetchShared(view);
   }
-  if (s.web_join.block() != nullptr) {
-    __builtin_prefetch(Near(s.web_join.block(), -16), 1);
-  }
+  PrefetchCount(s.web_join.count_address());
+}
+
+// What copying `view` updates: the reference counts of its shared parts.
+// `view`'s own lines are read here.
+void PrefetchViewCopy(const EntityView& view) {
+  PrefetchCount(view.entity.block_address());
+  PrefetchCount(view.capabilities.box_address());
+  PrefetchCount(view.state.media.box_address());
 }
 
 // What destroying `delta` (the last reference, as the log evicts it) updates
@@ -2156,8 +2161,10 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyModifyConferenceLock(
         change.delta.state = std::move(state);
         size_t changed = 0;
         for (const auto& view : s.views) {
-          changed +=
-              view->state.locked.has_value() && *view->state.locked != locked;
+          if (view->state.locked.has_value() && *view->state.locked != locked) {
+            PrefetchViewCopy(*view);
+            ++changed;
+          }
         }
         change.delta.views.reserve(changed);
         // Every view that reports a lock flag mirrors it.
