@@ -17,16 +17,23 @@
 //      white space) and is stricter wherever the two could disagree, so no
 //      input reaches RapidXML that it would read differently.
 //   2. RapidXML parses in place (flags in xml_reader.cc), resolving entity
-//      and character references inside the buffer. The longest leaf text
-//      that is plain (no reference, CDATA, comment, `]` or non-ASCII byte),
-//      at least 64 bytes long and followed by at most 256 bytes (a client
-//      certificate's base64) is first moved behind the rest of the body, so
-//      that RapidXML, which reads text a byte at a time, does not read again
-//      what the pre-scan checked 32 bytes at a time; offsets in errors and
-//      in `XmlElement::offset` stay those of the body as received.
+//      and character references inside the buffer. RapidXML reads a byte at
+//      a time what the pre-scan checked 32 bytes at a time, so two parts of
+//      a request that need nothing from it are kept out of its way:
+//      - The longest leaf text that is plain (no reference, CDATA, comment,
+//        `]` or non-ASCII byte), at least 64 bytes long and followed by at
+//        most 256 bytes (a client certificate's base64) is moved behind the
+//        rest of the body; offsets in errors and in `XmlElement::offset`
+//        stay those of the body as received.
+//      - A root whose attribute values hold no reference and whose content
+//        is only child elements, comments and white space (every C3P
+//        request) is built from the pre-scan's record of its start tag:
+//        RapidXML reads only the root's content, up to a NUL put on the `<`
+//        of the root's end tag for the parse and restored after it.
 //   3. Namespaces are resolved (RapidXML has none) with a prefix scope stack,
 //      and the tree is flattened into `XmlElement`s whose names, attribute
-//      values and text are string_views into the buffer.
+//      values and text are string_views into the buffer. Names are split at
+//      the colons the pre-scan recorded.
 //
 // Errors carry the byte offset and line:column; echoed input goes through
 // absl::CEscape and is capped at 64 bytes. kResourceExhausted means a limit
