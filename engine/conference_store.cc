@@ -1277,11 +1277,17 @@ absl::StatusOr<MutationResult> ConferenceStore::Mutate(
     }
     const ConferenceSnapshot* base = owned.get();
     PrefetchSnapshotParts(*base);
-    CONF_ASSIGN_OR_RETURN(Change change, build(*base));
+    // Built in place: the change starts as a copy of the base and is moved
+    // once, into the published snapshot and delta.
+    Change change{*base, {}};
+    CONF_RETURN_IF_ERROR(build(*base, change));
     const uint64_t version = base->version + 1;
     change.next.version = version;
     change.delta.version = version;
-    change.delta.conference = conference;
+    // The snapshot's id, not the request's: the delta then shares the bytes
+    // the store holds (a line the snapshot copy has just updated) rather
+    // than keeping the request's alive in the log.
+    change.delta.conference = base->entity;
     std::shared_ptr<const ConferenceSnapshot> snapshot =
         internal::IndexedSnapshot::Make(std::move(change.next));
     auto delta =
@@ -1876,10 +1882,9 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyModifyConference(
   }
   return Mutate(
       request.conference,
-      [&](const ConferenceSnapshot& s) -> absl::StatusOr<Change> {
+      [&](const ConferenceSnapshot& s, Change& change) -> absl::Status {
         CONF_RETURN_IF_ERROR(
             RequireLeader(s, request.requester, "modifyConference"));
-        Change change{s, {}};
         if (request.description.has_value()) {
           const ConferenceDescription& old = *s.description;
           if (!request.description->conference_id.empty() &&
@@ -1917,7 +1922,7 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyModifyConference(
           change.delta.views.push_back(
               {ChangeKind::kFull, view->entity, std::move(view)});
         }
-        return change;
+        return absl::OkStatus();
       });
 }
 
@@ -1925,15 +1930,14 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyDeleteConference(
     const DeleteConferenceRequest& request) {
   return Mutate(
       request.conference,
-      [&](const ConferenceSnapshot& s) -> absl::StatusOr<Change> {
+      [&](const ConferenceSnapshot& s, Change& change) -> absl::Status {
         if (!request.requester.empty() && request.requester != s.organizer) {
           return absl::PermissionDeniedError(absl::StrCat(
               "deleteConference: only the organizer may delete conference ",
               Quote(s.entity.value())));
         }
-        Change change{s, {}};
         change.delta.kind = DeltaKind::kConferenceDeleted;
-        return change;
+        return absl::OkStatus();
       });
 }
 
@@ -1945,7 +1949,7 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyAddUser(
   const UserId& entity = request.user.entity;
   return Mutate(
       request.conference,
-      [&](const ConferenceSnapshot& s) -> absl::StatusOr<Change> {
+      [&](const ConferenceSnapshot& s, Change& change) -> absl::Status {
         const Authority authority = AuthorityOf(s, request.requester);
         if (request.kind == JoinKind::kJoin) {
           if (authority != Authority::kFocus && request.requester != entity) {
@@ -2019,7 +2023,6 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyAddUser(
         auto user = std::make_shared<User>(request.user);
         user->role = granted;
         std::shared_ptr<const User> frozen = std::move(user);
-        Change change{s, {}};
         if (list == UserList::kRoster) {
           change.next.users = s.users.Set(frozen);
           change.next.state =
@@ -2030,7 +2033,7 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyAddUser(
         }
         change.delta.users.push_back(
             {list, ChangeKind::kFull, entity, std::move(frozen), {}});
-        return change;
+        return absl::OkStatus();
       });
 }
 
@@ -2038,7 +2041,7 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyLobbyDecision(
     const LobbyDecisionRequest& request) {
   return Mutate(
       request.conference,
-      [&](const ConferenceSnapshot& s) -> absl::StatusOr<Change> {
+      [&](const ConferenceSnapshot& s, Change& change) -> absl::Status {
         CONF_RETURN_IF_ERROR(
             RequireLeader(s, request.requester, "lobby decision"));
         std::shared_ptr<const User> user = s.lobby.Find(request.user);
@@ -2052,7 +2055,6 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyLobbyDecision(
               "lobby decision: user ", Quote(request.user.value()),
               " is not in the lobby of conference ", Quote(s.entity.value())));
         }
-        Change change{s, {}};
         change.next.lobby = s.lobby.Erase(request.user);
         change.delta.users.push_back({UserList::kLobby,
                                       ChangeKind::kDeleted,
@@ -2074,7 +2076,7 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyLobbyDecision(
           change.delta.users.push_back(
               {UserList::kRoster, ChangeKind::kFull, request.user, user, {}});
         }
-        return change;
+        return absl::OkStatus();
       });
 }
 
@@ -2082,7 +2084,7 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyDeleteUser(
     const DeleteUserRequest& request) {
   return Mutate(
       request.conference,
-      [&](const ConferenceSnapshot& s) -> absl::StatusOr<Change> {
+      [&](const ConferenceSnapshot& s, Change& change) -> absl::Status {
         FoundUser found = FindAnyUser(s, request.user);
         if (found.user == nullptr) {
           return UserNotFound(request.user, s.entity);
@@ -2100,7 +2102,6 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyDeleteUser(
                 "deleteUser: only the organizer may remove itself");
           }
         }
-        Change change{s, {}};
         if (found.list == UserList::kRoster) {
           change.next.users = s.users.Erase(request.user);
           change.next.state =
@@ -2111,7 +2112,7 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyDeleteUser(
         }
         change.delta.users.push_back(
             {found.list, ChangeKind::kDeleted, request.user, nullptr, {}});
-        return change;
+        return absl::OkStatus();
       });
 }
 
@@ -2121,29 +2122,29 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyModifyUserRoles(
     return absl::InvalidArgumentError(
         "modifyUserRoles: invalid role: organizer cannot be granted");
   }
-  return Mutate(request.conference,
-                [&](const ConferenceSnapshot& s) -> absl::StatusOr<Change> {
-                  CONF_RETURN_IF_ERROR(
-                      RequireLeader(s, request.requester, "modifyUserRoles"));
-                  CONF_ASSIGN_OR_RETURN(UserMap::Slot slot,
-                                        GetRosterSlot(s, request.user));
-                  const std::shared_ptr<const User>& old = slot.value();
-                  if (old->role == Role::kOrganizer) {
-                    return absl::FailedPreconditionError(
-                        "modifyUserRoles: the organizer's role cannot change");
-                  }
-                  auto user = std::make_shared<User>(*old);
-                  user->role = request.role;
-                  std::shared_ptr<const User> frozen = std::move(user);
-                  Change change{s, {}};
-                  change.next.users = s.users.Replace(slot, frozen);
-                  change.delta.users.push_back({UserList::kRoster,
-                                                ChangeKind::kPartial,
-                                                request.user,
-                                                std::move(frozen),
-                                                {}});
-                  return change;
-                });
+  return Mutate(
+      request.conference,
+      [&](const ConferenceSnapshot& s, Change& change) -> absl::Status {
+        CONF_RETURN_IF_ERROR(
+            RequireLeader(s, request.requester, "modifyUserRoles"));
+        CONF_ASSIGN_OR_RETURN(UserMap::Slot slot,
+                              GetRosterSlot(s, request.user));
+        const std::shared_ptr<const User>& old = slot.value();
+        if (old->role == Role::kOrganizer) {
+          return absl::FailedPreconditionError(
+              "modifyUserRoles: the organizer's role cannot change");
+        }
+        auto user = std::make_shared<User>(*old);
+        user->role = request.role;
+        std::shared_ptr<const User> frozen = std::move(user);
+        change.next.users = s.users.Replace(slot, frozen);
+        change.delta.users.push_back({UserList::kRoster,
+                                      ChangeKind::kPartial,
+                                      request.user,
+                                      std::move(frozen),
+                                      {}});
+        return absl::OkStatus();
+      });
 }
 
 absl::StatusOr<MutationResult> ConferenceStore::ApplyModifyConferenceLock(
@@ -2151,10 +2152,9 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyModifyConferenceLock(
   const bool locked = request.lock == LockState::kLocked;
   return Mutate(
       request.conference,
-      [&](const ConferenceSnapshot& s) -> absl::StatusOr<Change> {
+      [&](const ConferenceSnapshot& s, Change& change) -> absl::Status {
         CONF_RETURN_IF_ERROR(
             RequireLeader(s, request.requester, "modifyConferenceLock"));
-        Change change{s, {}};
         auto state = std::make_shared<ConferenceState>(*s.state);
         state->locked = locked;
         change.next.state = state;
@@ -2177,7 +2177,7 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyModifyConferenceLock(
                 {ChangeKind::kFull, copy->entity, std::move(copy)});
           }
         }
-        return change;
+        return absl::OkStatus();
       });
 }
 
@@ -2189,7 +2189,7 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyModifyEndpointMedia(
   auto media = std::make_shared<const Media>(std::move(request.media));
   return Mutate(
       request.conference,
-      [&](const ConferenceSnapshot& s) -> absl::StatusOr<Change> {
+      [&](const ConferenceSnapshot& s, Change& change) -> absl::Status {
         if (request.requester != request.user) {
           CONF_RETURN_IF_ERROR(
               RequireLeader(s, request.requester, "modifyEndpointMedia"));
@@ -2219,11 +2219,10 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyModifyEndpointMedia(
         *media_it = media;
         std::shared_ptr<const Endpoint> frozen = std::move(endpoint);
         std::shared_ptr<const User> new_user = WithEndpoint(*user, frozen);
-        Change change{s, {}};
         change.next.users = s.users.Replace(slot, new_user);
         change.delta.users.push_back(
             EndpointReplaced(UserList::kRoster, std::move(new_user), frozen));
-        return change;
+        return absl::OkStatus();
       });
 }
 
@@ -2235,7 +2234,7 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplySetEndpoint(
   auto endpoint = std::make_shared<const Endpoint>(std::move(request.endpoint));
   return Mutate(
       request.conference,
-      [&](const ConferenceSnapshot& s) -> absl::StatusOr<Change> {
+      [&](const ConferenceSnapshot& s, Change& change) -> absl::Status {
         FoundUser found = FindAnyUser(s, request.user);
         if (found.user == nullptr) {
           return UserNotFound(request.user, s.entity);
@@ -2248,13 +2247,12 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplySetEndpoint(
               options_.limits.max_endpoints_per_user, " endpoints"));
         }
         std::shared_ptr<const User> user = WithEndpoint(*found.user, endpoint);
-        Change change{s, {}};
         UserMap& map = found.list == UserList::kRoster ? change.next.users
                                                        : change.next.lobby;
         map = map.Set(user);
         change.delta.users.push_back(
             EndpointReplaced(found.list, std::move(user), endpoint));
-        return change;
+        return absl::OkStatus();
       });
 }
 
@@ -2276,7 +2274,7 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyModifyEndpointStatus(
   CONF_RETURN_IF_ERROR(validator.status());
   return Mutate(
       request.conference,
-      [&](const ConferenceSnapshot& s) -> absl::StatusOr<Change> {
+      [&](const ConferenceSnapshot& s, Change& change) -> absl::Status {
         FoundUser found = FindAnyUser(s, request.user);
         if (found.user == nullptr) {
           return UserNotFound(request.user, s.entity);
@@ -2295,49 +2293,47 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyModifyEndpointStatus(
         }
         std::shared_ptr<const Endpoint> frozen = std::move(endpoint);
         std::shared_ptr<const User> user = WithEndpoint(*found.user, frozen);
-        Change change{s, {}};
         UserMap& map = found.list == UserList::kRoster ? change.next.users
                                                        : change.next.lobby;
         map = map.Set(user);
         change.delta.users.push_back(
             EndpointReplaced(found.list, std::move(user), std::move(frozen)));
-        return change;
+        return absl::OkStatus();
       });
 }
 
 absl::StatusOr<MutationResult> ConferenceStore::ApplyDeleteEndpoint(
     const DeleteEndpointRequest& request) {
-  return Mutate(request.conference,
-                [&](const ConferenceSnapshot& s) -> absl::StatusOr<Change> {
-                  FoundUser found = FindAnyUser(s, request.user);
-                  if (found.user == nullptr) {
-                    return UserNotFound(request.user, s.entity);
-                  }
-                  if (found.user->FindEndpoint(request.endpoint) == nullptr) {
-                    return EndpointNotFound(request.endpoint, request.user);
-                  }
-                  auto user = std::make_shared<User>(*found.user);
-                  user->endpoints.erase(std::find_if(
-                      user->endpoints.begin(), user->endpoints.end(),
-                      [&](const std::shared_ptr<const Endpoint>& e) {
-                        return e->entity == request.endpoint;
-                      }));
-                  std::shared_ptr<const User> frozen = std::move(user);
-                  Change change{s, {}};
-                  UserMap& map = found.list == UserList::kRoster
-                                     ? change.next.users
-                                     : change.next.lobby;
-                  map = map.Set(frozen);
-                  UserChange uc;
-                  uc.list = found.list;
-                  uc.kind = ChangeKind::kPartial;
-                  uc.entity = request.user;
-                  uc.user = std::move(frozen);
-                  uc.endpoints.push_back(
-                      {ChangeKind::kDeleted, request.endpoint, nullptr});
-                  change.delta.users.push_back(std::move(uc));
-                  return change;
-                });
+  return Mutate(
+      request.conference,
+      [&](const ConferenceSnapshot& s, Change& change) -> absl::Status {
+        FoundUser found = FindAnyUser(s, request.user);
+        if (found.user == nullptr) {
+          return UserNotFound(request.user, s.entity);
+        }
+        if (found.user->FindEndpoint(request.endpoint) == nullptr) {
+          return EndpointNotFound(request.endpoint, request.user);
+        }
+        auto user = std::make_shared<User>(*found.user);
+        user->endpoints.erase(
+            std::find_if(user->endpoints.begin(), user->endpoints.end(),
+                         [&](const std::shared_ptr<const Endpoint>& e) {
+                           return e->entity == request.endpoint;
+                         }));
+        std::shared_ptr<const User> frozen = std::move(user);
+        UserMap& map = found.list == UserList::kRoster ? change.next.users
+                                                       : change.next.lobby;
+        map = map.Set(frozen);
+        UserChange uc;
+        uc.list = found.list;
+        uc.kind = ChangeKind::kPartial;
+        uc.entity = request.user;
+        uc.user = std::move(frozen);
+        uc.endpoints.push_back(
+            {ChangeKind::kDeleted, request.endpoint, nullptr});
+        change.delta.users.push_back(std::move(uc));
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace engine

@@ -350,8 +350,10 @@ class ConferenceStore {
   struct UserEntry;
   struct alignas(64) UserShard;
   struct Change;
-  using BuildFn =
-      std::function<absl::StatusOr<Change>(const ConferenceSnapshot&)>;
+  // Validates a request against `base` and writes its change into `change`,
+  // whose `next` starts as a copy of `base` and whose delta starts empty.
+  using BuildFn = std::function<absl::Status(const ConferenceSnapshot& base,
+                                             Change& change)>;
 
   // Builds a change from the current snapshot and installs it if the
   // snapshot is still current, retrying otherwise.
