@@ -1538,11 +1538,13 @@ absl::Status XmlTreeBuilder::ReadStartTag(XmlElement* e,
 
   const size_t attr_begin = doc_->attributes_.size();
   attributes.ForEach([&](absl::string_view name, absl::string_view value) {
-    XmlAttribute attribute;
-    SplitName(name, &prefix, &attribute.local_name);
-    if (prefix.empty() ? attribute.local_name == "xmlns" : prefix == "xmlns")
+    absl::string_view local;
+    SplitName(name, &prefix, &local);
+    if (prefix.empty() ? local == "xmlns" : prefix == "xmlns")
       return true;  // a namespace declaration, read above
+    XmlAttribute attribute;
     attribute.qname = name;
+    attribute.local_name = local;
     attribute.value = value;
     // Namespaces in XML 1.0 §6.2: unprefixed attributes are in no namespace.
     if (prefix.empty()) {
