@@ -197,7 +197,10 @@ class RenderSlot {
     }
     return *this;
   }
-  ~RenderSlot() { Clear(); }
+  // The object holding the slot is no longer shared when it is destroyed,
+  // so a plain load suffices: an empty slot (most of those a mutation frees)
+  // costs no atomic read-modify-write.
+  ~RenderSlot() { delete holder_.load(std::memory_order_relaxed); }
 
   // The cached bytes, or nullptr if nothing was stored yet. The pointer stays
   // valid for as long as the slot (the object it sits in) lives; callers that
