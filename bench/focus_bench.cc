@@ -536,8 +536,12 @@ void BM_Focus_GetConference(benchmark::State& state) {
   // cache.
   state.counters["ns"] = ours_ns;
   state.counters["parse_ns"] = NanosPerCall([&] {
-    absl::StatusOr<codec::C3pRequest> parsed = codec::ParseC3pRequest(
-        std::vector<char>(m->request.begin(), m->request.end()));
+    // Copied as the focus copies a body: with room for the parser's NUL.
+    std::vector<char> body;
+    body.reserve(m->request.size() + 1);
+    body.assign(m->request.begin(), m->request.end());
+    absl::StatusOr<codec::C3pRequest> parsed =
+        codec::ParseC3pRequest(std::move(body));
     benchmark::DoNotOptimize(parsed);
   });
   auto snapshot =
