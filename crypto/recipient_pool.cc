@@ -577,6 +577,17 @@ absl::StatusOr<std::shared_ptr<const WrappedSecrets>> RecipientPool::GetOrWrap(
                        std::move(wrapped));
 }
 
+void RecipientPool::ForEachRecipient(size_t n,
+                                     absl::FunctionRef<void(size_t)> fn) {
+  if (n < options_.min_parallel_batch) {
+    for (size_t i = 0; i < n; ++i) {
+      fn(i);
+    }
+    return;
+  }
+  workers_->ParallelFor(n, fn);
+}
+
 std::vector<absl::StatusOr<std::shared_ptr<const WrappedSecrets>>>
 RecipientPool::GetOrWrapForMany(
     absl::string_view conference_id, uint64_t key_epoch,
@@ -584,7 +595,7 @@ RecipientPool::GetOrWrapForMany(
     const ConferenceSecrets& secrets) {
   std::vector<absl::StatusOr<std::shared_ptr<const WrappedSecrets>>> results(
       recipients.size());
-  workers_->ParallelFor(recipients.size(), [&](size_t i) {
+  ForEachRecipient(recipients.size(), [&](size_t i) {
     if (recipients[i] == nullptr) {
       results[i] = absl::InvalidArgumentError("wrap: null recipient");
       return;
@@ -601,7 +612,7 @@ std::vector<absl::StatusOr<std::string>> RecipientPool::WrapForMany(
   const absl::string_view content(reinterpret_cast<const char*>(input.data()),
                                   input.size());
   const Cipher cipher = options_.cipher;
-  workers_->ParallelFor(recipients.size(), [&](size_t i) {
+  ForEachRecipient(recipients.size(), [&](size_t i) {
     const Recipient* recipient = recipients[i];
     if (recipient == nullptr) {
       results[i] = absl::InvalidArgumentError("wrap: null recipient");

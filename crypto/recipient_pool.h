@@ -62,6 +62,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
@@ -111,8 +112,16 @@ struct RecipientPoolOptions {
   size_t max_encrypted_contents = 4096;
   // Threads a WrapForMany or GetOrWrapForMany call runs on, the caller's
   // included: wrap_threads - 1 workers are started by the first batch of
-  // more than one recipient and kept until the pool is destroyed.
+  // at least min_parallel_batch recipients and kept until the pool is
+  // destroyed.
   int wrap_threads = 2;
+  // Batches of fewer recipients run on the calling thread alone. Handing a
+  // wrap (one RSA public operation, a few µs) to a worker costs a wake-up
+  // that can take longer on a busy or virtualized machine: on the 2-vCPU
+  // VM of docs/BENCHMARKS.md, 2 recipients on 2 threads took 2.8x the time
+  // of one thread, 8 broke even and 32 ran 1.4x faster
+  // (BM_Crypto_WrapForMany).
+  size_t min_parallel_batch = 8;
 };
 
 // Counters, summed over shards at the time of the call.
@@ -253,6 +262,10 @@ class RecipientPool {
   std::unique_ptr<ContentsShard[]> contents_shards_;
   // The threads of the batch calls; declared last, so that its workers are
   // joined before anything they could reach is destroyed.
+  // Calls fn(i) for i in [0, n): on the workers when n is at least
+  // options_.min_parallel_batch, else on the calling thread.
+  void ForEachRecipient(size_t n, absl::FunctionRef<void(size_t)> fn);
+
   std::unique_ptr<internal::WorkerPool> workers_;
 };
 

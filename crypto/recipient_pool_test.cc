@@ -548,10 +548,15 @@ TEST(RecipientPoolWrapForManyTest, WrapsForEveryRecipientInOrder) {
     pointers.push_back(&r);
   }
   pointers.push_back(nullptr);
-  for (int threads : {1, 3}) {
-    SCOPED_TRACE(threads);
+  // One thread; three threads, on the workers (a minimum batch of 1) and
+  // on the caller alone (the default minimum, over these 7 recipients).
+  for (auto [threads, min_batch] :
+       {std::pair<int, size_t>{1, 1}, std::pair<int, size_t>{3, 1},
+        std::pair<int, size_t>{3, 8}}) {
+    SCOPED_TRACE(absl::StrCat(threads, " threads, batches from ", min_batch));
     RecipientPoolOptions options;
     options.wrap_threads = threads;
+    options.min_parallel_batch = min_batch;
     RecipientPool pool(options);
     for (WrapMode mode : {WrapMode::kConferenceKey, WrapMode::kContent}) {
       const std::vector<uint8_t> input =
@@ -587,6 +592,7 @@ TEST(RecipientPoolWrapForManyTest, ReportsErrorsPerRecipient) {
   RecipientPoolOptions options;
   options.cipher = Cipher::kAes256Cbc;
   options.wrap_threads = 2;
+  options.min_parallel_batch = 1;  // Exercise the workers.
   RecipientPool pool(options);
   std::vector<absl::StatusOr<std::string>> blobs =
       pool.WrapForMany(pointers, WrapMode::kConferenceKey, ConferenceKey());
@@ -615,6 +621,7 @@ TEST(RecipientPoolConcurrencyTest, ConcurrentBatchesShareTheWorkers) {
   std::vector<std::shared_ptr<const Recipient>> recipients;
   RecipientPoolOptions options;
   options.wrap_threads = 3;
+  options.min_parallel_batch = 1;  // Exercise the workers.
   RecipientPool pool(options);
   for (int i = 0; i < kIdentities; ++i) {
     absl::StatusOr<std::shared_ptr<const Recipient>> r =
@@ -684,6 +691,7 @@ TEST(RecipientPoolConcurrencyTest, DestroyedWhileIdleAfterBatches) {
   {
     RecipientPoolOptions options;
     options.wrap_threads = 4;
+    options.min_parallel_batch = 1;  // Exercise the workers.
     RecipientPool unused(options);
     RecipientPool used(options);
     blobs =
@@ -702,6 +710,7 @@ TEST(RecipientPoolConcurrencyTest, DestroyedWhileIdleAfterBatches) {
 TEST(RecipientPoolConcurrencyTest, ThreadsShareRecipientsAndBlobs) {
   RecipientPoolOptions options;
   options.wrap_threads = 2;
+  options.min_parallel_batch = 1;  // Exercise the workers.
   RecipientPool pool(options);
   constexpr int kCertificates = 4;
   constexpr int kThreads = 4;
