@@ -8,6 +8,7 @@
 // that invalid requests change nothing.
 
 #include <atomic>
+#include <chrono>  // NOLINT(build/c++11)
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -44,6 +45,8 @@ constexpr int kConferences = 2;
 constexpr int kWorkers = 6;  // users the random requests add and remove
 constexpr int kWriterThreads = 3;
 constexpr int kRequestsPerWriter = 150;
+// Small queues, so slow subscribers are resynchronized during the run.
+constexpr int kMaxQueuedNotifications = 4;
 
 std::string Organizer(int c) {
   return absl::StrCat("sip:org", c, "@contoso.com");
@@ -70,8 +73,7 @@ std::string EmbeddedDocument(const std::string& response) {
 
 focus::FocusOptions Options() {
   focus::FocusOptions options;
-  // Small queues, so slow subscribers are resynchronized during the run.
-  options.max_queued_notifications = 4;
+  options.max_queued_notifications = kMaxQueuedNotifications;
   auto rng = std::make_shared<std::mt19937_64>(7);
   auto rng_mutex = std::make_shared<std::mutex>();
   options.store.random_bytes = [rng, rng_mutex](uint8_t* out, size_t size) {
@@ -366,16 +368,37 @@ TEST_F(FocusEndToEndTest, SubscribersOfEveryRoleFollowRandomRequests) {
 
   std::atomic<bool> done{false};
   std::atomic<int> invalid_accepted{0};
+  // Pollers that hold their first views; the writers start after all do.
+  std::atomic<int> started{0};
   std::vector<std::thread> threads;
   for (int c = 0; c < kConferences; ++c) {
     threads.emplace_back([&, c] {
       int polls = 0;
+      bool lagged = false;
       while (bells[c]->Wait(done)) {
+        if (!lagged) {
+          // After its first drain the poller falls behind the log once on
+          // purpose, as a stalled client does: it resumes only when the
+          // conference has moved further than the log holds, so the next
+          // Poll must resynchronize every follower with a full document
+          // however the threads are scheduled.
+          for (Follower& f : followers[c])
+            Drain(f);
+          lagged = true;
+          const uint64_t from = Snapshot(c)->version;
+          started.fetch_add(1);
+          while (!done.load() &&
+                 Snapshot(c)->version <= from + kMaxQueuedNotifications) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+          }
+        }
         for (Follower& f : followers[c]) {
           Drain(f);
-          // Now and then the dialog is refreshed from the last version it
-          // applied, as a SIP client re-SUBSCRIBEs.
-          if (++polls % 29 == 0 && f.view.has_state()) {
+          // The dialog is refreshed from the last version it applied, as a
+          // SIP client re-SUBSCRIBEs: once as soon as it holds a view (so
+          // every run takes this path however the threads are scheduled),
+          // then now and then.
+          if (f.view.has_state() && (f.refreshes == 0 || ++polls % 29 == 0)) {
             // The superseded subscription is released at once, as a SIP
             // stack drops the old dialog state.
             std::unique_ptr<Subscription> refreshed =
@@ -391,6 +414,8 @@ TEST_F(FocusEndToEndTest, SubscribersOfEveryRoleFollowRandomRequests) {
   std::vector<std::thread> writers;
   for (int t = 0; t < kWriterThreads; ++t) {
     writers.emplace_back([&, t] {
+      while (started.load() < kConferences)
+        std::this_thread::yield();
       RequestGenerator generator(1000 + t);
       for (int i = 0; i < kRequestsPerWriter; ++i) {
         const Request request = generator.Next(i % kConferences);
