@@ -232,6 +232,63 @@ TEST_F(NotificationsTest, OnReadyFiresOnceUntilPolledAndNotForInvisible) {
   EXPECT_EQ(n[0].version, 5u);
 }
 
+// An on_ready call may end subscriptions that the same delivery is about to
+// wake, its own included: the delivery must neither call an ended one nor
+// touch one that is gone (ASan runs this), and every ended one is freed once
+// the delivery is over (LeakSanitizer).
+TEST_F(NotificationsTest, OnReadyMayEndSubscriptionsOfTheSameDelivery) {
+  constexpr int kPairs = 4;
+  // Pair k: ender[k]'s on_ready ends ended[k] and then itself. Which of the
+  // two the delivery wakes first is not specified; either way ended[k] is
+  // never called once it is gone.
+  std::vector<std::unique_ptr<Subscription>> ender(kPairs);
+  std::vector<std::unique_ptr<Subscription>> ended(kPairs);
+  std::vector<int> ender_calls(kPairs, 0);
+  std::vector<int> ended_calls(kPairs, 0);
+  int late_calls = 0;
+  bool armed = false;
+  for (int k = 0; k < kPairs; ++k) {
+    ended[k] = Subscribe(kBob, absl::StrCat("ended-", k), [&, k] {
+      if (armed && ended[k] == nullptr)
+        ++late_calls;
+      ++ended_calls[k];
+    });
+    ender[k] = Subscribe(kCarol, absl::StrCat("ender-", k), [&, k] {
+      ++ender_calls[k];
+      if (!armed)
+        return;
+      ended[k].reset();
+      ender[k].reset();
+    });
+  }
+  int survivor_calls = 0;
+  auto survivor =
+      Subscribe(kAlice, "survivor", [&survivor_calls] { ++survivor_calls; });
+  // Each takes its first document and is armed for the next change.
+  for (int k = 0; k < kPairs; ++k) {
+    ASSERT_EQ(ended[k]->Poll().size(), 1u);
+    ASSERT_EQ(ender[k]->Poll().size(), 1u);
+  }
+  ASSERT_EQ(survivor->Poll().size(), 1u);
+  armed = true;
+
+  ASSERT_TRUE(Toggle(kAlice));  // seen by every one of them
+
+  EXPECT_EQ(late_calls, 0);
+  for (int k = 0; k < kPairs; ++k) {
+    EXPECT_EQ(ender[k], nullptr);
+    EXPECT_EQ(ended[k], nullptr);
+    EXPECT_EQ(ender_calls[k], 2);  // its first document, then the change
+    EXPECT_LE(ended_calls[k], 2);
+  }
+  EXPECT_EQ(survivor_calls, 2);
+  // The delivery after that wakes the survivor alone.
+  ASSERT_EQ(survivor->Poll().size(), 1u);
+  ASSERT_TRUE(Toggle(kAlice));
+  EXPECT_EQ(survivor_calls, 3);
+  EXPECT_EQ(late_calls, 0);
+}
+
 class SmallLogTest : public NotificationsTest {
  protected:
   SmallLogTest() : NotificationsTest(TestOptions(3)) {}

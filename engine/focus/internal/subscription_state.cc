@@ -10,6 +10,8 @@
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 
+#include "base/check.h"
+
 namespace conf {
 namespace focus {
 namespace internal {
@@ -201,7 +203,7 @@ void ConferenceChannel::OnDelta(
   }
   // Released after the lock: nothing is freed under it.
   Slot evicted;
-  std::vector<std::shared_ptr<SubscriptionState>>& wake = wake_;
+  std::vector<SubscriptionState*>& wake = wake_;
   {
     MutexLock lock(&mu_);
     Slot& slot = SlotFor(delta->version);
@@ -214,27 +216,37 @@ void ConferenceChannel::OnDelta(
     if (deleted)
       closed_.store(true);
     for (SubscriptionState* waiter : waiters_) {
-      if (!waiter->armed_.load())
+      if ((waiter->wake_state_.load() & SubscriptionState::kArmed) == 0)
         continue;
       if (!deleted && !waiter->WouldSee(slot))
         continue;
-      if (!waiter->armed_.exchange(false))
-        continue;
-      waiter->waking_.fetch_add(1);
       // In waiters_, so its Subscription (which ends it before letting go)
-      // still holds it.
-      wake.push_back(waiter->shared_from_this());
+      // still holds it; once claimed, End() waits for the claim or, from
+      // inside an on_ready call, leaves the state to retired_.
+      if (waiter->TryClaimWake())
+        wake.push_back(waiter);
     }
+    if (!wake.empty())
+      ++wake_loops_;
   }
-  for (const std::shared_ptr<SubscriptionState>& waiter : wake) {
+  if (wake.empty())
+    return;
+  for (SubscriptionState* waiter : wake) {
     if (!waiter->stopped_.load()) {
       ++t_waking_depth;
       waiter->config_.on_ready();
       --t_waking_depth;
     }
-    waiter->waking_.fetch_sub(1, std::memory_order_release);
+    waiter->ReleaseWake();
   }
   wake.clear();
+  // Freed after the lock.
+  std::vector<std::shared_ptr<SubscriptionState>> retired;
+  {
+    MutexLock lock(&mu_);
+    if (--wake_loops_ == 0)
+      retired.swap(retired_);
+  }
 }
 
 codec::EncodedDocument ConferenceChannel::FullFor(
@@ -275,12 +287,20 @@ void ConferenceChannel::AddWaiter(SubscriptionState* state) {
     waiters_.push_back(state);
 }
 
-void ConferenceChannel::RemoveWaiter(SubscriptionState* state) {
+void ConferenceChannel::RemoveWaiter(SubscriptionState* state, bool retire) {
   MutexLock lock(&mu_);
   auto it = std::find(waiters_.begin(), waiters_.end(), state);
   if (it != waiters_.end()) {
     *it = waiters_.back();
     waiters_.pop_back();
+  }
+  // A claim is taken under this lock by a loop counted in wake_loops_, and
+  // that loop counts itself out only after releasing it: a claim seen here
+  // belongs to a loop that will empty retired_ when it (or the last loop
+  // under way) finishes.
+  if (retire && state->ClaimedForWake()) {
+    CONF_CHECK(wake_loops_ > 0);
+    retired_.push_back(state->shared_from_this());
   }
 }
 
@@ -300,7 +320,38 @@ SubscriptionState::SubscriptionState(SubscriptionConfig config,
 
 SubscriptionState::~SubscriptionState() {
   stopped_.store(true);
-  channel_->RemoveWaiter(this);
+  // Normally End() ran first and this finds nothing to do.
+  channel_->RemoveWaiter(this, /*retire=*/false);
+  WaitForWakes();
+}
+
+bool SubscriptionState::TryDisarm() {
+  uint32_t state = wake_state_.load();
+  while ((state & kArmed) != 0) {
+    if (wake_state_.compare_exchange_weak(state, state & ~kArmed))
+      return true;
+  }
+  return false;
+}
+
+bool SubscriptionState::TryClaimWake() {
+  uint32_t state = wake_state_.load();
+  while ((state & kArmed) != 0) {
+    if (wake_state_.compare_exchange_weak(state, state - kArmed + kWaking))
+      return true;
+  }
+  return false;
+}
+
+void SubscriptionState::WaitForWakes() const {
+  // From inside an on_ready call, waiting could deadlock (the caller may be
+  // the very call it would wait for); the channel keeps such a state alive
+  // and checks stopped_ before each call.
+  if (t_waking_depth != 0)
+    return;
+  while (ClaimedForWake()) {
+    std::this_thread::yield();
+  }
 }
 
 bool SubscriptionState::MayChangeRole(
@@ -362,10 +413,10 @@ void SubscriptionState::Start(
     return;
   channel_->AddWaiter(this);
   if (!ready) {
-    armed_.store(true);
+    Arm();
     // A delta may have been appended before this subscription was armed.
     MutexLock lock(&mu_);
-    ready = channel_->head() > covered_ && armed_.exchange(false);
+    ready = channel_->head() > covered_ && TryDisarm();
   }
   if (ready)
     Notify();
@@ -535,12 +586,12 @@ size_t SubscriptionState::Poll(absl::Time now, std::vector<Notification>* out) {
     // Arm the wake-up: after this, the channel calls on_ready for the next
     // change this subscription can see.
     if (!ended_ && config_.on_ready && outcome != Outcome::kWaiting) {
-      armed_.store(true);
+      Arm();
       // A change appended after the log was read, before arming, would not
       // wake it; it is ready now. (Not while the conference is going away:
       // its deleted delta wakes it.)
       if (outcome != Outcome::kGone && channel_->head() > covered_ &&
-          armed_.exchange(false)) {
+          TryDisarm()) {
         notify = true;
       }
     }
@@ -569,15 +620,11 @@ bool SubscriptionState::End() {
     initial_.clear();
   }
   stopped_.store(true);
-  channel_->RemoveWaiter(this);
   // Wait out an on_ready call running on another thread (they are short and
-  // must not block). From inside one, waiting could deadlock, so do not;
-  // the channel checks stopped_ before each call.
-  if (t_waking_depth == 0) {
-    while (waking_.load(std::memory_order_acquire) != 0) {
-      std::this_thread::yield();
-    }
-  }
+  // must not block). From inside one, the channel keeps this state alive
+  // until its deliveries under way finish instead.
+  channel_->RemoveWaiter(this, /*retire=*/t_waking_depth != 0);
+  WaitForWakes();
   return first;
 }
 

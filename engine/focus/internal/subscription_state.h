@@ -21,7 +21,12 @@
 //
 // Wake-ups: a subscription with an on_ready function is "armed" once a Poll
 // has handed out everything; the channel's delivery disarms it and calls
-// on_ready (with no lock held) for the first later change it can see.
+// on_ready (with no lock held) for the first later change it can see. The
+// armed flag and the count of on_ready calls running are one atomic word, so
+// the delivery claims a subscription with one atomic operation and releases
+// it with another. It holds subscriptions by plain pointer while it calls
+// them: one that ends from inside an on_ready call (which may not wait for
+// the deliveries under way) is kept alive by the channel until they finish.
 //
 // Lock order: SubscriptionState::mu_ before ConferenceChannel::mu_. The
 // channel's lock is held only to copy pointers in or out of the ring, never
@@ -147,7 +152,10 @@ class ConferenceChannel
   }
 
   void AddWaiter(SubscriptionState* state);
-  void RemoveWaiter(SubscriptionState* state);
+  // Takes `state` out of the waiters. With `retire` (an End() that may not
+  // wait for on_ready calls under way), a state some delivery still calls
+  // is kept alive until the deliveries under way have finished.
+  void RemoveWaiter(SubscriptionState* state, bool retire);
 
   engine::ConferenceStore* const store_;
   const engine::ConferenceId conference_;
@@ -167,8 +175,15 @@ class ConferenceChannel
   // Subscriptions with an on_ready function.
   std::vector<SubscriptionState*> waiters_ ABSL_GUARDED_BY(mu_);
   FullCache full_[2] ABSL_GUARDED_BY(mu_);
-  // Reused by OnDelta (never called concurrently for one conference).
-  std::vector<std::shared_ptr<SubscriptionState>> wake_;
+  // OnDelta calls whose wake-up loop is under way, and the states that
+  // ended meanwhile from inside an on_ready call while still claimed; the
+  // last loop to finish lets them go.
+  int wake_loops_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<std::shared_ptr<SubscriptionState>> retired_ ABSL_GUARDED_BY(mu_);
+  // Reused by OnDelta (never called concurrently for one conference). Each
+  // entry is claimed (SubscriptionState::TryClaimWake) until its on_ready
+  // call has returned.
+  std::vector<SubscriptionState*> wake_;
 };
 
 struct SubscriptionConfig {
@@ -274,15 +289,39 @@ class SubscriptionState
                         size_t first) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Notify();
 
+  // wake_state_: bit 0 is the armed flag, the bits above it count the
+  // channel's on_ready calls under way (claims).
+  static constexpr uint32_t kArmed = 1;
+  static constexpr uint32_t kWaking = 2;
+  // Sets the armed flag (a full barrier: the caller reads the channel's
+  // head after it).
+  void Arm() { wake_state_.fetch_or(kArmed); }
+  // Clears the armed flag; true if it was set.
+  bool TryDisarm();
+  // Clears the armed flag and counts one on_ready call under way, in one
+  // atomic operation; false if the flag was not set. Called by the channel
+  // under its lock.
+  bool TryClaimWake();
+  // Ends a claim once its on_ready call has returned. The state may be gone
+  // as soon as this returns.
+  void ReleaseWake() {
+    wake_state_.fetch_sub(kWaking, std::memory_order_release);
+  }
+  bool ClaimedForWake() const {
+    return wake_state_.load(std::memory_order_acquire) >= kWaking;
+  }
+  // Waits for the claims under way, unless called from inside an on_ready
+  // call (which may be one of them).
+  void WaitForWakes() const;
+
   const SubscriptionConfig config_;
   const size_t user_hash_;
   engine::ConferenceStore* const store_;
   const std::shared_ptr<ConferenceChannel> channel_;
 
   // Wake-up state, shared with the channel's delivery thread.
-  std::atomic<bool> armed_{false};
+  std::atomic<uint32_t> wake_state_{0};
   std::atomic<bool> stopped_{false};
-  std::atomic<int> waking_{0};
   std::atomic<engine::ViewerRole> shared_role_{engine::ViewerRole::kLobbySelf};
 
   mutable Mutex mu_;
