@@ -68,6 +68,21 @@ double NanosPerCall(const Fn& fn, double min_seconds = 0.05) {
   return elapsed * 1e9 / static_cast<double>(calls);
 }
 
+// Sets the items of a batch benchmark whose timed loop began at `start`
+// (`items` per iteration) and its speedup_vs_1_thread counter: the time of
+// one call on a single thread, `one_thread_ns`, over the time of one
+// iteration.
+void ReportSpeedup(benchmark::State& state,
+                   std::chrono::steady_clock::time_point start,
+                   double one_thread_ns, int64_t items) {
+  const double elapsed = std::chrono::duration<double, std::nano>(
+                             std::chrono::steady_clock::now() - start)
+                             .count();
+  state.SetItemsProcessed(state.iterations() * items);
+  state.counters["speedup_vs_1_thread"] =
+      one_thread_ns / (elapsed / static_cast<double>(state.iterations()));
+}
+
 // One raw RSA PKCS#1 v1.5 encryption of the 24-byte key, with a context made
 // once: the cost no wrap can avoid.
 class RawRsa {
@@ -325,12 +340,7 @@ void BM_Crypto_WrapBatch(benchmark::State& state) {
       return;
     }
   }
-  const double elapsed = std::chrono::duration<double, std::nano>(
-                             std::chrono::steady_clock::now() - start)
-                             .count();
-  state.SetItemsProcessed(state.iterations() * kRecipients);
-  state.counters["speedup_vs_1_thread"] =
-      one_thread / (elapsed / static_cast<double>(state.iterations()));
+  ReportSpeedup(state, start, one_thread, kRecipients);
 }
 BENCHMARK(BM_Crypto_WrapBatch)
     ->ArgNames({"threads"})
@@ -385,12 +395,7 @@ void BM_Crypto_WrapForMany(benchmark::State& state) {
       }
     }
   }
-  const double elapsed = std::chrono::duration<double, std::nano>(
-                             std::chrono::steady_clock::now() - start)
-                             .count();
-  state.SetItemsProcessed(state.iterations() * members);
-  state.counters["speedup_vs_1_thread"] =
-      one_thread / (elapsed / static_cast<double>(state.iterations()));
+  ReportSpeedup(state, start, one_thread, members);
 }
 BENCHMARK(BM_Crypto_WrapForMany)
     ->ArgNames({"recipients"})
