@@ -1306,6 +1306,17 @@ class ScannedAttributes {
   absl::Span<const PreScanner::RootAttribute> attributes_;
 };
 
+// Links `child` after `*last_child`, the last child `parent` has so far.
+inline void AppendChild(XmlElement* parent, XmlElement** last_child,
+                        XmlElement* child) {
+  if (*last_child == nullptr) {
+    parent->first_child = child;
+  } else {
+    (*last_child)->next_sibling = child;
+  }
+  *last_child = child;
+}
+
 }  // namespace
 
 // Builds XmlElements from RapidXML's tree, resolving namespaces.
@@ -1443,12 +1454,7 @@ absl::Status XmlTreeBuilder::Build(rapidxml::xml_node<char>* node,
         XmlElement* c = nullptr;
         if (absl::Status s = Build(child, e, depth + 1, &c); !s.ok())
           return s;
-        if (last_child == nullptr) {
-          e->first_child = c;
-        } else {
-          last_child->next_sibling = c;
-        }
-        last_child = c;
+        AppendChild(e, &last_child, c);
         break;
       }
       case rapidxml::node_data:
@@ -1600,12 +1606,7 @@ absl::Status XmlTreeBuilder::BuildRoot(const PreScanner::RootInfo& root,
     XmlElement* c = nullptr;
     if (absl::Status s = Build(child, e, 2, &c); !s.ok())
       return s;
-    if (last_child == nullptr) {
-      e->first_child = c;
-    } else {
-      last_child->next_sibling = c;
-    }
-    last_child = c;
+    AppendChild(e, &last_child, c);
   }
   return absl::OkStatus();
 }
