@@ -116,6 +116,11 @@ struct Sub {
   std::unique_ptr<focus::Subscription> subscription;
   std::string user;
   RosterTracker tracker;
+  // Set by the subscription's on_ready (on whichever thread delivers the
+  // change); a subscriber polls only when it was rung, as an event loop
+  // does, so a lost wake-up leaves its roster behind.
+  std::shared_ptr<std::atomic<bool>> rung =
+      std::make_shared<std::atomic<bool>>(false);
 };
 
 struct Conf {
@@ -258,19 +263,22 @@ absl::Status LoadScenario::Impl::SetUp() {
       m.present = true;
     }
     for (int s = 0; s < options_.subscribers; ++s) {
+      Sub entry;
+      entry.user = c->members[s].uri;
       focus::SubscribeRequest request;
       request.subscription_id = absl::StrCat("dialog-", s);
-      request.user = c->members[s].uri;
+      request.user = entry.user;
       request.conference = c->entity;
+      request.on_ready = [rung = entry.rung] {
+        rung->store(true, std::memory_order_release);
+      };
       absl::StatusOr<std::unique_ptr<focus::Subscription>> sub =
           focus_.Subscribe(std::move(request));
       if (!sub.ok()) {
         return absl::InternalError(
             absl::StrCat("load: subscribe failed: ", sub.status().message()));
       }
-      Sub entry;
       entry.subscription = *std::move(sub);
-      entry.user = c->members[s].uri;
       c->subs.push_back(std::move(entry));
     }
     Drain(*c, Clock::now());
@@ -289,6 +297,8 @@ void LoadScenario::Impl::Fail(Conf& c, std::string message) {
 
 void LoadScenario::Impl::Drain(Conf& c, Clock::time_point request_start) {
   for (Sub& s : c.subs) {
+    if (!s.rung->exchange(false, std::memory_order_acq_rel))
+      continue;
     for (const focus::Notification& n : s.subscription->Poll()) {
       const int64_t lag = std::chrono::duration_cast<std::chrono::nanoseconds>(
                               Clock::now() - request_start)
@@ -524,6 +534,13 @@ void LoadScenario::Impl::Finish(RunReport& report) {
     Drain(c, Clock::now());
     for (Sub& s : c.subs) {
       ++subscriptions;
+      // Every change was delivered (the workers have stopped), and the
+      // subscribers that were rung have polled: one that still has a
+      // notification was never told of it.
+      if (!s.subscription->Poll().empty()) {
+        Fail(c, absl::StrCat(c.entity, " ", s.user,
+                             ": a notification waited without on_ready"));
+      }
       resyncs += static_cast<int64_t>(s.subscription->resynchronizations());
       users += static_cast<int64_t>(s.tracker.roster().size());
       focus::SubscribeRequest request;
