@@ -39,6 +39,9 @@ def conf_cc_test(name, size = "small", copts = [], deps = [], **kwargs):
 def conf_cc_benchmark(name, copts = [], deps = [], smoke_args = [], **kwargs):
     """A Google Benchmark binary plus `<name>_smoke_test`, a very short run.
 
+    Every binary links //bench:multithreaded_process, so its benchmarks run
+    in a process that has had a second thread (shared_ptr counts updated
+    with locked instructions, as in a focus), whatever the order of rows.
     Time with `bazel run -c opt //bench:<name>`; the smoke test only checks that
     every benchmark runs and succeeds.
     """
@@ -46,7 +49,10 @@ def conf_cc_benchmark(name, copts = [], deps = [], smoke_args = [], **kwargs):
         name = name,
         testonly = True,
         copts = CONF_COPTS + copts,
-        deps = deps + ["//third_party:benchmark"],
+        deps = deps + [
+            "//bench:multithreaded_process",
+            "//third_party:benchmark",
+        ],
         **kwargs
     )
     native.sh_test(
