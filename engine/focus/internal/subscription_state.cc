@@ -325,19 +325,10 @@ SubscriptionState::~SubscriptionState() {
   WaitForWakes();
 }
 
-bool SubscriptionState::TryDisarm() {
+bool SubscriptionState::TakeArmed(uint32_t add) {
   uint32_t state = wake_state_.load();
   while ((state & kArmed) != 0) {
-    if (wake_state_.compare_exchange_weak(state, state & ~kArmed))
-      return true;
-  }
-  return false;
-}
-
-bool SubscriptionState::TryClaimWake() {
-  uint32_t state = wake_state_.load();
-  while ((state & kArmed) != 0) {
-    if (wake_state_.compare_exchange_weak(state, state - kArmed + kWaking))
+    if (wake_state_.compare_exchange_weak(state, state - kArmed + add))
       return true;
   }
   return false;

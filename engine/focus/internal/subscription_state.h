@@ -296,12 +296,14 @@ class SubscriptionState
   // Sets the armed flag (a full barrier: the caller reads the channel's
   // head after it).
   void Arm() { wake_state_.fetch_or(kArmed); }
+  // Clears the armed flag and adds `add` to the word, in one atomic
+  // operation; false (and nothing changed) if the flag was not set.
+  bool TakeArmed(uint32_t add);
   // Clears the armed flag; true if it was set.
-  bool TryDisarm();
-  // Clears the armed flag and counts one on_ready call under way, in one
-  // atomic operation; false if the flag was not set. Called by the channel
-  // under its lock.
-  bool TryClaimWake();
+  bool TryDisarm() { return TakeArmed(0); }
+  // Clears the armed flag and counts one on_ready call under way; false if
+  // the flag was not set. Called by the channel under its lock.
+  bool TryClaimWake() { return TakeArmed(kWaking); }
   // Ends a claim once its on_ready call has returned. The state may be gone
   // as soon as this returns.
   void ReleaseWake() {
