@@ -8,7 +8,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include <openssl/bn.h>
@@ -25,6 +24,7 @@
 #include "crypto/enveloped_data.h"
 #include "crypto/internal/bssl_status.h"
 #include "crypto/internal/cms_oids.h"
+#include "crypto/internal/der_header.h"
 
 namespace conf::crypto {
 namespace {
@@ -260,48 +260,96 @@ absl::Status AddEncryptedContentInfo(CBB* out, Cipher cipher,
   return absl::OkStatus();
 }
 
-// RFC 5652 §3 ContentInfo { id-envelopedData, [0] EXPLICIT EnvelopedData },
-// and §6.1 EnvelopedData with version 0: no originatorInfo, no
-// unprotectedAttrs and a single version-0 KeyTransRecipientInfo carrying
-// `encrypted_key` (the CEK, RSA-encrypted for `recipient`), then the
-// EncryptedContentInfo that `add_content_info` appends.
-absl::StatusOr<std::string> SealWith(
-    const Recipient& recipient, absl::Span<const uint8_t> encrypted_key,
-    size_t content_size,
-    absl::FunctionRef<absl::Status(CBB*)> add_content_info) {
-  const size_t estimate = 96 + recipient.issuer_and_serial().size() +
-                          encrypted_key.size() + content_size;
-  bssl::ScopedCBB cbb;
-  CBB content_info, explicit_content, enveloped, recipient_infos;
-  if (!CBB_init(cbb.get(), estimate) ||
-      !CBB_add_asn1(cbb.get(), &content_info, CBS_ASN1_SEQUENCE) ||
-      !internal::AddOid(&content_info, internal::kOidEnvelopedData) ||
-      !CBB_add_asn1(&content_info, &explicit_content,
-                    CBS_ASN1_CONTEXT_SPECIFIC | CBS_ASN1_CONSTRUCTED | 0) ||
-      !CBB_add_asn1(&explicit_content, &enveloped, CBS_ASN1_SEQUENCE) ||
-      !CBB_add_asn1_uint64(&enveloped, 0) ||
-      !CBB_add_asn1(&enveloped, &recipient_infos, CBS_ASN1_SET)) {
-    return BsslError(absl::StatusCode::kInternal, "cms enveloped data");
-  }
-  CONF_RETURN_IF_ERROR(
-      AddKeyTransRecipientInfo(&recipient_infos, recipient, encrypted_key));
-  CONF_RETURN_IF_ERROR(add_content_info(&enveloped));
+// Finishes `cbb` into a string (BoringSSL allocates; the bytes are copied
+// once).
+absl::StatusOr<std::string> FinishCbb(CBB* cbb, const char* what) {
   uint8_t* data = nullptr;
   size_t len = 0;
-  if (!CBB_finish(cbb.get(), &data, &len)) {
-    return BsslError(absl::StatusCode::kInternal, "cms enveloped data");
+  if (!CBB_finish(cbb, &data, &len)) {
+    return BsslError(absl::StatusCode::kInternal, what);
   }
   bssl::UniquePtr<uint8_t> owned(data);
   return std::string(reinterpret_cast<const char*>(data), len);
+}
+
+// The KeyTransRecipientInfo alone, as DER: the same bytes for every blob
+// that carries `encrypted_key`.
+absl::StatusOr<std::string> KeyTransRecipientInfoDer(
+    const Recipient& recipient, absl::Span<const uint8_t> encrypted_key) {
+  bssl::ScopedCBB cbb;
+  if (!CBB_init(cbb.get(), 64 + recipient.issuer_and_serial().size() +
+                               encrypted_key.size())) {
+    return BsslError(absl::StatusCode::kInternal, "cms recipient info");
+  }
+  CONF_RETURN_IF_ERROR(
+      AddKeyTransRecipientInfo(cbb.get(), recipient, encrypted_key));
+  return FinishCbb(cbb.get(), "cms recipient info");
+}
+
+// The EncryptedContentInfo alone, as DER.
+absl::StatusOr<std::string> EncryptedContentInfoDer(
+    Cipher cipher, absl::Span<const uint8_t> cek, absl::string_view content,
+    ContentMode mode) {
+  bssl::ScopedCBB cbb;
+  if (!CBB_init(cbb.get(), 64 + content.size())) {
+    return BsslError(absl::StatusCode::kInternal, "cms encrypted content");
+  }
+  CONF_RETURN_IF_ERROR(
+      AddEncryptedContentInfo(cbb.get(), cipher, cek, content, mode));
+  return FinishCbb(cbb.get(), "cms encrypted content");
+}
+
+// RFC 5652 §3 ContentInfo { id-envelopedData, [0] EXPLICIT EnvelopedData },
+// and §6.1 EnvelopedData with version 0: no originatorInfo, no
+// unprotectedAttrs, the SET of one RecipientInfo `recipient_info` and the
+// EncryptedContentInfo `content_info`, both already DER. The lengths are
+// known, so the blob is written front to back into a buffer of its exact
+// size (internal/der_header.h).
+absl::StatusOr<std::string> AssembleEnvelopedData(
+    absl::string_view recipient_info, absl::string_view content_info) {
+  using internal::DerHeaderSize;
+  constexpr size_t kVersionSize = 3;  // INTEGER 0
+  const size_t oid_size = 2 + internal::kOidEnvelopedData.size();
+  const size_t set_size = recipient_info.size();
+  const size_t enveloped_size =
+      kVersionSize + DerHeaderSize(set_size) + set_size + content_info.size();
+  const size_t explicit_size = DerHeaderSize(enveloped_size) + enveloped_size;
+  const size_t outer_size =
+      oid_size + DerHeaderSize(explicit_size) + explicit_size;
+  std::string blob(DerHeaderSize(outer_size) + outer_size, '\0');
+  CBB cbb;
+  size_t written = 0;
+  if (!CBB_init_fixed(&cbb, reinterpret_cast<uint8_t*>(blob.data()),
+                      blob.size()) ||
+      !internal::AddDerHeader(&cbb, internal::kDerSequence, outer_size) ||
+      !internal::AddOid(&cbb, internal::kOidEnvelopedData) ||
+      !internal::AddDerHeader(&cbb, internal::kDerContextConstructed0,
+                              explicit_size) ||
+      !internal::AddDerHeader(&cbb, internal::kDerSequence, enveloped_size) ||
+      !CBB_add_asn1_uint64(&cbb, 0) ||
+      !internal::AddDerHeader(&cbb, internal::kDerSet, set_size) ||
+      !CBB_add_bytes(&cbb,
+                     reinterpret_cast<const uint8_t*>(recipient_info.data()),
+                     recipient_info.size()) ||
+      !CBB_add_bytes(&cbb,
+                     reinterpret_cast<const uint8_t*>(content_info.data()),
+                     content_info.size()) ||
+      !CBB_finish(&cbb, nullptr, &written) || written != blob.size()) {
+    CBB_cleanup(&cbb);
+    return BsslError(absl::StatusCode::kInternal, "cms enveloped data");
+  }
+  return blob;
 }
 
 absl::StatusOr<std::string> Seal(const Recipient& recipient, Cipher cipher,
                                  absl::Span<const uint8_t> cek,
                                  absl::Span<const uint8_t> encrypted_key,
                                  absl::string_view content, ContentMode mode) {
-  return SealWith(recipient, encrypted_key, content.size(), [&](CBB* out) {
-    return AddEncryptedContentInfo(out, cipher, cek, content, mode);
-  });
+  CONF_ASSIGN_OR_RETURN(std::string recipient_info,
+                        KeyTransRecipientInfoDer(recipient, encrypted_key));
+  CONF_ASSIGN_OR_RETURN(std::string content_info,
+                        EncryptedContentInfoDer(cipher, cek, content, mode));
+  return AssembleEnvelopedData(recipient_info, content_info);
 }
 
 absl::Status CheckConferenceKeyLength(absl::Span<const uint8_t> key,
@@ -540,19 +588,7 @@ absl::StatusOr<std::string> EncryptContentUnderKey(
     absl::Span<const uint8_t> key, absl::string_view content, Cipher cipher) {
   CONF_RETURN_IF_ERROR(CheckConferenceKeyLength(key, cipher));
   CONF_RETURN_IF_ERROR(CheckContentLength(content));
-  bssl::ScopedCBB cbb;
-  if (!CBB_init(cbb.get(), 64 + content.size())) {
-    return BsslError(absl::StatusCode::kInternal, "cms encrypted content");
-  }
-  CONF_RETURN_IF_ERROR(AddEncryptedContentInfo(cbb.get(), cipher, key, content,
-                                               ContentMode::kEncrypt));
-  uint8_t* data = nullptr;
-  size_t len = 0;
-  if (!CBB_finish(cbb.get(), &data, &len)) {
-    return BsslError(absl::StatusCode::kInternal, "cms encrypted content");
-  }
-  bssl::UniquePtr<uint8_t> owned(data);
-  return std::string(reinterpret_cast<const char*>(data), len);
+  return EncryptedContentInfoDer(cipher, key, content, ContentMode::kEncrypt);
 }
 
 absl::StatusOr<std::vector<std::string>> WrapConferenceKeyAndEncryptedContents(
@@ -563,26 +599,21 @@ absl::StatusOr<std::vector<std::string>> WrapConferenceKeyAndEncryptedContents(
   // (docs/CRYPTO.md).
   CONF_ASSIGN_OR_RETURN(std::vector<uint8_t> encrypted_key,
                         EncryptKey(recipient, key));
+  CONF_ASSIGN_OR_RETURN(std::string recipient_info,
+                        KeyTransRecipientInfoDer(recipient, encrypted_key));
+  CONF_ASSIGN_OR_RETURN(
+      std::string key_info,
+      EncryptedContentInfoDer(cipher, key, absl::string_view(),
+                              ContentMode::kDetachedEmpty));
   std::vector<std::string> blobs;
   blobs.reserve(1 + encrypted_contents.size());
   CONF_ASSIGN_OR_RETURN(std::string key_blob,
-                        Seal(recipient, cipher, key, encrypted_key,
-                             absl::string_view(), ContentMode::kDetachedEmpty));
+                        AssembleEnvelopedData(recipient_info, key_info));
   blobs.push_back(std::move(key_blob));
   for (const std::string& content_info : encrypted_contents) {
     // RFC 5652 §6.1: the EncryptedContentInfo follows the recipientInfos.
-    CONF_ASSIGN_OR_RETURN(
-        std::string blob,
-        SealWith(recipient, encrypted_key, content_info.size(), [&](CBB* out) {
-          if (!CBB_add_bytes(
-                  out, reinterpret_cast<const uint8_t*>(content_info.data()),
-                  content_info.size()) ||
-              !CBB_flush(out)) {
-            return BsslError(absl::StatusCode::kInternal,
-                             "cms encrypted content");
-          }
-          return absl::OkStatus();
-        }));
+    CONF_ASSIGN_OR_RETURN(std::string blob,
+                          AssembleEnvelopedData(recipient_info, content_info));
     blobs.push_back(std::move(blob));
   }
   return blobs;
