@@ -317,26 +317,31 @@ absl::StatusOr<std::string> AssembleEnvelopedData(
   const size_t outer_size =
       oid_size + DerHeaderSize(explicit_size) + explicit_size;
   std::string blob(DerHeaderSize(outer_size) + outer_size, '\0');
-  CBB cbb;
-  size_t written = 0;
-  if (!CBB_init_fixed(&cbb, reinterpret_cast<uint8_t*>(blob.data()),
-                      blob.size()) ||
-      !internal::AddDerHeader(&cbb, internal::kDerSequence, outer_size) ||
-      !internal::AddOid(&cbb, internal::kOidEnvelopedData) ||
-      !internal::AddDerHeader(&cbb, internal::kDerContextConstructed0,
-                              explicit_size) ||
-      !internal::AddDerHeader(&cbb, internal::kDerSequence, enveloped_size) ||
-      !CBB_add_asn1_uint64(&cbb, 0) ||
-      !internal::AddDerHeader(&cbb, internal::kDerSet, set_size) ||
-      !CBB_add_bytes(&cbb,
-                     reinterpret_cast<const uint8_t*>(recipient_info.data()),
-                     recipient_info.size()) ||
-      !CBB_add_bytes(&cbb,
-                     reinterpret_cast<const uint8_t*>(content_info.data()),
-                     content_info.size()) ||
-      !CBB_finish(&cbb, nullptr, &written) || written != blob.size()) {
-    CBB_cleanup(&cbb);
-    return BsslError(absl::StatusCode::kInternal, "cms enveloped data");
+  uint8_t* const begin = reinterpret_cast<uint8_t*>(blob.data());
+  uint8_t* p = begin;
+  auto append = [&p](absl::Span<const uint8_t> bytes) {
+    std::memcpy(p, bytes.data(), bytes.size());
+    p += bytes.size();
+  };
+  auto bytes_of = [](absl::string_view s) {
+    return absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(s.data()),
+                               s.size());
+  };
+  static constexpr uint8_t kVersion0[] = {0x02, 0x01, 0x00};  // INTEGER 0
+  static_assert(sizeof(kVersion0) == kVersionSize, "");
+  p = internal::WriteDerHeader(p, internal::kDerSequence, outer_size);
+  *p++ = 0x06;  // OBJECT IDENTIFIER
+  *p++ = static_cast<uint8_t>(internal::kOidEnvelopedData.size());
+  append(internal::kOidEnvelopedData);
+  p = internal::WriteDerHeader(p, internal::kDerContextConstructed0,
+                               explicit_size);
+  p = internal::WriteDerHeader(p, internal::kDerSequence, enveloped_size);
+  append(kVersion0);
+  p = internal::WriteDerHeader(p, internal::kDerSet, set_size);
+  append(bytes_of(recipient_info));
+  append(bytes_of(content_info));
+  if (p != begin + blob.size()) {
+    return absl::InternalError("cms enveloped data: size mismatch");
   }
   return blob;
 }

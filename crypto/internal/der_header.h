@@ -11,8 +11,6 @@
 #include <cstddef>
 #include <cstdint>
 
-#include <openssl/bytestring.h>
-
 namespace conf::crypto::internal {
 
 // Identifier octets of the constructed types our writer frames this way
@@ -36,21 +34,20 @@ inline size_t DerHeaderSize(size_t length) {
   return length < 0x80 ? 2 : 2 + static_cast<size_t>(DerLengthOctets(length));
 }
 
-// Appends the identifier octet `tag` and the DER length octets of `length`.
-// Returns 1 on success, 0 on failure (BoringSSL convention).
-inline int AddDerHeader(CBB* out, uint8_t tag, size_t length) {
-  if (!CBB_add_u8(out, tag))
-    return 0;
-  if (length < 0x80)
-    return CBB_add_u8(out, static_cast<uint8_t>(length));
-  const int octets = DerLengthOctets(length);
-  if (!CBB_add_u8(out, static_cast<uint8_t>(0x80 | octets)))
-    return 0;
-  for (int i = octets - 1; i >= 0; --i) {
-    if (!CBB_add_u8(out, static_cast<uint8_t>(length >> (8 * i))))
-      return 0;
+// Writes the identifier octet `tag` and the DER length octets of `length`
+// at `out`, DerHeaderSize(length) bytes, and returns the end of what it
+// wrote. The caller sized the buffer: no CBB, whose every call would flush.
+inline uint8_t* WriteDerHeader(uint8_t* out, uint8_t tag, size_t length) {
+  *out++ = tag;
+  if (length < 0x80) {
+    *out++ = static_cast<uint8_t>(length);
+    return out;
   }
-  return 1;
+  const int octets = DerLengthOctets(length);
+  *out++ = static_cast<uint8_t>(0x80 | octets);
+  for (int i = octets - 1; i >= 0; --i)
+    *out++ = static_cast<uint8_t>(length >> (8 * i));
+  return out;
 }
 
 }  // namespace conf::crypto::internal
