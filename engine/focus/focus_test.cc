@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
@@ -206,6 +207,28 @@ TEST_F(FocusTest, ToMustNameTheAddressedConference) {
                                  conference_, engine::LockState::kLocked));
   EXPECT_EQ(r.reason, codec::C3pReason::kRequestMalformed);
   EXPECT_EQ(Version(), before);
+}
+
+// URIs hold no white space, and the specification's own example ends a `to`
+// with a space: white space around `from` and `to` is ignored, white space
+// inside them is not (docs/FOCUS.md).
+TEST_F(FocusTest, FromAndToAreComparedWithoutSurroundingWhiteSpace) {
+  for (const char* pad : {" ", "\t", "\r\n "}) {
+    SCOPED_TRACE(absl::CEscape(pad));
+    const std::string from = absl::StrCat(pad, kAlice, pad);
+    const std::string to = absl::StrCat(pad, conference_, pad);
+    C3pResult r = Send(kAlice, codec::EncodeModifyConferenceLockRequest(
+                                   Envelope(from, to), conference_,
+                                   engine::LockState::kLocked));
+    EXPECT_TRUE(r.success) << r.body;
+  }
+  const absl::string_view alice = kAlice;
+  const std::string inside =
+      absl::StrCat(alice.substr(0, 4), " ", alice.substr(4));
+  C3pResult r = Send(
+      kAlice, codec::EncodeModifyConferenceLockRequest(
+                  Envelope(inside), conference_, engine::LockState::kUnlocked));
+  EXPECT_EQ(r.reason, codec::C3pReason::kUnauthorized);
 }
 
 TEST_F(FocusTest, AttendeesCannotLockEjectPromoteOrAdmit) {
