@@ -596,8 +596,14 @@ absl::StatusOr<std::string> EncryptContentUnderKey(
   return EncryptedContentInfoDer(cipher, key, content, ContentMode::kEncrypt);
 }
 
+absl::StatusOr<std::string> KeyContentInfo(Cipher cipher) {
+  return EncryptedContentInfoDer(cipher, {}, absl::string_view(),
+                                 ContentMode::kDetachedEmpty);
+}
+
 absl::StatusOr<std::vector<std::string>> WrapConferenceKeyAndEncryptedContents(
     const Recipient& recipient, absl::Span<const uint8_t> key,
+    absl::string_view key_content_info,
     absl::Span<const std::string> encrypted_contents, Cipher cipher) {
   CONF_RETURN_IF_ERROR(CheckConferenceKeyLength(key, cipher));
   // The one RSA operation: every blob carries this encryptedKey
@@ -606,14 +612,11 @@ absl::StatusOr<std::vector<std::string>> WrapConferenceKeyAndEncryptedContents(
                         EncryptKey(recipient, key));
   CONF_ASSIGN_OR_RETURN(std::string recipient_info,
                         KeyTransRecipientInfoDer(recipient, encrypted_key));
-  CONF_ASSIGN_OR_RETURN(
-      std::string key_info,
-      EncryptedContentInfoDer(cipher, key, absl::string_view(),
-                              ContentMode::kDetachedEmpty));
   std::vector<std::string> blobs;
   blobs.reserve(1 + encrypted_contents.size());
-  CONF_ASSIGN_OR_RETURN(std::string key_blob,
-                        AssembleEnvelopedData(recipient_info, key_info));
+  CONF_ASSIGN_OR_RETURN(
+      std::string key_blob,
+      AssembleEnvelopedData(recipient_info, key_content_info));
   blobs.push_back(std::move(key_blob));
   for (const std::string& content_info : encrypted_contents) {
     // RFC 5652 §6.1: the EncryptedContentInfo follows the recipientInfos.
@@ -635,8 +638,9 @@ absl::StatusOr<std::vector<std::string>> WrapConferenceKeyAndContents(
                           EncryptContentUnderKey(key, content, cipher));
     encrypted.push_back(std::move(info));
   }
-  return WrapConferenceKeyAndEncryptedContents(recipient, key, encrypted,
-                                               cipher);
+  CONF_ASSIGN_OR_RETURN(std::string key_info, KeyContentInfo(cipher));
+  return WrapConferenceKeyAndEncryptedContents(recipient, key, key_info,
+                                               encrypted, cipher);
 }
 
 }  // namespace conf::crypto

@@ -241,12 +241,22 @@ absl::StatusOr<std::string> EncryptContentUnderKey(
     absl::Span<const uint8_t> key, absl::string_view content,
     Cipher cipher = Cipher::kDesEde3Cbc);
 
-// WrapConferenceKeyAndContents with the contents already encrypted under
-// `key` by EncryptContentUnderKey (same key and cipher): one RSA operation,
-// and blob [i + 1] carries `encrypted_contents[i]` verbatim after this
-// recipient's KeyTransRecipientInfo. Errors as WrapConferenceKey.
+// The recipient-independent half of a WrapConferenceKey blob: the DER
+// EncryptedContentInfo (RFC 5652 §6.1) with the cipher's OID, a fresh random
+// IV and an empty encryptedContent. Nothing is encrypted under that IV, so
+// every member of a key epoch may be sent the same bytes (docs/CRYPTO.md,
+// "URI ciphertext once per key epoch"). BoringSSL failures are kInternal.
+absl::StatusOr<std::string> KeyContentInfo(Cipher cipher = Cipher::kDesEde3Cbc);
+
+// WrapConferenceKeyAndContents with the recipient-independent halves made
+// already: `key_content_info` by KeyContentInfo and `encrypted_contents` by
+// EncryptContentUnderKey (same key and cipher). One RSA operation; blob [0]
+// carries `key_content_info` and blob [i + 1] `encrypted_contents[i]`
+// verbatim after this recipient's KeyTransRecipientInfo. Errors as
+// WrapConferenceKey.
 absl::StatusOr<std::vector<std::string>> WrapConferenceKeyAndEncryptedContents(
     const Recipient& recipient, absl::Span<const uint8_t> key,
+    absl::string_view key_content_info,
     absl::Span<const std::string> encrypted_contents,
     Cipher cipher = Cipher::kDesEde3Cbc);
 

@@ -333,8 +333,9 @@ TEST_F(OpensslCliTest, CmsDecryptOpensEveryBlobSharingOneWrappedKey) {
 }
 
 // docs/CRYPTO.md, "URI ciphertext once per key epoch": one
-// EncryptedContentInfo, encrypted once under the conference key, sealed for
-// recipients of every key size; each opens its blob with its own key.
+// EncryptedContentInfo, encrypted once under the conference key, and one for
+// the key blob, sealed for recipients of every key size; each opens its
+// blobs with its own key.
 TEST_F(OpensslCliTest, CmsDecryptOpensOneUriCiphertextSealedForEveryone) {
   const std::string kUri = "https://meet.example.com/alice/7Q4ZK2XH";
   for (Cipher cipher : kCiphers) {
@@ -345,6 +346,8 @@ TEST_F(OpensslCliTest, CmsDecryptOpensOneUriCiphertextSealedForEveryone) {
         EncryptContentUnderKey(conference_key->bytes(), kUri, cipher);
     ASSERT_THAT(info.status(), IsOk());
     const std::vector<std::string> infos = {*info};
+    absl::StatusOr<std::string> key_info = KeyContentInfo(cipher);
+    ASSERT_THAT(key_info.status(), IsOk());
     for (int bits : kModulusBits) {
       SCOPED_TRACE(absl::StrCat(bits, " bits"));
       const auto [cert, key] = WriteIdentity(bits);
@@ -353,15 +356,20 @@ TEST_F(OpensslCliTest, CmsDecryptOpensOneUriCiphertextSealedForEveryone) {
       ASSERT_THAT(recipient.status(), IsOk());
       absl::StatusOr<std::vector<std::string>> blobs =
           WrapConferenceKeyAndEncryptedContents(
-              *recipient, conference_key->bytes(), infos, cipher);
+              *recipient, conference_key->bytes(), *key_info, infos, cipher);
       ASSERT_THAT(blobs.status(), IsOk());
       ASSERT_EQ(blobs->size(), 2u);
-      // The shared ciphertext ends the blob, verbatim.
+      // The shared halves end the blobs, verbatim.
+      EXPECT_TRUE(absl::EndsWith((*blobs)[0], *key_info));
       EXPECT_TRUE(absl::EndsWith((*blobs)[1], *info));
       absl::StatusOr<std::string> plain =
           OpensslCmsDecrypt((*blobs)[1], cert, key);
       ASSERT_THAT(plain.status(), IsOk());
       EXPECT_EQ(*plain, kUri);
+      absl::StatusOr<std::string> cek =
+          OpensslDecryptEncryptedKey((*blobs)[0], key, bits);
+      ASSERT_THAT(cek.status(), IsOk());
+      EXPECT_EQ(*cek, KeyBytes(*conference_key));
     }
   }
 }

@@ -285,10 +285,12 @@ struct alignas(kCacheLine) RecipientPool::WrappedShard {
 
 namespace {
 
-// The URI ciphertexts of one conference key epoch: EncryptContentUnderKey of
-// each URI, and the SHA-256 of the key and URIs they were made from.
+// The recipient-independent halves of one conference key epoch's blobs: the
+// key blob's EncryptedContentInfo (KeyContentInfo), EncryptContentUnderKey
+// of each URI, and the SHA-256 of the key and URIs they were made from.
 struct EncryptedContents {
   CertificateDigest fingerprint;
+  std::string key_info;
   std::vector<std::string> infos;
 };
 
@@ -541,6 +543,7 @@ absl::StatusOr<WrappedSecrets> RecipientPool::Wrap(
     const bool store = contents == nullptr;
     auto fresh = std::make_shared<EncryptedContents>();
     fresh->fingerprint = fingerprint;
+    CONF_ASSIGN_OR_RETURN(fresh->key_info, KeyContentInfo(options_.cipher));
     fresh->infos.reserve(secrets.uris.size());
     for (absl::string_view uri : secrets.uris) {
       CONF_ASSIGN_OR_RETURN(
@@ -560,7 +563,8 @@ absl::StatusOr<WrappedSecrets> RecipientPool::Wrap(
   CONF_ASSIGN_OR_RETURN(
       std::vector<std::string> blobs,
       WrapConferenceKeyAndEncryptedContents(recipient, secrets.conference_key,
-                                            contents->infos, options_.cipher));
+                                            contents->key_info, contents->infos,
+                                            options_.cipher));
   return WrappedFromBlobs(blobs);
 }
 

@@ -467,12 +467,24 @@ TEST(RecipientPoolTest, FindCachedHitsMarkTheEntryUsedInBatches) {
 }
 
 // docs/CRYPTO.md, "URI ciphertext once per key epoch".
+// The IV of a key blob (whose EncryptedContentInfo encrypts nothing).
+std::string KeyBlobIv(const std::string& base64) {
+  std::string der;
+  if (!absl::Base64Unescape(base64, &der))
+    return "not base64";
+  absl::StatusOr<ParsedEnvelopedData> parsed = ParseEnvelopedData(Bytes(der));
+  if (!parsed.ok() || !parsed->encrypted_content.empty())
+    return "not a key blob";
+  return std::string(parsed->iv.begin(), parsed->iv.end());
+}
+
 TEST(RecipientPoolTest, WrapEncryptsTheUrisOncePerKeyEpoch) {
   RecipientPool pool;
   std::vector<WrappedSecrets> wrapped;
   std::vector<const testing::TestIdentity*> identities = {
       &RsaIdentity(1024), &ExtraRsaIdentity(1024, 0), &RsaIdentity(2048)};
   std::vector<std::string> ders;  // URI blob 0 of each, as DER
+  std::vector<std::string> key_ivs;
   for (const testing::TestIdentity* identity : identities) {
     absl::StatusOr<std::shared_ptr<const Recipient>> recipient =
         pool.GetOrParse(identity->certificate_base64);
@@ -484,8 +496,14 @@ TEST(RecipientPoolTest, WrapEncryptsTheUrisOncePerKeyEpoch) {
     std::string der;
     ASSERT_TRUE(absl::Base64Unescape(w->encrypted_uris[0], &der));
     ders.push_back(der);
+    key_ivs.push_back(KeyBlobIv(w->conference_key));
     wrapped.push_back(*std::move(w));
   }
+  // The key blobs' EncryptedContentInfo (an IV and nothing encrypted) is
+  // shared the same way.
+  EXPECT_EQ(key_ivs[0].size(), 8u);
+  EXPECT_EQ(key_ivs[1], key_ivs[0]);
+  EXPECT_EQ(key_ivs[2], key_ivs[0]);
   // The same EncryptedContentInfo (IV and ciphertext) ends every
   // recipient's blob; only the RecipientInfo before it differs.
   absl::StatusOr<ParsedEnvelopedData> first =
@@ -506,6 +524,7 @@ TEST(RecipientPoolTest, WrapEncryptsTheUrisOncePerKeyEpoch) {
   std::string next_der;
   ASSERT_TRUE(absl::Base64Unescape(next->encrypted_uris[0], &next_der));
   EXPECT_FALSE(absl::EndsWith(next_der, tail));
+  EXPECT_NE(KeyBlobIv(next->conference_key), key_ivs[0]);
   pool.ForgetConference("conf-1");
   absl::StatusOr<WrappedSecrets> again =
       pool.Wrap("conf-1", 1, **recipient, Secrets());
