@@ -183,7 +183,8 @@ void EncodeGetConferenceResponse(const ResponseAddress& address,
                                  const Viewer& viewer,
                                  const DocumentSecrets* secrets,
                                  std::string* out) {
-  XmlWriter w(512);
+  char scratch[512];  // the envelope: its address and namespaces
+  XmlWriter w(scratch, sizeof(scratch));
   const size_t head = StartEnvelope(w, address);
   const absl::string_view envelope = w.view();
   // The document is written by conference_info between the envelope's

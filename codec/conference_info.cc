@@ -903,7 +903,7 @@ class FullDocument {
   FullDocument(const engine::ConferenceSnapshot& snapshot, const Viewer& viewer,
                const DocumentSecrets* secrets, XmlDeclaration declaration,
                absl::string_view version)
-      : skeleton_(kSkeletonReserve) {
+      : skeleton_(skeleton_scratch_, sizeof(skeleton_scratch_)) {
     XmlWriter& w = skeleton_;
     // The root's start tag, host-info and conference-state come from the
     // snapshot's frame; the root is closed by hand at the end, as the
@@ -1070,6 +1070,9 @@ class FullDocument {
     SpliceStable(markup.after);
   }
 
+  // The skeleton's first kSkeletonReserve bytes live in the document
+  // itself (a local of the encoder): no allocation per document.
+  char skeleton_scratch_[kSkeletonReserve];
   XmlWriter skeleton_;
   const ListMarkup* list_ = nullptr;  // the list opened last
   size_t list_start_ = 0;             // index of its start tag's splice

@@ -185,7 +185,10 @@ bool IsVerbatimText(absl::string_view text) {
 // new char[n] default-initializes: the bytes are left as they are, not
 // zero-filled (std::string::resize would write each byte twice).
 XmlWriter::XmlWriter(size_t reserve)
-    : buf_(new char[reserve]), capacity_(reserve) {}
+    : data_(new char[reserve]), owned_(data_), capacity_(reserve) {}
+
+XmlWriter::XmlWriter(char* scratch, size_t capacity)
+    : data_(scratch), capacity_(capacity) {}
 
 void XmlWriter::GrowSlow(size_t n) {
   size_t capacity = capacity_ < 64 ? 64 : capacity_;
@@ -194,9 +197,10 @@ void XmlWriter::GrowSlow(size_t n) {
   }
   std::unique_ptr<char[]> bigger(new char[capacity]);
   if (size_ > 0) {
-    std::memcpy(bigger.get(), buf_.get(), size_);
+    std::memcpy(bigger.get(), data_, size_);
   }
-  buf_ = std::move(bigger);
+  owned_ = std::move(bigger);
+  data_ = owned_.get();
   capacity_ = capacity;
 }
 
@@ -268,7 +272,7 @@ void XmlWriter::RawAttributes(absl::string_view bytes) {
 
 std::string XmlWriter::Finish() && {
   assert(open_.empty() && "Finish() with open elements");
-  std::string out(buf_.get(), size_);
+  std::string out(data_, size_);
   size_ = 0;
   tag_open_ = false;
   return out;
@@ -276,10 +280,16 @@ std::string XmlWriter::Finish() && {
 
 std::unique_ptr<char[]> XmlWriter::ReleaseBuffer() && {
   assert(open_.empty() && "ReleaseBuffer() with open elements");
+  if (owned_ == nullptr) {  // still in the caller's scratch
+    owned_.reset(new char[size_ > 0 ? size_ : 1]);
+    if (size_ > 0)
+      std::memcpy(owned_.get(), data_, size_);
+  }
+  data_ = nullptr;
   size_ = 0;
   capacity_ = 0;
   tag_open_ = false;
-  return std::move(buf_);
+  return std::move(owned_);
 }
 
 void XmlWriter::Escape(absl::string_view s, EscapeMode mode) {

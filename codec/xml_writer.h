@@ -67,6 +67,12 @@ class XmlWriter {
   // buffer is written once, by the call that produces it.
   explicit XmlWriter(size_t reserve = 1024);
 
+  // Starts in `scratch`, `capacity` bytes the caller owns and keeps alive
+  // for the writer's life (an array on the stack, say), and moves to a heap
+  // buffer only if the output outgrows it: a short-lived writer of a
+  // document's small parts then allocates nothing.
+  XmlWriter(char* scratch, size_t capacity);
+
   XmlWriter(const XmlWriter&) = delete;
   XmlWriter& operator=(const XmlWriter&) = delete;
 
@@ -108,9 +114,7 @@ class XmlWriter {
   size_t depth() const { return open_.size(); }
 
   // The bytes written so far; valid until the next call on the writer.
-  absl::string_view view() const {
-    return absl::string_view(buf_.get(), size_);
-  }
+  absl::string_view view() const { return absl::string_view(data_, size_); }
 
   // Returns the document. Every element must have been closed (asserted in
   // debug builds). The writer is left empty.
@@ -118,8 +122,9 @@ class XmlWriter {
 
   // Returns the buffer holding the document (its first size() bytes; read
   // size() first), without copying it: for callers that keep the bytes in
-  // their own shared buffer. Every element must have been closed. The writer
-  // is left empty.
+  // their own shared buffer (copied into a new one if the writer was still
+  // in its scratch). Every element must have been closed. The writer is left
+  // empty.
   std::unique_ptr<char[]> ReleaseBuffer() &&;
 
  private:
@@ -128,7 +133,7 @@ class XmlWriter {
     if (capacity_ - size_ < n) {
       GrowSlow(n);
     }
-    return buf_.get() + size_;
+    return data_ + size_;
   }
   void GrowSlow(size_t n);
   void Put(absl::string_view s) {
@@ -151,9 +156,10 @@ class XmlWriter {
   enum class EscapeMode { kText, kAttribute };
   void Escape(absl::string_view s, EscapeMode mode);
 
-  // Allocated with new char[] (not zero-filled); size_ of capacity_ bytes are
-  // used.
-  std::unique_ptr<char[]> buf_;
+  // The buffer: the caller's scratch, or owned_ (allocated with new char[],
+  // not zero-filled). size_ of its capacity_ bytes are used.
+  char* data_;
+  std::unique_ptr<char[]> owned_;
   size_t capacity_;
   size_t size_ = 0;
   bool tag_open_ = false;

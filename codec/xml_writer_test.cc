@@ -233,6 +233,44 @@ TEST(XmlWriterTest, ReleaseBufferHandsOverTheWrittenBytes) {
   EXPECT_EQ(expected, "<a><b>x&amp;y</b></a>");
 }
 
+// A writer started in a caller's scratch writes there until it outgrows it,
+// then carries on in a heap buffer with the bytes so far; the output is the
+// same at every scratch size, and the scratch is never written past its end.
+TEST(XmlWriterTest, ScratchBufferGivesTheSameOutputAtEverySize) {
+  auto write = [](XmlWriter& w) {
+    w.StartElement("a");
+    w.Attribute("k", "v<w");
+    w.TextElement("b", "x&y");
+    w.Raw("<c/>");
+    w.EndElement();
+  };
+  XmlWriter reference(1024);
+  write(reference);
+  const std::string expected = std::move(reference).Finish();
+  ASSERT_EQ(expected, "<a k=\"v&lt;w\"><b>x&amp;y</b><c/></a>");
+  for (size_t capacity = 0; capacity <= expected.size() + 1; ++capacity) {
+    SCOPED_TRACE(capacity);
+    // A guard byte after the scratch.
+    std::string scratch(capacity + 1, '#');
+    {
+      XmlWriter w(scratch.data(), capacity);
+      write(w);
+      EXPECT_EQ(w.view(), expected);
+      EXPECT_EQ(std::move(w).Finish(), expected);
+    }
+    EXPECT_EQ(scratch.back(), '#');
+    if (capacity >= expected.size()) {
+      EXPECT_EQ(scratch.substr(0, expected.size()), expected);  // stayed
+    }
+    XmlWriter released(scratch.data(), capacity);
+    write(released);
+    const size_t size = released.size();
+    std::unique_ptr<char[]> bytes = std::move(released).ReleaseBuffer();
+    EXPECT_EQ(std::string(bytes.get(), size), expected);
+    EXPECT_NE(bytes.get(), scratch.data());  // the caller's scratch stays its
+  }
+}
+
 TEST(XmlWriterTest, EmptyValuesWriteNothing) {
   XmlWriter w(0);
   w.StartElement("a");
