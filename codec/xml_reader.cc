@@ -1426,8 +1426,12 @@ absl::Status XmlTreeBuilder::Build(rapidxml::xml_node<char>* node,
   // The pre-scan counted elements and attributes, and the vectors were
   // reserved for them, so these pointers never move.
   const char* base = doc_->buffer_.data();
-  doc_->elements_.emplace_back();
-  XmlElement* e = &doc_->elements_.back();
+  XmlElement* e = doc_->elements_.Append();
+  if (e == nullptr) {
+    return Disagreement(
+        "more elements than the pre-scan counted",
+        doc_->BodyOffset(static_cast<size_t>(node->name() - base - 1)));
+  }
   *out = e;
   e->qname = View(node->name(), node->name_size());
   e->offset = doc_->BodyOffset(static_cast<size_t>(node->name() - base - 1));
@@ -1524,7 +1528,13 @@ absl::Status XmlTreeBuilder::ReadStartTag(XmlElement* e,
                                              EscapeForError(value), "\""));
       return false;
     }
-    doc_->namespace_decls_.push_back(decl);
+    XmlNamespaceDecl* slot = doc_->namespace_decls_.Append();
+    if (slot == nullptr) {
+      status =
+          Disagreement("more attributes than the pre-scan counted", e->offset);
+      return false;
+    }
+    *slot = decl;
     scope_.push_back(Binding{decl.prefix, decl.uri, KnownId(decl.uri)});
     return true;
   });
@@ -1576,7 +1586,13 @@ absl::Status XmlTreeBuilder::ReadStartTag(XmlElement* e,
         return false;
       }
     }
-    doc_->attributes_.push_back(attribute);
+    XmlAttribute* slot = doc_->attributes_.Append();
+    if (slot == nullptr) {
+      status =
+          Disagreement("more attributes than the pre-scan counted", e->offset);
+      return false;
+    }
+    *slot = attribute;
     return true;
   });
   if (!status.ok())
@@ -1588,8 +1604,9 @@ absl::Status XmlTreeBuilder::ReadStartTag(XmlElement* e,
 
 absl::Status XmlTreeBuilder::BuildRoot(const PreScanner::RootInfo& root,
                                        rapidxml::xml_node<char>* first_child) {
-  doc_->elements_.emplace_back();
-  XmlElement* e = &doc_->elements_.back();
+  XmlElement* e = doc_->elements_.Append();
+  if (e == nullptr)
+    return Disagreement("more elements than the pre-scan counted", root.offset);
   e->qname = root.name;
   e->offset = root.offset;
   e->depth = 1;
@@ -1654,9 +1671,26 @@ absl::StatusOr<XmlDocument> XmlDocument::Parse(
     doc.detached_size_ = run.size;
   }
   doc.buffer_ = std::move(body);
-  doc.elements_.reserve(scanner.element_count());
-  doc.attributes_.reserve(scanner.attribute_count());
-  doc.namespace_decls_.reserve(scanner.attribute_count());
+  {
+    // Elements, then attributes, then namespace declarations (an attribute
+    // is one or the other), in one block: sizes that are multiples of the
+    // alignment keep each array aligned.
+    static_assert(sizeof(XmlElement) % alignof(XmlAttribute) == 0 &&
+                      sizeof(XmlAttribute) % alignof(XmlNamespaceDecl) == 0,
+                  "each array must start aligned");
+    const size_t elements = scanner.element_count();
+    const size_t attributes = scanner.attribute_count();
+    const size_t element_bytes = elements * sizeof(XmlElement);
+    const size_t attribute_bytes = attributes * sizeof(XmlAttribute);
+    const size_t bytes =
+        element_bytes + attribute_bytes + attributes * sizeof(XmlNamespaceDecl);
+    doc.tree_.reset(new std::max_align_t[bytes / sizeof(std::max_align_t) + 1]);
+    unsigned char* block = reinterpret_cast<unsigned char*>(doc.tree_.get());
+    doc.elements_.Place(block, elements);
+    doc.attributes_.Place(block + element_bytes, attributes);
+    doc.namespace_decls_.Place(block + element_bytes + attribute_bytes,
+                               attributes);
+  }
 
   // The document holds RapidXML's 64 KiB static pool; keep it off the
   // stack, and keep one per thread rather than allocating and freeing 64 KiB

@@ -58,7 +58,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <new>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -164,7 +167,7 @@ class XmlDocument {
   XmlDocument(const XmlDocument&) = delete;
   XmlDocument& operator=(const XmlDocument&) = delete;
 
-  const XmlElement& root() const { return elements_.front(); }
+  const XmlElement& root() const { return elements_[0]; }
   size_t element_count() const { return elements_.size(); }
 
   // "offset 812 (line 14, column 7)" for a byte offset into the body.
@@ -182,10 +185,55 @@ class XmlDocument {
   friend class XmlTreeBuilder;
   XmlDocument() = default;
 
+  // One of the tree's arrays, in the block tree_ owns, with room for what
+  // the pre-scan counted and no more: elements never move (children point at
+  // their parents), and a tree RapidXML read larger than the pre-scan did is
+  // refused (Append returns nullptr), not grown.
+  template <typename T>
+  class TreeArray {
+   public:
+    static_assert(std::is_trivially_destructible<T>::value,
+                  "the block is freed without destroying its elements");
+    TreeArray() = default;
+    TreeArray(TreeArray&& other) noexcept { *this = std::move(other); }
+    TreeArray& operator=(TreeArray&& other) noexcept {
+      data_ = other.data_;
+      size_ = other.size_;
+      capacity_ = other.capacity_;
+      other.data_ = nullptr;
+      other.size_ = other.capacity_ = 0;
+      return *this;
+    }
+    // Room for `capacity` elements at `data` (suitably aligned).
+    void Place(void* data, size_t capacity) {
+      data_ = static_cast<T*>(data);
+      size_ = 0;
+      capacity_ = capacity;
+    }
+    // A new value-initialized element at the end; nullptr when full.
+    T* Append() {
+      if (size_ == capacity_)
+        return nullptr;
+      return new (data_ + size_++) T();
+    }
+    T* data() { return data_; }
+    const T* data() const { return data_; }
+    size_t size() const { return size_; }
+    T& operator[](size_t i) { return data_[i]; }
+    const T& operator[](size_t i) const { return data_[i]; }
+
+   private:
+    T* data_ = nullptr;
+    size_t size_ = 0;
+    size_t capacity_ = 0;
+  };
+
   std::vector<char> buffer_;  // the body plus a NUL; views point into it
-  std::vector<XmlElement> elements_;  // document order; [0] is the root
-  std::vector<XmlAttribute> attributes_;
-  std::vector<XmlNamespaceDecl> namespace_decls_;
+  // The three arrays below, in one allocation per parse.
+  std::unique_ptr<std::max_align_t[]> tree_;
+  TreeArray<XmlElement> elements_;  // document order; [0] is the root
+  TreeArray<XmlAttribute> attributes_;
+  TreeArray<XmlNamespaceDecl> namespace_decls_;
   // Offsets of line feeds the pre-scan normalized to spaces in attribute
   // values (XML 1.0 §3.3.3), so Where() still counts lines right.
   std::vector<uint32_t> normalized_line_feeds_;
