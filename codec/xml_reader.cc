@@ -1319,6 +1319,12 @@ inline void AppendChild(XmlElement* parent, XmlElement** last_child,
 
 }  // namespace
 
+// What a tree RapidXML read larger than the pre-scan did is refused with.
+constexpr absl::string_view kMoreElements =
+    "more elements than the pre-scan counted";
+constexpr absl::string_view kMoreAttributes =
+    "more attributes than the pre-scan counted";
+
 // Builds XmlElements from RapidXML's tree, resolving namespaces.
 class XmlTreeBuilder {
  public:
@@ -1423,18 +1429,17 @@ class XmlTreeBuilder {
 absl::Status XmlTreeBuilder::Build(rapidxml::xml_node<char>* node,
                                    XmlElement* parent, int depth,
                                    XmlElement** out) {
-  // The pre-scan counted elements and attributes, and the vectors were
-  // reserved for them, so these pointers never move.
+  // The tree's arrays hold what the pre-scan counted, so these pointers
+  // never move.
   const char* base = doc_->buffer_.data();
+  const uint32_t offset =
+      doc_->BodyOffset(static_cast<size_t>(node->name() - base - 1));
   XmlElement* e = doc_->elements_.Append();
-  if (e == nullptr) {
-    return Disagreement(
-        "more elements than the pre-scan counted",
-        doc_->BodyOffset(static_cast<size_t>(node->name() - base - 1)));
-  }
+  if (e == nullptr)
+    return Disagreement(kMoreElements, offset);
   *out = e;
   e->qname = View(node->name(), node->name_size());
-  e->offset = doc_->BodyOffset(static_cast<size_t>(node->name() - base - 1));
+  e->offset = offset;
   e->parent = parent;
   e->depth = depth;
 
@@ -1528,13 +1533,10 @@ absl::Status XmlTreeBuilder::ReadStartTag(XmlElement* e,
                                              EscapeForError(value), "\""));
       return false;
     }
-    XmlNamespaceDecl* slot = doc_->namespace_decls_.Append();
-    if (slot == nullptr) {
-      status =
-          Disagreement("more attributes than the pre-scan counted", e->offset);
+    if (!doc_->namespace_decls_.Push(decl)) {
+      status = Disagreement(kMoreAttributes, e->offset);
       return false;
     }
-    *slot = decl;
     scope_.push_back(Binding{decl.prefix, decl.uri, KnownId(decl.uri)});
     return true;
   });
@@ -1586,13 +1588,10 @@ absl::Status XmlTreeBuilder::ReadStartTag(XmlElement* e,
         return false;
       }
     }
-    XmlAttribute* slot = doc_->attributes_.Append();
-    if (slot == nullptr) {
-      status =
-          Disagreement("more attributes than the pre-scan counted", e->offset);
+    if (!doc_->attributes_.Push(attribute)) {
+      status = Disagreement(kMoreAttributes, e->offset);
       return false;
     }
-    *slot = attribute;
     return true;
   });
   if (!status.ok())
@@ -1606,7 +1605,7 @@ absl::Status XmlTreeBuilder::BuildRoot(const PreScanner::RootInfo& root,
                                        rapidxml::xml_node<char>* first_child) {
   XmlElement* e = doc_->elements_.Append();
   if (e == nullptr)
-    return Disagreement("more elements than the pre-scan counted", root.offset);
+    return Disagreement(kMoreElements, root.offset);
   e->qname = root.name;
   e->offset = root.offset;
   e->depth = 1;

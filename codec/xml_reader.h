@@ -216,6 +216,13 @@ class XmlDocument {
         return nullptr;
       return new (data_ + size_++) T();
     }
+    // Appends a copy of `value`; false when full.
+    bool Push(const T& value) {
+      if (size_ == capacity_)
+        return false;
+      new (data_ + size_++) T(value);
+      return true;
+    }
     T* data() { return data_; }
     const T* data() const { return data_; }
     size_t size() const { return size_; }

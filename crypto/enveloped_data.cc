@@ -329,6 +329,8 @@ absl::StatusOr<std::string> AssembleEnvelopedData(
   };
   static constexpr uint8_t kVersion0[] = {0x02, 0x01, 0x00};  // INTEGER 0
   static_assert(sizeof(kVersion0) == kVersionSize, "");
+  static_assert(sizeof(internal::kOidEnvelopedDataBytes) < 0x80,
+                "the OID's length is one octet");
   p = internal::WriteDerHeader(p, internal::kDerSequence, outer_size);
   *p++ = 0x06;  // OBJECT IDENTIFIER
   *p++ = static_cast<uint8_t>(internal::kOidEnvelopedData.size());
