@@ -117,8 +117,8 @@ inline OutIt print_pi_node(OutIt out, const xml_node<Ch>* node, int flags,
 #include "codec/conference_info.h"
 #include "crypto/enveloped_data.h"
 #include "crypto/internal/test_certificates.h"
-#include "engine/focus/focus.h"
 #include "engine/model.h"
+#include "focus/focus.h"
 #include "tests/reference_subscriber.h"
 
 namespace conf {

@@ -24,9 +24,9 @@
 #include "gtest/gtest.h"
 
 #include "codec/c3p_request_encoder.h"
-#include "engine/focus/focus.h"
 #include "engine/model.h"
 #include "engine/sample_users.h"
+#include "focus/focus.h"
 #include "tests/reference_subscriber.h"
 #include "tests/status_matchers.h"
 

@@ -47,7 +47,7 @@
 #include "crypto/base64.h"
 #include "crypto/cms_reader.h"
 #include "crypto/enveloped_data.h"
-#include "engine/focus/focus.h"
+#include "focus/focus.h"
 #include "tools/confstate_validate.h"
 
 namespace conf {

@@ -11,9 +11,9 @@
 
 #include "codec/c3p_request_encoder.h"
 #include "codec/conference_info.h"
-#include "engine/focus/focus.h"
 #include "engine/model.h"
 #include "engine/sample_users.h"
+#include "focus/focus.h"
 #include "tests/status_matchers.h"
 
 namespace conf {

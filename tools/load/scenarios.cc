@@ -20,9 +20,9 @@
 #include "codec/c3p_reason.h"
 #include "codec/c3p_request_encoder.h"
 #include "crypto/internal/test_certificates.h"
-#include "engine/focus/focus.h"
 #include "engine/model.h"
 #include "engine/sample_users.h"
+#include "focus/focus.h"
 #include "tools/load/latency_histogram.h"
 #include "tools/load/roster_tracker.h"
 

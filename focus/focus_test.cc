@@ -1,4 +1,4 @@
-#include "engine/focus/focus.h"
+#include "focus/focus.h"
 
 #include <cstdint>
 #include <memory>

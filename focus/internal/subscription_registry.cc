@@ -1,4 +1,4 @@
-#include "engine/focus/internal/subscription_registry.h"
+#include "focus/internal/subscription_registry.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "engine/focus/internal/subscription_state.h"
+#include "focus/internal/subscription_state.h"
 
 #include <algorithm>
 #include <map>

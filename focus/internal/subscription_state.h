@@ -1,4 +1,4 @@
-// Private to //engine/focus. A conference's notification log, shared by all
+// Private to //focus. A conference's notification log, shared by all
 // of its subscriptions, and one subscription's cursor into it.
 //
 //   ConferenceStore ── OnDelta (one sink per conference) ──► ConferenceChannel
@@ -33,8 +33,8 @@
 // while encoding, calling the store or running a callback; the store's
 // delivery thread takes only the channel's lock.
 
-#ifndef CONF_ENGINE_FOCUS_INTERNAL_SUBSCRIPTION_STATE_H_
-#define CONF_ENGINE_FOCUS_INTERNAL_SUBSCRIPTION_STATE_H_
+#ifndef CONF_FOCUS_INTERNAL_SUBSCRIPTION_STATE_H_
+#define CONF_FOCUS_INTERNAL_SUBSCRIPTION_STATE_H_
 
 #include <array>
 #include <atomic>
@@ -54,8 +54,8 @@
 #include "base/mutex.h"
 #include "codec/conference_info.h"
 #include "engine/conference_store.h"
-#include "engine/focus/focus.h"
 #include "engine/model.h"
+#include "focus/focus.h"
 
 namespace conf {
 namespace focus {
@@ -348,4 +348,4 @@ class SubscriptionState
 }  // namespace focus
 }  // namespace conf
 
-#endif  // CONF_ENGINE_FOCUS_INTERNAL_SUBSCRIPTION_STATE_H_
+#endif  // CONF_FOCUS_INTERNAL_SUBSCRIPTION_STATE_H_

@@ -1,4 +1,4 @@
-#include "engine/focus/internal/request_mapping.h"
+#include "focus/internal/request_mapping.h"
 
 #include <utility>
 

@@ -1,12 +1,12 @@
-// Private to //engine/focus. The live subscriptions by (conference, id), so a
+// Private to //focus. The live subscriptions by (conference, id), so a
 // refresh finds the subscription it continues, and the per-conference
 // channels their deliveries share. Sharded; each shard's lock is held for one
 // map operation (and, when a conference's first channel is opened, for its
 // store subscription, which takes one store shard lock and calls nothing
 // back).
 
-#ifndef CONF_ENGINE_FOCUS_INTERNAL_SUBSCRIPTION_REGISTRY_H_
-#define CONF_ENGINE_FOCUS_INTERNAL_SUBSCRIPTION_REGISTRY_H_
+#ifndef CONF_FOCUS_INTERNAL_SUBSCRIPTION_REGISTRY_H_
+#define CONF_FOCUS_INTERNAL_SUBSCRIPTION_REGISTRY_H_
 
 #include <cstddef>
 #include <memory>
@@ -18,8 +18,8 @@
 
 #include "base/mutex.h"
 #include "engine/conference_store.h"
-#include "engine/focus/internal/subscription_state.h"
 #include "engine/model.h"
+#include "focus/internal/subscription_state.h"
 
 namespace conf {
 namespace focus {
@@ -72,4 +72,4 @@ class SubscriptionRegistry {
 }  // namespace focus
 }  // namespace conf
 
-#endif  // CONF_ENGINE_FOCUS_INTERNAL_SUBSCRIPTION_REGISTRY_H_
+#endif  // CONF_FOCUS_INTERNAL_SUBSCRIPTION_REGISTRY_H_

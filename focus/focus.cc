@@ -1,4 +1,4 @@
-#include "engine/focus/focus.h"
+#include "focus/focus.h"
 
 #include <algorithm>
 #include <memory>
@@ -14,10 +14,10 @@
 #include "codec/c3p_request.h"
 #include "codec/c3p_response.h"
 #include "codec/wire_names.h"
-#include "engine/focus/internal/request_mapping.h"
-#include "engine/focus/internal/secrets_version.h"
-#include "engine/focus/internal/subscription_registry.h"
-#include "engine/focus/internal/subscription_state.h"
+#include "focus/internal/request_mapping.h"
+#include "focus/internal/secrets_version.h"
+#include "focus/internal/subscription_registry.h"
+#include "focus/internal/subscription_state.h"
 
 namespace conf {
 namespace focus {

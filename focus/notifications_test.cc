@@ -17,8 +17,8 @@
 #include "gtest/gtest.h"
 
 #include "codec/c3p_request_encoder.h"
-#include "engine/focus/focus.h"
 #include "engine/sample_users.h"
+#include "focus/focus.h"
 #include "tests/reference_subscriber.h"
 #include "tests/status_matchers.h"
 

@@ -1,10 +1,10 @@
-// Private to //engine/focus. Turns the codec's parsed C3P views (string
+// Private to //focus. Turns the codec's parsed C3P views (string
 // views into the request's buffer) into the engine's owned request values,
 // validating enumerations on the way. Each function returns the C3P failure
 // reason to answer with when the request cannot be mapped.
 
-#ifndef CONF_ENGINE_FOCUS_INTERNAL_REQUEST_MAPPING_H_
-#define CONF_ENGINE_FOCUS_INTERNAL_REQUEST_MAPPING_H_
+#ifndef CONF_FOCUS_INTERNAL_REQUEST_MAPPING_H_
+#define CONF_FOCUS_INTERNAL_REQUEST_MAPPING_H_
 
 #include <optional>
 #include <string>
@@ -57,4 +57,4 @@ bool IsValidConferenceId(absl::string_view id);
 }  // namespace focus
 }  // namespace conf
 
-#endif  // CONF_ENGINE_FOCUS_INTERNAL_REQUEST_MAPPING_H_
+#endif  // CONF_FOCUS_INTERNAL_REQUEST_MAPPING_H_

@@ -47,8 +47,8 @@
 //     send_notify(n.Bytes());
 //   }
 
-#ifndef CONF_ENGINE_FOCUS_FOCUS_H_
-#define CONF_ENGINE_FOCUS_FOCUS_H_
+#ifndef CONF_FOCUS_FOCUS_H_
+#define CONF_FOCUS_FOCUS_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -255,4 +255,4 @@ class Focus {
 }  // namespace focus
 }  // namespace conf
 
-#endif  // CONF_ENGINE_FOCUS_FOCUS_H_
+#endif  // CONF_FOCUS_FOCUS_H_

@@ -1,8 +1,8 @@
-// Private to //engine/focus. The version under which the recipient pool
+// Private to //focus. The version under which the recipient pool
 // caches a conference's wrapped secrets.
 
-#ifndef CONF_ENGINE_FOCUS_INTERNAL_SECRETS_VERSION_H_
-#define CONF_ENGINE_FOCUS_INTERNAL_SECRETS_VERSION_H_
+#ifndef CONF_FOCUS_INTERNAL_SECRETS_VERSION_H_
+#define CONF_FOCUS_INTERNAL_SECRETS_VERSION_H_
 
 #include <cstdint>
 #include <cstring>
@@ -39,4 +39,4 @@ inline uint64_t SecretsVersion(const engine::ConferenceKey& key) {
 }  // namespace focus
 }  // namespace conf
 
-#endif  // CONF_ENGINE_FOCUS_INTERNAL_SECRETS_VERSION_H_
+#endif  // CONF_FOCUS_INTERNAL_SECRETS_VERSION_H_

@@ -1,4 +1,4 @@
-#include "engine/focus/internal/secrets_version.h"
+#include "focus/internal/secrets_version.h"
 
 #include <cstdint>
 #include <set>

@@ -18,10 +18,10 @@
 #include "crypto/internal/test_certificates.h"
 #include "crypto/recipient_pool.h"
 #include "engine/conference_store.h"
-#include "engine/focus/focus.h"
-#include "engine/focus/internal/secrets_version.h"
 #include "engine/model.h"
 #include "engine/sample_users.h"
+#include "focus/focus.h"
+#include "focus/internal/secrets_version.h"
 #include "tests/status_matchers.h"
 
 namespace conf {
