@@ -26,6 +26,7 @@
 
 #include "base/mutex.h"
 #include "crypto/internal/test_certificates.h"
+#include "crypto/self_signed.h"
 
 namespace conf::crypto::testing {
 namespace {
@@ -52,12 +53,12 @@ std::string PrivateKeyDer(EVP_PKEY* key) {
 
 std::unique_ptr<TestIdentity> MakeIdentity(int bits, int64_t serial) {
   auto identity = std::make_unique<TestIdentity>();
-  identity->key = GenerateRsaKey(bits, RSA_F4);
+  identity->key = testing::GenerateRsaKey(bits, RSA_F4);
   CertificateSpec spec;
   spec.serial = serial;
   spec.common_name = absl::StrCat("confstate test ", bits, " #", serial);
-  identity->certificate_der =
-      MakeCertificateDer(identity->key.get(), identity->key.get(), spec);
+  identity->certificate_der = testing::MakeCertificateDer(
+      identity->key.get(), identity->key.get(), spec);
   identity->certificate_base64 = WrappedBase64(identity->certificate_der);
   identity->certificate_pem = ToPem("CERTIFICATE", identity->certificate_der);
   identity->private_key_pem =
@@ -92,51 +93,17 @@ const TestIdentity& RsaIdentity(int bits) { return ExtraRsaIdentity(bits, 0); }
 
 std::string MakeCertificateDer(EVP_PKEY* subject_key, EVP_PKEY* signing_key,
                                const CertificateSpec& spec) {
-  bssl::UniquePtr<X509> x509(X509_new());
-  bssl::UniquePtr<BIGNUM> serial(BN_new());
-  Require(x509 != nullptr && serial != nullptr, "X509_new");
-  Require(BN_set_word(serial.get(),
-                      static_cast<BN_ULONG>(spec.serial < 0 ? -spec.serial
-                                                            : spec.serial)),
-          "BN_set_word");
-  BN_set_negative(serial.get(), spec.serial < 0);
-  bssl::UniquePtr<ASN1_INTEGER> serial_asn1(
-      BN_to_ASN1_INTEGER(serial.get(), nullptr));
-  bssl::UniquePtr<X509_NAME> name(X509_NAME_new());
-  Require(serial_asn1 != nullptr && name != nullptr, "serial/name");
-  Require(X509_set_version(x509.get(), X509_VERSION_3) &&
-              X509_set_serialNumber(x509.get(), serial_asn1.get()) &&
-              X509_NAME_add_entry_by_txt(
-                  name.get(), "CN", MBSTRING_UTF8,
-                  reinterpret_cast<const uint8_t*>(spec.common_name.data()),
-                  static_cast<int>(spec.common_name.size()), -1, 0) &&
-              X509_set_issuer_name(x509.get(), name.get()) &&
-              X509_set_subject_name(x509.get(), name.get()) &&
-              ASN1_TIME_set_string(X509_getm_notBefore(x509.get()),
-                                   "260101000000Z") &&
-              ASN1_TIME_set_string(X509_getm_notAfter(x509.get()),
-                                   "360101000000Z") &&
-              X509_set_pubkey(x509.get(), subject_key) &&
-              X509_sign(x509.get(), signing_key, EVP_sha256()),
-          "building the certificate");
-  uint8_t* der = nullptr;
-  const int len = i2d_X509(x509.get(), &der);
-  Require(len > 0, "i2d_X509");
-  std::string result(reinterpret_cast<const char*>(der), len);
-  OPENSSL_free(der);
-  return result;
+  absl::StatusOr<std::string> der =
+      crypto::MakeCertificateDer(subject_key, signing_key, spec);
+  Require(der.ok(), "MakeCertificateDer");
+  return *std::move(der);
 }
 
 bssl::UniquePtr<EVP_PKEY> GenerateRsaKey(int bits, uint32_t exponent) {
-  bssl::UniquePtr<RSA> rsa(RSA_new());
-  bssl::UniquePtr<BIGNUM> e(BN_new());
-  bssl::UniquePtr<EVP_PKEY> key(EVP_PKEY_new());
-  Require(rsa != nullptr && e != nullptr && key != nullptr &&
-              BN_set_word(e.get(), exponent) &&
-              RSA_generate_key_ex(rsa.get(), bits, e.get(), nullptr) &&
-              EVP_PKEY_set1_RSA(key.get(), rsa.get()),
-          "RSA key generation");
-  return key;
+  absl::StatusOr<bssl::UniquePtr<EVP_PKEY>> key =
+      crypto::GenerateRsaKey(bits, exponent);
+  Require(key.ok(), "RSA key generation");
+  return *std::move(key);
 }
 
 bssl::UniquePtr<EVP_PKEY> FakeRsaPublicKey(int bits, uint64_t exponent,

@@ -15,6 +15,8 @@
 #include <openssl/base.h>
 #include <openssl/evp.h>
 
+#include "crypto/self_signed.h"
+
 namespace conf::crypto::testing {
 
 // A key pair with a self-signed certificate.
@@ -34,20 +36,13 @@ const TestIdentity& RsaIdentity(int bits);
 // same index returns the same identity). For pools of many recipients.
 const TestIdentity& ExtraRsaIdentity(int bits, int index);
 
-// Options for MakeCertificate.
-struct CertificateSpec {
-  // A negative value gives a negative serialNumber, as the seed's clients
-  // have.
-  int64_t serial = 1;
-  std::string common_name = "confstate test";
-};
+using ::conf::crypto::CertificateSpec;
 
-// A certificate for `subject_key` signed by `signing_key` (self-signed when
-// they are the same key), validity fixed in 2026-2036.
+// crypto::MakeCertificateDer, aborting on failure.
 std::string MakeCertificateDer(EVP_PKEY* subject_key, EVP_PKEY* signing_key,
                                const CertificateSpec& spec = {});
 
-// A real RSA key pair, generated on every call.
+// A real RSA key pair, generated on every call; aborts on failure.
 bssl::UniquePtr<EVP_PKEY> GenerateRsaKey(int bits, uint32_t exponent);
 
 // An RSA *public* key with a random odd `bits`-bit modulus (not a product of

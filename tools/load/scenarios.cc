@@ -19,9 +19,9 @@
 #include "base/status_macros.h"
 #include "codec/c3p_reason.h"
 #include "codec/c3p_request_encoder.h"
-#include "crypto/internal/test_certificates.h"
+#include "crypto/base64.h"
+#include "crypto/self_signed.h"
 #include "engine/model.h"
-#include "engine/sample_users.h"
 #include "focus/focus.h"
 #include "tools/load/latency_histogram.h"
 #include "tools/load/roster_tracker.h"
@@ -37,6 +37,28 @@ constexpr int kIdentities = 8;
 constexpr int kIdentityBits = 1024;
 // Failure messages kept per run (all are counted).
 constexpr size_t kMaxFailureMessages = 20;
+
+// A joining user as the load's clients send it in addUser: `entity` with
+// `role` and one connected audio-video endpoint ("<entity>/av") carrying one
+// send-recv audio stream (id "1").
+engine::User JoiningUser(absl::string_view entity, engine::Role role) {
+  engine::User user;
+  user.entity = engine::UserId(entity);
+  user.role = role;
+  engine::Endpoint endpoint;
+  endpoint.entity = engine::EndpointId(absl::StrCat(entity, "/av"));
+  endpoint.status = engine::EndpointStatus::kConnected;
+  endpoint.session_type = "audio-video";
+  engine::Media audio;
+  audio.id = engine::MediaId("1");
+  audio.type = "audio";
+  audio.status = engine::MediaStatus::kSendRecv;
+  endpoint.media.push_back(
+      std::make_shared<const engine::Media>(std::move(audio)));
+  user.endpoints.push_back(
+      std::make_shared<const engine::Endpoint>(std::move(endpoint)));
+  return user;
+}
 
 enum Op {
   kGetConference,
@@ -209,13 +231,20 @@ class LoadScenario::Impl {
   focus::Focus focus_;
   std::vector<std::unique_ptr<Conf>> confs_;
   std::vector<std::mt19937_64> rngs_;  // one per worker
-  std::vector<const crypto::testing::TestIdentity*> identities_;
+  // Client certificates (base64 DER), generated at set-up.
+  std::vector<std::string> certificates_;
   std::atomic<int64_t> next_request_id_{1};
 };
 
 absl::Status LoadScenario::Impl::SetUp() {
   for (int i = 0; i < kIdentities; ++i) {
-    identities_.push_back(&crypto::testing::ExtraRsaIdentity(kIdentityBits, i));
+    crypto::CertificateSpec spec;
+    spec.serial = i + 1;
+    spec.common_name = absl::StrCat("confstate-load client ", i);
+    CONF_ASSIGN_OR_RETURN(
+        crypto::SelfSignedIdentity identity,
+        crypto::GenerateSelfSignedIdentity(kIdentityBits, spec));
+    certificates_.push_back(crypto::EncodeBase64(identity.certificate_der));
   }
   for (int ci = 0; ci < options_.conferences; ++ci) {
     auto c = std::make_unique<Conf>();
@@ -255,7 +284,7 @@ absl::Status LoadScenario::Impl::SetUp() {
       absl::StatusOr<focus::C3pResult> joined = focus_.HandleRequest(
           m.uri,
           codec::EncodeAddUserRequest(Envelope(m.uri, c->entity), c->entity,
-                                      engine::UserWithAudio(m.uri, m.role)));
+                                      JoiningUser(m.uri, m.role)));
       if (!joined.ok() || !joined->success) {
         return absl::InternalError(
             absl::StrCat("load: ", m.uri, " could not join ", c->entity));
@@ -343,10 +372,10 @@ OpResult LoadScenario::Impl::GetConference(Conf& c, std::mt19937_64& rng) {
     MutexLock lock(&c.mu);
     uri = c.members[k].uri;
   }
-  const crypto::testing::TestIdentity& id = *identities_[rng() % kIdentities];
+  const std::string& certificate = certificates_[rng() % kIdentities];
   return Judge(kGetConference, uri,
-               codec::EncodeGetConferenceRequest(
-                   Envelope(uri, c.entity), c.entity, id.certificate_base64),
+               codec::EncodeGetConferenceRequest(Envelope(uri, c.entity),
+                                                 c.entity, certificate),
                "success");
 }
 
@@ -361,7 +390,7 @@ OpResult LoadScenario::Impl::Membership(Conf& c, std::mt19937_64& rng,
     OpResult r =
         Judge(kJoin, m.uri,
               codec::EncodeAddUserRequest(Envelope(m.uri, c.entity), c.entity,
-                                          engine::UserWithAudio(m.uri, m.role)),
+                                          JoiningUser(m.uri, m.role)),
               "success");
     (c.locked ? m.in_lobby : m.present) = true;
     return r;
@@ -446,8 +475,7 @@ OpResult LoadScenario::Impl::Hostile(Conf& c, std::mt19937_64& rng) {
       return Judge(op, organizer, std::move(body), "status:invalid_argument");
     }
     case kHostileOversized: {
-      engine::User user =
-          engine::UserWithAudio(attendee, engine::Role::kAttendee);
+      engine::User user = JoiningUser(attendee, engine::Role::kAttendee);
       user.display_text = std::string(70 * 1024, 'x');
       return Judge(op, attendee,
                    codec::EncodeAddUserRequest(Envelope(attendee, c.entity),
