@@ -82,8 +82,8 @@ inline OutIt print_pi_node(OutIt out, const xml_node<Ch>* node, int flags,
 #include "rapidxml/rapidxml_print.hpp"
 
 #include "codec/conference_info.h"
-#include "codec/conference_info_testing.h"
 #include "engine/model.h"
+#include "testing/sample_conferences.h"
 
 namespace conf {
 namespace codec {

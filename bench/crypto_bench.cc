@@ -38,8 +38,8 @@
 #include <openssl/rsa.h>
 
 #include "crypto/enveloped_data.h"
-#include "crypto/internal/test_certificates.h"
 #include "crypto/recipient_pool.h"
+#include "testing/test_certificates.h"
 
 namespace conf::crypto {
 namespace {

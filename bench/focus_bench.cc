@@ -116,10 +116,10 @@ inline OutIt print_pi_node(OutIt out, const xml_node<Ch>* node, int flags,
 #include "codec/c3p_response.h"
 #include "codec/conference_info.h"
 #include "crypto/enveloped_data.h"
-#include "crypto/internal/test_certificates.h"
 #include "engine/model.h"
 #include "focus/focus.h"
-#include "tests/reference_subscriber.h"
+#include "testing/reference_subscriber.h"
+#include "testing/test_certificates.h"
 
 namespace conf {
 namespace focus {

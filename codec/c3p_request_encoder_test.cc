@@ -10,7 +10,7 @@
 #include "gtest/gtest.h"
 
 #include "codec/c3p_request.h"
-#include "tests/status_matchers.h"
+#include "testing/status_matchers.h"
 
 namespace conf {
 namespace codec {

@@ -18,8 +18,8 @@
 #include "codec/c3p_reason.h"
 #include "codec/c3p_request.h"
 #include "codec/conference_info.h"
-#include "codec/conference_info_testing.h"
 #include "engine/model.h"
+#include "testing/sample_conferences.h"
 
 namespace conf {
 namespace codec {

@@ -12,8 +12,8 @@
 #include "gtest/gtest.h"
 
 #include "codec/conference_info.h"
-#include "codec/conference_info_testing.h"
 #include "engine/model.h"
+#include "testing/sample_conferences.h"
 
 namespace conf {
 namespace codec {

@@ -18,10 +18,10 @@
 #include "gtest/gtest.h"
 
 #include "codec/conference_info.h"
-#include "codec/conference_info_testing.h"
 #include "engine/model.h"
-#include "tests/reference_subscriber.h"
-#include "tests/status_matchers.h"
+#include "testing/reference_subscriber.h"
+#include "testing/sample_conferences.h"
+#include "testing/status_matchers.h"
 
 namespace conf {
 namespace codec {

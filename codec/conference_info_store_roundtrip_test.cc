@@ -19,8 +19,8 @@
 #include "codec/conference_info.h"
 #include "engine/conference_store.h"
 #include "engine/model.h"
-#include "tests/reference_subscriber.h"
-#include "tests/status_matchers.h"
+#include "testing/reference_subscriber.h"
+#include "testing/status_matchers.h"
 
 namespace conf {
 namespace codec {

@@ -15,8 +15,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-#include "codec/conference_info_testing.h"
 #include "engine/model.h"
+#include "testing/sample_conferences.h"
 
 namespace conf {
 namespace codec {

@@ -13,7 +13,7 @@
 #include "gtest/gtest.h"
 
 #include "codec/xml_reader.h"
-#include "tests/status_matchers.h"
+#include "testing/status_matchers.h"
 
 namespace conf {
 namespace codec {

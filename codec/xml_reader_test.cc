@@ -10,7 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-#include "tests/status_matchers.h"
+#include "testing/status_matchers.h"
 
 namespace conf {
 namespace codec {

@@ -7,7 +7,7 @@
 #include "absl/strings/string_view.h"
 #include "gtest/gtest.h"
 
-#include "codec/conference_info_testing.h"
+#include "testing/sample_conferences.h"
 
 namespace conf {
 namespace codec {

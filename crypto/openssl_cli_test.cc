@@ -36,8 +36,8 @@
 #include "gtest/gtest.h"
 
 #include "crypto/enveloped_data.h"
-#include "crypto/internal/test_certificates.h"
-#include "tests/status_matchers.h"
+#include "testing/status_matchers.h"
+#include "testing/test_certificates.h"
 
 namespace conf::crypto {
 namespace {

@@ -10,7 +10,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
-#include "tests/status_matchers.h"
+#include "testing/status_matchers.h"
 
 namespace conf::crypto {
 namespace {

@@ -25,7 +25,7 @@
 #include "base/mutex.h"
 #include "engine/conference_store.h"
 #include "engine/model.h"
-#include "tests/status_matchers.h"
+#include "testing/status_matchers.h"
 
 namespace conf {
 namespace engine {

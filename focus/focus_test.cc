@@ -15,9 +15,9 @@
 #include "gtest/gtest.h"
 
 #include "codec/c3p_request_encoder.h"
-#include "engine/sample_users.h"
-#include "tests/reference_subscriber.h"
-#include "tests/status_matchers.h"
+#include "testing/reference_subscriber.h"
+#include "testing/sample_users.h"
+#include "testing/status_matchers.h"
 
 namespace conf {
 namespace focus {

@@ -15,14 +15,14 @@
 #include "gtest/gtest.h"
 
 #include "codec/c3p_request_encoder.h"
-#include "crypto/internal/test_certificates.h"
 #include "crypto/recipient_pool.h"
 #include "engine/conference_store.h"
 #include "engine/model.h"
-#include "engine/sample_users.h"
 #include "focus/focus.h"
 #include "focus/internal/secrets_version.h"
-#include "tests/status_matchers.h"
+#include "testing/sample_users.h"
+#include "testing/status_matchers.h"
+#include "testing/test_certificates.h"
 
 namespace conf {
 namespace focus {

@@ -25,10 +25,10 @@
 
 #include "codec/c3p_request_encoder.h"
 #include "engine/model.h"
-#include "engine/sample_users.h"
 #include "focus/focus.h"
-#include "tests/reference_subscriber.h"
-#include "tests/status_matchers.h"
+#include "testing/reference_subscriber.h"
+#include "testing/sample_users.h"
+#include "testing/status_matchers.h"
 
 namespace conf {
 namespace {

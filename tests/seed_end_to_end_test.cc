@@ -24,12 +24,12 @@
 
 #include "codec/c3p_request_encoder.h"
 #include "crypto/cms_reader.h"
-#include "crypto/internal/test_certificates.h"
 #include "engine/model.h"
 #include "focus/focus.h"
-#include "tests/reference_subscriber.h"
+#include "testing/reference_subscriber.h"
+#include "testing/status_matchers.h"
+#include "testing/test_certificates.h"
 #include "tests/shared_data.h"
-#include "tests/status_matchers.h"
 
 namespace conf {
 namespace {

@@ -12,9 +12,9 @@
 #include "codec/c3p_request_encoder.h"
 #include "codec/conference_info.h"
 #include "engine/model.h"
-#include "engine/sample_users.h"
 #include "focus/focus.h"
-#include "tests/status_matchers.h"
+#include "testing/sample_users.h"
+#include "testing/status_matchers.h"
 
 namespace conf {
 namespace load {

@@ -7,7 +7,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-#include "tests/status_matchers.h"
+#include "testing/status_matchers.h"
 #include "tools/load/runner.h"
 
 namespace conf {

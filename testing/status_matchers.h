@@ -6,8 +6,8 @@
 //               StatusIs(absl::StatusCode::kInvalidArgument,
 //                        HasSubstr("offset 12")));
 
-#ifndef CONF_TESTS_STATUS_MATCHERS_H_
-#define CONF_TESTS_STATUS_MATCHERS_H_
+#ifndef CONF_TESTING_STATUS_MATCHERS_H_
+#define CONF_TESTING_STATUS_MATCHERS_H_
 
 #include <ostream>
 #include <string>
@@ -61,4 +61,4 @@ MATCHER_P2(StatusIs, code, message_matcher,
 }  // namespace testing
 }  // namespace conf
 
-#endif  // CONF_TESTS_STATUS_MATCHERS_H_
+#endif  // CONF_TESTING_STATUS_MATCHERS_H_

@@ -5,8 +5,8 @@
 //   engine::User bob = engine::UserWithAudio("sip:bob@fabrikam.com",
 //                                            engine::Role::kAttendee);
 
-#ifndef CONF_ENGINE_SAMPLE_USERS_H_
-#define CONF_ENGINE_SAMPLE_USERS_H_
+#ifndef CONF_TESTING_SAMPLE_USERS_H_
+#define CONF_TESTING_SAMPLE_USERS_H_
 
 #include "absl/strings/string_view.h"
 
@@ -22,4 +22,4 @@ User UserWithAudio(absl::string_view entity, Role role);
 }  // namespace engine
 }  // namespace conf
 
-#endif  // CONF_ENGINE_SAMPLE_USERS_H_
+#endif  // CONF_TESTING_SAMPLE_USERS_H_

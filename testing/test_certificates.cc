@@ -25,8 +25,8 @@
 #include <openssl/x509.h>
 
 #include "base/mutex.h"
-#include "crypto/internal/test_certificates.h"
 #include "crypto/self_signed.h"
+#include "testing/test_certificates.h"
 
 namespace conf::crypto::testing {
 namespace {

@@ -20,8 +20,8 @@
 //
 // Not thread-safe. Test-only.
 
-#ifndef CONF_TESTS_REFERENCE_SUBSCRIBER_H_
-#define CONF_TESTS_REFERENCE_SUBSCRIBER_H_
+#ifndef CONF_TESTING_REFERENCE_SUBSCRIBER_H_
+#define CONF_TESTING_REFERENCE_SUBSCRIBER_H_
 
 #include <cstdint>
 #include <string>
@@ -95,4 +95,4 @@ absl::StatusOr<ParsedDocument> ParseConferenceInfoForTest(
 }  // namespace testing
 }  // namespace conf
 
-#endif  // CONF_TESTS_REFERENCE_SUBSCRIBER_H_
+#endif  // CONF_TESTING_REFERENCE_SUBSCRIBER_H_

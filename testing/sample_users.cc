@@ -1,4 +1,4 @@
-#include "engine/sample_users.h"
+#include "testing/sample_users.h"
 
 #include <memory>
 #include <utility>

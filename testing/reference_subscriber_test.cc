@@ -1,4 +1,4 @@
-#include "tests/reference_subscriber.h"
+#include "testing/reference_subscriber.h"
 
 #include <string>
 
@@ -7,7 +7,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-#include "tests/status_matchers.h"
+#include "testing/status_matchers.h"
 
 namespace conf {
 namespace testing {

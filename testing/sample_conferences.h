@@ -2,8 +2,8 @@
 // conference (MS-CONFBAS 4.4.7, the seed) as an engine snapshot, and
 // synthetic rosters of any size. Deterministic. Test-only.
 
-#ifndef CONF_CODEC_CONFERENCE_INFO_TESTING_H_
-#define CONF_CODEC_CONFERENCE_INFO_TESTING_H_
+#ifndef CONF_TESTING_SAMPLE_CONFERENCES_H_
+#define CONF_TESTING_SAMPLE_CONFERENCES_H_
 
 #include <memory>
 #include <string>
@@ -68,4 +68,4 @@ XmllintResult RunXmllint(const std::string& name, const std::string& document,
 }  // namespace codec
 }  // namespace conf
 
-#endif  // CONF_CODEC_CONFERENCE_INFO_TESTING_H_
+#endif  // CONF_TESTING_SAMPLE_CONFERENCES_H_

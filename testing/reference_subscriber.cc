@@ -1,4 +1,4 @@
-#include "tests/reference_subscriber.h"
+#include "testing/reference_subscriber.h"
 
 #include <algorithm>
 #include <cstring>

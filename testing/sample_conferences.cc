@@ -1,4 +1,4 @@
-#include "codec/conference_info_testing.h"
+#include "testing/sample_conferences.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,8 +4,8 @@
 //
 // Thread-safe.
 
-#ifndef CONF_CRYPTO_INTERNAL_TEST_CERTIFICATES_H_
-#define CONF_CRYPTO_INTERNAL_TEST_CERTIFICATES_H_
+#ifndef CONF_TESTING_TEST_CERTIFICATES_H_
+#define CONF_TESTING_TEST_CERTIFICATES_H_
 
 #include <cstdint>
 #include <string>
@@ -73,4 +73,4 @@ inline absl::Span<const uint8_t> Bytes(absl::string_view s) {
 
 }  // namespace conf::crypto::testing
 
-#endif  // CONF_CRYPTO_INTERNAL_TEST_CERTIFICATES_H_
+#endif  // CONF_TESTING_TEST_CERTIFICATES_H_
