@@ -58,7 +58,6 @@
 #include <memory>
 #include <new>
 #include <optional>
-#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -119,6 +118,7 @@ inline OutIt print_pi_node(OutIt out, const xml_node<Ch>* node, int flags,
 #include "engine/model.h"
 #include "focus/focus.h"
 #include "testing/reference_subscriber.h"
+#include "testing/seeded_random.h"
 #include "testing/test_certificates.h"
 
 namespace conf {
@@ -178,12 +178,7 @@ engine::User MeetingUser(int index, engine::Role role) {
 
 FocusOptions SeededOptions() {
   FocusOptions options;
-  auto rng = std::make_shared<std::mt19937_64>(20261125);
-  options.store.random_bytes = [rng](uint8_t* out, size_t size) {
-    for (size_t i = 0; i < size; ++i) {
-      out[i] = static_cast<uint8_t>((*rng)());
-    }
-  };
+  options.store.random_bytes = testing::SeededRandomBytes(20261125);
   return options;
 }
 
@@ -320,10 +315,9 @@ GetConferenceStore* BuildStore(FocusOptions options,
 }
 
 GetConferenceStore& CachedStore() {
-  static GetConferenceStore* const kStore =
-      BuildStore(SeededOptions(),
-                 crypto::testing::RsaIdentity(kRsaBits).certificate_base64,
-                 /*twins=*/true);
+  static GetConferenceStore* const kStore = BuildStore(
+      SeededOptions(), testing::RsaIdentity(kRsaBits).certificate_base64,
+      /*twins=*/true);
   return *kStore;
 }
 
@@ -695,8 +689,7 @@ bool ParseAndEncrypt(const std::string& certificate_base64) {
 }
 
 void BM_Limit_RsaPublicOpPlusParse(benchmark::State& state) {
-  const std::string& cert =
-      crypto::testing::RsaIdentity(kRsaBits).certificate_base64;
+  const std::string& cert = testing::RsaIdentity(kRsaBits).certificate_base64;
   for (auto _ : state) {
     if (!ParseAndEncrypt(cert)) {
       state.SkipWithError("certificate rejected");
@@ -724,17 +717,16 @@ NewCertificateStore& ColdStore() {
     options.crypto.max_recipients = 1;
     options.crypto.max_wrapped = 1;
     auto* s = new NewCertificateStore;
-    s->store =
-        BuildStore(std::move(options),
-                   crypto::testing::RsaIdentity(kRsaBits).certificate_base64,
-                   /*twins=*/false);
+    s->store = BuildStore(std::move(options),
+                          testing::RsaIdentity(kRsaBits).certificate_base64,
+                          /*twins=*/false);
     for (const auto& m : s->store->measured) {
       std::vector<std::string> requests;
       for (int i = 0; i < kNewCertificateIdentities; ++i) {
         requests.push_back(codec::EncodeGetConferenceRequest(
             s->store->meetings.Envelope(m->organizer, m->conference),
             m->conference,
-            crypto::testing::ExtraRsaIdentity(kRsaBits, i).certificate_base64));
+            testing::ExtraRsaIdentity(kRsaBits, i).certificate_base64));
       }
       s->requests.push_back(std::move(requests));
     }
@@ -787,7 +779,7 @@ void BM_Focus_GetConference_NewCertificate(benchmark::State& state) {
   const double limit_ns = NanosPerCall(
       [&] {
         benchmark::DoNotOptimize(ParseAndEncrypt(
-            crypto::testing::ExtraRsaIdentity(kRsaBits, static_cast<int>(turn))
+            testing::ExtraRsaIdentity(kRsaBits, static_cast<int>(turn))
                 .certificate_base64));
         turn = turn + 1 == requests.size() ? 0 : turn + 1;
       },

@@ -42,8 +42,8 @@
 namespace conf::crypto {
 namespace {
 
-using ::conf::crypto::testing::RsaIdentity;
 using ::conf::testing::IsOk;
+using ::conf::testing::RsaIdentity;
 
 constexpr char kOpenssl[] = "/usr/bin/openssl";
 constexpr Cipher kCiphers[] = {Cipher::kDesEde3Cbc, Cipher::kAes128Cbc,

@@ -30,10 +30,10 @@
 namespace conf::crypto {
 namespace {
 
-using ::conf::crypto::testing::Bytes;
-using ::conf::crypto::testing::ExtraRsaIdentity;
-using ::conf::crypto::testing::RsaIdentity;
+using ::conf::testing::Bytes;
+using ::conf::testing::ExtraRsaIdentity;
 using ::conf::testing::IsOk;
+using ::conf::testing::RsaIdentity;
 using ::conf::testing::StatusIs;
 using ::testing::HasSubstr;
 

@@ -2,7 +2,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -17,6 +16,7 @@
 #include "codec/c3p_request_encoder.h"
 #include "testing/reference_subscriber.h"
 #include "testing/sample_users.h"
+#include "testing/seeded_random.h"
 #include "testing/status_matchers.h"
 
 namespace conf {
@@ -36,11 +36,7 @@ constexpr char kCarol[] = "sip:carol@contoso.com";
 
 FocusOptions TestOptions() {
   FocusOptions options;
-  auto rng = std::make_shared<std::mt19937_64>(1234);
-  options.store.random_bytes = [rng](uint8_t* out, size_t size) {
-    for (size_t i = 0; i < size; ++i)
-      out[i] = static_cast<uint8_t>((*rng)());
-  };
+  options.store.random_bytes = testing::SeededRandomBytes(1234);
   return options;
 }
 
@@ -93,7 +89,7 @@ class FocusTest : public ::testing::Test {
   C3pResult Join(absl::string_view who, engine::Role role) {
     return Send(who,
                 codec::EncodeAddUserRequest(Envelope(who), conference_,
-                                            engine::UserWithAudio(who, role)));
+                                            testing::UserWithAudio(who, role)));
   }
 
   uint64_t Version() {

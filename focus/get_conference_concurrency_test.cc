@@ -5,7 +5,6 @@
 
 #include <atomic>
 #include <memory>
-#include <random>
 #include <string>
 #include <thread>  // NOLINT(build/c++11)
 #include <vector>
@@ -21,6 +20,7 @@
 #include "focus/focus.h"
 #include "focus/internal/secrets_version.h"
 #include "testing/sample_users.h"
+#include "testing/seeded_random.h"
 #include "testing/status_matchers.h"
 #include "testing/test_certificates.h"
 
@@ -36,11 +36,7 @@ constexpr char kCarol[] = "sip:carol@contoso.com";
 
 FocusOptions TestOptions() {
   FocusOptions options;
-  auto rng = std::make_shared<std::mt19937_64>(99);
-  options.store.random_bytes = [rng](uint8_t* out, size_t size) {
-    for (size_t i = 0; i < size; ++i)
-      out[i] = static_cast<uint8_t>((*rng)());
-  };
+  options.store.random_bytes = testing::SeededRandomBytes(99);
   return options;
 }
 
@@ -64,7 +60,7 @@ class GetConferenceConcurrencyTest : public ::testing::Test {
       C3pResult joined =
           Send(who, codec::EncodeAddUserRequest(
                         {"2", who, conference_}, conference_,
-                        engine::UserWithAudio(who, engine::Role::kPresenter)));
+                        testing::UserWithAudio(who, engine::Role::kPresenter)));
       ASSERT_TRUE(joined.success) << joined.body;
     }
   }
@@ -104,9 +100,9 @@ class GetConferenceConcurrencyTest : public ::testing::Test {
 // (with or without the third user, never a torn one).
 TEST_F(GetConferenceConcurrencyTest, ReadersRaceAMutatorOnOneConference) {
   const std::string alice_certificate =
-      crypto::testing::ExtraRsaIdentity(1024, 0).certificate_base64;
+      testing::ExtraRsaIdentity(1024, 0).certificate_base64;
   const std::string bob_certificate =
-      crypto::testing::ExtraRsaIdentity(1024, 1).certificate_base64;
+      testing::ExtraRsaIdentity(1024, 1).certificate_base64;
   constexpr int kRequests = 300;
   std::atomic<bool> done{false};
   std::thread mutator([&] {
@@ -115,7 +111,7 @@ TEST_F(GetConferenceConcurrencyTest, ReadersRaceAMutatorOnOneConference) {
       C3pResult joined = Send(
           kCarol, codec::EncodeAddUserRequest(
                       {absl::StrCat(++id), kCarol, conference_}, conference_,
-                      engine::UserWithAudio(kCarol, engine::Role::kAttendee)));
+                      testing::UserWithAudio(kCarol, engine::Role::kAttendee)));
       EXPECT_TRUE(joined.success) << joined.body;
       C3pResult left = Send(
           kCarol,
@@ -177,7 +173,7 @@ TEST_F(GetConferenceConcurrencyTest, ReadersRaceAMutatorOnOneConference) {
 // though its blobs are still in its thread's cache.
 TEST_F(GetConferenceConcurrencyTest, ARemovedMemberIsRefusedDespiteItsCache) {
   const std::string certificate =
-      crypto::testing::ExtraRsaIdentity(1024, 1).certificate_base64;
+      testing::ExtraRsaIdentity(1024, 1).certificate_base64;
   const std::string body = codec::EncodeGetConferenceRequest(
       {"7", kBob, conference_}, conference_, certificate);
   C3pResult result;

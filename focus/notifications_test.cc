@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <random>
 #include <string>
 #include <thread>  // NOLINT(build/c++11)
 #include <vector>
@@ -20,6 +19,7 @@
 #include "focus/focus.h"
 #include "testing/reference_subscriber.h"
 #include "testing/sample_users.h"
+#include "testing/seeded_random.h"
 #include "testing/status_matchers.h"
 
 namespace conf {
@@ -38,11 +38,7 @@ constexpr char kDave[] = "sip:dave@contoso.com";    // joins later
 
 FocusOptions TestOptions(size_t max_queued = 64) {
   FocusOptions options;
-  auto rng = std::make_shared<std::mt19937_64>(4575);
-  options.store.random_bytes = [rng](uint8_t* out, size_t size) {
-    for (size_t i = 0; i < size; ++i)
-      out[i] = static_cast<uint8_t>((*rng)());
-  };
+  options.store.random_bytes = testing::SeededRandomBytes(4575);
   options.max_queued_notifications = max_queued;
   return options;
 }
@@ -84,7 +80,7 @@ class NotificationsTest : public ::testing::Test {
   bool Join(absl::string_view who, engine::Role role) {
     return Send(who,
                 codec::EncodeAddUserRequest(Envelope(who), conference_,
-                                            engine::UserWithAudio(who, role)));
+                                            testing::UserWithAudio(who, role)));
   }
 
   // Alice toggles `who`'s audio: a change every view sees.

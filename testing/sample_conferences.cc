@@ -16,7 +16,6 @@
 #include "engine/model.h"
 
 namespace conf {
-namespace codec {
 namespace testing {
 namespace {
 
@@ -114,8 +113,8 @@ engine::ConferenceSnapshot SeedSnapshot() {
   return s;
 }
 
-DocumentSecrets FakeSecrets() {
-  DocumentSecrets secrets;
+codec::DocumentSecrets FakeSecrets() {
+  codec::DocumentSecrets secrets;
   // base64("fake conference key"), base64("fake web-internal uri"), ...
   secrets.conference_key = "ZmFrZSBjb25mZXJlbmNlIGtleQ==";
   secrets.web_internal_uri = "ZmFrZSB3ZWItaW50ZXJuYWwgdXJp";
@@ -258,5 +257,4 @@ XmllintResult RunXmllint(const std::string& name, const std::string& document,
 }
 
 }  // namespace testing
-}  // namespace codec
 }  // namespace conf

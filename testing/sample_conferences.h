@@ -12,7 +12,6 @@
 #include "engine/model.h"
 
 namespace conf {
-namespace codec {
 namespace testing {
 
 // The seed response's conference: focus URI, four MCU conf-uris entries,
@@ -21,7 +20,7 @@ namespace testing {
 engine::ConferenceSnapshot SeedSnapshot();
 
 // Fixed, clearly fake secrets (base64 of ASCII text) for golden documents.
-DocumentSecrets FakeSecrets();
+codec::DocumentSecrets FakeSecrets();
 
 // A roster user `sip:user<i>@fabrikam.com` with a focus endpoint and an
 // audio-video endpoint carrying two media streams; presenter when i % 10 == 0.
@@ -65,7 +64,6 @@ XmllintResult RunXmllint(const std::string& name, const std::string& document,
                          Schema schema);
 
 }  // namespace testing
-}  // namespace codec
 }  // namespace conf
 
 #endif  // CONF_TESTING_SAMPLE_CONFERENCES_H_

@@ -6,25 +6,26 @@
 #include "absl/strings/str_cat.h"
 
 namespace conf {
-namespace engine {
+namespace testing {
 
-User UserWithAudio(absl::string_view entity, Role role) {
-  User user;
-  user.entity = UserId(entity);
+engine::User UserWithAudio(absl::string_view entity, engine::Role role) {
+  engine::User user;
+  user.entity = engine::UserId(entity);
   user.role = role;
-  Endpoint endpoint;
-  endpoint.entity = EndpointId(absl::StrCat(entity, "/av"));
-  endpoint.status = EndpointStatus::kConnected;
+  engine::Endpoint endpoint;
+  endpoint.entity = engine::EndpointId(absl::StrCat(entity, "/av"));
+  endpoint.status = engine::EndpointStatus::kConnected;
   endpoint.session_type = "audio-video";
-  Media audio;
-  audio.id = MediaId("1");
+  engine::Media audio;
+  audio.id = engine::MediaId("1");
   audio.type = "audio";
-  audio.status = MediaStatus::kSendRecv;
-  endpoint.media.push_back(std::make_shared<const Media>(std::move(audio)));
+  audio.status = engine::MediaStatus::kSendRecv;
+  endpoint.media.push_back(
+      std::make_shared<const engine::Media>(std::move(audio)));
   user.endpoints.push_back(
-      std::make_shared<const Endpoint>(std::move(endpoint)));
+      std::make_shared<const engine::Endpoint>(std::move(endpoint)));
   return user;
 }
 
-}  // namespace engine
+}  // namespace testing
 }  // namespace conf

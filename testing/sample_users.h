@@ -1,8 +1,8 @@
-// Users as conferencing clients typically send them in addUser, for tests,
-// benchmarks and the load tool: one place instead of a builder per caller.
+// Users as conferencing clients typically send them in addUser, for tests
+// and benchmarks: one place instead of a builder per caller.
 //
 // Example:
-//   engine::User bob = engine::UserWithAudio("sip:bob@fabrikam.com",
+//   engine::User bob = testing::UserWithAudio("sip:bob@fabrikam.com",
 //                                            engine::Role::kAttendee);
 
 #ifndef CONF_TESTING_SAMPLE_USERS_H_
@@ -13,13 +13,13 @@
 #include "engine/model.h"
 
 namespace conf {
-namespace engine {
+namespace testing {
 
 // `entity` with `role` and one connected audio-video endpoint
 // ("<entity>/av") carrying one send-recv audio stream (id "1").
-User UserWithAudio(absl::string_view entity, Role role);
+engine::User UserWithAudio(absl::string_view entity, engine::Role role);
 
-}  // namespace engine
+}  // namespace testing
 }  // namespace conf
 
 #endif  // CONF_TESTING_SAMPLE_USERS_H_

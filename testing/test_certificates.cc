@@ -28,7 +28,7 @@
 #include "crypto/self_signed.h"
 #include "testing/test_certificates.h"
 
-namespace conf::crypto::testing {
+namespace conf::testing {
 namespace {
 
 void Require(bool ok, const char* what) {
@@ -156,4 +156,4 @@ std::string ReadRunfile(absl::string_view path) {
                      std::istreambuf_iterator<char>());
 }
 
-}  // namespace conf::crypto::testing
+}  // namespace conf::testing

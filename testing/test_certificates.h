@@ -17,7 +17,7 @@
 
 #include "crypto/self_signed.h"
 
-namespace conf::crypto::testing {
+namespace conf::testing {
 
 // A key pair with a self-signed certificate.
 struct TestIdentity {
@@ -71,6 +71,6 @@ inline absl::Span<const uint8_t> Bytes(absl::string_view s) {
                              s.size());
 }
 
-}  // namespace conf::crypto::testing
+}  // namespace conf::testing
 
 #endif  // CONF_TESTING_TEST_CERTIFICATES_H_

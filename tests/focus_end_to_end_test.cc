@@ -28,6 +28,7 @@
 #include "focus/focus.h"
 #include "testing/reference_subscriber.h"
 #include "testing/sample_users.h"
+#include "testing/seeded_random.h"
 #include "testing/status_matchers.h"
 
 namespace conf {
@@ -74,13 +75,7 @@ std::string EmbeddedDocument(const std::string& response) {
 focus::FocusOptions Options() {
   focus::FocusOptions options;
   options.max_queued_notifications = kMaxQueuedNotifications;
-  auto rng = std::make_shared<std::mt19937_64>(7);
-  auto rng_mutex = std::make_shared<std::mutex>();
-  options.store.random_bytes = [rng, rng_mutex](uint8_t* out, size_t size) {
-    std::lock_guard<std::mutex> lock(*rng_mutex);
-    for (size_t i = 0; i < size; ++i)
-      out[i] = static_cast<uint8_t>((*rng)());
-  };
+  options.store.random_bytes = testing::SeededRandomBytes(7);
   return options;
 }
 
@@ -111,7 +106,7 @@ class RequestGenerator {
         return {worker,
                 codec::EncodeAddUserRequest(
                     envelope(worker), conference,
-                    engine::UserWithAudio(
+                    testing::UserWithAudio(
                         worker, Pick(3) == 0 ? engine::Role::kPresenter
                                              : engine::Role::kAttendee))};
       case 2:
@@ -296,7 +291,7 @@ class FocusEndToEndTest : public ::testing::Test {
   bool Join(int c, const std::string& user, engine::Role role) {
     return Succeeded(focus_, {user, codec::EncodeAddUserRequest(
                                         {"2", user, FocusUri(c)}, FocusUri(c),
-                                        engine::UserWithAudio(user, role))});
+                                        testing::UserWithAudio(user, role))});
   }
 
   std::shared_ptr<const engine::ConferenceSnapshot> Snapshot(int c) {

@@ -8,7 +8,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <random>
 #include <string>
 #include <vector>
 
@@ -27,6 +26,7 @@
 #include "engine/model.h"
 #include "focus/focus.h"
 #include "testing/reference_subscriber.h"
+#include "testing/seeded_random.h"
 #include "testing/status_matchers.h"
 #include "testing/test_certificates.h"
 #include "tests/shared_data.h"
@@ -34,9 +34,9 @@
 namespace conf {
 namespace {
 
-using ::conf::crypto::testing::RsaIdentity;
-using ::conf::crypto::testing::TestIdentity;
 using ::conf::testing::IsOk;
+using ::conf::testing::RsaIdentity;
+using ::conf::testing::TestIdentity;
 using ::conf::testing::XmlNode;
 using ::testing::ElementsAre;
 using ::testing::Pair;
@@ -119,11 +119,7 @@ class SeedEndToEndTest : public ::testing::Test {
  protected:
   static focus::FocusOptions Options() {
     focus::FocusOptions options;
-    auto rng = std::make_shared<std::mt19937_64>(4575);
-    options.store.random_bytes = [rng](uint8_t* out, size_t size) {
-      for (size_t i = 0; i < size; ++i)
-        out[i] = static_cast<uint8_t>((*rng)());
-    };
+    options.store.random_bytes = testing::SeededRandomBytes(4575);
     return options;
   }
 
@@ -160,7 +156,7 @@ class SeedEndToEndTest : public ::testing::Test {
         {"2", kAlice, kFocusUri}, kFocusUri, alice));
     EXPECT_TRUE(joined.success) << joined.body;
 
-    const std::string seed = crypto::testing::ReadRunfile(kSeedRequest);
+    const std::string seed = testing::ReadRunfile(kSeedRequest);
     EXPECT_TRUE(absl::StrContains(seed, kPlaceholderCertificate));
     focus::C3pResult got = Send(absl::StrReplaceAll(
         seed, {{kPlaceholderCertificate, identity.certificate_base64}}));
@@ -331,7 +327,7 @@ TEST_F(SeedEndToEndTest, OpensslRecoversTheConferenceKeyAndBothUris) {
       blob_file(TextAt(description, {Msci("conference-key"), Msci("cms-data")}),
                 "conference_key.der");
   absl::StatusOr<crypto::ParsedEnvelopedData> envelope =
-      crypto::ParseEnvelopedData(crypto::testing::Bytes(key_der));
+      crypto::ParseEnvelopedData(testing::Bytes(key_der));
   ASSERT_THAT(envelope, IsOk());
   const std::string encrypted_key = testing::TempPath("encrypted_key.bin");
   ASSERT_TRUE(testing::WriteFile(
@@ -344,7 +340,7 @@ TEST_F(SeedEndToEndTest, OpensslRecoversTheConferenceKeyAndBothUris) {
                    encrypted_key, " -out ", recovered_key));
   ASSERT_EQ(pkeyutl.exit_code, 0) << pkeyutl.output;
   const std::string recovered = testing::ReadFile(recovered_key);
-  EXPECT_EQ(Hex(crypto::testing::Bytes(recovered)),
+  EXPECT_EQ(Hex(testing::Bytes(recovered)),
             Hex(absl::MakeConstSpan(snapshot->key.bytes)));
 
   // The web-join URIs: ordinary CMS content.

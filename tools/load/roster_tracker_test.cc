@@ -2,7 +2,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <random>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -14,6 +13,7 @@
 #include "engine/model.h"
 #include "focus/focus.h"
 #include "testing/sample_users.h"
+#include "testing/seeded_random.h"
 #include "testing/status_matchers.h"
 
 namespace conf {
@@ -38,11 +38,7 @@ class RosterTrackerTest : public ::testing::Test {
 
   static focus::FocusOptions Options() {
     focus::FocusOptions options;
-    auto rng = std::make_shared<std::mt19937_64>(7);
-    options.store.random_bytes = [rng](uint8_t* out, size_t size) {
-      for (size_t i = 0; i < size; ++i)
-        out[i] = static_cast<uint8_t>((*rng)());
-    };
+    options.store.random_bytes = testing::SeededRandomBytes(7);
     return options;
   }
 
@@ -73,7 +69,7 @@ class RosterTrackerTest : public ::testing::Test {
   bool Join(absl::string_view who, engine::Role role) {
     return Send(who,
                 codec::EncodeAddUserRequest(Envelope(who), conference_,
-                                            engine::UserWithAudio(who, role)));
+                                            testing::UserWithAudio(who, role)));
   }
 
   // The tracker of a fresh full document of `viewer`'s view.
