@@ -185,7 +185,7 @@ FocusOptions SeededOptions() {
 // Sends `body` as `who`; false unless the focus answered success.
 bool Send(Focus& focus, absl::string_view who, const std::string& body) {
   absl::StatusOr<C3pResult> r = focus.HandleRequest(who, body);
-  return r.ok() && r->success;
+  return r.ok() && r->success();
 }
 
 // A focus holding conferences built through C3P as clients build them.
@@ -292,7 +292,7 @@ GetConferenceStore* BuildStore(FocusOptions options,
     // The first call parses the certificate and wraps the secrets.
     absl::StatusOr<C3pResult> r =
         s->meetings.focus().HandleRequest(m->organizer, m->request);
-    s->ok = s->ok && r.ok() && r->success;
+    s->ok = s->ok && r.ok() && r->success();
     if (r.ok()) {
       m->response = r->body;
     }
@@ -304,7 +304,7 @@ GetConferenceStore* BuildStore(FocusOptions options,
           s->meetings.Envelope(m->twin_organizer, twin), twin, certificate);
       absl::StatusOr<C3pResult> t =
           s->meetings.focus().HandleRequest(m->twin_organizer, m->twin_request);
-      s->ok = s->ok && !twin.empty() && t.ok() && t->success;
+      s->ok = s->ok && !twin.empty() && t.ok() && t->success();
     }
     m->response_source.assign(m->response.begin(), m->response.end());
     m->response_source.push_back('\0');
@@ -496,7 +496,7 @@ void BM_Focus_GetConference(benchmark::State& state) {
   const Clock::time_point start = Clock::now();
   for (auto _ : state) {
     if (!focus.HandleRequest(m->organizer, m->request, &reply).ok() ||
-        !reply.success) {
+        !reply.success()) {
       state.SkipWithError("getConference did not succeed");
       return;
     }
@@ -577,7 +577,7 @@ void BM_Focus_GetConference_TwoConferences(benchmark::State& state) {
   size_t bytes = 0;
   C3pResult reply;  // this thread's send buffer
   for (auto _ : state) {
-    if (!focus.HandleRequest(who, request, &reply).ok() || !reply.success) {
+    if (!focus.HandleRequest(who, request, &reply).ok() || !reply.success()) {
       state.SkipWithError("getConference did not succeed");
       return;
     }
@@ -756,7 +756,7 @@ void BM_Focus_GetConference_NewCertificate(benchmark::State& state) {
   const Clock::time_point start = Clock::now();
   for (auto _ : state) {
     if (!focus.HandleRequest(m.organizer, requests[next], &reply).ok() ||
-        !reply.success) {
+        !reply.success()) {
       state.SkipWithError("getConference did not succeed");
       return;
     }

@@ -203,11 +203,10 @@ class Focus::RequestHandler {
 
  private:
   C3pResult Fail(C3pReason reason) {
-    return C3pResult{codec::EncodeFailureResponse(address_, reason), false,
-                     reason};
+    return C3pResult{codec::EncodeFailureResponse(address_, reason), reason};
   }
   C3pResult Succeed(std::string body) {
-    return C3pResult{Reply(std::move(body)), true, C3pReason::kOtherFailure};
+    return C3pResult{Reply(std::move(body)), std::nullopt};
   }
   // A short success goes into the caller's buffer when it fits, so the
   // buffer's capacity survives for the next large one (failures, rare, get
@@ -483,7 +482,7 @@ class Focus::RequestHandler {
     codec::EncodeGetConferenceResponse(address_, snapshot, viewer,
                                        with_secrets ? &secrets : nullptr,
                                        &buffer_);
-    return C3pResult{std::move(buffer_), true, C3pReason::kOtherFailure};
+    return C3pResult{std::move(buffer_), std::nullopt};
   }
 
   // PROTOCOL.md §6: the conference key and the web-join URIs, wrapped for
@@ -957,7 +956,7 @@ absl::StatusOr<C3pResult> Focus::Answer(absl::string_view authenticated_user,
             : C3pReason::kRequestMalformed;
     return C3pResult{codec::EncodeFailureResponse(
                          codec::ResponseAddressFor(*envelope), reason),
-                     false, reason};
+                     reason};
   }
   return RequestHandler(this, authenticated_user, *request, std::move(buffer))
       .Run();

@@ -105,9 +105,11 @@ struct FocusOptions {
 struct C3pResult {
   // The C3P `response` document.
   std::string body;
-  // Whether the response's code is success; otherwise `reason` says why.
-  bool success = false;
-  codec::C3pReason reason = codec::C3pReason::kOtherFailure;
+  // Why the command failed (the response's code is failure), or
+  // std::nullopt when it succeeded. A default result is a failure.
+  std::optional<codec::C3pReason> failure = codec::C3pReason::kOtherFailure;
+
+  bool success() const { return !failure.has_value(); }
 };
 
 enum class DocumentKind { kFull, kPartial, kDeleted };

@@ -66,7 +66,7 @@ class FocusTest : public ::testing::Test {
     C3pResult added =
         Send(kAlice, codec::EncodeAddConferenceRequest(
                          Envelope(kAlice, FactoryOf(kAlice)), spec));
-    ASSERT_TRUE(added.success) << added.body;
+    ASSERT_TRUE(added.success()) << added.body;
     auto snapshot = focus_.store().FindSnapshotByConferenceId("ABCD1234");
     ASSERT_NE(snapshot, nullptr);
     conference_ = std::string(snapshot->entity.value());
@@ -123,7 +123,7 @@ class FocusTest : public ::testing::Test {
   std::string FreshCanonical(absl::string_view who) {
     C3pResult r = Send(
         who, codec::EncodeGetConferenceRequest(Envelope(who), conference_, ""));
-    EXPECT_TRUE(r.success) << r.body;
+    EXPECT_TRUE(r.success()) << r.body;
     ReferenceSubscriber fresh;
     EXPECT_THAT(fresh.Apply(EmbeddedDocument(r.body)), IsOk());
     return fresh.Canonical();
@@ -143,7 +143,7 @@ TEST_F(FocusTest, AddConferenceAssignsFocusUriAndJoinGrantsRole) {
   EXPECT_TRUE(
       engine::IsLeader(snapshot->users.Find(engine::UserId(kAlice))->role));
   C3pResult r = Join(kCarol, engine::Role::kAttendee);
-  EXPECT_TRUE(r.success);
+  EXPECT_TRUE(r.success());
   EXPECT_THAT(r.body, HasSubstr("code=\"success\""));
   EXPECT_THAT(r.body, HasSubstr("<addUser>"));
   EXPECT_THAT(r.body, HasSubstr("attendee"));
@@ -160,7 +160,7 @@ TEST_F(FocusTest, AddUserAnswersWithTheUserAsAdmitted) {
         ">", engine::IsLeader(user->role) ? "presenter" : "attendee", "<");
   };
   C3pResult r = Join(kCarol, engine::Role::kPresenter);
-  ASSERT_TRUE(r.success) << r.body;
+  ASSERT_TRUE(r.success()) << r.body;
   auto snapshot =
       focus_.store().FindSnapshot(engine::ConferenceId(conference_));
   auto carol = snapshot->users.Find(engine::UserId(kCarol));
@@ -171,10 +171,10 @@ TEST_F(FocusTest, AddUserAnswersWithTheUserAsAdmitted) {
   ASSERT_TRUE(Send(kAlice, codec::EncodeModifyConferenceLockRequest(
                                Envelope(kAlice), conference_,
                                engine::LockState::kLocked))
-                  .success);
+                  .success());
   constexpr char kDave[] = "sip:dave@contoso.com";
   r = Join(kDave, engine::Role::kAttendee);
-  ASSERT_TRUE(r.success) << r.body;
+  ASSERT_TRUE(r.success()) << r.body;
   snapshot = focus_.store().FindSnapshot(engine::ConferenceId(conference_));
   EXPECT_FALSE(snapshot->users.Contains(engine::UserId(kDave)));
   auto dave = snapshot->lobby.Find(engine::UserId(kDave));
@@ -190,8 +190,8 @@ TEST_F(FocusTest, FromMustBeTheAuthenticatedIdentity) {
   C3pResult r = Send(
       kBob, codec::EncodeModifyConferenceLockRequest(
                 Envelope(kAlice), conference_, engine::LockState::kLocked));
-  EXPECT_FALSE(r.success);
-  EXPECT_EQ(r.reason, codec::C3pReason::kUnauthorized);
+  EXPECT_FALSE(r.success());
+  EXPECT_EQ(r.failure, codec::C3pReason::kUnauthorized);
   EXPECT_THAT(r.body, HasSubstr("reason=\"unauthorized\""));
   EXPECT_EQ(Version(), before);
 }
@@ -201,7 +201,7 @@ TEST_F(FocusTest, ToMustNameTheAddressedConference) {
   C3pResult r = Send(kAlice, codec::EncodeModifyConferenceLockRequest(
                                  Envelope(kAlice, "sip:elsewhere@contoso.com"),
                                  conference_, engine::LockState::kLocked));
-  EXPECT_EQ(r.reason, codec::C3pReason::kRequestMalformed);
+  EXPECT_EQ(r.failure, codec::C3pReason::kRequestMalformed);
   EXPECT_EQ(Version(), before);
 }
 
@@ -216,7 +216,7 @@ TEST_F(FocusTest, FromAndToAreComparedWithoutSurroundingWhiteSpace) {
     C3pResult r = Send(kAlice, codec::EncodeModifyConferenceLockRequest(
                                    Envelope(from, to), conference_,
                                    engine::LockState::kLocked));
-    EXPECT_TRUE(r.success) << r.body;
+    EXPECT_TRUE(r.success()) << r.body;
   }
   const absl::string_view alice = kAlice;
   const std::string inside =
@@ -224,7 +224,7 @@ TEST_F(FocusTest, FromAndToAreComparedWithoutSurroundingWhiteSpace) {
   C3pResult r = Send(
       kAlice, codec::EncodeModifyConferenceLockRequest(
                   Envelope(inside), conference_, engine::LockState::kUnlocked));
-  EXPECT_EQ(r.reason, codec::C3pReason::kUnauthorized);
+  EXPECT_EQ(r.failure, codec::C3pReason::kUnauthorized);
 }
 
 TEST_F(FocusTest, AttendeesCannotLockEjectPromoteOrAdmit) {
@@ -238,8 +238,8 @@ TEST_F(FocusTest, AttendeesCannotLockEjectPromoteOrAdmit) {
   };
   for (const std::string& request : requests) {
     C3pResult r = Send(kBob, request);
-    EXPECT_FALSE(r.success) << request;
-    EXPECT_EQ(r.reason, codec::C3pReason::kUnauthorized) << r.body;
+    EXPECT_FALSE(r.success()) << request;
+    EXPECT_EQ(r.failure, codec::C3pReason::kUnauthorized) << r.body;
   }
   EXPECT_EQ(Version(), before);
 
@@ -247,19 +247,19 @@ TEST_F(FocusTest, AttendeesCannotLockEjectPromoteOrAdmit) {
   ASSERT_TRUE(Send(kAlice, codec::EncodeModifyConferenceLockRequest(
                                Envelope(kAlice), conference_,
                                engine::LockState::kLocked))
-                  .success);
-  ASSERT_TRUE(Join(kCarol, engine::Role::kAttendee).success);
+                  .success());
+  ASSERT_TRUE(Join(kCarol, engine::Role::kAttendee).success());
   const uint64_t locked = Version();
   C3pResult r = Send(kBob, codec::EncodeSetLobbyAccessRequest(
                                Envelope(kBob), conference_, {kCarol},
                                engine::LobbyDecision::kGrant));
-  EXPECT_EQ(r.reason, codec::C3pReason::kUnauthorized);
+  EXPECT_EQ(r.failure, codec::C3pReason::kUnauthorized);
   EXPECT_EQ(Version(), locked);
   // The presenter may.
   EXPECT_TRUE(Send(kAlice, codec::EncodeSetLobbyAccessRequest(
                                Envelope(kAlice), conference_, {kCarol},
                                engine::LobbyDecision::kGrant))
-                  .success);
+                  .success());
   EXPECT_TRUE(focus_.store()
                   .FindSnapshot(engine::ConferenceId(conference_))
                   ->users.Contains(engine::UserId(kCarol)));
@@ -269,13 +269,13 @@ TEST_F(FocusTest, LobbyUsersSeeOnlyThemselves) {
   ASSERT_TRUE(Send(kAlice, codec::EncodeModifyConferenceLockRequest(
                                Envelope(kAlice), conference_,
                                engine::LockState::kLocked))
-                  .success);
+                  .success());
   auto alice = Subscribe(kAlice, "a");
   auto bob = Subscribe(kBob, "b");
   ReferenceSubscriber alice_view, bob_view, carol_view;
   Drain(*alice, alice_view);
   Drain(*bob, bob_view);
-  ASSERT_TRUE(Join(kCarol, engine::Role::kAttendee).success);
+  ASSERT_TRUE(Join(kCarol, engine::Role::kAttendee).success());
   auto carol = Subscribe(kCarol, "c");
   Drain(*carol, carol_view);
   // Entities are attributes: `entity="sip:..."` (the focus URI also holds
@@ -306,11 +306,11 @@ TEST_F(FocusTest, NotificationsFollowEveryChangeWithVersionsRisingByOne) {
                                Envelope(kAlice), conference_, kBob,
                                absl::StrCat(kBob, "/av"), "1",
                                engine::MediaStatus::kRecvOnly))
-                  .success);
-  ASSERT_TRUE(Join(kCarol, engine::Role::kAttendee).success);
+                  .success());
+  ASSERT_TRUE(Join(kCarol, engine::Role::kAttendee).success());
   ASSERT_TRUE(Send(kCarol, codec::EncodeDeleteUserRequest(Envelope(kCarol),
                                                           conference_, kCarol))
-                  .success);
+                  .success());
   std::vector<Notification> notes = bob->Poll();
   ASSERT_EQ(notes.size(), 3u);
   for (const Notification& n : notes) {
@@ -328,8 +328,8 @@ TEST_F(FocusTest, FailedRequestsNotifyNobody) {
   Drain(*bob, view);
   EXPECT_FALSE(Send(kBob, codec::EncodeDeleteUserRequest(Envelope(kBob),
                                                          conference_, kAlice))
-                   .success);
-  EXPECT_FALSE(Join(kAlice, engine::Role::kPresenter).success);
+                   .success());
+  EXPECT_FALSE(Join(kAlice, engine::Role::kPresenter).success());
   EXPECT_TRUE(bob->Poll().empty());
 }
 
@@ -355,7 +355,7 @@ TEST_F(SmallQueueFocusTest, SlowSubscriberIsResynchronizedWithAFullDocument) {
                                  absl::StrCat(kBob, "/av"), "1",
                                  i % 2 == 0 ? engine::MediaStatus::kRecvOnly
                                             : engine::MediaStatus::kSendRecv))
-                    .success);
+                    .success());
     Drain(*fast, fast_view);  // the fast one keeps up
   }
   EXPECT_EQ(fast->resynchronizations(), 0u);
@@ -385,16 +385,16 @@ TEST_F(CoalescingFocusTest, ChangesWithinTheIntervalBecomeOnePartialDocument) {
   ReferenceSubscriber view;
   Drain(*bob, view, t0);
   ASSERT_EQ(view.version(), 1u);
-  ASSERT_TRUE(Join(kCarol, engine::Role::kAttendee).success);
+  ASSERT_TRUE(Join(kCarol, engine::Role::kAttendee).success());
   ASSERT_TRUE(Send(kAlice, codec::EncodeModifyEndpointMediaRequest(
                                Envelope(kAlice), conference_, kCarol,
                                absl::StrCat(kCarol, "/av"), "1",
                                engine::MediaStatus::kRecvOnly))
-                  .success);
+                  .success());
   ASSERT_TRUE(Send(kAlice, codec::EncodeModifyUserRolesRequest(
                                Envelope(kAlice), conference_, kCarol,
                                engine::Role::kPresenter))
-                  .success);
+                  .success());
   EXPECT_TRUE(bob->Poll(t0 + absl::Seconds(1)).empty());
   ASSERT_TRUE(bob->NextDue().has_value());
   EXPECT_EQ(*bob->NextDue(), t0 + absl::Seconds(5));
@@ -410,17 +410,17 @@ TEST_F(FocusTest, RefreshWithLastSeenVersionReplaysWhatWasMissed) {
   auto bob = Subscribe(kBob, "dialog");
   ReferenceSubscriber view;
   Drain(*bob, view);
-  ASSERT_TRUE(Join(kCarol, engine::Role::kAttendee).success);
+  ASSERT_TRUE(Join(kCarol, engine::Role::kAttendee).success());
   Drain(*bob, view);
   ASSERT_EQ(view.version(), 2u);
   // Two more changes are handed out but "lost in transit".
   ASSERT_TRUE(Send(kAlice, codec::EncodeModifyUserRolesRequest(
                                Envelope(kAlice), conference_, kCarol,
                                engine::Role::kPresenter))
-                  .success);
+                  .success());
   ASSERT_TRUE(Send(kCarol, codec::EncodeDeleteUserRequest(Envelope(kCarol),
                                                           conference_, kCarol))
-                  .success);
+                  .success());
   ASSERT_EQ(bob->Poll().size(), 2u);
   // The client refreshes, saying it has version 2.
   SubscribeRequest refresh;
@@ -462,7 +462,7 @@ TEST_F(FocusTest, DeletingTheConferenceSendsDeletedAndEndsSubscriptions) {
   Drain(*bob, view);
   C3pResult r = Send(kAlice, codec::EncodeDeleteConferenceRequest(
                                  Envelope(kAlice), conference_));
-  ASSERT_TRUE(r.success) << r.body;
+  ASSERT_TRUE(r.success()) << r.body;
   std::vector<Notification> notes = bob->Poll();
   ASSERT_EQ(notes.size(), 1u);
   EXPECT_EQ(notes[0].kind, DocumentKind::kDeleted);
@@ -472,7 +472,7 @@ TEST_F(FocusTest, DeletingTheConferenceSendsDeletedAndEndsSubscriptions) {
   EXPECT_TRUE(bob->Poll().empty());
   C3pResult get = Send(
       kBob, codec::EncodeGetConferenceRequest(Envelope(kBob), conference_, ""));
-  EXPECT_EQ(get.reason, codec::C3pReason::kConferenceDoesntExist);
+  EXPECT_EQ(get.failure, codec::C3pReason::kConferenceDoesntExist);
 }
 
 TEST_F(FocusTest, SubscribersMustBeMembers) {
@@ -494,14 +494,14 @@ TEST_F(FocusTest, BadRequestsGetSpecificFailures) {
   const size_t at = unknown.find("<ping/>");
   ASSERT_NE(at, std::string::npos);
   unknown.replace(at, 7, "<teleport/>");
-  EXPECT_EQ(Send(kBob, unknown).reason, codec::C3pReason::kNotSupported);
+  EXPECT_EQ(Send(kBob, unknown).failure, codec::C3pReason::kNotSupported);
   // Well-formed XML that is not valid C3P is answered in C3P.
   std::string invalid =
       codec::EncodeGetConferenceRequest(Envelope(kBob), conference_, "");
   const size_t keys = invalid.find("<conferenceKeys");
   invalid.erase(keys, invalid.find("/>", keys) + 2 - keys);
   C3pResult r = Send(kBob, invalid);
-  EXPECT_EQ(r.reason, codec::C3pReason::kRequestMalformed) << r.body;
+  EXPECT_EQ(r.failure, codec::C3pReason::kRequestMalformed) << r.body;
   // XML that is not well-formed cannot be answered in C3P: SIP 400.
   std::string broken =
       codec::EncodeGetConferenceRequest(Envelope(kBob), conference_, "");
@@ -514,20 +514,20 @@ TEST_F(FocusTest, BadRequestsGetSpecificFailures) {
   // Invalid certificate.
   r = Send(kBob, codec::EncodeGetConferenceRequest(Envelope(kBob), conference_,
                                                    "123213789BC234D"));
-  EXPECT_EQ(r.reason, codec::C3pReason::kInvalidEncryptionKey);
+  EXPECT_EQ(r.failure, codec::C3pReason::kInvalidEncryptionKey);
   // Unknown user, conference, role.
   r = Send(kAlice, codec::EncodeDeleteUserRequest(Envelope(kAlice), conference_,
                                                   "sip:nobody@contoso.com"));
-  EXPECT_EQ(r.reason, codec::C3pReason::kUserDoesntExist);
+  EXPECT_EQ(r.failure, codec::C3pReason::kUserDoesntExist);
   const std::string other =
       "sip:alice@contoso.com;gruu;opaque=app:conf:focus:id:NOPE";
   r = Send(kAlice, codec::EncodeGetConferenceRequest(Envelope(kAlice, other),
                                                      other, ""));
-  EXPECT_EQ(r.reason, codec::C3pReason::kConferenceDoesntExist);
+  EXPECT_EQ(r.failure, codec::C3pReason::kConferenceDoesntExist);
   r = Send(kAlice, codec::EncodeModifyEndpointMediaRequest(
                        Envelope(kAlice), conference_, kBob, "{nope}", "1",
                        engine::MediaStatus::kRecvOnly));
-  EXPECT_EQ(r.reason, codec::C3pReason::kEndpointDoesntExist);
+  EXPECT_EQ(r.failure, codec::C3pReason::kEndpointDoesntExist);
 }
 
 // modifyEndpointMedia changes what the request carries (the status) and
@@ -537,7 +537,7 @@ TEST_F(FocusTest, ModifyEndpointMediaKeepsWhatTheRequestLeavesOut) {
   ASSERT_TRUE(Send(kAlice, codec::EncodeModifyEndpointMediaRequest(
                                Envelope(kAlice), conference_, kBob, endpoint,
                                "1", engine::MediaStatus::kRecvOnly))
-                  .success);
+                  .success());
   auto snapshot =
       focus_.store().FindSnapshot(engine::ConferenceId(conference_));
   ASSERT_NE(snapshot, nullptr);
@@ -553,7 +553,7 @@ TEST_F(FocusTest, ModifyEndpointMediaKeepsWhatTheRequestLeavesOut) {
   EXPECT_TRUE(Send(kBob, codec::EncodeModifyEndpointMediaRequest(
                              Envelope(kBob), conference_, kBob, endpoint, "1",
                              engine::MediaStatus::kSendRecv))
-                  .success);
+                  .success());
   const uint64_t version = Version();
   struct Case {
     const char* sender;
@@ -577,8 +577,8 @@ TEST_F(FocusTest, ModifyEndpointMediaKeepsWhatTheRequestLeavesOut) {
         Send(c.sender, codec::EncodeModifyEndpointMediaRequest(
                            Envelope(c.sender), conference_, c.user, c.endpoint,
                            c.media, engine::MediaStatus::kInactive));
-    EXPECT_FALSE(r.success);
-    EXPECT_EQ(r.reason, c.reason);
+    EXPECT_FALSE(r.success());
+    EXPECT_EQ(r.failure, c.reason);
   }
   EXPECT_EQ(Version(), version);
 }
@@ -586,7 +586,7 @@ TEST_F(FocusTest, ModifyEndpointMediaKeepsWhatTheRequestLeavesOut) {
 TEST_F(FocusTest, GetConferenceWithoutCertificateLeavesSecretsOut) {
   C3pResult r = Send(
       kBob, codec::EncodeGetConferenceRequest(Envelope(kBob), conference_, ""));
-  ASSERT_TRUE(r.success);
+  ASSERT_TRUE(r.success());
   EXPECT_THAT(r.body, Not(HasSubstr("conference-key")));
   EXPECT_THAT(r.body, Not(HasSubstr("encrypted-uri")));
   EXPECT_THAT(r.body, HasSubstr(kBob));
@@ -594,7 +594,7 @@ TEST_F(FocusTest, GetConferenceWithoutCertificateLeavesSecretsOut) {
   r = Send("sip:mallory@contoso.com",
            codec::EncodeGetConferenceRequest(
                Envelope("sip:mallory@contoso.com"), conference_, ""));
-  EXPECT_EQ(r.reason, codec::C3pReason::kUnauthorized);
+  EXPECT_EQ(r.failure, codec::C3pReason::kUnauthorized);
 }
 
 TEST_F(FocusTest, ResultBufferIsReusedAcrossRequestsWithIdenticalAnswers) {
@@ -607,9 +607,9 @@ TEST_F(FocusTest, ResultBufferIsReusedAcrossRequestsWithIdenticalAnswers) {
   const C3pResult expected_get = Send(kBob, get);
   const C3pResult expected_short = Send(kBob, mcu_types);
   const C3pResult expected_failure = Send(kBob, missing);
-  ASSERT_TRUE(expected_get.success);
-  ASSERT_TRUE(expected_short.success);
-  ASSERT_FALSE(expected_failure.success);
+  ASSERT_TRUE(expected_get.success());
+  ASSERT_TRUE(expected_short.success());
+  ASSERT_FALSE(expected_failure.success());
 
   // A send buffer with stale bytes and more room than any answer needs.
   C3pResult reply;
@@ -618,18 +618,18 @@ TEST_F(FocusTest, ResultBufferIsReusedAcrossRequestsWithIdenticalAnswers) {
   for (int round = 0; round < 2; ++round) {
     SCOPED_TRACE(round);
     ASSERT_THAT(focus_.HandleRequest(kBob, get, &reply), IsOk());
-    EXPECT_TRUE(reply.success);
+    EXPECT_TRUE(reply.success());
     EXPECT_EQ(reply.body, expected_get.body);
     // A short answer is written into the same storage.
     ASSERT_THAT(focus_.HandleRequest(kBob, mcu_types, &reply), IsOk());
-    EXPECT_TRUE(reply.success);
+    EXPECT_TRUE(reply.success());
     EXPECT_EQ(reply.body, expected_short.body);
     EXPECT_EQ(reply.body.capacity(), capacity);
   }
   // A failure replaces the answer too.
   ASSERT_THAT(focus_.HandleRequest(kBob, missing, &reply), IsOk());
-  EXPECT_FALSE(reply.success);
-  EXPECT_EQ(reply.reason, expected_failure.reason);
+  EXPECT_FALSE(reply.success());
+  EXPECT_EQ(reply.failure, expected_failure.failure);
   EXPECT_EQ(reply.body, expected_failure.body);
   ASSERT_THAT(focus_.HandleRequest(kBob, get, &reply), IsOk());
   EXPECT_EQ(reply.body, expected_get.body);

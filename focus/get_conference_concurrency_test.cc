@@ -52,7 +52,7 @@ class GetConferenceConcurrencyTest : public ::testing::Test {
                                                      ";gruu;opaque=app:conf:"
                                                      "focusfactory")},
                                        spec));
-    ASSERT_TRUE(added.success) << added.body;
+    ASSERT_TRUE(added.success()) << added.body;
     auto snapshot = focus_.store().FindSnapshotByConferenceId("CONC1234");
     ASSERT_NE(snapshot, nullptr);
     conference_ = std::string(snapshot->entity.value());
@@ -61,7 +61,7 @@ class GetConferenceConcurrencyTest : public ::testing::Test {
           Send(who, codec::EncodeAddUserRequest(
                         {"2", who, conference_}, conference_,
                         testing::UserWithAudio(who, engine::Role::kPresenter)));
-      ASSERT_TRUE(joined.success) << joined.body;
+      ASSERT_TRUE(joined.success()) << joined.body;
     }
   }
 
@@ -112,12 +112,12 @@ TEST_F(GetConferenceConcurrencyTest, ReadersRaceAMutatorOnOneConference) {
           kCarol, codec::EncodeAddUserRequest(
                       {absl::StrCat(++id), kCarol, conference_}, conference_,
                       testing::UserWithAudio(kCarol, engine::Role::kAttendee)));
-      EXPECT_TRUE(joined.success) << joined.body;
+      EXPECT_TRUE(joined.success()) << joined.body;
       C3pResult left = Send(
           kCarol,
           codec::EncodeDeleteUserRequest(
               {absl::StrCat(++id), kCarol, conference_}, conference_, kCarol));
-      EXPECT_TRUE(left.success) << left.body;
+      EXPECT_TRUE(left.success()) << left.body;
     }
   });
   struct Reader {
@@ -136,7 +136,7 @@ TEST_F(GetConferenceConcurrencyTest, ReadersRaceAMutatorOnOneConference) {
       C3pResult result;  // kept across requests, as a focus thread does
       for (int i = 0; i < kRequests; ++i) {
         ASSERT_THAT(focus_.HandleRequest(r->who, body, &result), IsOk());
-        ASSERT_TRUE(result.success) << result.body;
+        ASSERT_TRUE(result.success()) << result.body;
         const size_t key = result.body.find("conference-key");
         ASSERT_NE(key, std::string::npos) << result.body;
         const size_t begin = result.body.find("cms-data>", key);
@@ -178,16 +178,16 @@ TEST_F(GetConferenceConcurrencyTest, ARemovedMemberIsRefusedDespiteItsCache) {
       {"7", kBob, conference_}, conference_, certificate);
   C3pResult result;
   ASSERT_THAT(focus_.HandleRequest(kBob, body, &result), IsOk());
-  ASSERT_TRUE(result.success) << result.body;
+  ASSERT_TRUE(result.success()) << result.body;
   std::thread([&] {
     C3pResult removed =
         Send(kAlice, codec::EncodeDeleteUserRequest({"8", kAlice, conference_},
                                                     conference_, kBob));
-    EXPECT_TRUE(removed.success) << removed.body;
+    EXPECT_TRUE(removed.success()) << removed.body;
   }).join();
   ASSERT_THAT(focus_.HandleRequest(kBob, body, &result), IsOk());
-  EXPECT_FALSE(result.success);
-  EXPECT_EQ(result.reason, codec::C3pReason::kUnauthorized);
+  EXPECT_FALSE(result.success());
+  EXPECT_EQ(result.failure, codec::C3pReason::kUnauthorized);
 }
 
 }  // namespace

@@ -70,7 +70,7 @@ class NotificationsTest : public ::testing::Test {
   bool Send(absl::string_view who, const std::string& body) {
     absl::StatusOr<C3pResult> result = focus_.HandleRequest(who, body);
     EXPECT_THAT(result, IsOk());
-    return result.ok() && result->success;
+    return result.ok() && result->success();
   }
 
   codec::RequestEnvelope Envelope(absl::string_view from) {

@@ -217,7 +217,7 @@ class RequestGenerator {
 bool Succeeded(Focus& focus, const Request& request) {
   absl::StatusOr<C3pResult> r =
       focus.HandleRequest(request.identity, request.body);
-  return r.ok() && r->success;
+  return r.ok() && r->success();
 }
 
 // One subscriber and what it has seen. Used by one poller thread at a time.
@@ -335,7 +335,7 @@ class FocusEndToEndTest : public ::testing::Test {
     absl::StatusOr<C3pResult> r = focus_.HandleRequest(
         user, codec::EncodeGetConferenceRequest({"9", user, FocusUri(c)},
                                                 FocusUri(c), ""));
-    EXPECT_TRUE(r.ok() && r->success);
+    EXPECT_TRUE(r.ok() && r->success());
     ReferenceSubscriber fresh;
     EXPECT_THAT(fresh.Apply(EmbeddedDocument(r.ok() ? r->body : "")), IsOk());
     return fresh.Canonical();

@@ -139,7 +139,7 @@ class SeedEndToEndTest : public ::testing::Test {
     spec.mcu_types = {"chat", "meeting", "audio-video", "applicationsharing"};
     focus::C3pResult added =
         Send(codec::EncodeAddConferenceRequest({"1", kAlice, kFactory}, spec));
-    EXPECT_TRUE(added.success) << added.body;
+    EXPECT_TRUE(added.success()) << added.body;
 
     engine::User alice;
     alice.entity = engine::UserId(kAlice);
@@ -154,13 +154,13 @@ class SeedEndToEndTest : public ::testing::Test {
         std::make_shared<const engine::Endpoint>(focus_endpoint));
     focus::C3pResult joined = Send(codec::EncodeAddUserRequest(
         {"2", kAlice, kFocusUri}, kFocusUri, alice));
-    EXPECT_TRUE(joined.success) << joined.body;
+    EXPECT_TRUE(joined.success()) << joined.body;
 
     const std::string seed = testing::ReadRunfile(kSeedRequest);
     EXPECT_TRUE(absl::StrContains(seed, kPlaceholderCertificate));
     focus::C3pResult got = Send(absl::StrReplaceAll(
         seed, {{kPlaceholderCertificate, identity.certificate_base64}}));
-    EXPECT_TRUE(got.success) << got.body;
+    EXPECT_TRUE(got.success()) << got.body;
     return got.body;
   }
 
@@ -370,7 +370,7 @@ TEST_F(SeedEndToEndTest, WithoutACertificateTheSecretsAreLeftOut) {
   SeedResponse(RsaIdentity(1024));
   focus::C3pResult plain = Send(codec::EncodeGetConferenceRequest(
       {"6", kAlice, kFocusUri}, kFocusUri, ""));
-  ASSERT_TRUE(plain.success) << plain.body;
+  ASSERT_TRUE(plain.success()) << plain.body;
   EXPECT_THAT(plain.body,
               ::testing::Not(::testing::HasSubstr("conference-key")));
   EXPECT_THAT(plain.body,

@@ -173,9 +173,9 @@ int Run(const std::vector<std::string>& files, const std::string& as,
       return 1;
     }
     std::cout << "== response to " << path << " ("
-              << (result->success ? "success" : "failure") << ")\n"
+              << (result->success() ? "success" : "failure") << ")\n"
               << result->body << "\n";
-    if (!result->success)
+    if (!result->success())
       status = 1;
 
     if (!subscriber.empty() && subscription == nullptr) {

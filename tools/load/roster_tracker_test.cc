@@ -63,7 +63,7 @@ class RosterTrackerTest : public ::testing::Test {
 
   bool Send(absl::string_view identity, const std::string& body) {
     absl::StatusOr<focus::C3pResult> r = focus_.HandleRequest(identity, body);
-    return r.ok() && r->success;
+    return r.ok() && r->success();
   }
 
   bool Join(absl::string_view who, engine::Role role) {

@@ -266,7 +266,7 @@ absl::Status LoadScenario::Impl::SetUp() {
                                                         ";gruu;opaque=app:conf:"
                                                         "focusfactory")),
                        spec));
-    if (!added.ok() || !added->success) {
+    if (!added.ok() || !added->success()) {
       return absl::InternalError(
           absl::StrCat("load: addConference for conference ", ci, " failed"));
     }
@@ -285,7 +285,7 @@ absl::Status LoadScenario::Impl::SetUp() {
           m.uri,
           codec::EncodeAddUserRequest(Envelope(m.uri, c->entity), c->entity,
                                       JoiningUser(m.uri, m.role)));
-      if (!joined.ok() || !joined->success) {
+      if (!joined.ok() || !joined->success()) {
         return absl::InternalError(
             absl::StrCat("load: ", m.uri, " could not join ", c->entity));
       }
@@ -354,10 +354,10 @@ OpResult LoadScenario::Impl::Judge(Op op, absl::string_view identity,
       focus_.HandleRequest(identity, std::move(body));
   if (!r.ok()) {
     result.outcome = StatusOutcome(r.status().code());
-  } else if (r->success) {
+  } else if (r->success()) {
     result.outcome = "success";
   } else {
-    result.outcome = codec::C3pReasonName(r->reason);
+    result.outcome = codec::C3pReasonName(*r->failure);
   }
   result.as_expected = result.outcome == expected;
   return result;
