@@ -69,6 +69,7 @@
 #include "codec/conference_info.h"
 #include "crypto/recipient_pool.h"
 #include "engine/conference_store.h"
+#include "focus/notification.h"
 
 namespace conf {
 namespace focus {
@@ -110,19 +111,6 @@ struct C3pResult {
   std::optional<codec::C3pReason> failure = codec::C3pReason::kOtherFailure;
 
   bool success() const { return !failure.has_value(); }
-};
-
-enum class DocumentKind { kFull, kPartial, kDeleted };
-
-// One conference-info document for one subscriber. Shares its bytes with
-// every subscriber of the same view; `version` is this subscription's.
-struct Notification {
-  uint32_t version = 0;
-  DocumentKind kind = DocumentKind::kPartial;
-  codec::EncodedDocument document;
-
-  // The NOTIFY body (the document with this subscription's version).
-  std::string Bytes() const { return document.WithVersion(version); }
 };
 
 struct SubscribeRequest {
@@ -236,7 +224,6 @@ class Focus {
   const FocusOptions& options() const { return options_; }
 
  private:
-  class RequestHandler;
   friend class Subscription;
 
   // Parses and answers `body`; the response is written into `buffer`'s

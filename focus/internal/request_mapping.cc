@@ -148,6 +148,24 @@ Mapped<engine::User> MapUser(const codec::C3pUserView& view) {
   return user;
 }
 
+Mapped<engine::Media> OverlayMedia(engine::Media base,
+                                   const codec::C3pMediaView& view) {
+  if (!view.status.empty()) {
+    base.status = codec::ParseWireName(codec::kMediaStatusNames, view.status);
+    if (!base.status.has_value())
+      return codec::C3pReason::kRequestMalformed;
+  }
+  if (!view.type.empty())
+    base.type = std::string(view.type);
+  if (!view.label.empty())
+    base.label = std::string(view.label);
+  if (!view.media_state.empty())
+    base.media_state = std::string(view.media_state);
+  if (!view.media_source_id.empty())
+    base.media_source_id = std::string(view.media_source_id);
+  return base;
+}
+
 Mapped<engine::ConferenceDescription> OverlayDescription(
     engine::ConferenceDescription base, const codec::C3pDescriptionView& view) {
   if (!view.display_text.empty()) {

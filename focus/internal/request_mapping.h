@@ -42,6 +42,12 @@ Mapped<engine::Endpoint> MapEndpoint(const codec::C3pEndpointView& endpoint);
 // A user with its endpoints (requestMalformed / invalidRole).
 Mapped<engine::User> MapUser(const codec::C3pUserView& user);
 
+// Overlays the fields a modifyEndpointMedia `view` carries onto `base`:
+// status, type, label, media-state, media-source-id (requestMalformed for an
+// unknown status). The id is the caller's to check.
+Mapped<engine::Media> OverlayMedia(engine::Media base,
+                                   const codec::C3pMediaView& view);
+
 // Overlays the fields `view` carries onto `base` (modifyConference and
 // addConference): subject, display-text, free-text, keywords, maximum user
 // count, conference-id, expiry-time, admission policy, extensions.

@@ -28,11 +28,6 @@ int SharedViewIndex(engine::ViewerRole role) {
 
 }  // namespace
 
-codec::Viewer ViewerFor(const engine::ConferenceSnapshot& snapshot,
-                        const engine::UserId& user) {
-  return codec::Viewer{engine::ViewerRoleFor(snapshot, user), user};
-}
-
 bool DeltaVisibleTo(const engine::ConferenceDelta& delta,
                     const codec::Viewer& viewer) {
   if (delta.kind == engine::DeltaKind::kConferenceDeleted ||

@@ -55,17 +55,14 @@
 #include "codec/conference_info.h"
 #include "engine/conference_store.h"
 #include "engine/model.h"
-#include "focus/focus.h"
+#include "focus/internal/membership.h"
+#include "focus/notification.h"
 
 namespace conf {
 namespace focus {
 namespace internal {
 
 class SubscriptionState;
-
-// The view `user` gets of `snapshot`.
-codec::Viewer ViewerFor(const engine::ConferenceSnapshot& snapshot,
-                        const engine::UserId& user);
 
 // Whether the partial document of `delta` for `viewer` has anything in it
 // (the rule codec::EncodeConferenceInfoDelta applies before encoding).
