@@ -70,46 +70,8 @@
 #include <openssl/base.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
-// At -O2 GCC flags RapidXML's own node initialisation as maybe-uninitialized
-// (a false positive inside rapidxml.hpp); only the baseline includes it.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-#include "rapidxml/rapidxml.hpp"
-// rapidxml_print.hpp calls its internal helpers before declaring them, which
-// GCC >= 4.7 rejects; declaring them first is the usual fix.
-namespace rapidxml {
-namespace internal {
-template <class OutIt, class Ch>
-inline OutIt print_children(OutIt out, const xml_node<Ch>* node, int flags,
-                            int indent);
-template <class OutIt, class Ch>
-inline OutIt print_attributes(OutIt out, const xml_node<Ch>* node, int flags);
-template <class OutIt, class Ch>
-inline OutIt print_data_node(OutIt out, const xml_node<Ch>* node, int flags,
-                             int indent);
-template <class OutIt, class Ch>
-inline OutIt print_cdata_node(OutIt out, const xml_node<Ch>* node, int flags,
-                              int indent);
-template <class OutIt, class Ch>
-inline OutIt print_element_node(OutIt out, const xml_node<Ch>* node, int flags,
-                                int indent);
-template <class OutIt, class Ch>
-inline OutIt print_declaration_node(OutIt out, const xml_node<Ch>* node,
-                                    int flags, int indent);
-template <class OutIt, class Ch>
-inline OutIt print_comment_node(OutIt out, const xml_node<Ch>* node, int flags,
-                                int indent);
-template <class OutIt, class Ch>
-inline OutIt print_doctype_node(OutIt out, const xml_node<Ch>* node, int flags,
-                                int indent);
-template <class OutIt, class Ch>
-inline OutIt print_pi_node(OutIt out, const xml_node<Ch>* node, int flags,
-                           int indent);
-}  // namespace internal
-}  // namespace rapidxml
-#include "rapidxml/rapidxml_print.hpp"
 
+#include "bench/rapidxml_baseline.h"
 #include "codec/c3p_request.h"
 #include "codec/c3p_request_encoder.h"
 #include "codec/c3p_response.h"
@@ -124,6 +86,8 @@ inline OutIt print_pi_node(OutIt out, const xml_node<Ch>* node, int flags,
 namespace conf {
 namespace focus {
 namespace {
+
+using ::conf::bench::CloneInto;
 
 using Clock = std::chrono::steady_clock;
 
@@ -328,25 +292,6 @@ const Measured* MeasuredOf(GetConferenceStore& store, int users) {
     }
   }
   return nullptr;
-}
-
-// Builds a DOM copy of `from` under `to` in `doc` (names and values point at
-// `from`'s strings).
-void CloneInto(rapidxml::xml_document<char>& doc,
-               const rapidxml::xml_node<char>* from,
-               rapidxml::xml_node<char>* to) {
-  for (const rapidxml::xml_node<char>* c = from->first_node(); c != nullptr;
-       c = c->next_sibling()) {
-    rapidxml::xml_node<char>* n = doc.allocate_node(
-        c->type(), c->name(), c->value(), c->name_size(), c->value_size());
-    for (const rapidxml::xml_attribute<char>* a = c->first_attribute();
-         a != nullptr; a = a->next_attribute()) {
-      n->append_attribute(doc.allocate_attribute(
-          a->name(), a->value(), a->name_size(), a->value_size()));
-    }
-    CloneInto(doc, c, n);
-    to->append_node(n);
-  }
 }
 
 // Where RapidXML's memory pool gets its blocks (xml_document::set_allocator):
