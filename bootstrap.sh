@@ -11,6 +11,7 @@ packages=(
   clang                     # --config=clang and --config=fuzz
   libclang-rt-14-dev        # libFuzzer and sanitizer runtimes for clang
   clang-format
+  clang-tidy                # bazel/clang_tidy.sh (a CI stage)
   libabsl-dev               # Abseil 20220623
   librapidxml-dev           # RapidXML 1.13
   android-libboringssl-dev  # BoringSSL

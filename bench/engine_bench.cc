@@ -592,8 +592,8 @@ void BM_Store_ApplyLock(benchmark::State& state) {
   }
   // Once per process, before the first timed row; a second thread waits
   // for it here.
-  static const bool warmed = WarmForMutations(big);
-  if (!warmed) {
+  static const bool kWarmed = WarmForMutations(big);
+  if (!kWarmed) {
     state.SkipWithError("a warm-up mutation failed");
     return;
   }

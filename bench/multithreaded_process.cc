@@ -14,7 +14,7 @@
 namespace conf::bench {
 namespace {
 
-const bool g_multithreaded = [] {
+const bool kMultithreaded = [] {
   std::thread([] {}).join();
   return true;
 }();

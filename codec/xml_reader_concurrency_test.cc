@@ -32,9 +32,10 @@ TEST(XmlDocumentConcurrencyTest, ThreadsParseAndRefuseIndependently) {
   std::vector<std::string> texts;
   for (int t = 0; t < kThreads; ++t) {
     std::string text;
-    for (int i = 0; i < 700 + 97 * t; ++i)
+    for (int i = 0; i < 700 + 97 * t; ++i) {
       text.push_back(i % 65 == 64 ? '\n'
                                   : static_cast<char>('A' + (i + t) % 26));
+    }
     texts.push_back(text);
   }
   std::vector<std::string> failures(kThreads);
