@@ -125,21 +125,20 @@ Focus::Focus(FocusOptions options)
 
 Focus::~Focus() = default;
 
-absl::StatusOr<C3pResult> Focus::HandleRequest(
-    absl::string_view authenticated_user, absl::string_view body) {
-  return HandleRequest(authenticated_user,
-                       BodyForParse(body, options_.parse.max_bytes));
+absl::StatusOr<C3pResult> Focus::HandleRequest(const RequestContext& context,
+                                               absl::string_view body) {
+  return HandleRequest(context, BodyForParse(body, options_.parse.max_bytes));
 }
 
-absl::StatusOr<C3pResult> Focus::HandleRequest(
-    absl::string_view authenticated_user, std::vector<char> body) {
-  return Answer(authenticated_user, std::move(body), std::string());
+absl::StatusOr<C3pResult> Focus::HandleRequest(const RequestContext& context,
+                                               std::vector<char> body) {
+  return Answer(context, std::move(body), std::string());
 }
 
-absl::Status Focus::HandleRequest(absl::string_view authenticated_user,
+absl::Status Focus::HandleRequest(const RequestContext& context,
                                   absl::string_view body, C3pResult* result) {
   absl::StatusOr<C3pResult> answer =
-      Answer(authenticated_user, BodyForParse(body, options_.parse.max_bytes),
+      Answer(context, BodyForParse(body, options_.parse.max_bytes),
              std::move(result->body));
   if (!answer.ok())
     return answer.status();
@@ -147,7 +146,7 @@ absl::Status Focus::HandleRequest(absl::string_view authenticated_user,
   return absl::OkStatus();
 }
 
-absl::StatusOr<C3pResult> Focus::Answer(absl::string_view authenticated_user,
+absl::StatusOr<C3pResult> Focus::Answer(const RequestContext& context,
                                         std::vector<char> body,
                                         std::string buffer) {
   absl::StatusOr<codec::C3pRequest> request =
@@ -168,8 +167,8 @@ absl::StatusOr<C3pResult> Focus::Answer(absl::string_view authenticated_user,
                      reason};
   }
   return internal::AnswerRequest(
-      internal::FocusParts{options_, store_, recipients_},
-      engine::UserId(Trim(authenticated_user)), *request, std::move(buffer));
+      internal::FocusParts{options_, store_, recipients_}, context, *request,
+      std::move(buffer));
 }
 
 absl::StatusOr<std::unique_ptr<Subscription>> Focus::Subscribe(

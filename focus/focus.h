@@ -102,6 +102,39 @@ struct FocusOptions {
   std::string default_pstn_region;
 };
 
+// How the SIP layer established who is asking (docs/FOCUS.md, "Who is
+// asking").
+enum class IdentityAssurance {
+  // A configured trusted peer (a proxy that authenticated the user) asserted
+  // the identity (P-Asserted-Identity, RFC 3325).
+  kTrustedPeer,
+  // The client proved it itself: a TLS client certificate, or digest.
+  kAuthenticated,
+  // Nobody vouches for it: an anonymous participant. Joins as an attendee,
+  // and only where the conference's admission policy lets anonymous users in.
+  kAnonymous,
+};
+
+// What the SIP layer knows of one request besides its body. The views must
+// stay valid for the call.
+struct RequestContext {
+  // The identity the SIP layer established (a SIP URI).
+  absl::string_view identity;
+  IdentityAssurance assurance = IdentityAssurance::kAuthenticated;
+  // The Contact of the requesting endpoint (its GRUU): a join's focus
+  // endpoint takes it as msci:endpoint-uri. Empty when unknown.
+  absl::string_view contact;
+  // The endpoint's epid (the `epid` parameter of From), when it sent one.
+  absl::string_view epid;
+
+  // An identity the client authenticated itself, with nothing else known.
+  static RequestContext Authenticated(absl::string_view identity) {
+    RequestContext context;
+    context.identity = identity;
+    return context;
+  }
+};
+
 // The answer to one C3P request.
 struct C3pResult {
   // The C3P `response` document.
@@ -187,10 +220,23 @@ class Focus {
   // command-specific reasons of PROTOCOL.md §2.4). Returns kInvalidArgument
   // or kResourceExhausted only when the body cannot be answered in C3P at
   // all (no readable envelope): the SIP layer answers 400.
-  absl::StatusOr<C3pResult> HandleRequest(absl::string_view authenticated_user,
+  absl::StatusOr<C3pResult> HandleRequest(const RequestContext& context,
                                           absl::string_view body);
-  absl::StatusOr<C3pResult> HandleRequest(absl::string_view authenticated_user,
+  absl::StatusOr<C3pResult> HandleRequest(const RequestContext& context,
                                           std::vector<char> body);
+
+  // The same, for a requester known only by its authenticated identity
+  // (IdentityAssurance::kAuthenticated, no Contact): tools and tests.
+  absl::StatusOr<C3pResult> HandleRequest(absl::string_view authenticated_user,
+                                          absl::string_view body) {
+    return HandleRequest(RequestContext::Authenticated(authenticated_user),
+                         body);
+  }
+  absl::StatusOr<C3pResult> HandleRequest(absl::string_view authenticated_user,
+                                          std::vector<char> body) {
+    return HandleRequest(RequestContext::Authenticated(authenticated_user),
+                         std::move(body));
+  }
 
   // The same answer, written into `*result` (replaced), whose body's
   // capacity is reused: a SIP thread that keeps one C3pResult as its send
@@ -203,8 +249,13 @@ class Focus {
   //   conf::focus::C3pResult reply;  // one per thread, kept across requests
   //   if (!focus.HandleRequest(identity, body, &reply).ok()) { /* 400 */ }
   //   send(reply.body);
-  absl::Status HandleRequest(absl::string_view authenticated_user,
+  absl::Status HandleRequest(const RequestContext& context,
                              absl::string_view body, C3pResult* result);
+  absl::Status HandleRequest(absl::string_view authenticated_user,
+                             absl::string_view body, C3pResult* result) {
+    return HandleRequest(RequestContext::Authenticated(authenticated_user),
+                         body, result);
+  }
 
   // Subscribes a SIP dialog to a conference's state. The first Poll()
   // returns a full document or, for a refresh whose `last_seen_version` the
@@ -228,7 +279,7 @@ class Focus {
 
   // Parses and answers `body`; the response is written into `buffer`'s
   // storage where it is large enough (see HandleRequest(..., C3pResult*)).
-  absl::StatusOr<C3pResult> Answer(absl::string_view authenticated_user,
+  absl::StatusOr<C3pResult> Answer(const RequestContext& context,
                                    std::vector<char> body, std::string buffer);
 
   // Stops `state`, unsubscribes it from the store and forgets it.

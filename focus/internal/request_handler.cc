@@ -573,11 +573,10 @@ bool IsAddressedTo(const RequestScope& scope,
          SameUri(scope.request.to, FocusFactoryUri(scope.requester.value()));
 }
 
-C3pResult AnswerRequest(const FocusParts& focus,
-                        const engine::UserId& requester,
+C3pResult AnswerRequest(const FocusParts& focus, const RequestContext& context,
                         const codec::C3pRequest& request, std::string buffer) {
-  const RequestScope scope{request, codec::ResponseAddressFor(request),
-                           requester};
+  const RequestScope scope{request, context, codec::ResponseAddressFor(request),
+                           engine::UserId(Trim(context.identity))};
   return RequestHandler(focus, scope, std::move(buffer)).Run();
 }
 

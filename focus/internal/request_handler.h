@@ -43,9 +43,11 @@ struct FocusParts {
 // One request as every step sees it.
 struct RequestScope {
   const codec::C3pRequest& request;
+  // What the SIP layer knows of the sender.
+  const RequestContext& context;
   // Where the response goes (the request's envelope, reversed).
   codec::ResponseAddress address;
-  // The authenticated sender.
+  // The authenticated sender (context.identity, trimmed).
   engine::UserId requester;
 };
 
@@ -62,12 +64,12 @@ bool IsAddressedTo(const RequestScope& scope,
                    const engine::ConferenceSnapshot& snapshot,
                    Addressing addressing);
 
-// Answers `request`, sent by `requester`. `buffer` is storage the response
-// may be written into (a caller's send buffer, or empty): a getConference
-// document is written straight into it, and a short success reuses it when
-// it fits, so that its capacity survives for the next large response.
-C3pResult AnswerRequest(const FocusParts& focus,
-                        const engine::UserId& requester,
+// Answers `request`, sent by `context.identity`. `buffer` is storage the
+// response may be written into (a caller's send buffer, or empty): a
+// getConference document is written straight into it, and a short success
+// reuses it when it fits, so that its capacity survives for the next large
+// response.
+C3pResult AnswerRequest(const FocusParts& focus, const RequestContext& context,
                         const codec::C3pRequest& request, std::string buffer);
 
 }  // namespace internal
