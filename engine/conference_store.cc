@@ -19,7 +19,6 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -27,9 +26,15 @@
 #include "base/mutex.h"
 #include "base/status_macros.h"
 #include "engine/internal/indexed_snapshot.h"
+#include "engine/internal/messages.h"
 
 namespace conf {
 namespace engine {
+
+using internal::ConferenceNotFound;
+using internal::EndpointNotFound;
+using internal::Quote;
+using internal::UserNotFound;
 
 // ---------------------------------------------------------------------------
 // Private types.
@@ -473,38 +478,6 @@ namespace {
 
 // How many delivery callbacks the current thread is inside.
 thread_local int t_delivery_depth = 0;
-
-// ---------------------------------------------------------------------------
-// Messages.
-
-// Input echoed in a message: escaped and capped at 64 bytes (STYLE §3).
-std::string Quote(absl::string_view value) {
-  constexpr size_t kMaxEcho = 64;
-  std::string out = "\"";
-  out += absl::CEscape(value.substr(0, kMaxEcho));
-  if (value.size() > kMaxEcho) {
-    out += "...";
-  }
-  out += "\"";
-  return out;
-}
-
-absl::Status ConferenceNotFound(const ConferenceId& id) {
-  return absl::NotFoundError(
-      absl::StrCat("conference ", Quote(id.value()), " does not exist"));
-}
-
-absl::Status UserNotFound(const UserId& user, const ConferenceId& conference) {
-  return absl::NotFoundError(absl::StrCat("user ", Quote(user.value()),
-                                          " does not exist in conference ",
-                                          Quote(conference.value())));
-}
-
-absl::Status EndpointNotFound(const EndpointId& endpoint, const UserId& user) {
-  return absl::NotFoundError(absl::StrCat("endpoint ", Quote(endpoint.value()),
-                                          " does not exist for user ",
-                                          Quote(user.value())));
-}
 
 // ---------------------------------------------------------------------------
 // Validation of request values against StoreLimits.
