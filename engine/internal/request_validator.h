@@ -1,0 +1,101 @@
+// Validation of request values against StoreLimits: sizes of strings and
+// unknown content, lengths of lists, counts of children, and that keyed
+// children are present and unique. It needs no conference: a command checks
+// its request once, before it reads the store.
+//
+// Each check records the first failure and does nothing after one, so a
+// request is checked by a run of calls followed by one look at status().
+//
+// Example:
+//   Validator validator(limits);
+//   validator.User(request.user);
+//   CONF_RETURN_IF_ERROR(validator.status());
+
+#ifndef CONF_ENGINE_INTERNAL_REQUEST_VALIDATOR_H_
+#define CONF_ENGINE_INTERNAL_REQUEST_VALIDATOR_H_
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+
+#include "engine/conference_store.h"
+#include "engine/model.h"
+
+namespace conf {
+namespace engine {
+namespace internal {
+
+// Checks request values against `limits`; `field` names the value in the
+// message of a failure. Not thread-safe; one per request.
+class Validator {
+ public:
+  // `limits` must outlive the validator.
+  explicit Validator(const StoreLimits& limits) : limits_(limits) {}
+
+  // A string field: at most max_string_bytes (kInvalidArgument).
+  void String(absl::string_view field, absl::string_view value);
+
+  // A string field that must be set: not empty, and as String.
+  void NonEmpty(absl::string_view field, absl::string_view value);
+
+  // A list of `count` entries: at most `limit` (kInvalidArgument).
+  void Count(absl::string_view field, size_t count, size_t limit);
+
+  // Unknown elements: at most max_extensions, each name as String and each
+  // fragment at most max_extension_bytes (kInvalidArgument).
+  void Extensions(absl::string_view field,
+                  const std::vector<Extension>& extensions);
+
+  // Unknown attributes: at most max_extensions, each part as String.
+  void Attributes(absl::string_view field,
+                  const std::vector<ExtensionAttribute>& attributes);
+
+  // An execution-type value: each string as String.
+  void Execution(absl::string_view field, const engine::Execution& e);
+
+  // A uri list: at most max_list_entries, each entry's strings and unknown
+  // content as above.
+  void Uris(absl::string_view field, const std::vector<UriEntry>& uris);
+
+  // A list of strings: at most max_list_entries, each as String.
+  void Strings(absl::string_view field, const std::vector<std::string>& list);
+
+  // One media stream: a non-empty id, strings and unknown content.
+  void Media(const engine::Media& m);
+
+  // One endpoint: a non-empty entity, strings, unknown content, and at most
+  // max_media_per_endpoint media (kResourceExhausted), none null, each valid
+  // and with an id unique within the endpoint (kInvalidArgument).
+  void Endpoint(const engine::Endpoint& e);
+
+  // One user: a non-empty entity, strings, lists, unknown content, and at
+  // most max_endpoints_per_user endpoints (kResourceExhausted), none null,
+  // each valid and with an entity unique within the user (kInvalidArgument).
+  void User(const engine::User& u);
+
+  // A conference-description: every string, list and unknown content.
+  void Description(const ConferenceDescription& d);
+
+  // A host-info: every string, list and unknown content.
+  void HostInfo(const engine::HostInfo& h);
+
+  // An entity-view: every string, list and unknown content, the state's
+  // included.
+  void View(const EntityView& v);
+
+  // OK, or the first failure: kInvalidArgument or kResourceExhausted.
+  absl::Status status() const { return status_; }
+
+ private:
+  const StoreLimits& limits_;
+  absl::Status status_;
+};
+
+}  // namespace internal
+}  // namespace engine
+}  // namespace conf
+
+#endif  // CONF_ENGINE_INTERNAL_REQUEST_VALIDATOR_H_
