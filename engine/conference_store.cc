@@ -28,13 +28,17 @@
 #include "engine/internal/indexed_snapshot.h"
 #include "engine/internal/messages.h"
 #include "engine/internal/request_validator.h"
+#include "engine/internal/roles.h"
 
 namespace conf {
 namespace engine {
 
+using internal::Authority;
+using internal::AuthorityOf;
 using internal::ConferenceNotFound;
 using internal::EndpointNotFound;
 using internal::Quote;
+using internal::RequireLeader;
 using internal::UserNotFound;
 using internal::Validator;
 
@@ -480,42 +484,6 @@ namespace {
 
 // How many delivery callbacks the current thread is inside.
 thread_local int t_delivery_depth = 0;
-
-// ---------------------------------------------------------------------------
-// Roles.
-
-// What the requester of a command may do in a conference.
-enum class Authority {
-  kFocus,     // Empty requester: the focus itself; trusted.
-  kLeader,    // The organizer, or a presenter in the roster.
-  kAttendee,  // An attendee in the roster.
-  kOutsider,  // Anyone else (lobby users included).
-};
-
-Authority AuthorityOf(const ConferenceSnapshot& s, const UserId& requester) {
-  if (requester.empty()) {
-    return Authority::kFocus;
-  }
-  if (requester == s.organizer) {
-    return Authority::kLeader;
-  }
-  const std::shared_ptr<const User>* user = s.users.FindPtr(requester);
-  if (user == nullptr) {
-    return Authority::kOutsider;
-  }
-  return IsLeader((*user)->role) ? Authority::kLeader : Authority::kAttendee;
-}
-
-absl::Status RequireLeader(const ConferenceSnapshot& s, const UserId& requester,
-                           absl::string_view command) {
-  Authority authority = AuthorityOf(s, requester);
-  if (authority == Authority::kFocus || authority == Authority::kLeader) {
-    return absl::OkStatus();
-  }
-  return absl::PermissionDeniedError(
-      absl::StrCat(command, ": ", Quote(requester.value()),
-                   " is not a leader of conference ", Quote(s.entity.value())));
-}
 
 // ---------------------------------------------------------------------------
 // Snapshot helpers.
