@@ -58,10 +58,10 @@ namespace engine {
 //
 // The store prefetches the lines a mutation will update before it updates
 // them (docs/ENGINE.md, "Mutations on two threads"). Each shared type below
-// names the address of its own reference count (CompactString::
-// block_address(), Boxed::box_address(), WebJoinUris::count_address()), so
-// a change of layout changes the address with it instead of leaving a
-// prefetch at a stale offset.
+// names the address of its own reference count to the store's
+// internal::PrefetchAccess (engine/internal/prefetch.h), so a change of
+// layout changes the address with it instead of leaving a prefetch at a
+// stale offset.
 
 // The control block (reference counts) of what `p` owns, or nullptr when `p`
 // owns nothing: the line that copying or destroying `p` updates. Read from
@@ -84,6 +84,14 @@ const void* SharedCountAddress(const std::shared_ptr<T>& p) {
 #endif
 }
 
+namespace internal {
+// Names the reference counts of StrongId, Boxed, BoxedVector and
+// WebJoinUris for the store's prefetches (engine/internal/prefetch.h), so
+// that the store asks for the lines these types choose, and none of that
+// shows in their interfaces.
+class PrefetchAccess;
+}  // namespace internal
+
 // ---------------------------------------------------------------------------
 // Strong ids (STYLE §4).
 
@@ -101,9 +109,6 @@ class StrongId {
   // Valid while this id is alive and unmodified.
   absl::string_view value() const { return value_.view(); }
   bool empty() const { return value_.empty(); }
-  // The shared block of the id's bytes (its reference count first), or
-  // nullptr: CompactString::block_address().
-  const void* block_address() const { return value_.block_address(); }
 
   friend bool operator==(const StrongId& a, const StrongId& b) {
     return a.value_ == b.value_;
@@ -120,6 +125,8 @@ class StrongId {
   }
 
  private:
+  friend class internal::PrefetchAccess;
+
   CompactString value_;
 };
 
@@ -312,11 +319,6 @@ class Boxed {
   bool has_value() const { return node_ != nullptr; }
   explicit operator bool() const { return has_value(); }
 
-  // The box, whose first word is the reference count that a copy or
-  // destruction updates, or nullptr when empty. For callers that prefetch
-  // that line.
-  const void* box_address() const { return node_; }
-
   // Requires has_value().
   const T& operator*() const { return node_->value; }
   const T* operator->() const { return &node_->value; }
@@ -355,6 +357,8 @@ class Boxed {
   }
 
  private:
+  friend class internal::PrefetchAccess;
+
   struct Node {
     template <typename... Args>
     explicit Node(Args&&... args) : value(std::forward<Args>(args)...) {}
@@ -423,9 +427,6 @@ class BoxedVector {
 
   bool empty() const { return get().empty(); }
   size_t size() const { return get().size(); }
-  // The shared list's box (its reference count first), or nullptr when
-  // unset: Boxed::box_address().
-  const void* box_address() const { return box_.box_address(); }
   const_iterator begin() const { return get().begin(); }
   const_iterator end() const { return get().end(); }
   iterator begin() { return Mutable().begin(); }
@@ -462,6 +463,8 @@ class BoxedVector {
   }
 
  private:
+  friend class internal::PrefetchAccess;
+
   static const std::vector<T>& Empty() {
     static const std::vector<T>* const kEmpty = new std::vector<T>();
     return *kEmpty;
@@ -861,9 +864,6 @@ class WebJoinUris {
   // The shared block, or null when both are empty (copies return the same
   // block).
   const void* block() const { return rep_.get(); }
-  // The shared block's reference counts, or null when both are empty: the
-  // line a copy or destruction updates, for callers that prefetch it.
-  const void* count_address() const { return SharedCountAddress(rep_); }
 
   friend bool operator==(const WebJoinUris& a, const WebJoinUris& b) {
     return a.internal() == b.internal() && a.external() == b.external();
@@ -873,6 +873,9 @@ class WebJoinUris {
   }
 
  private:
+  // Qualified: internal() is a member.
+  friend class engine::internal::PrefetchAccess;
+
   // `bytes` is the internal URI followed by the external one.
   struct Rep {
     std::string bytes;

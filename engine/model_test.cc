@@ -11,6 +11,8 @@
 #include "absl/hash/hash.h"
 #include "gtest/gtest.h"
 
+#include "engine/internal/prefetch.h"
+
 namespace conf {
 namespace engine {
 namespace {
@@ -212,21 +214,21 @@ TEST(SharedCountAddressTest, NamesTheControlBlockHoweverAllocated) {
 
 TEST(BoxedTest, BoxAddressNamesTheSharedCount) {
   Boxed<EntityCapabilities> empty;
-  EXPECT_EQ(empty.box_address(), nullptr);
+  EXPECT_EQ(internal::CountAddress(empty), nullptr);
   Boxed<EntityCapabilities> boxed = EntityCapabilities{};
-  ASSERT_NE(boxed.box_address(), nullptr);
-  EXPECT_TRUE(CopyUpdates(boxed, boxed.box_address()));
+  ASSERT_NE(internal::CountAddress(boxed), nullptr);
+  EXPECT_TRUE(CopyUpdates(boxed, internal::CountAddress(boxed)));
   // A copy shares the box until it is modified.
   Boxed<EntityCapabilities> copy = boxed;
-  EXPECT_EQ(copy.box_address(), boxed.box_address());
+  EXPECT_EQ(internal::CountAddress(copy), internal::CountAddress(boxed));
   copy->supports_audio = true;
-  EXPECT_NE(copy.box_address(), boxed.box_address());
+  EXPECT_NE(internal::CountAddress(copy), internal::CountAddress(boxed));
 
   BoxedVector<Extension> list;
-  EXPECT_EQ(list.box_address(), nullptr);
+  EXPECT_EQ(internal::CountAddress(list), nullptr);
   list.push_back(Extension{"urn:x", "y", "<y xmlns=\"urn:x\"/>"});
-  ASSERT_NE(list.box_address(), nullptr);
-  EXPECT_TRUE(CopyUpdates(list, list.box_address()));
+  ASSERT_NE(internal::CountAddress(list), nullptr);
+  EXPECT_TRUE(CopyUpdates(list, internal::CountAddress(list)));
 }
 
 TEST(EntityViewTest, CopiesShareEveryPartButTheirOwnFields) {
@@ -241,9 +243,12 @@ TEST(EntityViewTest, CopiesShareEveryPartButTheirOwnFields) {
   EntityView copy = view;
   copy.state.locked = true;
   EXPECT_EQ(copy.entity.block_address(), view.entity.block_address());
-  EXPECT_EQ(copy.capabilities.box_address(), view.capabilities.box_address());
-  EXPECT_EQ(copy.state.media.box_address(), view.state.media.box_address());
-  EXPECT_EQ(copy.extensions.box_address(), view.extensions.box_address());
+  EXPECT_EQ(internal::CountAddress(copy.capabilities),
+            internal::CountAddress(view.capabilities));
+  EXPECT_EQ(internal::CountAddress(copy.state.media),
+            internal::CountAddress(view.state.media));
+  EXPECT_EQ(internal::CountAddress(copy.extensions),
+            internal::CountAddress(view.extensions));
   EXPECT_NE(copy, view);
   copy.state.locked = false;
   EXPECT_EQ(copy, view);
@@ -255,12 +260,12 @@ TEST(EntityViewTest, CopiesShareEveryPartButTheirOwnFields) {
 }
 
 TEST(WebJoinUrisTest, CountAddressNamesTheSharedCount) {
-  EXPECT_EQ(WebJoinUris().count_address(), nullptr);
+  EXPECT_EQ(internal::CountAddress(WebJoinUris()), nullptr);
   const WebJoinUris uris("https://a/int", "https://a/ext");
-  ASSERT_NE(uris.count_address(), nullptr);
-  EXPECT_TRUE(CopyUpdates(uris, uris.count_address()));
+  ASSERT_NE(internal::CountAddress(uris), nullptr);
+  EXPECT_TRUE(CopyUpdates(uris, internal::CountAddress(uris)));
   const WebJoinUris copy = uris;
-  EXPECT_EQ(copy.count_address(), uris.count_address());
+  EXPECT_EQ(internal::CountAddress(copy), internal::CountAddress(uris));
 }
 
 TEST(WebJoinUrisTest, HoldsBothUrisAndStartsEmpty) {

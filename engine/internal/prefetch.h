@@ -8,11 +8,53 @@
 #include <cstdint>
 #include <memory>
 
+#include "engine/compact_string.h"
 #include "engine/model.h"
 
 namespace conf {
 namespace engine {
 namespace internal {
+
+// The line of the reference count that copying or destroying a model object
+// updates: a friend of the types that keep it private (model.h).
+class PrefetchAccess {
+ public:
+  // The shared block of the id's bytes (its reference count first), or
+  // nullptr when the id is inline: CompactString::block_address().
+  template <typename Tag>
+  static const void* CountAddress(const StrongId<Tag>& id) {
+    return id.value_.block_address();
+  }
+  // The box, whose first word is the reference count, or nullptr when empty.
+  template <typename T>
+  static const void* CountAddress(const Boxed<T>& box) {
+    return box.node_;
+  }
+  // The shared list's box (its reference count first), or nullptr when
+  // unset.
+  template <typename T>
+  static const void* CountAddress(const BoxedVector<T>& list) {
+    return CountAddress(list.box_);
+  }
+  // The shared block's reference counts, or nullptr when both URIs are
+  // empty.
+  static const void* CountAddress(const WebJoinUris& uris) {
+    return SharedCountAddress(uris.rep_);
+  }
+};
+
+// The line of the reference count that copying or destroying `value`
+// updates, or nullptr when it shares nothing (empty, or stored inline). For
+// a StrongId, Boxed, BoxedVector or WebJoinUris, as PrefetchAccess names it.
+template <typename T>
+const void* CountAddress(const T& value) {
+  return PrefetchAccess::CountAddress(value);
+}
+
+// The same for a CompactString (the ids' and the views' strings).
+inline const void* CountAddress(const CompactString& value) {
+  return value.block_address();
+}
 
 // Prefetches for a mutation. On a large store every part of the conference
 // it changes is a cache miss, and most are reached by an atomic reference
@@ -45,9 +87,9 @@ inline void PrefetchForRead(const void* p, size_t lines) {
   }
 }
 
-// The line of a reference count (an address from SharedCountAddress,
-// block_address() or box_address(): each type names its own), to be
-// written; nothing for null (no count).
+// The line of a reference count (an address from SharedCountAddress or
+// CountAddress: each type names its own), to be written; nothing for null
+// (no count).
 inline void PrefetchCount(const void* count) {
   if (count != nullptr) {
     __builtin_prefetch(count, 1);
@@ -71,8 +113,8 @@ inline constexpr size_t kSnapshotLines =
 // its parts. `s`'s own lines must have been prefetched before (they are
 // read here).
 inline void PrefetchSnapshotParts(const ConferenceSnapshot& s) {
-  PrefetchCount(s.entity.block_address());
-  PrefetchCount(s.organizer.block_address());
+  PrefetchCount(CountAddress(s.entity));
+  PrefetchCount(CountAddress(s.organizer));
   PrefetchShared(s.description);
   PrefetchShared(s.host_info);
   PrefetchShared(s.state);
@@ -80,15 +122,15 @@ inline void PrefetchSnapshotParts(const ConferenceSnapshot& s) {
   for (const std::shared_ptr<const EntityView>& view : s.views) {
     PrefetchShared(view);
   }
-  PrefetchCount(s.web_join.count_address());
+  PrefetchCount(CountAddress(s.web_join));
 }
 
 // What copying `view` updates: the reference counts of its shared parts.
 // `view`'s own lines are read here.
 inline void PrefetchViewCopy(const EntityView& view) {
-  PrefetchCount(view.entity.block_address());
-  PrefetchCount(view.capabilities.box_address());
-  PrefetchCount(view.state.media.box_address());
+  PrefetchCount(CountAddress(view.entity));
+  PrefetchCount(CountAddress(view.capabilities));
+  PrefetchCount(CountAddress(view.state.media));
 }
 
 // What destroying `delta` (the last reference, as the log evicts it) updates
