@@ -36,7 +36,6 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -53,42 +52,12 @@
 namespace conf {
 namespace engine {
 
-// ---------------------------------------------------------------------------
-// Reference count addresses.
-//
-// The store prefetches the lines a mutation will update before it updates
-// them (docs/ENGINE.md, "Mutations on two threads"). Each shared type below
-// names the address of its own reference count to the store's
-// internal::PrefetchAccess (engine/internal/prefetch.h), so a change of
-// layout changes the address with it instead of leaving a prefetch at a
-// stale offset.
-
-// The control block (reference counts) of what `p` owns, or nullptr when `p`
-// owns nothing: the line that copying or destroying `p` updates. Read from
-// `p` itself, so it holds however the object was allocated (make_shared, a
-// separate new, an aliasing pointer). libstdc++, libc++ and the MSVC library
-// all lay a shared_ptr out as the stored pointer and then the control block
-// pointer; with another library this returns the stored pointer, which is
-// only a less useful prefetch.
-template <typename T>
-const void* SharedCountAddress(const std::shared_ptr<T>& p) {
-  static_assert(sizeof(p) == 2 * sizeof(void*),
-                "a shared_ptr is a stored pointer and a control block pointer");
-#if defined(__GLIBCXX__) || defined(_LIBCPP_VERSION) || defined(_MSC_VER)
-  const void* control = nullptr;
-  std::memcpy(&control, reinterpret_cast<const char*>(&p) + sizeof(void*),
-              sizeof(control));
-  return control;
-#else
-  return p.get();
-#endif
-}
-
 namespace internal {
-// Names the reference counts of StrongId, Boxed, BoxedVector and
-// WebJoinUris for the store's prefetches (engine/internal/prefetch.h), so
-// that the store asks for the lines these types choose, and none of that
-// shows in their interfaces.
+// The store prefetches the lines a mutation will update (docs/ENGINE.md,
+// "Mutations on two threads"). StrongId, Boxed, BoxedVector and WebJoinUris
+// name the line of their own reference count to it through this friend
+// (engine/internal/prefetch.h), so a change of layout changes the address
+// with it, and none of that shows in their interfaces.
 class PrefetchAccess;
 }  // namespace internal
 

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 
 #include "engine/compact_string.h"
@@ -14,6 +15,37 @@
 namespace conf {
 namespace engine {
 namespace internal {
+
+// ---------------------------------------------------------------------------
+// Reference count addresses.
+//
+// The store prefetches the lines a mutation will update before it updates
+// them (docs/ENGINE.md, "Mutations on two threads"). Each shared type names
+// the address of its own reference count (CompactString::block_address(),
+// and PrefetchAccess below for the model's types), so a change of layout
+// changes the address with it instead of leaving a prefetch at a stale
+// offset.
+
+// The control block (reference counts) of what `p` owns, or nullptr when `p`
+// owns nothing: the line that copying or destroying `p` updates. Read from
+// `p` itself, so it holds however the object was allocated (make_shared, a
+// separate new, an aliasing pointer). libstdc++, libc++ and the MSVC library
+// all lay a shared_ptr out as the stored pointer and then the control block
+// pointer; with another library this returns the stored pointer, which is
+// only a less useful prefetch.
+template <typename T>
+const void* SharedCountAddress(const std::shared_ptr<T>& p) {
+  static_assert(sizeof(p) == 2 * sizeof(void*),
+                "a shared_ptr is a stored pointer and a control block pointer");
+#if defined(__GLIBCXX__) || defined(_LIBCPP_VERSION) || defined(_MSC_VER)
+  const void* control = nullptr;
+  std::memcpy(&control, reinterpret_cast<const char*>(&p) + sizeof(void*),
+              sizeof(control));
+  return control;
+#else
+  return p.get();
+#endif
+}
 
 // The line of the reference count that copying or destroying a model object
 // updates: a friend of the types that keep it private (model.h).
