@@ -84,6 +84,10 @@
 namespace conf {
 namespace engine {
 
+namespace internal {
+struct Change;
+}  // namespace internal
+
 // Limits enforced by the store; exceeding one fails with kResourceExhausted
 // (counts) or kInvalidArgument (sizes of values).
 struct StoreLimits {
@@ -349,7 +353,8 @@ class ConferenceStore {
   struct alignas(64) ConferenceIdShard;
   struct UserEntry;
   struct alignas(64) UserShard;
-  struct Change;
+  // A mutation in the making (engine/internal/mutations.h).
+  using Change = internal::Change;
   // Validates a request against `base` and writes its change into `change`,
   // whose `next` starts as a copy of `base` and whose delta starts empty.
   using BuildFn = std::function<absl::Status(const ConferenceSnapshot& base,
