@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <memory>
 #include <new>
-#include <optional>
 #include <string>
 #include <thread>  // NOLINT(build/c++11)
 #include <utility>
@@ -17,7 +16,6 @@
 #include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
@@ -28,17 +26,13 @@
 #include "engine/internal/mutations.h"
 #include "engine/internal/new_conference_policy.h"
 #include "engine/internal/prefetch.h"
-#include "engine/internal/request_validator.h"
 
 namespace conf {
 namespace engine {
 
 using internal::ConferenceNotFound;
 using internal::DefaultRandomBytes;
-using internal::DefaultView;
 using internal::GenerateConferenceIdString;
-using internal::IsKnownMcuType;
-using internal::IsValidConferenceIdString;
 using internal::kSnapshotLines;
 using internal::PrefetchDeltaParts;
 using internal::PrefetchForRead;
@@ -46,9 +40,6 @@ using internal::PrefetchForWrite;
 using internal::PrefetchShared;
 using internal::PrefetchSnapshotParts;
 using internal::Quote;
-using internal::SetOddParity;
-using internal::Validator;
-using internal::WithoutSipScheme;
 
 // ---------------------------------------------------------------------------
 // Private types.
@@ -1016,52 +1007,8 @@ absl::Status ConferenceStore::Unsubscribe(const ConferenceId& conference,
 absl::StatusOr<MutationResult> ConferenceStore::ApplyAddConference(
     AddConferenceRequest request) {
   const StoreLimits& limits = options_.limits;
-  Validator validator(limits);
-  validator.NonEmpty("organizer", request.organizer.value());
-  validator.Description(request.description);
-  if (request.host_info != nullptr) {
-    validator.HostInfo(*request.host_info);
-  }
-  validator.Count("mcu types", request.mcu_types.size(),
-                  limits.max_list_entries);
-  for (const EntityView& view : request.views) {
-    validator.View(view);
-  }
-  CONF_RETURN_IF_ERROR(validator.status());
-  if (!absl::StartsWithIgnoreCase(request.organizer.value(), "sip:")) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("addConference: organizer ",
-                     Quote(request.organizer.value()), " is not a sip uri"));
-  }
-  for (size_t i = 0; i < request.mcu_types.size(); ++i) {
-    const std::string& type = request.mcu_types[i];
-    if (!IsKnownMcuType(type)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "addConference: mcu type ", Quote(type), " is not available"));
-    }
-    for (size_t j = 0; j < i; ++j) {
-      if (request.mcu_types[j] == type) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "addConference: mcu type ", Quote(type), " appears twice"));
-      }
-    }
-  }
-  for (const EntityView& view : request.views) {
-    if (std::find(request.mcu_types.begin(), request.mcu_types.end(),
-                  view.entity) == request.mcu_types.end()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("addConference: entity-view ", Quote(view.entity),
-                       " names no requested mcu type"));
-    }
-  }
+  CONF_RETURN_IF_ERROR(internal::ValidateAddConference(request, limits));
   const bool generate_id = request.description.conference_id.empty();
-  if (!generate_id &&
-      !IsValidConferenceIdString(request.description.conference_id)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("addConference: conference-id ",
-                     Quote(request.description.conference_id),
-                     " is not 1 to 32 letters and digits"));
-  }
 
   // Count first so that a full store rejects before doing any work.
   if (conference_count_.fetch_add(1, std::memory_order_relaxed) >=
@@ -1101,85 +1048,12 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyAddConference(
     }
   }
 
-  // Build version 1.
-  ConferenceSnapshot next;
-  next.entity = entity;
-  next.version = 1;
-  next.organizer = request.organizer;
-  auto description =
-      std::make_shared<ConferenceDescription>(std::move(request.description));
-  description->conference_id = id_string;
-  description->conf_uris.clear();
-  if (!description->pstn_access.has_value()) {
-    // The dial-in conference id (msci:pstn-access/id, as in the
-    // specification's example): five digits, first not zero.
-    uint8_t bytes[4];
-    random(bytes, sizeof(bytes));
-    const uint32_t word = (uint32_t{bytes[0]} << 24) |
-                          (uint32_t{bytes[1]} << 16) |
-                          (uint32_t{bytes[2]} << 8) | uint32_t{bytes[3]};
-    PstnAccess pstn;
-    pstn.id = absl::StrCat(10000 + word % 90000);
-    description->pstn_access = std::move(pstn);
-  }
-  auto focus_view = std::make_shared<EntityView>();
-  focus_view->entity = std::string(entity.value());
-  focus_view->mcu_type = "focus";
-  focus_view->state.locked = false;
-  next.views.push_back(std::move(focus_view));
-  for (const std::string& type : request.mcu_types) {
-    std::string mcu_uri = McuUriFor(request.organizer, type, id_string);
-    UriEntry uri;
-    uri.uri = mcu_uri;
-    uri.display_text = type;
-    uri.purpose = type;
-    description->conf_uris.push_back(std::move(uri));
-    EntityView view = DefaultView(type);
-    for (EntityView& requested : request.views) {
-      if (requested.entity == type) {
-        if (requested.capabilities.has_value()) {
-          view.capabilities = std::move(requested.capabilities);
-        }
-        std::optional<bool> locked = view.state.locked;
-        if (!requested.state.media.empty() ||
-            !requested.state.application.empty() ||
-            !requested.state.extensions.empty()) {
-          view.state = std::move(requested.state);
-          view.state.locked = locked;
-        }
-        view.extensions = std::move(requested.extensions);
-        view.attributes = std::move(requested.attributes);
-      }
-    }
-    view.entity = std::move(mcu_uri);
-    view.mcu_type = type;
-    next.views.push_back(std::make_shared<const EntityView>(std::move(view)));
-  }
-  next.description = std::move(description);
-  next.host_info = std::move(request.host_info);
-  next.state = std::make_shared<const ConferenceState>(
-      ConferenceState{0, /*active=*/false, /*locked=*/false});
-  random(next.key.bytes.data(), next.key.bytes.size());
-  SetOddParity(next.key.bytes);
-  next.key.epoch = 1;
-  absl::string_view address = WithoutSipScheme(request.organizer.value());
-  absl::string_view user_part = address.substr(0, address.find('@'));
-  next.web_join = WebJoinUris(
-      absl::StrCat(options_.web_join_internal_base, user_part, "/", id_string),
-      absl::StrCat(options_.web_join_external_base, user_part, "/", id_string));
-
-  auto delta = std::make_shared<ConferenceDelta>();
-  delta->conference = entity;
-  delta->version = 1;
-  delta->description = next.description;
-  delta->host_info = next.host_info;
-  delta->state = next.state;
-  for (const auto& view : next.views) {
-    delta->views.push_back({ChangeKind::kFull, view->entity, view});
-  }
+  Change first = internal::BuildNewConference(std::move(request), entity,
+                                              id_string, options_, random);
   std::shared_ptr<const ConferenceSnapshot> frozen =
-      internal::IndexedSnapshot::Make(std::move(next));
-  std::shared_ptr<const ConferenceDelta> frozen_delta = std::move(delta);
+      internal::IndexedSnapshot::Make(std::move(first.next));
+  std::shared_ptr<const ConferenceDelta> frozen_delta =
+      std::make_shared<const ConferenceDelta>(std::move(first.delta));
 
   Entry entry;
   entry.snapshot = frozen;
