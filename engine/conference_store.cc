@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/inlined_vector.h"
 #include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -26,6 +25,7 @@
 #include "engine/internal/mutations.h"
 #include "engine/internal/new_conference_policy.h"
 #include "engine/internal/prefetch.h"
+#include "engine/internal/shard_index.h"
 
 namespace conf {
 namespace engine {
@@ -40,6 +40,7 @@ using internal::PrefetchForWrite;
 using internal::PrefetchShared;
 using internal::PrefetchSnapshotParts;
 using internal::Quote;
+using internal::ShardIndex;
 
 // ---------------------------------------------------------------------------
 // Private types.
@@ -283,111 +284,6 @@ constexpr size_t kLogFirstSlots =
 
 }  // namespace
 
-// One user's conferences in the user index: those it organizes and those it
-// is in, each with the conference's incarnation. Most users are in one
-// conference (an organizer in its own has two entries), so entries sit
-// inline in a short vector scanned linearly; a user with more than
-// kMaxLinear (an organizer of many conferences) moves to hash maps. The ids
-// are copies of the snapshot's, which share their bytes.
-struct ConferenceStore::UserEntry {
-  static constexpr size_t kMaxLinear = 8;
-
-  struct Ref {
-    ConferenceId conference;
-    uint64_t incarnation : 63;
-    uint64_t organized : 1;
-  };
-  struct Maps {
-    // Conference -> incarnation.
-    absl::flat_hash_map<ConferenceId, uint64_t> organized;
-    absl::flat_hash_map<ConferenceId, uint64_t> member;
-  };
-
-  // Records `conference` (at `incarnation`) in `list`, replacing an older
-  // incarnation.
-  void Add(const ConferenceId& conference, uint64_t incarnation,
-           IndexList list) {
-    const bool organized = list == IndexList::kOrganized;
-    if (maps == nullptr) {
-      for (Ref& ref : refs) {
-        if (ref.organized == organized && ref.conference == conference) {
-          ref.incarnation = incarnation;
-          return;
-        }
-      }
-      if (refs.size() < kMaxLinear) {
-        refs.push_back(Ref{conference, incarnation, organized});
-        return;
-      }
-      maps = std::make_unique<Maps>();
-      for (const Ref& ref : refs) {
-        (ref.organized ? maps->organized : maps->member)[ref.conference] =
-            ref.incarnation;
-      }
-      refs.clear();
-    }
-    (organized ? maps->organized : maps->member)[conference] = incarnation;
-  }
-
-  // Forgets `conference` in `list` if it is recorded at `incarnation` (a
-  // later conference with the same entity stays).
-  void Remove(const ConferenceId& conference, uint64_t incarnation,
-              IndexList list) {
-    const bool organized = list == IndexList::kOrganized;
-    if (maps == nullptr) {
-      for (size_t i = 0; i < refs.size(); ++i) {
-        Ref& ref = refs[i];
-        if (ref.organized == organized && ref.conference == conference) {
-          if (ref.incarnation == incarnation) {
-            ref = std::move(refs.back());
-            refs.pop_back();
-          }
-          return;
-        }
-      }
-      return;
-    }
-    auto& map = organized ? maps->organized : maps->member;
-    auto found = map.find(conference);
-    if (found != map.end() && found->second == incarnation) {
-      map.erase(found);
-    }
-  }
-
-  bool empty() const {
-    return refs.empty() && (maps == nullptr ||
-                            (maps->organized.empty() && maps->member.empty()));
-  }
-
-  // The conferences in `list`, unordered.
-  std::vector<ConferenceId> List(IndexList list) const {
-    const bool organized = list == IndexList::kOrganized;
-    std::vector<ConferenceId> out;
-    if (maps == nullptr) {
-      for (const Ref& ref : refs) {
-        if (ref.organized == organized) {
-          out.push_back(ref.conference);
-        }
-      }
-      return out;
-    }
-    const auto& map = organized ? maps->organized : maps->member;
-    out.reserve(map.size());
-    for (const auto& [conference, incarnation] : map) {
-      out.push_back(conference);
-    }
-    return out;
-  }
-
-  absl::InlinedVector<Ref, 1> refs;  // While maps is null.
-  std::unique_ptr<Maps> maps;        // Past kMaxLinear entries.
-};
-
-struct alignas(64) ConferenceStore::UserShard {
-  mutable conf::Mutex mu;
-  absl::flat_hash_map<UserId, UserEntry> users ABSL_GUARDED_BY(mu);
-};
-
 namespace {
 
 // How many delivery callbacks the current thread is inside.
@@ -401,24 +297,9 @@ thread_local int t_delivery_depth = 0;
 ConferenceStore::ConferenceStore(StoreOptions options)
     : options_(std::move(options)),
       shards_(new ConferenceShard[kShardCount]),
-      id_shards_(new ConferenceIdShard[kShardCount]),
-      user_shards_(new UserShard[kShardCount]) {}
+      id_shards_(new ConferenceIdShard[kShardCount]) {}
 
 ConferenceStore::~ConferenceStore() = default;
-
-namespace {
-
-// The shard of a key: the top bits of its hash. Not the low bits: the
-// shard's own flat_hash_map takes its 7-bit control tag (H2) from the low
-// bits of the same hash, and keys that share them would make every probe
-// compare keys.
-size_t ShardIndex(size_t hash) {
-  static_assert(sizeof(size_t) == 8, "64-bit size_t expected");
-  constexpr int kShardBits = __builtin_ctzll(ConferenceStore::kShardCount);
-  return static_cast<size_t>(hash >> (64 - kShardBits));
-}
-
-}  // namespace
 
 ConferenceStore::ConferenceShard& ConferenceStore::ShardFor(
     const ConferenceId& conference) const {
@@ -428,11 +309,6 @@ ConferenceStore::ConferenceShard& ConferenceStore::ShardFor(
 ConferenceStore::ConferenceIdShard& ConferenceStore::IdShardFor(
     absl::string_view conference_id) const {
   return id_shards_[ShardIndex(absl::Hash<absl::string_view>()(conference_id))];
-}
-
-ConferenceStore::UserShard& ConferenceStore::UserShardFor(
-    const UserId& user) const {
-  return user_shards_[ShardIndex(absl::Hash<UserId>()(user))];
 }
 
 std::shared_ptr<const ConferenceSnapshot> ConferenceStore::FindSnapshot(
@@ -773,7 +649,7 @@ void ConferenceStore::Deliver(const std::shared_ptr<DeliveryQueue>& queue,
 }
 
 void ConferenceStore::DeliverNow(const DeliveryItem& item) {
-  IndexDelta(item);
+  user_index_.IndexDelta(*item.delta, *item.after, item.incarnation);
   if (item.subscribers == nullptr) {
     return;
   }
@@ -788,89 +664,14 @@ void ConferenceStore::DeliverNow(const DeliveryItem& item) {
   }
 }
 
-void ConferenceStore::IndexSet(const UserId& user,
-                               const ConferenceId& conference,
-                               uint64_t incarnation, IndexList list,
-                               Presence presence) {
-  UserShard& shard = UserShardFor(user);
-  conf::MutexLock lock(&shard.mu);
-  if (presence == Presence::kPresent) {
-    shard.users[user].Add(conference, incarnation, list);
-    return;
-  }
-  auto it = shard.users.find(user);
-  if (it == shard.users.end()) {
-    return;
-  }
-  it->second.Remove(conference, incarnation, list);
-  if (it->second.empty()) {
-    shard.users.erase(it);
-  }
-}
-
-void ConferenceStore::IndexDelta(const DeliveryItem& item) {
-  const ConferenceDelta& delta = *item.delta;
-  const ConferenceSnapshot& after = *item.after;
-  const ConferenceId& conference = delta.conference;
-  if (delta.kind == DeltaKind::kConferenceDeleted) {
-    IndexSet(after.organizer, conference, item.incarnation,
-             IndexList::kOrganized, Presence::kAbsent);
-    for (const UserMap* map : {&after.users, &after.lobby}) {
-      for (const auto& user : *map) {
-        IndexSet(user->entity, conference, item.incarnation, IndexList::kMember,
-                 Presence::kAbsent);
-      }
-    }
-    return;
-  }
-  if (delta.version == 1) {
-    IndexSet(after.organizer, conference, item.incarnation,
-             IndexList::kOrganized, Presence::kPresent);
-  }
-  for (const UserChange& change : delta.users) {
-    if (change.kind == ChangeKind::kPartial) {
-      // The user was in this list before the change and still is: its
-      // membership, indexed when it joined, did not change. Skipping it
-      // keeps a change to one user from searching the roster again.
-      continue;
-    }
-    const bool member = after.users.Contains(change.entity) ||
-                        after.lobby.Contains(change.entity);
-    IndexSet(change.entity, conference, item.incarnation, IndexList::kMember,
-             member ? Presence::kPresent : Presence::kAbsent);
-  }
-}
-
 std::vector<ConferenceId> ConferenceStore::ListConferencesOrganizedBy(
     const UserId& user) const {
-  std::vector<ConferenceId> out;
-  {
-    UserShard& shard = UserShardFor(user);
-    conf::MutexLock lock(&shard.mu);
-    auto it = shard.users.find(user);
-    if (it == shard.users.end()) {
-      return out;
-    }
-    out = it->second.List(IndexList::kOrganized);
-  }
-  std::sort(out.begin(), out.end());
-  return out;
+  return user_index_.List(user, internal::UserIndex::IndexList::kOrganized);
 }
 
 std::vector<ConferenceId> ConferenceStore::ListConferencesOf(
     const UserId& user) const {
-  std::vector<ConferenceId> out;
-  {
-    UserShard& shard = UserShardFor(user);
-    conf::MutexLock lock(&shard.mu);
-    auto it = shard.users.find(user);
-    if (it == shard.users.end()) {
-      return out;
-    }
-    out = it->second.List(IndexList::kMember);
-  }
-  std::sort(out.begin(), out.end());
-  return out;
+  return user_index_.List(user, internal::UserIndex::IndexList::kMember);
 }
 
 std::vector<MutationResult> ConferenceStore::RemoveUserEverywhere(

@@ -79,6 +79,7 @@
 
 #include "base/mutex.h"
 #include "engine/internal/epoch.h"
+#include "engine/internal/user_index.h"
 #include "engine/model.h"
 
 namespace conf {
@@ -351,8 +352,6 @@ class ConferenceStore {
   struct Entry;
   struct alignas(64) ConferenceShard;
   struct alignas(64) ConferenceIdShard;
-  struct UserEntry;
-  struct alignas(64) UserShard;
   // A mutation in the making (engine/internal/mutations.h).
   using Change = internal::Change;
   // Validates a request against `base` and writes its change into `change`,
@@ -368,12 +367,6 @@ class ConferenceStore {
   void Deliver(const std::shared_ptr<DeliveryQueue>& queue, DeliveryItem item);
   // Updates the user index and calls the sinks for one delivered delta.
   void DeliverNow(const DeliveryItem& item);
-  // Applies one delivered delta to the user index.
-  void IndexDelta(const DeliveryItem& item);
-  enum class IndexList { kOrganized, kMember };
-  enum class Presence { kPresent, kAbsent };
-  void IndexSet(const UserId& user, const ConferenceId& conference,
-                uint64_t incarnation, IndexList list, Presence presence);
 
   // The current snapshot in the read index, or nullptr. The caller must be
   // pinned on `epoch_`; the result is valid until it unpins.
@@ -395,7 +388,6 @@ class ConferenceStore {
 
   ConferenceShard& ShardFor(const ConferenceId& conference) const;
   ConferenceIdShard& IdShardFor(absl::string_view conference_id) const;
-  UserShard& UserShardFor(const UserId& user) const;
 
   const StoreOptions options_;
   // Protects the read path's snapshots and index tables.
@@ -404,7 +396,8 @@ class ConferenceStore {
   std::atomic<uint64_t> next_incarnation_{1};
   std::unique_ptr<ConferenceShard[]> shards_;
   std::unique_ptr<ConferenceIdShard[]> id_shards_;
-  std::unique_ptr<UserShard[]> user_shards_;
+  // UserId -> conferences it organizes or is in.
+  internal::UserIndex user_index_;
 };
 
 template <typename Fn>
