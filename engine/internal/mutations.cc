@@ -99,7 +99,7 @@ absl::StatusOr<UserMap::Slot> GetRosterSlot(const ConferenceSnapshot& s,
 
 absl::Status ValidateModifyConference(const ModifyConferenceRequest& request,
                                       const StoreLimits& limits) {
-  Validator validator(limits);
+  RequestValidator validator(limits);
   if (request.description.has_value()) {
     validator.Description(*request.description);
   }
@@ -181,7 +181,7 @@ absl::Status BuildDeleteConference(const DeleteConferenceRequest& request,
 
 absl::Status ValidateAddUser(const AddUserRequest& request,
                              const StoreLimits& limits) {
-  Validator validator(limits);
+  RequestValidator validator(limits);
   validator.User(request.user);
   return validator.status();
 }
@@ -395,7 +395,7 @@ absl::Status BuildModifyConferenceLock(
 
 absl::Status ValidateModifyEndpointMedia(
     const ModifyEndpointMediaRequest& request, const StoreLimits& limits) {
-  Validator validator(limits);
+  RequestValidator validator(limits);
   validator.Media(request.media);
   return validator.status();
 }
@@ -439,7 +439,7 @@ absl::Status BuildModifyEndpointMedia(const ModifyEndpointMediaRequest& request,
 
 absl::Status ValidateSetEndpoint(const SetEndpointRequest& request,
                                  const StoreLimits& limits) {
-  Validator validator(limits);
+  RequestValidator validator(limits);
   validator.Endpoint(request.endpoint);
   return validator.status();
 }
@@ -477,7 +477,7 @@ absl::Status ValidateModifyEndpointStatus(
         "endpoint status: disconnection method or info given for an endpoint "
         "that is not disconnecting");
   }
-  Validator validator(limits);
+  RequestValidator validator(limits);
   if (request.disconnection_info.has_value()) {
     validator.Execution("endpoint disconnection-info",
                         *request.disconnection_info);

@@ -148,7 +148,7 @@ WebJoinUris WebJoinFor(const UserId& organizer, absl::string_view id_string,
 
 absl::Status ValidateAddConference(const AddConferenceRequest& request,
                                    const StoreLimits& limits) {
-  Validator validator(limits);
+  RequestValidator validator(limits);
   validator.NonEmpty("organizer", request.organizer.value());
   validator.Description(request.description);
   if (request.host_info != nullptr) {

@@ -25,10 +25,10 @@ namespace engine {
 namespace internal {
 
 // Checks an addConference before the store is touched: its values against
-// `limits` (as Validator), a sip: organizer, MCU types the store can create
-// (MS-CONFPRO 4.7 plus applicationsharing) each named once, entity-views only
-// for requested types, and a requested conference-id of 1 to 32 ASCII letters
-// and digits. Returns OK, kInvalidArgument or kResourceExhausted.
+// `limits` (as RequestValidator), a sip: organizer, MCU types the store can
+// create (MS-CONFPRO 4.7 plus applicationsharing) each named once, entity-views
+// only for requested types, and a requested conference-id of 1 to 32 ASCII
+// letters and digits. Returns OK, kInvalidArgument or kResourceExhausted.
 absl::Status ValidateAddConference(const AddConferenceRequest& request,
                                    const StoreLimits& limits);
 

@@ -16,7 +16,8 @@ namespace conf {
 namespace engine {
 namespace internal {
 
-void Validator::String(absl::string_view field, absl::string_view value) {
+void RequestValidator::String(absl::string_view field,
+                              absl::string_view value) {
   if (status_.ok() && value.size() > limits_.max_string_bytes) {
     status_ = absl::InvalidArgumentError(
         absl::StrCat(field, " is ", value.size(), " bytes, over the limit of ",
@@ -24,22 +25,24 @@ void Validator::String(absl::string_view field, absl::string_view value) {
   }
 }
 
-void Validator::NonEmpty(absl::string_view field, absl::string_view value) {
+void RequestValidator::NonEmpty(absl::string_view field,
+                                absl::string_view value) {
   if (status_.ok() && value.empty()) {
     status_ = absl::InvalidArgumentError(absl::StrCat(field, " is empty"));
   }
   String(field, value);
 }
 
-void Validator::Count(absl::string_view field, size_t count, size_t limit) {
+void RequestValidator::Count(absl::string_view field, size_t count,
+                             size_t limit) {
   if (status_.ok() && count > limit) {
     status_ = absl::InvalidArgumentError(absl::StrCat(
         field, " has ", count, " entries, over the limit of ", limit));
   }
 }
 
-void Validator::Extensions(absl::string_view field,
-                           const std::vector<Extension>& extensions) {
+void RequestValidator::Extensions(absl::string_view field,
+                                  const std::vector<Extension>& extensions) {
   Count(field, extensions.size(), limits_.max_extensions);
   for (const Extension& e : extensions) {
     String(field, e.namespace_uri);
@@ -52,8 +55,9 @@ void Validator::Extensions(absl::string_view field,
   }
 }
 
-void Validator::Attributes(absl::string_view field,
-                           const std::vector<ExtensionAttribute>& attributes) {
+void RequestValidator::Attributes(
+    absl::string_view field,
+    const std::vector<ExtensionAttribute>& attributes) {
   Count(field, attributes.size(), limits_.max_extensions);
   for (const ExtensionAttribute& a : attributes) {
     String(field, a.namespace_uri);
@@ -62,14 +66,15 @@ void Validator::Attributes(absl::string_view field,
   }
 }
 
-void Validator::Execution(absl::string_view field, const engine::Execution& e) {
+void RequestValidator::Execution(absl::string_view field,
+                                 const engine::Execution& e) {
   String(field, e.when);
   String(field, e.reason);
   String(field, e.by);
 }
 
-void Validator::Uris(absl::string_view field,
-                     const std::vector<UriEntry>& uris) {
+void RequestValidator::Uris(absl::string_view field,
+                            const std::vector<UriEntry>& uris) {
   Count(field, uris.size(), limits_.max_list_entries);
   for (const UriEntry& u : uris) {
     String(field, u.uri);
@@ -83,15 +88,15 @@ void Validator::Uris(absl::string_view field,
   }
 }
 
-void Validator::Strings(absl::string_view field,
-                        const std::vector<std::string>& list) {
+void RequestValidator::Strings(absl::string_view field,
+                               const std::vector<std::string>& list) {
   Count(field, list.size(), limits_.max_list_entries);
   for (const std::string& s : list) {
     String(field, s);
   }
 }
 
-void Validator::Media(const engine::Media& m) {
+void RequestValidator::Media(const engine::Media& m) {
   NonEmpty("media id", m.id.value());
   String("media display-text", m.display_text);
   String("media type", m.type);
@@ -103,7 +108,7 @@ void Validator::Media(const engine::Media& m) {
   Attributes("media attribute", m.attributes);
 }
 
-void Validator::Endpoint(const engine::Endpoint& e) {
+void RequestValidator::Endpoint(const engine::Endpoint& e) {
   NonEmpty("endpoint entity", e.entity.value());
   String("endpoint display-text", e.display_text);
   if (e.referred) {
@@ -156,7 +161,7 @@ void Validator::Endpoint(const engine::Endpoint& e) {
   }
 }
 
-void Validator::User(const engine::User& u) {
+void RequestValidator::User(const engine::User& u) {
   NonEmpty("user entity", u.entity.value());
   String("user display-text", u.display_text);
   Uris("user associated-aors", u.associated_aors);
@@ -189,7 +194,7 @@ void Validator::User(const engine::User& u) {
   }
 }
 
-void Validator::Description(const ConferenceDescription& d) {
+void RequestValidator::Description(const ConferenceDescription& d) {
   String("display-text", d.display_text);
   String("subject", d.subject);
   String("free-text", d.free_text);
@@ -216,14 +221,14 @@ void Validator::Description(const ConferenceDescription& d) {
   Attributes("conference-description attribute", d.attributes);
 }
 
-void Validator::HostInfo(const engine::HostInfo& h) {
+void RequestValidator::HostInfo(const engine::HostInfo& h) {
   String("host-info display-text", h.display_text);
   String("host-info web-page", h.web_page);
   Uris("host-info uris", h.uris);
   Extensions("host-info extension", h.extensions);
 }
 
-void Validator::View(const EntityView& v) {
+void RequestValidator::View(const EntityView& v) {
   String("entity-view entity", v.entity);
   String("entity-view mcu type", v.mcu_type);
   if (v.capabilities.has_value()) {

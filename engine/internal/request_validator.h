@@ -7,7 +7,7 @@
 // request is checked by a run of calls followed by one look at status().
 //
 // Example:
-//   Validator validator(limits);
+//   RequestValidator validator(limits);
 //   validator.User(request.user);
 //   CONF_RETURN_IF_ERROR(validator.status());
 
@@ -30,10 +30,10 @@ namespace internal {
 
 // Checks request values against `limits`; `field` names the value in the
 // message of a failure. Not thread-safe; one per request.
-class Validator {
+class RequestValidator {
  public:
   // `limits` must outlive the validator.
-  explicit Validator(const StoreLimits& limits) : limits_(limits) {}
+  explicit RequestValidator(const StoreLimits& limits) : limits_(limits) {}
 
   // A string field: at most max_string_bytes (kInvalidArgument).
   void String(absl::string_view field, absl::string_view value);
