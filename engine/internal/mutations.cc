@@ -113,12 +113,13 @@ absl::Status ValidateModifyConference(const ModifyConferenceRequest& request,
     return absl::InvalidArgumentError("modifyConference: nothing to modify");
   }
   for (size_t i = 0; i < request.views.size(); ++i) {
-    for (size_t j = 0; j < i; ++j) {
-      if (request.views[i].entity == request.views[j].entity) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("modifyConference: entity-view ",
-                         Quote(request.views[i].entity), " appears twice"));
-      }
+    if (RepeatsEarlier(request.views, i,
+                       [](const EntityView& v) -> absl::string_view {
+                         return v.entity;
+                       })) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("modifyConference: entity-view ",
+                       Quote(request.views[i].entity), " appears twice"));
     }
   }
   return absl::OkStatus();

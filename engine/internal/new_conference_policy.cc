@@ -171,11 +171,9 @@ absl::Status ValidateAddConference(const AddConferenceRequest& request,
       return absl::InvalidArgumentError(absl::StrCat(
           "addConference: mcu type ", Quote(type), " is not available"));
     }
-    for (size_t j = 0; j < i; ++j) {
-      if (request.mcu_types[j] == type) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "addConference: mcu type ", Quote(type), " appears twice"));
-      }
+    if (RepeatsEarlier(request.mcu_types, i)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "addConference: mcu type ", Quote(type), " appears twice"));
     }
   }
   for (const EntityView& view : request.views) {

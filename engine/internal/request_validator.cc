@@ -1,7 +1,9 @@
 #include "engine/internal/request_validator.h"
 
 #include <cstddef>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -16,54 +18,112 @@ namespace conf {
 namespace engine {
 namespace internal {
 
+// How the messages about one kind of keyed children name them.
+struct RequestValidator::ChildNames {
+  absl::string_view parent;    // "<parent> \"p\" has 17 <plural>, ..."
+  absl::string_view singular;  // "<parent> has a null <singular>"
+  absl::string_view plural;
+  absl::string_view key;  // "<key> \"k\" appears twice in <parent> \"p\""
+};
+
+namespace {
+
+// kInvalidArgument: `what` is `size` bytes, over the limit of `limit`.
+absl::Status TooManyBytes(absl::string_view what, size_t size, size_t limit) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(what, " is ", size, " bytes, over the limit of ", limit));
+}
+
+}  // namespace
+
+void RequestValidator::Fail(absl::Status failure) {
+  if (status_.ok()) {
+    status_ = std::move(failure);
+  }
+}
+
 void RequestValidator::String(absl::string_view field,
                               absl::string_view value) {
-  if (status_.ok() && value.size() > limits_.max_string_bytes) {
-    status_ = absl::InvalidArgumentError(
-        absl::StrCat(field, " is ", value.size(), " bytes, over the limit of ",
-                     limits_.max_string_bytes));
+  if (value.size() > limits_.max_string_bytes) {
+    Fail(TooManyBytes(field, value.size(), limits_.max_string_bytes));
   }
 }
 
 void RequestValidator::NonEmpty(absl::string_view field,
                                 absl::string_view value) {
-  if (status_.ok() && value.empty()) {
-    status_ = absl::InvalidArgumentError(absl::StrCat(field, " is empty"));
+  if (value.empty()) {
+    Fail(absl::InvalidArgumentError(absl::StrCat(field, " is empty")));
   }
   String(field, value);
 }
 
 void RequestValidator::Count(absl::string_view field, size_t count,
                              size_t limit) {
-  if (status_.ok() && count > limit) {
-    status_ = absl::InvalidArgumentError(absl::StrCat(
-        field, " has ", count, " entries, over the limit of ", limit));
+  if (count > limit) {
+    Fail(absl::InvalidArgumentError(absl::StrCat(
+        field, " has ", count, " entries, over the limit of ", limit)));
+  }
+}
+
+template <typename List, typename CheckFn>
+void RequestValidator::Each(absl::string_view field, const List& list,
+                            size_t limit, CheckFn check) {
+  Count(field, list.size(), limit);
+  for (const auto& entry : list) {
+    check(entry);
+  }
+}
+
+template <typename Children, typename KeyFn, typename CheckFn>
+void RequestValidator::KeyedChildren(const ChildNames& names,
+                                     absl::string_view parent,
+                                     const Children& children, size_t limit,
+                                     KeyFn key, CheckFn check) {
+  if (!status_.ok()) {
+    return;
+  }
+  if (children.size() > limit) {
+    Fail(absl::ResourceExhaustedError(
+        absl::StrCat(names.parent, " ", Quote(parent), " has ", children.size(),
+                     " ", names.plural, ", over the limit of ", limit)));
+    return;
+  }
+  for (size_t i = 0; i < children.size() && status_.ok(); ++i) {
+    if (children[i] == nullptr) {
+      Fail(absl::InvalidArgumentError(
+          absl::StrCat(names.parent, " has a null ", names.singular)));
+      return;
+    }
+    check(*children[i]);
+    if (status_.ok() && RepeatsEarlier(children, i, key)) {
+      Fail(absl::InvalidArgumentError(absl::StrCat(
+          names.key, " ", Quote(key(children[i])), " appears twice in ",
+          names.parent, " ", Quote(parent))));
+    }
   }
 }
 
 void RequestValidator::Extensions(absl::string_view field,
                                   const std::vector<Extension>& extensions) {
-  Count(field, extensions.size(), limits_.max_extensions);
-  for (const Extension& e : extensions) {
+  Each(field, extensions, limits_.max_extensions, [&](const Extension& e) {
     String(field, e.namespace_uri);
     String(field, e.local_name);
-    if (status_.ok() && e.raw_xml.size() > limits_.max_extension_bytes) {
-      status_ = absl::InvalidArgumentError(absl::StrCat(
-          field, " <", Quote(e.local_name), "> is ", e.raw_xml.size(),
-          " bytes, over the limit of ", limits_.max_extension_bytes));
+    if (e.raw_xml.size() > limits_.max_extension_bytes) {
+      Fail(TooManyBytes(absl::StrCat(field, " <", Quote(e.local_name), ">"),
+                        e.raw_xml.size(), limits_.max_extension_bytes));
     }
-  }
+  });
 }
 
 void RequestValidator::Attributes(
     absl::string_view field,
     const std::vector<ExtensionAttribute>& attributes) {
-  Count(field, attributes.size(), limits_.max_extensions);
-  for (const ExtensionAttribute& a : attributes) {
-    String(field, a.namespace_uri);
-    String(field, a.local_name);
-    String(field, a.value);
-  }
+  Each(field, attributes, limits_.max_extensions,
+       [&](const ExtensionAttribute& a) {
+         String(field, a.namespace_uri);
+         String(field, a.local_name);
+         String(field, a.value);
+       });
 }
 
 void RequestValidator::Execution(absl::string_view field,
@@ -75,8 +135,7 @@ void RequestValidator::Execution(absl::string_view field,
 
 void RequestValidator::Uris(absl::string_view field,
                             const std::vector<UriEntry>& uris) {
-  Count(field, uris.size(), limits_.max_list_entries);
-  for (const UriEntry& u : uris) {
+  Each(field, uris, limits_.max_list_entries, [&](const UriEntry& u) {
     String(field, u.uri);
     String(field, u.display_text);
     String(field, u.purpose);
@@ -85,15 +144,13 @@ void RequestValidator::Uris(absl::string_view field,
     }
     Extensions(field, u.extensions);
     Attributes(field, u.attributes);
-  }
+  });
 }
 
 void RequestValidator::Strings(absl::string_view field,
                                const std::vector<std::string>& list) {
-  Count(field, list.size(), limits_.max_list_entries);
-  for (const std::string& s : list) {
-    String(field, s);
-  }
+  Each(field, list, limits_.max_list_entries,
+       [&](const std::string& s) { String(field, s); });
 }
 
 void RequestValidator::Media(const engine::Media& m) {
@@ -136,29 +193,13 @@ void RequestValidator::Endpoint(const engine::Endpoint& e) {
   }
   Extensions("endpoint extension", e.extensions);
   Attributes("endpoint attribute", e.attributes);
-  if (!status_.ok()) {
-    return;
-  }
-  if (e.media.size() > limits_.max_media_per_endpoint) {
-    status_ = absl::ResourceExhaustedError(absl::StrCat(
-        "endpoint ", Quote(e.entity.value()), " has ", e.media.size(),
-        " media, over the limit of ", limits_.max_media_per_endpoint));
-    return;
-  }
-  for (size_t i = 0; i < e.media.size() && status_.ok(); ++i) {
-    if (e.media[i] == nullptr) {
-      status_ = absl::InvalidArgumentError("endpoint has a null media");
-      return;
-    }
-    Media(*e.media[i]);
-    for (size_t j = 0; j < i && status_.ok(); ++j) {
-      if (e.media[j]->id == e.media[i]->id) {
-        status_ = absl::InvalidArgumentError(absl::StrCat(
-            "media id ", Quote(e.media[i]->id.value()),
-            " appears twice in endpoint ", Quote(e.entity.value())));
-      }
-    }
-  }
+  static constexpr ChildNames kMedia{"endpoint", "media", "media", "media id"};
+  KeyedChildren(
+      kMedia, e.entity.value(), e.media, limits_.max_media_per_endpoint,
+      [](const std::shared_ptr<const engine::Media>& m) {
+        return m->id.value();
+      },
+      [&](const engine::Media& m) { Media(m); });
 }
 
 void RequestValidator::User(const engine::User& u) {
@@ -169,29 +210,14 @@ void RequestValidator::User(const engine::User& u) {
   String("user cascaded-focus", u.cascaded_focus);
   Extensions("user extension", u.extensions);
   Attributes("user attribute", u.attributes);
-  if (!status_.ok()) {
-    return;
-  }
-  if (u.endpoints.size() > limits_.max_endpoints_per_user) {
-    status_ = absl::ResourceExhaustedError(absl::StrCat(
-        "user ", Quote(u.entity.value()), " has ", u.endpoints.size(),
-        " endpoints, over the limit of ", limits_.max_endpoints_per_user));
-    return;
-  }
-  for (size_t i = 0; i < u.endpoints.size() && status_.ok(); ++i) {
-    if (u.endpoints[i] == nullptr) {
-      status_ = absl::InvalidArgumentError("user has a null endpoint");
-      return;
-    }
-    Endpoint(*u.endpoints[i]);
-    for (size_t j = 0; j < i && status_.ok(); ++j) {
-      if (u.endpoints[j]->entity == u.endpoints[i]->entity) {
-        status_ = absl::InvalidArgumentError(
-            absl::StrCat("endpoint ", Quote(u.endpoints[i]->entity.value()),
-                         " appears twice in user ", Quote(u.entity.value())));
-      }
-    }
-  }
+  static constexpr ChildNames kEndpoints{"user", "endpoint", "endpoints",
+                                         "endpoint"};
+  KeyedChildren(
+      kEndpoints, u.entity.value(), u.endpoints, limits_.max_endpoints_per_user,
+      [](const std::shared_ptr<const engine::Endpoint>& e) {
+        return e->entity.value();
+      },
+      [&](const engine::Endpoint& e) { Endpoint(e); });
 }
 
 void RequestValidator::Description(const ConferenceDescription& d) {
@@ -201,14 +227,14 @@ void RequestValidator::Description(const ConferenceDescription& d) {
   Strings("keywords", d.keywords);
   Uris("conf-uris", d.conf_uris);
   Uris("service-uris", d.service_uris);
-  Count("available-media", d.available_media.size(), limits_.max_list_entries);
-  for (const AvailableMedia& m : d.available_media) {
-    String("available-media label", m.label);
-    String("available-media display-text", m.display_text);
-    String("available-media type", m.type);
-    Extensions("available-media extension", m.extensions);
-    Attributes("available-media attribute", m.attributes);
-  }
+  Each("available-media", d.available_media, limits_.max_list_entries,
+       [&](const AvailableMedia& m) {
+         String("available-media label", m.label);
+         String("available-media display-text", m.display_text);
+         String("available-media type", m.type);
+         Extensions("available-media extension", m.extensions);
+         Attributes("available-media attribute", m.attributes);
+       });
   String("conference-id", d.conference_id);
   String("expiry-time", d.expiry_time);
   if (d.pstn_access.has_value()) {
@@ -237,14 +263,14 @@ void RequestValidator::View(const EntityView& v) {
     Extensions("entity-capabilities extension", v.capabilities->extensions);
   }
   String("entity-state application", v.state.application);
-  Count("entity-state media", v.state.media.size(), limits_.max_list_entries);
-  for (const EntityMedia& m : v.state.media) {
-    String("entity-state media label", m.label);
-    String("entity-state media display-text", m.display_text);
-    String("entity-state media type", m.type);
-    String("entity-state media video-mode", m.video_mode);
-    Extensions("entity-state media extension", m.extensions);
-  }
+  Each("entity-state media", v.state.media, limits_.max_list_entries,
+       [&](const EntityMedia& m) {
+         String("entity-state media label", m.label);
+         String("entity-state media display-text", m.display_text);
+         String("entity-state media type", m.type);
+         String("entity-state media video-mode", m.video_mode);
+         Extensions("entity-state media extension", m.extensions);
+       });
   Extensions("entity-state extension", v.state.extensions);
   Attributes("entity-state attribute", v.state.attributes);
   Extensions("entity-view extension", v.extensions);

@@ -28,6 +28,24 @@ namespace conf {
 namespace engine {
 namespace internal {
 
+// Whether the key of `list[i]` equals the key of an entry before it, with
+// `key` mapping an entry to its key (by default the entry itself). For the
+// "appears twice" checks, made entry by entry in the order of the list.
+template <typename List, typename KeyFn>
+bool RepeatsEarlier(const List& list, size_t i, KeyFn key) {
+  for (size_t j = 0; j < i; ++j) {
+    if (key(list[j]) == key(list[i])) {
+      return true;
+    }
+  }
+  return false;
+}
+template <typename List>
+bool RepeatsEarlier(const List& list, size_t i) {
+  return RepeatsEarlier(
+      list, i, [](const auto& entry) -> const auto& { return entry; });
+}
+
 // Checks request values against `limits`; `field` names the value in the
 // message of a failure. Not thread-safe; one per request.
 class RequestValidator {
@@ -35,33 +53,15 @@ class RequestValidator {
   // `limits` must outlive the validator.
   explicit RequestValidator(const StoreLimits& limits) : limits_(limits) {}
 
-  // A string field: at most max_string_bytes (kInvalidArgument).
-  void String(absl::string_view field, absl::string_view value);
-
-  // A string field that must be set: not empty, and as String.
+  // A string field that must be set: not empty (kInvalidArgument), and at
+  // most max_string_bytes (kInvalidArgument).
   void NonEmpty(absl::string_view field, absl::string_view value);
 
   // A list of `count` entries: at most `limit` (kInvalidArgument).
   void Count(absl::string_view field, size_t count, size_t limit);
 
-  // Unknown elements: at most max_extensions, each name as String and each
-  // fragment at most max_extension_bytes (kInvalidArgument).
-  void Extensions(absl::string_view field,
-                  const std::vector<Extension>& extensions);
-
-  // Unknown attributes: at most max_extensions, each part as String.
-  void Attributes(absl::string_view field,
-                  const std::vector<ExtensionAttribute>& attributes);
-
-  // An execution-type value: each string as String.
+  // An execution-type value: each string at most max_string_bytes.
   void Execution(absl::string_view field, const engine::Execution& e);
-
-  // A uri list: at most max_list_entries, each entry's strings and unknown
-  // content as above.
-  void Uris(absl::string_view field, const std::vector<UriEntry>& uris);
-
-  // A list of strings: at most max_list_entries, each as String.
-  void Strings(absl::string_view field, const std::vector<std::string>& list);
 
   // One media stream: a non-empty id, strings and unknown content.
   void Media(const engine::Media& m);
@@ -90,6 +90,44 @@ class RequestValidator {
   absl::Status status() const { return status_; }
 
  private:
+  struct ChildNames;
+
+  // Records `failure` unless a failure is recorded already.
+  void Fail(absl::Status failure);
+
+  // A string field: at most max_string_bytes (kInvalidArgument).
+  void String(absl::string_view field, absl::string_view value);
+
+  // A list: at most `limit` entries (as Count), then `check(entry)` for each.
+  template <typename List, typename CheckFn>
+  void Each(absl::string_view field, const List& list, size_t limit,
+            CheckFn check);
+
+  // The keyed children of the parent keyed `parent` (an endpoint's media, a
+  // user's endpoints): at most `limit` (kResourceExhausted); then, child by
+  // child, not null, `check(*child)`, and a `key(child)` that no child
+  // before it has (kInvalidArgument). Nothing if a failure is recorded.
+  template <typename Children, typename KeyFn, typename CheckFn>
+  void KeyedChildren(const ChildNames& names, absl::string_view parent,
+                     const Children& children, size_t limit, KeyFn key,
+                     CheckFn check);
+
+  // Unknown elements: at most max_extensions, each name as String and each
+  // fragment at most max_extension_bytes (kInvalidArgument).
+  void Extensions(absl::string_view field,
+                  const std::vector<Extension>& extensions);
+
+  // Unknown attributes: at most max_extensions, each part as String.
+  void Attributes(absl::string_view field,
+                  const std::vector<ExtensionAttribute>& attributes);
+
+  // A uri list: at most max_list_entries, each entry's strings and unknown
+  // content as above.
+  void Uris(absl::string_view field, const std::vector<UriEntry>& uris);
+
+  // A list of strings: at most max_list_entries, each as String.
+  void Strings(absl::string_view field, const std::vector<std::string>& list);
+
   const StoreLimits& limits_;
   absl::Status status_;
 };
