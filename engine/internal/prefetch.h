@@ -9,6 +9,7 @@
 #include <cstring>
 #include <memory>
 
+#include "engine/boxed.h"
 #include "engine/compact_string.h"
 #include "engine/model.h"
 
