@@ -191,8 +191,7 @@ class ConferenceInfoReader {
   absl::Status Unexpected(const XmlElement& child) const;
   absl::Status Missing(const XmlElement& e, absl::string_view what) const;
 
-  absl::Status ReadState(const XmlElement& e, ElementState parent,
-                         ElementState* out) const;
+  absl::Status ReadState(const XmlElement& e, ElementState* out) const;
   absl::Status Key(const XmlElement& e, absl::string_view attribute,
                    absl::string_view* out) const;
   absl::Status TextOf(const XmlElement& c, absl::string_view* out) const;
@@ -215,21 +214,16 @@ class ConferenceInfoReader {
   absl::Status ReadDescriptionExtension(const XmlElement& c,
                                         SingleChildren& seen,
                                         CiDescription* out);
-  absl::Status ReadUriList(const XmlElement& e, ElementState parent,
-                           CiUriList* out);
+  absl::Status ReadUriList(const XmlElement& e, CiUriList* out);
   absl::Status ReadUri(const XmlElement& e, CiUri* out);
   absl::Status ReadConferenceState(const XmlElement& e, CiConferenceState* out);
-  absl::Status ReadUserList(const XmlElement& e, ElementState parent,
-                            CiUserList* out);
-  absl::Status ReadUser(const XmlElement& e, ElementState parent, CiUser* out);
+  absl::Status ReadUserList(const XmlElement& e, CiUserList* out);
+  absl::Status ReadUser(const XmlElement& e, CiUser* out);
   absl::Status ReadRoles(const XmlElement& e, CiUser* out);
-  absl::Status ReadEndpoint(const XmlElement& e, ElementState parent,
-                            CiEndpoint* out);
+  absl::Status ReadEndpoint(const XmlElement& e, CiEndpoint* out);
   absl::Status ReadMedia(const XmlElement& e, CiMedia* out);
-  absl::Status ReadConferenceView(const XmlElement& e, ElementState parent,
-                                  CiEntityViewList* out);
-  absl::Status ReadEntityView(const XmlElement& e, ElementState parent,
-                              CiEntityView* out);
+  absl::Status ReadConferenceView(const XmlElement& e, CiEntityViewList* out);
+  absl::Status ReadEntityView(const XmlElement& e, CiEntityView* out);
 
   ConferenceInfoDocument& doc_;
   const XmlDocument& xml_;
@@ -256,7 +250,6 @@ absl::Status ConferenceInfoReader::Missing(const XmlElement& e,
 // `state` as RFC 4575 writes it, or `ci:state` as Microsoft's extension
 // elements do (MS-CONFBAS 4.4.10); full when absent (RFC 4575 §4.4).
 absl::Status ConferenceInfoReader::ReadState(const XmlElement& e,
-                                             ElementState parent,
                                              ElementState* out) const {
   const XmlAttribute* a = e.FindAttribute("", "state");
   if (a == nullptr)
@@ -271,12 +264,6 @@ absl::Status ConferenceInfoReader::ReadState(const XmlElement& e,
     return Error(e, absl::StrCat("<", EscapeForError(e.qname), "> has state \"",
                                  EscapeForError(a->value),
                                  "\" (expected full, partial or deleted)"));
-  }
-  // RFC 4575 §4.4: every child of a full element is full.
-  if (parent == ElementState::kFull && *out != ElementState::kFull) {
-    return Error(e, absl::StrCat("<", EscapeForError(e.qname), "> has state \"",
-                                 EscapeForError(a->value), "\" inside a full <",
-                                 EscapeForError(e.parent->qname), ">"));
   }
   return absl::OkStatus();
 }
@@ -434,8 +421,7 @@ absl::Status ConferenceInfoReader::ReadRoot() {
                                     "integer), found \"",
                                     EscapeForError(version->value), "\""));
   }
-  if (absl::Status s = ReadState(root, ElementState::kPartial, &doc_.state);
-      !s.ok()) {
+  if (absl::Status s = ReadState(root, &doc_.state); !s.ok()) {
     return s;
   }
   // RFC 4575 §4.6 step 3: a deleted conference has nothing left to read.
@@ -463,16 +449,15 @@ absl::Status ConferenceInfoReader::ReadRoot() {
 // after `users`).
 absl::Status ConferenceInfoReader::ReadRootChild(const XmlElement& c,
                                                  SingleChildren& seen) {
-  const ElementState state = doc_.state;
   if (Is(c, Ns::kMsci, "conference-view")) {
     if (absl::Status s = Once(c, seen, &doc_.conference_view); !s.ok())
       return s;
-    return ReadConferenceView(c, state, &doc_.conference_view.emplace());
+    return ReadConferenceView(c, &doc_.conference_view.emplace());
   }
   if (Is(c, Ns::kMsci, "lobby")) {
     if (absl::Status s = Once(c, seen, &doc_.lobby); !s.ok())
       return s;
-    return ReadUserList(c, state, &doc_.lobby.emplace());
+    return ReadUserList(c, &doc_.lobby.emplace());
   }
   if (!IsCi(c) || IsSkipped(kRootSkipped, c))
     return absl::OkStatus();
@@ -489,7 +474,7 @@ absl::Status ConferenceInfoReader::ReadRootChild(const XmlElement& c,
   if (c.local_name == "users") {
     if (absl::Status s = Once(c, seen, &doc_.users); !s.ok())
       return s;
-    return ReadUserList(c, state, &doc_.users.emplace());
+    return ReadUserList(c, &doc_.users.emplace());
   }
   return Unexpected(c);
 }
@@ -519,7 +504,7 @@ absl::Status ConferenceInfoReader::ReadDescription(const XmlElement& e,
           c->local_name == "conf-uris" ? out->conf_uris : out->service_uris;
       s = Once(*c, seen, &list);
       if (s.ok())
-        s = ReadUriList(*c, ElementState::kFull, &list.emplace());
+        s = ReadUriList(*c, &list.emplace());
     } else if (!IsSkipped(kDescriptionSkipped, *c)) {
       s = Unexpected(*c);
     }
@@ -551,12 +536,10 @@ absl::Status ConferenceInfoReader::ReadDescriptionExtension(
   return absl::OkStatus();
 }
 
-// RFC 4575 §5.3.1 uris-type. The description is atomic, so its lists are
-// read as children of a full element.
+// RFC 4575 §5.3.1 uris-type.
 absl::Status ConferenceInfoReader::ReadUriList(const XmlElement& e,
-                                               ElementState parent,
                                                CiUriList* out) {
-  if (absl::Status s = ReadState(e, parent, &out->state); !s.ok())
+  if (absl::Status s = ReadState(e, &out->state); !s.ok())
     return s;
   const size_t begin = doc_.uris_.size();
   if (out->state != ElementState::kDeleted) {
@@ -628,9 +611,8 @@ absl::Status ConferenceInfoReader::ReadConferenceState(const XmlElement& e,
 // RFC 4575 §5.6 users-type, or msci:lobby (docs/CODEC.md), whose users are
 // in the conference-info namespace too.
 absl::Status ConferenceInfoReader::ReadUserList(const XmlElement& e,
-                                                ElementState parent,
                                                 CiUserList* out) {
-  if (absl::Status s = ReadState(e, parent, &out->state); !s.ok())
+  if (absl::Status s = ReadState(e, &out->state); !s.ok())
     return s;
   const size_t begin = doc_.users_.size();
   if (out->state != ElementState::kDeleted) {
@@ -643,8 +625,7 @@ absl::Status ConferenceInfoReader::ReadUserList(const XmlElement& e,
           return Unexpected(*c);
         continue;  // inside msci:lobby, Microsoft's content model
       }
-      if (absl::Status s = ReadUser(*c, out->state, Append(doc_.users_));
-          !s.ok()) {
+      if (absl::Status s = ReadUser(*c, Append(doc_.users_)); !s.ok()) {
         return s;
       }
     }
@@ -654,12 +635,11 @@ absl::Status ConferenceInfoReader::ReadUserList(const XmlElement& e,
 }
 
 // RFC 4575 §5.6 user-type, keyed by `entity`.
-absl::Status ConferenceInfoReader::ReadUser(const XmlElement& e,
-                                            ElementState parent, CiUser* out) {
+absl::Status ConferenceInfoReader::ReadUser(const XmlElement& e, CiUser* out) {
   out->offset = e.offset;
   if (absl::Status s = Key(e, "entity", &out->entity); !s.ok())
     return s;
-  if (absl::Status s = ReadState(e, parent, &out->state); !s.ok())
+  if (absl::Status s = ReadState(e, &out->state); !s.ok())
     return s;
   const size_t begin = doc_.endpoints_.size();
   if (out->state != ElementState::kDeleted) {
@@ -670,7 +650,7 @@ absl::Status ConferenceInfoReader::ReadUser(const XmlElement& e,
       if (!IsCi(*c)) {
         continue;
       } else if (c->local_name == "endpoint") {
-        s = ReadEndpoint(*c, out->state, Append(doc_.endpoints_));
+        s = ReadEndpoint(*c, Append(doc_.endpoints_));
       } else if (c->local_name == "display-text") {
         s = Text(*c, seen, &out->display_text);
       } else if (c->local_name == "roles") {
@@ -706,12 +686,11 @@ absl::Status ConferenceInfoReader::ReadRoles(const XmlElement& e, CiUser* out) {
 // RFC 4575 §5.7 endpoint-type, keyed by `entity`, with the MS attributes
 // (PROTOCOL.md §5.3).
 absl::Status ConferenceInfoReader::ReadEndpoint(const XmlElement& e,
-                                                ElementState parent,
                                                 CiEndpoint* out) {
   out->offset = e.offset;
   if (absl::Status s = Key(e, "entity", &out->entity); !s.ok())
     return s;
-  if (absl::Status s = ReadState(e, parent, &out->state); !s.ok())
+  if (absl::Status s = ReadState(e, &out->state); !s.ok())
     return s;
   const size_t begin = doc_.media_.size();
   if (out->state != ElementState::kDeleted) {
@@ -783,9 +762,8 @@ absl::Status ConferenceInfoReader::ReadMedia(const XmlElement& e,
 
 // msci:conference-view (MS-CONFBAS 4.4.10): msci:entity-view*.
 absl::Status ConferenceInfoReader::ReadConferenceView(const XmlElement& e,
-                                                      ElementState parent,
                                                       CiEntityViewList* out) {
-  if (absl::Status s = ReadState(e, parent, &out->state); !s.ok())
+  if (absl::Status s = ReadState(e, &out->state); !s.ok())
     return s;
   const size_t begin = doc_.views_.size();
   if (out->state != ElementState::kDeleted) {
@@ -793,8 +771,7 @@ absl::Status ConferenceInfoReader::ReadConferenceView(const XmlElement& e,
          c = c->next_sibling) {
       if (!Is(*c, Ns::kMsci, "entity-view"))
         continue;
-      if (absl::Status s = ReadEntityView(*c, out->state, Append(doc_.views_));
-          !s.ok()) {
+      if (absl::Status s = ReadEntityView(*c, Append(doc_.views_)); !s.ok()) {
         return s;
       }
     }
@@ -806,12 +783,11 @@ absl::Status ConferenceInfoReader::ReadConferenceView(const XmlElement& e,
 // msci:entity-view, keyed by `entity`; of its content only
 // msci:entity-state/msci:locked is read.
 absl::Status ConferenceInfoReader::ReadEntityView(const XmlElement& e,
-                                                  ElementState parent,
                                                   CiEntityView* out) {
   out->offset = e.offset;
   if (absl::Status s = Key(e, "entity", &out->entity); !s.ok())
     return s;
-  if (absl::Status s = ReadState(e, parent, &out->state); !s.ok())
+  if (absl::Status s = ReadState(e, &out->state); !s.ok())
     return s;
   if (out->state == ElementState::kDeleted)
     return absl::OkStatus();

@@ -47,8 +47,7 @@
 //     root without `entity`, or whose `version` is missing or not an
 //     xs:unsignedInt;
 //   - a `state` (or `ci:state`) that is not full, partial or deleted on an
-//     element read here, or one other than full inside a full element
-//     (RFC 4575 §4.4: the children of a full element are full);
+//     element read here;
 //   - a user, endpoint or entity view without `entity`, a media without
 //     `id`, a uri entry without `uri`;
 //   - inside an RFC 4575 element, a conference-info child that RFC 4575
@@ -227,7 +226,9 @@ class ConferenceInfoDocument {
   absl::string_view entity;  // the focus URI (root `entity`)
   uint32_t version = 0;      // root `version`
   // kFull: replaces what the reader held; kPartial: changes it (RFC 4575
-  // §4.6); kDeleted: the conference is gone, and nothing below is set.
+  // §4.6); kDeleted: the conference is gone, and nothing below is set. The
+  // states below are as sent: a partial list in a full document changes
+  // the empty state the document starts from.
   ElementState state = ElementState::kFull;
 
   std::optional<CiDescription> description;

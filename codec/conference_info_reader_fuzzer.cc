@@ -6,8 +6,8 @@
 //     disagreement payload;
 //   - on success, every view is readable after the document has moved (ASan
 //     sees a dangling one), and the view keeps RFC 4575 §4.4's rules: a
-//     deleted root has nothing below it, the children of a full element are
-//     full, a deleted element has no children, and every key is non-empty.
+//     deleted root or element has nothing below it, and every key is
+//     non-empty.
 
 #include <cstddef>
 #include <cstdint>
@@ -44,14 +44,13 @@ void Require(bool property) {
     std::abort();
 }
 
-// A child's state is allowed under its parent's (RFC 4575 §4.4).
-void CheckNesting(ElementState parent, ElementState child) {
+// Nothing is read under a deleted element (RFC 4575 §4.4).
+void CheckNesting(ElementState parent) {
   Require(parent != ElementState::kDeleted);
-  Require(parent != ElementState::kFull || child == ElementState::kFull);
 }
 
 void CheckEndpoint(ElementState user, const CiEndpoint& e) {
-  CheckNesting(user, e.state);
+  CheckNesting(user);
   Require(!e.entity.empty());
   Touch(e.entity);
   Touch(e.session_type);
@@ -79,10 +78,10 @@ void CheckEndpoint(ElementState user, const CiEndpoint& e) {
 void CheckUsers(ElementState root, const std::optional<CiUserList>& list) {
   if (!list.has_value())
     return;
-  CheckNesting(root, list->state);
+  CheckNesting(root);
   Require(list->state != ElementState::kDeleted || list->users.empty());
   for (const CiUser& u : list->users) {
-    CheckNesting(list->state, u.state);
+    CheckNesting(list->state);
     Require(!u.entity.empty());
     Touch(u.entity);
     Touch(u.display_text);
@@ -136,9 +135,9 @@ void CheckDocument(const ConferenceInfoDocument& doc) {
   CheckUsers(doc.state, doc.users);
   CheckUsers(doc.state, doc.lobby);
   if (doc.conference_view.has_value()) {
-    CheckNesting(doc.state, doc.conference_view->state);
+    CheckNesting(doc.state);
     for (const CiEntityView& v : doc.conference_view->views) {
-      CheckNesting(doc.conference_view->state, v.state);
+      CheckNesting(doc.conference_view->state);
       Require(!v.entity.empty());
       Touch(v.entity);
     }

@@ -535,6 +535,20 @@ TEST(ParseConferenceInfoTest, SkipsWhatItDoesNotRead) {
   EXPECT_EQ(doc->users->users[0].roles, std::nullopt);
 }
 
+TEST(ParseConferenceInfoTest, ReportsStatesAsSentInAFullDocument) {
+  // A partial list in a full document changes the empty state the document
+  // starts from: deleting is a no-op, a partial user an insertion.
+  absl::StatusOr<ConferenceInfoDocument> doc = ParseConferenceInfo(
+      Document("<users state=\"partial\"><user entity=\"sip:a@x\" "
+               "state=\"deleted\"/><user entity=\"sip:b@x\" "
+               "state=\"partial\"/></users>"));
+  ASSERT_THAT(doc, IsOk());
+  EXPECT_EQ(doc->state, ElementState::kFull);
+  EXPECT_EQ(doc->users->state, ElementState::kPartial);
+  EXPECT_EQ(doc->users->users[0].state, ElementState::kDeleted);
+  EXPECT_EQ(doc->users->users[1].state, ElementState::kPartial);
+}
+
 TEST(ParseConferenceInfoTest, IgnoresTheChildrenOfDeletedElements) {
   // RFC 4575 §4.4: a deleted element's children are ignored, so the
   // endpoint without a key is never read.
@@ -593,11 +607,6 @@ TEST(ParseConferenceInfoTest, RefusesHostileInput) {
        "deleted)"},
       {"bad view state", Document("<msci:conference-view ci:state=\"x\"/>"),
        kInvalid, "<msci:conference-view> has state \"x\""},
-      {"partial inside full", Document("<users state=\"partial\"/>"), kInvalid,
-       "<users> has state \"partial\" inside a full <conference-info>"},
-      {"deleted user in full list",
-       Document("<users><user entity=\"a\" state=\"deleted\"/></users>"),
-       kInvalid, "inside a full <users>"},
       {"user without entity", keyless_user, kInvalid,
        absl::StrCat("<user> has no entity at offset ",
                     keyless_user.find("<user/>"), " (line 1")},
