@@ -1,143 +1,121 @@
 #include "tools/confstate_validate.h"
 
-#include <cstdint>
-#include <map>
+#include <cstddef>
+#include <limits>
+#include <optional>
 #include <set>
 #include <string>
-#include <utility>
-#include <vector>
 
-#include "absl/strings/numbers.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "rapidxml/rapidxml.hpp"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+
+#include "codec/conference_info.h"
+#include "codec/conference_info_reader.h"
 
 namespace conf {
 namespace tools {
 namespace {
 
-constexpr absl::string_view kConferenceInfoNs =
-    "urn:ietf:params:xml:ns:conference-info";
 constexpr int kMaxDepth = 64;
 constexpr size_t kMaxBytes = 16 << 20;
 
-using Node = rapidxml::xml_node<char>;
-using Scope = std::map<std::string, std::string>;  // prefix -> namespace
-
-absl::string_view Name(const Node& n) { return {n.name(), n.name_size()}; }
-
-absl::string_view Prefix(absl::string_view qname) {
-  const size_t colon = qname.find(':');
-  return colon == absl::string_view::npos ? "" : qname.substr(0, colon);
+// The reader's limits, with the document size checked here first and no
+// bound on elements or attributes: a limit the reader reports can then only
+// be the nesting depth.
+codec::ParseLimits Limits() {
+  codec::ParseLimits limits;
+  limits.max_bytes = kMaxBytes;
+  limits.max_depth = kMaxDepth;
+  limits.max_elements = std::numeric_limits<size_t>::max();
+  limits.max_attributes_per_element = std::numeric_limits<size_t>::max();
+  return limits;
 }
 
-absl::string_view Local(absl::string_view qname) {
-  const size_t colon = qname.find(':');
-  return colon == absl::string_view::npos ? qname : qname.substr(colon + 1);
+// The reader's refusal in this command's words.
+absl::Status Refusal(const absl::Status& status) {
+  if (status.code() == absl::StatusCode::kResourceExhausted) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("elements nested too deeply: ", status.message()));
+  }
+  // The xml reader calls it an "undeclared namespace prefix".
+  if (absl::StrContains(status.message(), "undeclared namespace prefix")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("undeclared prefix: ", status.message()));
+  }
+  return status;
 }
 
-class Validator {
- public:
-  absl::Status Check(const Node& node, Scope scope, int depth) {
-    if (depth > kMaxDepth) {
-      return absl::InvalidArgumentError("elements nested too deeply");
+// `text` for a message: escaped, and cut at 64 bytes.
+std::string Echo(absl::string_view text) {
+  constexpr size_t kMaxEcho = 64;
+  if (text.size() <= kMaxEcho)
+    return absl::CEscape(text);
+  return absl::StrCat(absl::CEscape(text.substr(0, kMaxEcho)), "...");
+}
+
+// OkStatus when no two of `items` have the same key (RFC 4575 §4.5: a key
+// names one element of its list).
+template <typename Item, typename KeyOf>
+absl::Status UniqueKeys(absl::Span<const Item> items, absl::string_view item,
+                        absl::string_view list, KeyOf key_of) {
+  std::set<absl::string_view> seen;
+  for (const Item& i : items) {
+    const absl::string_view key = key_of(i);
+    if (!seen.insert(key).second) {
+      return absl::InvalidArgumentError(absl::StrCat("duplicate <", item,
+                                                     "> with key \"", Echo(key),
+                                                     "\" in <", list, ">"));
     }
-    for (const auto* a = node.first_attribute(); a != nullptr;
-         a = a->next_attribute()) {
-      const absl::string_view name(a->name(), a->name_size());
-      const std::string value(a->value(), a->value_size());
-      if (name == "xmlns") {
-        scope[""] = value;
-      } else if (Prefix(name) == "xmlns") {
-        scope[std::string(Local(name))] = value;
-      }
-    }
-    const std::string element = std::string(Name(node));
-    auto ns = scope.find(std::string(Prefix(element)));
-    if (ns == scope.end()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("undeclared prefix on <", element, ">"));
-    }
-    for (const auto* a = node.first_attribute(); a != nullptr;
-         a = a->next_attribute()) {
-      const absl::string_view name(a->name(), a->name_size());
-      const absl::string_view value(a->value(), a->value_size());
-      if (name == "xmlns" || Prefix(name) == "xmlns")
-        continue;
-      if (!Prefix(name).empty() &&
-          scope.find(std::string(Prefix(name))) == scope.end()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "undeclared prefix on attribute ", name, " of <", element, ">"));
-      }
-      if (Local(name) == "state" && value != "full" && value != "partial" &&
-          value != "deleted") {
-        return absl::InvalidArgumentError(
-            absl::StrCat("<", element, "> has state \"", value,
-                         "\" (expected full, partial or deleted)"));
-      }
-    }
-    std::set<std::pair<std::string, std::string>> keys;
-    for (const Node* child = node.first_node(); child != nullptr;
-         child = child->next_sibling()) {
-      const std::string key = KeyOf(*child);
-      if (!key.empty() &&
-          !keys.emplace(std::string(Local(Name(*child))), key).second) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("duplicate <", Name(*child), "> with key \"", key,
-                         "\" in <", element, ">"));
-      }
-      absl::Status s = Check(*child, scope, depth + 1);
-      if (!s.ok())
-        return s;
-    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckUris(const std::optional<codec::CiUriList>& uris,
+                       absl::string_view list) {
+  if (!uris.has_value())
     return absl::OkStatus();
-  }
+  return UniqueKeys(uris->entries, "entry", list,
+                    [](const codec::CiUri& u) { return u.uri; });
+}
 
- private:
-  // The key a child is matched by in a partial update ("" when none).
-  static std::string KeyOf(const Node& n) {
-    const absl::string_view local = Local(Name(n));
-    const char* attribute = nullptr;
-    if (local == "user" || local == "endpoint" || local == "entity-view") {
-      attribute = "entity";
-    } else if (local == "media") {
-      attribute = "id";
-    }
-    if (attribute != nullptr) {
-      const auto* a = n.first_attribute(attribute);
-      return a == nullptr ? "" : std::string(a->value(), a->value_size());
-    }
-    if (local == "entry") {
-      for (const Node* c = n.first_node(); c != nullptr;
-           c = c->next_sibling()) {
-        if (Local(Name(*c)) == "uri" && c->value_size() > 0) {
-          return std::string(c->value(), c->value_size());
-        }
-      }
-    }
-    return "";
+absl::Status CheckEndpoints(const codec::CiUser& user) {
+  if (absl::Status s =
+          UniqueKeys(user.endpoints, "endpoint", "user",
+                     [](const codec::CiEndpoint& e) { return e.entity; });
+      !s.ok()) {
+    return s;
   }
-};
+  for (const codec::CiEndpoint& e : user.endpoints) {
+    if (absl::Status s =
+            UniqueKeys(e.media, "media", "endpoint",
+                       [](const codec::CiMedia& m) { return m.id; });
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
 
-// Refuses documents nested deeper than kMaxDepth before RapidXML, which
-// recurses once per level, sees them. Counts start tags minus end and
-// empty-element tags; comments, CDATA and declarations do not count.
-bool NestedTooDeeply(absl::string_view document) {
-  int depth = 0;
-  for (size_t i = 0; i + 1 < document.size(); ++i) {
-    if (document[i] != '<')
-      continue;
-    const char next = document[i + 1];
-    if (next == '/') {
-      --depth;
-    } else if (next != '!' && next != '?') {
-      const size_t end = document.find('>', i);
-      if (end == absl::string_view::npos || document[end - 1] != '/') {
-        if (++depth > kMaxDepth)
-          return true;
-      }
-    }
+absl::Status CheckUsers(const std::optional<codec::CiUserList>& users,
+                        absl::string_view list) {
+  if (!users.has_value())
+    return absl::OkStatus();
+  if (absl::Status s =
+          UniqueKeys(users->users, "user", list,
+                     [](const codec::CiUser& u) { return u.entity; });
+      !s.ok()) {
+    return s;
   }
-  return false;
+  for (const codec::CiUser& u : users->users) {
+    if (absl::Status s = CheckEndpoints(u); !s.ok())
+      return s;
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -147,54 +125,31 @@ absl::Status ValidateConferenceInfo(absl::string_view document) {
     return absl::InvalidArgumentError(
         absl::StrCat("document larger than ", kMaxBytes, " bytes"));
   }
-  if (NestedTooDeeply(document)) {
-    return absl::InvalidArgumentError("elements nested too deeply");
-  }
-  std::vector<char> buffer(document.begin(), document.end());
-  buffer.push_back('\0');
-  rapidxml::xml_document<char> doc;
-  try {
-    doc.parse<rapidxml::parse_trim_whitespace>(buffer.data());
-  } catch (const rapidxml::parse_error& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("not well-formed XML: ", e.what()));
-  }
-  const Node* root = doc.first_node();
-  if (root == nullptr) {
-    return absl::InvalidArgumentError("no root element");
-  }
-  Scope scope = {{"xml", "http://www.w3.org/XML/1998/namespace"}};
-  Scope root_scope = scope;
-  for (const auto* a = root->first_attribute(); a != nullptr;
-       a = a->next_attribute()) {
-    const absl::string_view name(a->name(), a->name_size());
-    if (name == "xmlns")
-      root_scope[""] = std::string(a->value());
-    if (Prefix(name) == "xmlns") {
-      root_scope[std::string(Local(name))] = std::string(a->value());
+  absl::StatusOr<codec::ConferenceInfoDocument> doc =
+      codec::ParseConferenceInfo(document, Limits());
+  if (!doc.ok())
+    return Refusal(doc.status());
+  if (doc->description.has_value()) {
+    if (absl::Status s = CheckUris(doc->description->conf_uris, "conf-uris");
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s =
+            CheckUris(doc->description->service_uris, "service-uris");
+        !s.ok()) {
+      return s;
     }
   }
-  const absl::string_view qname = Name(*root);
-  auto ns = root_scope.find(std::string(Prefix(qname)));
-  if (Local(qname) != "conference-info" || ns == root_scope.end() ||
-      ns->second != kConferenceInfoNs) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "root is <", qname, ">, not conference-info in ", kConferenceInfoNs));
+  if (absl::Status s = CheckUsers(doc->users, "users"); !s.ok())
+    return s;
+  if (absl::Status s = CheckUsers(doc->lobby, "msci:lobby"); !s.ok())
+    return s;
+  if (doc->conference_view.has_value()) {
+    return UniqueKeys(doc->conference_view->views, "msci:entity-view",
+                      "msci:conference-view",
+                      [](const codec::CiEntityView& v) { return v.entity; });
   }
-  const auto* entity = root->first_attribute("entity");
-  if (entity == nullptr || entity->value_size() == 0) {
-    return absl::InvalidArgumentError("conference-info has no entity");
-  }
-  const auto* version = root->first_attribute("version");
-  uint32_t parsed_version = 0;
-  if (version == nullptr ||
-      !absl::SimpleAtoi(
-          absl::string_view(version->value(), version->value_size()),
-          &parsed_version)) {
-    return absl::InvalidArgumentError(
-        "conference-info has no version, or it is not an unsigned integer");
-  }
-  return Validator().Check(*root, scope, 1);
+  return absl::OkStatus();
 }
 
 }  // namespace tools

@@ -1,9 +1,12 @@
 // Structural checks of an RFC 4575 conference-info document, for the
-// `confstate validate` command: well-formed XML, root `conference-info` in
-// urn:ietf:params:xml:ns:conference-info, `entity` and `version` present
-// (version an unsigned 32-bit integer), every `state` / `ci:state` value one
-// of full, partial, deleted, and keys unique among siblings (user and
-// endpoint @entity, media @id, msci:entity-view @entity, entry uri text).
+// `confstate validate` command: everything codec::ParseConferenceInfo
+// refuses (well-formed, namespace-correct XML; root `conference-info` in
+// urn:ietf:params:xml:ns:conference-info with `entity` and an unsigned
+// 32-bit `version`; every `state` / `ci:state` on the elements it reads one
+// of full, partial, deleted, and only full under a full element; keys
+// present), nesting at most 64 levels, and keys unique among siblings:
+// users (roster and lobby) and endpoints by @entity, media by @id,
+// msci:entity-view by @entity, conf-uris and service-uris entries by uri.
 //
 // Thread-safe (pure function).
 
