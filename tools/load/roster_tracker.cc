@@ -1,108 +1,52 @@
 #include "tools/load/roster_tracker.h"
 
-#include <cstring>
+#include <map>
 #include <string>
 #include <utility>
-#include <vector>
 
-#include "absl/strings/numbers.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
-#include "rapidxml/rapidxml.hpp"
+#include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
+
+#include "codec/conference_info.h"
+#include "codec/conference_info_reader.h"
 
 namespace conf {
 namespace load {
 namespace {
 
-using Node = rapidxml::xml_node<char>;
+using codec::ElementState;
 using Users = std::map<std::string, TrackedUser>;
 
-// The name without its namespace prefix: the documents come from one encoder
-// with fixed prefixes, so local names identify the elements we track.
-absl::string_view LocalName(absl::string_view name) {
-  const size_t colon = name.find(':');
-  return colon == absl::string_view::npos ? name : name.substr(colon + 1);
-}
-
-absl::string_view NameOf(const Node* n) {
-  return LocalName(absl::string_view(n->name(), n->name_size()));
-}
-
-// The value of the attribute whose local name is `local` ("state" matches
-// both `state` and `ci:state`), or "".
-absl::string_view Attribute(const Node* n, absl::string_view local) {
-  for (const rapidxml::xml_attribute<char>* a = n->first_attribute();
-       a != nullptr; a = a->next_attribute()) {
-    if (LocalName(absl::string_view(a->name(), a->name_size())) == local) {
-      return absl::string_view(a->value(), a->value_size());
-    }
-  }
-  return "";
-}
-
-absl::string_view TextOf(const Node* n) {
-  return absl::string_view(n->value(), n->value_size());
-}
-
-const Node* Child(const Node* n, absl::string_view local) {
-  for (const Node* c = n->first_node(); c != nullptr; c = c->next_sibling()) {
-    if (c->type() == rapidxml::node_element && NameOf(c) == local) {
-      return c;
-    }
-  }
-  return nullptr;
-}
-
-TrackedEndpoint ReadEndpoint(const Node* e) {
+TrackedEndpoint ReadEndpoint(const codec::CiEndpoint& e) {
   TrackedEndpoint out;
-  if (const Node* s = Child(e, "status")) {
-    out.status = std::string(TextOf(s));
-  }
-  for (const Node* c = e->first_node(); c != nullptr; c = c->next_sibling()) {
-    if (c->type() != rapidxml::node_element || NameOf(c) != "media") {
-      continue;
-    }
-    const Node* s = Child(c, "status");
-    out.media[std::string(Attribute(c, "id"))] =
-        s != nullptr ? std::string(TextOf(s)) : std::string();
-  }
+  out.status = std::string(e.status.value_or(""));
+  for (const codec::CiMedia& m : e.media)
+    out.media[std::string(m.id)] = std::string(m.status);
   return out;
 }
 
-std::string ReadRoles(const Node* user) {
-  std::string roles;
-  if (const Node* r = Child(user, "roles")) {
-    for (const Node* e = r->first_node(); e != nullptr; e = e->next_sibling()) {
-      if (e->type() == rapidxml::node_element && NameOf(e) == "entry") {
-        absl::StrAppend(&roles, roles.empty() ? "" : " ", TextOf(e));
-      }
-    }
-  }
-  return roles;
-}
-
-// Merges one `user` element into `users` (RFC 4575 §4.6).
-void ApplyUser(const Node* u, Users& users) {
-  const std::string entity(Attribute(u, "entity"));
-  const absl::string_view state = Attribute(u, "state");
-  if (state == "deleted") {
+// Merges one user into `users` (RFC 4575 §4.6).
+void ApplyUser(const codec::CiUser& u, Users& users) {
+  const std::string entity(u.entity);
+  if (u.state == ElementState::kDeleted) {
     users.erase(entity);
     return;
   }
-  const bool partial = state == "partial";
+  const bool partial = u.state == ElementState::kPartial;
   TrackedUser& user = users[entity];
   if (!partial) {
     user = TrackedUser();
   }
   // roles is atomic: a partial user that carries it replaces it.
-  if (!partial || Child(u, "roles") != nullptr) {
-    user.roles = ReadRoles(u);
+  if (!partial || u.roles.has_value()) {
+    user.roles = u.roles.has_value() ? absl::StrJoin(*u.roles, " ") : "";
   }
-  for (const Node* e = u->first_node(); e != nullptr; e = e->next_sibling()) {
-    if (e->type() != rapidxml::node_element || NameOf(e) != "endpoint") {
-      continue;
-    }
-    const std::string id(Attribute(e, "entity"));
-    if (Attribute(e, "state") == "deleted") {
+  for (const codec::CiEndpoint& e : u.endpoints) {
+    const std::string id(e.entity);
+    if (e.state == ElementState::kDeleted) {
       user.endpoints.erase(id);
     } else {
       user.endpoints[id] = ReadEndpoint(e);
@@ -110,17 +54,13 @@ void ApplyUser(const Node* u, Users& users) {
   }
 }
 
-// Applies a `users` or `msci:lobby` container.
-void ApplyContainer(const Node* container, Users& users) {
-  if (Attribute(container, "state") != "partial") {
+// Applies a `users` or `msci:lobby` list.
+void ApplyList(const codec::CiUserList& list, Users& users) {
+  if (list.state != ElementState::kPartial) {
     users.clear();
   }
-  for (const Node* u = container->first_node(); u != nullptr;
-       u = u->next_sibling()) {
-    if (u->type() == rapidxml::node_element && NameOf(u) == "user") {
-      ApplyUser(u, users);
-    }
-  }
+  for (const codec::CiUser& u : list.users)
+    ApplyUser(u, users);
 }
 
 void DescribeDifference(absl::string_view list, const Users& a, const Users& b,
@@ -145,59 +85,34 @@ void DescribeDifference(absl::string_view list, const Users& a, const Users& b,
 }  // namespace
 
 absl::Status RosterTracker::Apply(absl::string_view document) {
-  // RapidXML parses in place, so it gets its own null-terminated copy.
-  std::vector<char> buffer(document.begin(), document.end());
-  buffer.push_back('\0');
-  rapidxml::xml_document<char> doc;
-  // RapidXML reports errors only by throwing. These documents come from this
-  // process's own encoder, but a defect there must fail the run with a
-  // message rather than terminate it, so the exception is turned into a
-  // Status right here and goes no further.
-  try {
-    doc.parse<rapidxml::parse_default>(buffer.data());
-  } catch (const rapidxml::parse_error& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("roster: document is not well-formed: ", e.what(),
-                     " at offset ", e.where<char>() - buffer.data()));
+  absl::StatusOr<codec::ConferenceInfoDocument> doc =
+      codec::ParseConferenceInfo(document);
+  if (!doc.ok()) {
+    return absl::Status(doc.status().code(),
+                        absl::StrCat("roster: ", doc.status().message()));
   }
-  const Node* root = doc.first_node();
-  if (root == nullptr || NameOf(root) != "conference-info") {
-    return absl::InvalidArgumentError("roster: no conference-info root");
-  }
-  uint32_t version = 0;
-  if (!absl::SimpleAtoi(Attribute(root, "version"), &version)) {
-    return absl::InvalidArgumentError("roster: root has no valid version");
-  }
-  const absl::string_view state = Attribute(root, "state");
-  if (state == "deleted") {
+  if (doc->state == ElementState::kDeleted) {
     roster_.clear();
     lobby_.clear();
     deleted_ = true;
-    version_ = version;
+    version_ = doc->version;
     return absl::OkStatus();
   }
-  const bool partial = state == "partial";
+  const bool partial = doc->state == ElementState::kPartial;
   if (partial && !have_full_) {
     return absl::InvalidArgumentError(
         "roster: partial document before any full one");
   }
   Users roster = partial ? roster_ : Users();
   Users lobby = partial ? lobby_ : Users();
-  for (const Node* c = root->first_node(); c != nullptr;
-       c = c->next_sibling()) {
-    if (c->type() != rapidxml::node_element) {
-      continue;
-    }
-    if (NameOf(c) == "users") {
-      ApplyContainer(c, roster);
-    } else if (NameOf(c) == "lobby") {
-      ApplyContainer(c, lobby);
-    }
-  }
+  if (doc->users.has_value())
+    ApplyList(*doc->users, roster);
+  if (doc->lobby.has_value())
+    ApplyList(*doc->lobby, lobby);
   roster_ = std::move(roster);
   lobby_ = std::move(lobby);
   have_full_ = true;
-  version_ = version;
+  version_ = doc->version;
   return absl::OkStatus();
 }
 

@@ -51,10 +51,12 @@ class RosterTracker {
  public:
   RosterTracker() = default;
 
-  // Applies one conference-info document. kInvalidArgument when it is not
-  // well-formed XML, has no conference-info root, or a partial document
-  // arrives before any full one (nothing to merge into). On error the
-  // tracker is unchanged.
+  // Applies one conference-info document, read with
+  // codec::ParseConferenceInfo. kInvalidArgument when the reader refuses it
+  // (not well-formed XML, no conference-info root, no entity or version,
+  // ...) or a partial document arrives before any full one (nothing to
+  // merge into); kResourceExhausted when it is over the reader's
+  // kConferenceInfoLimits. On error the tracker is unchanged.
   absl::Status Apply(absl::string_view document);
 
   // The root version of the last document applied (0 before any).
