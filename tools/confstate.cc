@@ -39,11 +39,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/types/span.h"
-#include "rapidxml/rapidxml.hpp"
 #include <openssl/mem.h>
 #include <openssl/x509.h>
 
 #include "base/status_macros.h"
+#include "codec/c3p_request.h"
 #include "crypto/base64.h"
 #include "crypto/cms_reader.h"
 #include "crypto/enveloped_data.h"
@@ -79,50 +79,24 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return contents;
 }
 
-// The root element's start tag of `body`, made an empty element, so that
-// reading the envelope never parses (or recurses into) the rest.
-std::string RootStartTag(absl::string_view body) {
-  size_t begin = 0;
-  while ((begin = body.find('<', begin)) != absl::string_view::npos &&
-         begin + 1 < body.size() &&
-         (body[begin + 1] == '?' || body[begin + 1] == '!')) {
-    ++begin;
-  }
-  if (begin == absl::string_view::npos)
-    return "";
-  const size_t end = body.find('>', begin);
-  if (end == absl::string_view::npos)
-    return "";
-  absl::string_view tag = body.substr(begin, end - begin);
-  absl::ConsumeSuffix(&tag, "/");
-  return absl::StrCat(tag, "/>");
-}
-
-// The `from` and `to` attributes of a C3P request's root element.
+// The `from` and `to` of a C3P request, read by the parser the focus uses.
+// A request it refuses once the envelope is read still has one
+// (codec::C3pEnvelopeFromStatus): the focus answers that with a C3P failure.
 absl::StatusOr<std::pair<std::string, std::string>> RequestEnvelope(
     absl::string_view body) {
-  std::string tag = RootStartTag(body);
-  if (tag.empty()) {
-    return absl::InvalidArgumentError("no request element");
+  absl::StatusOr<codec::C3pRequest> request =
+      codec::ParseC3pRequest(std::vector<char>(body.begin(), body.end()));
+  if (request.ok()) {
+    return std::make_pair(
+        std::string(absl::StripAsciiWhitespace(request->from)),
+        std::string(absl::StripAsciiWhitespace(request->to)));
   }
-  rapidxml::xml_document<char> doc;
-  try {
-    doc.parse<0>(&tag[0]);
-  } catch (const rapidxml::parse_error& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("not well-formed XML: ", e.what()));
-  }
-  const auto* root = doc.first_node();
-  const auto* from = root == nullptr ? nullptr : root->first_attribute("from");
-  const auto* to = root == nullptr ? nullptr : root->first_attribute("to");
-  if (from == nullptr || to == nullptr) {
-    return absl::InvalidArgumentError("the request has no from or to");
-  }
-  return std::make_pair(
-      std::string(absl::StripAsciiWhitespace(
-          absl::string_view(from->value(), from->value_size()))),
-      std::string(absl::StripAsciiWhitespace(
-          absl::string_view(to->value(), to->value_size()))));
+  std::optional<codec::C3pEnvelope> envelope =
+      codec::C3pEnvelopeFromStatus(request.status());
+  if (!envelope.has_value())
+    return request.status();
+  return std::make_pair(std::string(absl::StripAsciiWhitespace(envelope->from)),
+                        std::string(absl::StripAsciiWhitespace(envelope->to)));
 }
 
 const char* KindName(focus::DocumentKind kind) {
