@@ -59,8 +59,9 @@ constexpr absl::string_view kEndpointSkipped[] = {
 bool IsSkipped(absl::Span<const absl::string_view> skipped,
                const XmlElement& e) {
   for (absl::string_view name : skipped) {
-    if (e.local_name == name)
+    if (e.local_name == name) {
       return true;
+    }
   }
   return false;
 }
@@ -69,8 +70,9 @@ bool IsSkipped(absl::Span<const absl::string_view> skipped,
 const XmlAttribute* FindAttribute(const XmlElement& e, Ns ns,
                                   absl::string_view local) {
   for (const XmlAttribute& a : e.attributes) {
-    if (a.ns_id == static_cast<int>(ns) && a.local_name == local)
+    if (a.ns_id == static_cast<int>(ns) && a.local_name == local) {
       return &a;
+    }
   }
   return nullptr;
 }
@@ -79,19 +81,22 @@ const XmlAttribute* FindAttribute(const XmlElement& e, Ns ns,
 // neither is there.
 absl::string_view MsciAttribute(const XmlElement& e, absl::string_view local) {
   const XmlAttribute* a = FindAttribute(e, Ns::kMsci, local);
-  if (a == nullptr)
+  if (a == nullptr) {
     a = e.FindAttribute("", local);
+  }
   return a == nullptr ? absl::string_view() : a->value;
 }
 
 // The next element after `e` in document order within `root`'s subtree, or
 // nullptr: a walk with no recursion and no stack.
 const XmlElement* NextInTree(const XmlElement* e, const XmlElement* root) {
-  if (e->first_child != nullptr)
+  if (e->first_child != nullptr) {
     return e->first_child;
+  }
   for (; e != root; e = e->parent) {
-    if (e->next_sibling != nullptr)
+    if (e->next_sibling != nullptr) {
       return e->next_sibling;
+    }
   }
   return nullptr;
 }
@@ -153,8 +158,9 @@ class SingleChildren {
   // False when `field` was filled before.
   bool First(const void* field) {
     for (const void* f : filled_) {
-      if (f == field)
+      if (f == field) {
         return false;
+      }
     }
     filled_.push_back(field);
     return true;
@@ -252,8 +258,9 @@ absl::Status ConferenceInfoReader::Missing(const XmlElement& e,
 absl::Status ConferenceInfoReader::ReadState(const XmlElement& e,
                                              ElementState* out) const {
   const XmlAttribute* a = e.FindAttribute("", "state");
-  if (a == nullptr)
+  if (a == nullptr) {
     a = FindAttribute(e, Ns::kCi, "state");
+  }
   if (a == nullptr || a->value == "full") {
     *out = ElementState::kFull;
   } else if (a->value == "partial") {
@@ -273,8 +280,9 @@ absl::Status ConferenceInfoReader::Key(const XmlElement& e,
                                        absl::string_view attribute,
                                        absl::string_view* out) const {
   const XmlAttribute* a = e.FindAttribute("", attribute);
-  if (a == nullptr || a->value.empty())
+  if (a == nullptr || a->value.empty()) {
     return Missing(e, attribute);
+  }
   *out = a->value;
   return absl::OkStatus();
 }
@@ -305,18 +313,21 @@ absl::Status ConferenceInfoReader::TextOf(const XmlElement& c,
 absl::Status ConferenceInfoReader::Text(const XmlElement& c,
                                         SingleChildren& seen,
                                         absl::string_view* out) const {
-  if (absl::Status s = Once(c, seen, out); !s.ok())
+  if (absl::Status s = Once(c, seen, out); !s.ok()) {
     return s;
+  }
   return TextOf(c, out);
 }
 
 absl::Status ConferenceInfoReader::Text(
     const XmlElement& c, SingleChildren& seen,
     std::optional<absl::string_view>* out) const {
-  if (absl::Status s = Once(c, seen, out); !s.ok())
+  if (absl::Status s = Once(c, seen, out); !s.ok()) {
     return s;
-  if (absl::Status s = TextOf(c, &out->emplace()); !s.ok())
+  }
+  if (absl::Status s = TextOf(c, &out->emplace()); !s.ok()) {
     return s;
+  }
   return absl::OkStatus();
 }
 
@@ -325,10 +336,12 @@ absl::Status ConferenceInfoReader::Count(const XmlElement& c,
                                          SingleChildren& seen,
                                          std::optional<uint32_t>* out) const {
   absl::string_view text;
-  if (absl::Status s = Once(c, seen, out); !s.ok())
+  if (absl::Status s = Once(c, seen, out); !s.ok()) {
     return s;
-  if (absl::Status s = TextOf(c, &text); !s.ok())
+  }
+  if (absl::Status s = TextOf(c, &text); !s.ok()) {
     return s;
+  }
   uint32_t value = 0;
   if (!absl::SimpleAtoi(text, &value)) {
     return Error(
@@ -344,10 +357,12 @@ absl::Status ConferenceInfoReader::Bool(const XmlElement& c,
                                         SingleChildren& seen,
                                         std::optional<bool>* out) const {
   absl::string_view text;
-  if (absl::Status s = Once(c, seen, out); !s.ok())
+  if (absl::Status s = Once(c, seen, out); !s.ok()) {
     return s;
-  if (absl::Status s = TextOf(c, &text); !s.ok())
+  }
+  if (absl::Status s = TextOf(c, &text); !s.ok()) {
     return s;
+  }
   const absl::string_view value = absl::StripAsciiWhitespace(text);
   if (value == "true" || value == "1") {
     *out = true;
@@ -368,13 +383,15 @@ absl::Status ConferenceInfoReader::NestedText(const XmlElement& c,
                                               SingleChildren& seen,
                                               absl::string_view child,
                                               absl::string_view* out) {
-  if (absl::Status s = Once(c, seen, out); !s.ok())
+  if (absl::Status s = Once(c, seen, out); !s.ok()) {
     return s;
+  }
   SingleChildren nested;
   for (const XmlElement* n = c.first_child; n != nullptr; n = n->next_sibling) {
     if (Is(*n, Ns::kMsci, child)) {
-      if (absl::Status s = Text(*n, nested, out); !s.ok())
+      if (absl::Status s = Text(*n, nested, out); !s.ok()) {
         return s;
+      }
     }
   }
   return absl::OkStatus();
@@ -393,8 +410,9 @@ absl::StatusOr<ConferenceInfoDocument> ConferenceInfoReader::Run(
   ConferenceInfoDocument doc;
   doc.xml_.emplace(*std::move(xml));
   ConferenceInfoReader reader(&doc);
-  if (absl::Status s = reader.ReadRoot(); !s.ok())
+  if (absl::Status s = reader.ReadRoot(); !s.ok()) {
     return s;
+  }
   return doc;
 }
 
@@ -408,8 +426,9 @@ absl::Status ConferenceInfoReader::ReadRoot() {
                               kConferenceInfoNamespace));
   }
   const XmlAttribute* entity = root.FindAttribute("", "entity");
-  if (entity == nullptr || entity->value.empty())
+  if (entity == nullptr || entity->value.empty()) {
     return Error(root, "root has no entity");
+  }
   doc_.entity = entity->value;
   // RFC 4575 §4.3: the root's version, an xs:unsignedInt, is required.
   const XmlAttribute* version = root.FindAttribute("", "version");
@@ -425,8 +444,9 @@ absl::Status ConferenceInfoReader::ReadRoot() {
     return s;
   }
   // RFC 4575 §4.6 step 3: a deleted conference has nothing left to read.
-  if (doc_.state == ElementState::kDeleted)
+  if (doc_.state == ElementState::kDeleted) {
     return absl::OkStatus();
+  }
 
   const ItemCounts counts = CountItems(root);
   doc_.users_.reserve(counts.users);
@@ -439,8 +459,9 @@ absl::Status ConferenceInfoReader::ReadRoot() {
   SingleChildren seen;
   for (const XmlElement* c = root.first_child; c != nullptr;
        c = c->next_sibling) {
-    if (absl::Status s = ReadRootChild(*c, seen); !s.ok())
+    if (absl::Status s = ReadRootChild(*c, seen); !s.ok()) {
       return s;
+    }
   }
   return absl::OkStatus();
 }
@@ -450,30 +471,36 @@ absl::Status ConferenceInfoReader::ReadRoot() {
 absl::Status ConferenceInfoReader::ReadRootChild(const XmlElement& c,
                                                  SingleChildren& seen) {
   if (Is(c, Ns::kMsci, "conference-view")) {
-    if (absl::Status s = Once(c, seen, &doc_.conference_view); !s.ok())
+    if (absl::Status s = Once(c, seen, &doc_.conference_view); !s.ok()) {
       return s;
+    }
     return ReadConferenceView(c, &doc_.conference_view.emplace());
   }
   if (Is(c, Ns::kMsci, "lobby")) {
-    if (absl::Status s = Once(c, seen, &doc_.lobby); !s.ok())
+    if (absl::Status s = Once(c, seen, &doc_.lobby); !s.ok()) {
       return s;
+    }
     return ReadUserList(c, &doc_.lobby.emplace());
   }
-  if (!IsCi(c) || IsSkipped(kRootSkipped, c))
+  if (!IsCi(c) || IsSkipped(kRootSkipped, c)) {
     return absl::OkStatus();
+  }
   if (c.local_name == "conference-description") {
-    if (absl::Status s = Once(c, seen, &doc_.description); !s.ok())
+    if (absl::Status s = Once(c, seen, &doc_.description); !s.ok()) {
       return s;
+    }
     return ReadDescription(c, &doc_.description.emplace());
   }
   if (c.local_name == "conference-state") {
-    if (absl::Status s = Once(c, seen, &doc_.conference_state); !s.ok())
+    if (absl::Status s = Once(c, seen, &doc_.conference_state); !s.ok()) {
       return s;
+    }
     return ReadConferenceState(c, &doc_.conference_state.emplace());
   }
   if (c.local_name == "users") {
-    if (absl::Status s = Once(c, seen, &doc_.users); !s.ok())
+    if (absl::Status s = Once(c, seen, &doc_.users); !s.ok()) {
       return s;
+    }
     return ReadUserList(c, &doc_.users.emplace());
   }
   return Unexpected(c);
@@ -503,13 +530,15 @@ absl::Status ConferenceInfoReader::ReadDescription(const XmlElement& e,
       std::optional<CiUriList>& list =
           c->local_name == "conf-uris" ? out->conf_uris : out->service_uris;
       s = Once(*c, seen, &list);
-      if (s.ok())
+      if (s.ok()) {
         s = ReadUriList(*c, &list.emplace());
+      }
     } else if (!IsSkipped(kDescriptionSkipped, *c)) {
       s = Unexpected(*c);
     }
-    if (!s.ok())
+    if (!s.ok()) {
       return s;
+    }
   }
   return absl::OkStatus();
 }
@@ -517,40 +546,52 @@ absl::Status ConferenceInfoReader::ReadDescription(const XmlElement& e,
 // A child of conference-description outside the conference-info namespace.
 absl::Status ConferenceInfoReader::ReadDescriptionExtension(
     const XmlElement& c, SingleChildren& seen, CiDescription* out) {
-  if (c.ns_id != static_cast<int>(Ns::kMsci))
+  if (c.ns_id != static_cast<int>(Ns::kMsci)) {
     return absl::OkStatus();
-  if (c.local_name == "conference-id")
+  }
+  if (c.local_name == "conference-id") {
     return Text(c, seen, &out->conference_id);
-  if (c.local_name == "expiry-time")
+  }
+  if (c.local_name == "expiry-time") {
     return Text(c, seen, &out->expiry_time);
-  if (c.local_name == "admission-policy")
+  }
+  if (c.local_name == "admission-policy") {
     return Text(c, seen, &out->admission_policy);
-  if (c.local_name == "join-url")
+  }
+  if (c.local_name == "join-url") {
     return Text(c, seen, &out->join_url);
-  if (c.local_name == "conference-key")
+  }
+  if (c.local_name == "conference-key") {
     return NestedText(c, seen, "cms-data", &out->conference_key);
-  if (c.local_name == "pstn-access")
+  }
+  if (c.local_name == "pstn-access") {
     return NestedText(c, seen, "id", &out->pstn_access_id);
-  if (c.local_name == "organizer")
+  }
+  if (c.local_name == "organizer") {
     return NestedText(c, seen, "display-name", &out->organizer_display_name);
+  }
   return absl::OkStatus();
 }
 
 // RFC 4575 §5.3.1 uris-type.
 absl::Status ConferenceInfoReader::ReadUriList(const XmlElement& e,
                                                CiUriList* out) {
-  if (absl::Status s = ReadState(e, &out->state); !s.ok())
+  if (absl::Status s = ReadState(e, &out->state); !s.ok()) {
     return s;
+  }
   const size_t begin = doc_.uris_.size();
   if (out->state != ElementState::kDeleted) {
     for (const XmlElement* c = e.first_child; c != nullptr;
          c = c->next_sibling) {
-      if (!IsCi(*c))
+      if (!IsCi(*c)) {
         continue;
-      if (c->local_name != "entry")
+      }
+      if (c->local_name != "entry") {
         return Unexpected(*c);
-      if (absl::Status s = ReadUri(*c, Append(doc_.uris_)); !s.ok())
+      }
+      if (absl::Status s = ReadUri(*c, Append(doc_.uris_)); !s.ok()) {
         return s;
+      }
     }
   }
   out->entries = Tail(doc_.uris_, begin);
@@ -577,11 +618,13 @@ absl::Status ConferenceInfoReader::ReadUri(const XmlElement& e, CiUri* out) {
     } else if (!IsSkipped(kUriSkipped, *c)) {
       s = Unexpected(*c);
     }
-    if (!s.ok())
+    if (!s.ok()) {
       return s;
+    }
   }
-  if (!has_uri || out->uri.empty())
+  if (!has_uri || out->uri.empty()) {
     return Missing(e, "<uri>");
+  }
   return absl::OkStatus();
 }
 
@@ -602,8 +645,9 @@ absl::Status ConferenceInfoReader::ReadConferenceState(const XmlElement& e,
     } else {
       s = Unexpected(*c);
     }
-    if (!s.ok())
+    if (!s.ok()) {
       return s;
+    }
   }
   return absl::OkStatus();
 }
@@ -612,17 +656,20 @@ absl::Status ConferenceInfoReader::ReadConferenceState(const XmlElement& e,
 // in the conference-info namespace too.
 absl::Status ConferenceInfoReader::ReadUserList(const XmlElement& e,
                                                 CiUserList* out) {
-  if (absl::Status s = ReadState(e, &out->state); !s.ok())
+  if (absl::Status s = ReadState(e, &out->state); !s.ok()) {
     return s;
+  }
   const size_t begin = doc_.users_.size();
   if (out->state != ElementState::kDeleted) {
     for (const XmlElement* c = e.first_child; c != nullptr;
          c = c->next_sibling) {
-      if (!IsCi(*c))
+      if (!IsCi(*c)) {
         continue;
+      }
       if (c->local_name != "user") {
-        if (IsCi(e))
+        if (IsCi(e)) {
           return Unexpected(*c);
+        }
         continue;  // inside msci:lobby, Microsoft's content model
       }
       if (absl::Status s = ReadUser(*c, Append(doc_.users_)); !s.ok()) {
@@ -637,10 +684,12 @@ absl::Status ConferenceInfoReader::ReadUserList(const XmlElement& e,
 // RFC 4575 §5.6 user-type, keyed by `entity`.
 absl::Status ConferenceInfoReader::ReadUser(const XmlElement& e, CiUser* out) {
   out->offset = e.offset;
-  if (absl::Status s = Key(e, "entity", &out->entity); !s.ok())
+  if (absl::Status s = Key(e, "entity", &out->entity); !s.ok()) {
     return s;
-  if (absl::Status s = ReadState(e, &out->state); !s.ok())
+  }
+  if (absl::Status s = ReadState(e, &out->state); !s.ok()) {
     return s;
+  }
   const size_t begin = doc_.endpoints_.size();
   if (out->state != ElementState::kDeleted) {
     SingleChildren seen;
@@ -655,13 +704,15 @@ absl::Status ConferenceInfoReader::ReadUser(const XmlElement& e, CiUser* out) {
         s = Text(*c, seen, &out->display_text);
       } else if (c->local_name == "roles") {
         s = Once(*c, seen, &out->roles);
-        if (s.ok())
+        if (s.ok()) {
           s = ReadRoles(*c, out);
+        }
       } else if (!IsSkipped(kUserSkipped, *c)) {
         s = Unexpected(*c);
       }
-      if (!s.ok())
+      if (!s.ok()) {
         return s;
+      }
     }
   }
   out->endpoints = Tail(doc_.endpoints_, begin);
@@ -672,12 +723,15 @@ absl::Status ConferenceInfoReader::ReadUser(const XmlElement& e, CiUser* out) {
 absl::Status ConferenceInfoReader::ReadRoles(const XmlElement& e, CiUser* out) {
   const size_t begin = doc_.roles_.size();
   for (const XmlElement* c = e.first_child; c != nullptr; c = c->next_sibling) {
-    if (!IsCi(*c))
+    if (!IsCi(*c)) {
       continue;
-    if (c->local_name != "entry")
+    }
+    if (c->local_name != "entry") {
       return Unexpected(*c);
-    if (absl::Status s = TextOf(*c, Append(doc_.roles_)); !s.ok())
+    }
+    if (absl::Status s = TextOf(*c, Append(doc_.roles_)); !s.ok()) {
       return s;
+    }
   }
   out->roles = Tail(doc_.roles_, begin);
   return absl::OkStatus();
@@ -688,10 +742,12 @@ absl::Status ConferenceInfoReader::ReadRoles(const XmlElement& e, CiUser* out) {
 absl::Status ConferenceInfoReader::ReadEndpoint(const XmlElement& e,
                                                 CiEndpoint* out) {
   out->offset = e.offset;
-  if (absl::Status s = Key(e, "entity", &out->entity); !s.ok())
+  if (absl::Status s = Key(e, "entity", &out->entity); !s.ok()) {
     return s;
-  if (absl::Status s = ReadState(e, &out->state); !s.ok())
+  }
+  if (absl::Status s = ReadState(e, &out->state); !s.ok()) {
     return s;
+  }
   const size_t begin = doc_.media_.size();
   if (out->state != ElementState::kDeleted) {
     out->session_type = MsciAttribute(e, "session-type");
@@ -717,8 +773,9 @@ absl::Status ConferenceInfoReader::ReadEndpoint(const XmlElement& e,
       } else if (!IsSkipped(kEndpointSkipped, *c)) {
         s = Unexpected(*c);
       }
-      if (!s.ok())
+      if (!s.ok()) {
         return s;
+      }
     }
   }
   out->media = Tail(doc_.media_, begin);
@@ -730,8 +787,9 @@ absl::Status ConferenceInfoReader::ReadEndpoint(const XmlElement& e,
 absl::Status ConferenceInfoReader::ReadMedia(const XmlElement& e,
                                              CiMedia* out) {
   out->offset = e.offset;
-  if (absl::Status s = Key(e, "id", &out->id); !s.ok())
+  if (absl::Status s = Key(e, "id", &out->id); !s.ok()) {
     return s;
+  }
   SingleChildren seen;
   for (const XmlElement* c = e.first_child; c != nullptr; c = c->next_sibling) {
     absl::Status s;
@@ -754,8 +812,9 @@ absl::Status ConferenceInfoReader::ReadMedia(const XmlElement& e,
     } else {
       s = Unexpected(*c);
     }
-    if (!s.ok())
+    if (!s.ok()) {
       return s;
+    }
   }
   return absl::OkStatus();
 }
@@ -763,14 +822,16 @@ absl::Status ConferenceInfoReader::ReadMedia(const XmlElement& e,
 // msci:conference-view (MS-CONFBAS 4.4.10): msci:entity-view*.
 absl::Status ConferenceInfoReader::ReadConferenceView(const XmlElement& e,
                                                       CiEntityViewList* out) {
-  if (absl::Status s = ReadState(e, &out->state); !s.ok())
+  if (absl::Status s = ReadState(e, &out->state); !s.ok()) {
     return s;
+  }
   const size_t begin = doc_.views_.size();
   if (out->state != ElementState::kDeleted) {
     for (const XmlElement* c = e.first_child; c != nullptr;
          c = c->next_sibling) {
-      if (!Is(*c, Ns::kMsci, "entity-view"))
+      if (!Is(*c, Ns::kMsci, "entity-view")) {
         continue;
+      }
       if (absl::Status s = ReadEntityView(*c, Append(doc_.views_)); !s.ok()) {
         return s;
       }
@@ -785,24 +846,30 @@ absl::Status ConferenceInfoReader::ReadConferenceView(const XmlElement& e,
 absl::Status ConferenceInfoReader::ReadEntityView(const XmlElement& e,
                                                   CiEntityView* out) {
   out->offset = e.offset;
-  if (absl::Status s = Key(e, "entity", &out->entity); !s.ok())
+  if (absl::Status s = Key(e, "entity", &out->entity); !s.ok()) {
     return s;
-  if (absl::Status s = ReadState(e, &out->state); !s.ok())
+  }
+  if (absl::Status s = ReadState(e, &out->state); !s.ok()) {
     return s;
-  if (out->state == ElementState::kDeleted)
+  }
+  if (out->state == ElementState::kDeleted) {
     return absl::OkStatus();
+  }
   SingleChildren seen;
   for (const XmlElement* c = e.first_child; c != nullptr; c = c->next_sibling) {
-    if (!Is(*c, Ns::kMsci, "entity-state"))
+    if (!Is(*c, Ns::kMsci, "entity-state")) {
       continue;
+    }
     // Keyed by the view: entity-state fills no field of its own.
-    if (absl::Status s = Once(*c, seen, &e); !s.ok())
+    if (absl::Status s = Once(*c, seen, &e); !s.ok()) {
       return s;
+    }
     SingleChildren state_children;
     for (const XmlElement* child = c->first_child; child != nullptr;
          child = child->next_sibling) {
-      if (!Is(*child, Ns::kMsci, "locked"))
+      if (!Is(*child, Ns::kMsci, "locked")) {
         continue;
+      }
       if (absl::Status s = Bool(*child, state_children, &out->locked);
           !s.ok()) {
         return s;

@@ -30,8 +30,9 @@ namespace {
 // Reads every byte of `v` so ASan sees any dangling view.
 size_t Touch(absl::string_view v) {
   size_t sum = 0;
-  for (char c : v)
+  for (char c : v) {
     sum += static_cast<unsigned char>(c);
+  }
   return sum;
 }
 
@@ -40,8 +41,9 @@ size_t Touch(const std::optional<absl::string_view>& v) {
 }
 
 void Require(bool property) {
-  if (!property)
+  if (!property) {
     std::abort();
+  }
 }
 
 // Nothing is read under a deleted element (RFC 4575 §4.4).
@@ -76,8 +78,9 @@ void CheckEndpoint(ElementState user, const CiEndpoint& e) {
 }
 
 void CheckUsers(ElementState root, const std::optional<CiUserList>& list) {
-  if (!list.has_value())
+  if (!list.has_value()) {
     return;
+  }
   CheckNesting(root);
   Require(list->state != ElementState::kDeleted || list->users.empty());
   for (const CiUser& u : list->users) {
@@ -86,18 +89,21 @@ void CheckUsers(ElementState root, const std::optional<CiUserList>& list) {
     Touch(u.entity);
     Touch(u.display_text);
     if (u.roles.has_value()) {
-      for (absl::string_view r : *u.roles)
+      for (absl::string_view r : *u.roles) {
         Touch(r);
+      }
     }
     Require(u.state != ElementState::kDeleted || u.endpoints.empty());
-    for (const CiEndpoint& e : u.endpoints)
+    for (const CiEndpoint& e : u.endpoints) {
       CheckEndpoint(u.state, e);
+    }
   }
 }
 
 void CheckUris(const std::optional<CiUriList>& list) {
-  if (!list.has_value())
+  if (!list.has_value()) {
     return;
+  }
   for (const CiUri& u : list->entries) {
     Require(!u.uri.empty());
     Touch(u.uri);

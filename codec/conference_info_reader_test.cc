@@ -64,14 +64,16 @@ std::string Document(absl::string_view body,
 template <typename Enum, size_t N>
 std::optional<absl::string_view> Wire(const WireNameRow<Enum> (&table)[N],
                                       const std::optional<Enum>& value) {
-  if (!value.has_value())
+  if (!value.has_value()) {
     return std::nullopt;
+  }
   return WireName(table, *value);
 }
 
 std::optional<absl::string_view> Text(absl::string_view value) {
-  if (value.empty())
+  if (value.empty()) {
     return std::nullopt;
+  }
   return value;
 }
 
@@ -105,8 +107,9 @@ void ExpectUser(const CiUser& got, const engine::User& want) {
   EXPECT_THAT(got.roles,
               Optional(ElementsAre(WireName(kRoleNames, want.role))));
   ASSERT_EQ(got.endpoints.size(), want.endpoints.size());
-  for (size_t i = 0; i < want.endpoints.size(); ++i)
+  for (size_t i = 0; i < want.endpoints.size(); ++i) {
     ExpectEndpoint(got.endpoints[i], *want.endpoints[i]);
+  }
 }
 
 void ExpectUsers(const std::optional<CiUserList>& got,
@@ -115,8 +118,9 @@ void ExpectUsers(const std::optional<CiUserList>& got,
   EXPECT_EQ(got->state, ElementState::kFull);
   ASSERT_EQ(got->users.size(), want.size());
   size_t i = 0;
-  for (const std::shared_ptr<const engine::User>& u : want)
+  for (const std::shared_ptr<const engine::User>& u : want) {
     ExpectUser(got->users[i++], *u);
+  }
 }
 
 // Encodes `snapshot` for `viewer` and checks that reading it back gives the
@@ -341,28 +345,33 @@ using Tracked = std::map<std::string, TrackedUser>;
 TrackedEndpoint Track(const CiEndpoint& e) {
   TrackedEndpoint out;
   out.status = std::string(e.status.value_or(""));
-  for (const CiMedia& m : e.media)
+  for (const CiMedia& m : e.media) {
     out.media[std::string(m.id)] = std::string(m.status);
+  }
   return out;
 }
 
 // RFC 4575 §4.6 over the view: a list's users by entity, a user's atomic
 // children when present, its endpoints by entity.
 void ApplyUsers(const CiUserList& list, Tracked& users) {
-  if (list.state != ElementState::kPartial)
+  if (list.state != ElementState::kPartial) {
     users.clear();
+  }
   for (const CiUser& u : list.users) {
     if (u.state == ElementState::kDeleted) {
       users.erase(std::string(u.entity));
       continue;
     }
     TrackedUser& user = users[std::string(u.entity)];
-    if (u.state == ElementState::kFull)
+    if (u.state == ElementState::kFull) {
       user = TrackedUser();
-    if (u.display_text.has_value())
+    }
+    if (u.display_text.has_value()) {
       user.display_text = std::string(*u.display_text);
-    if (u.roles.has_value())
+    }
+    if (u.roles.has_value()) {
       user.roles = absl::StrJoin(*u.roles, " ");
+    }
     for (const CiEndpoint& e : u.endpoints) {
       if (e.state == ElementState::kDeleted) {
         user.endpoints.erase(std::string(e.entity));
@@ -379,8 +388,9 @@ std::string Print(const Tracked& users) {
     absl::StrAppend(&out, entity, " '", u.display_text, "' [", u.roles, "]");
     for (const auto& [id, e] : u.endpoints) {
       absl::StrAppend(&out, " ", id, ":", e.status);
-      for (const auto& [mid, status] : e.media)
+      for (const auto& [mid, status] : e.media) {
         absl::StrAppend(&out, " ", mid, "=", status);
+      }
     }
     out += "\n";
   }
@@ -394,15 +404,19 @@ struct Subscriber {
   std::optional<bool> locked;
 
   void Apply(const ConferenceInfoDocument& doc) {
-    if (doc.users.has_value())
+    if (doc.users.has_value()) {
       ApplyUsers(*doc.users, roster);
-    if (doc.lobby.has_value())
+    }
+    if (doc.lobby.has_value()) {
       ApplyUsers(*doc.lobby, lobby);
-    if (doc.conference_state.has_value())
+    }
+    if (doc.conference_state.has_value()) {
       locked = doc.conference_state->locked;
+    }
     if (doc.conference_view.has_value()) {
-      if (doc.conference_view->state != ElementState::kPartial)
+      if (doc.conference_view->state != ElementState::kPartial) {
         views.clear();
+      }
       for (const CiEntityView& v : doc.conference_view->views) {
         if (v.state == ElementState::kDeleted) {
           views.erase(std::string(v.entity));
@@ -568,11 +582,13 @@ TEST(ParseConferenceInfoTest, RefusesHostileInput) {
     std::string message;
   };
   std::string nested;
-  for (int i = 0; i < 40; ++i)
+  for (int i = 0; i < 40; ++i) {
     nested += "<x:a xmlns:x=\"urn:v\">";
-  for (int i = 0; i < 40; ++i)
+  }
+  for (int i = 0; i < 40; ++i) {
     nested += "</x:a>";
-  const absl::StatusCode kInvalid = absl::StatusCode::kInvalidArgument;
+  }
+  constexpr absl::StatusCode kInvalid = absl::StatusCode::kInvalidArgument;
   const std::string keyless_user = Document("<users><user/></users>");
   const Case kCases[] = {
       {"empty", "", kInvalid, "not well-formed XML: xml: no root element"},
