@@ -93,8 +93,9 @@ absl::StatusOr<std::pair<std::string, std::string>> RequestEnvelope(
   }
   std::optional<codec::C3pEnvelope> envelope =
       codec::C3pEnvelopeFromStatus(request.status());
-  if (!envelope.has_value())
+  if (!envelope.has_value()) {
     return request.status();
+  }
   return std::make_pair(std::string(absl::StripAsciiWhitespace(envelope->from)),
                         std::string(absl::StripAsciiWhitespace(envelope->to)));
 }

@@ -53,8 +53,9 @@ absl::Status Refusal(const absl::Status& status) {
 // `text` for a message: escaped, and cut at 64 bytes.
 std::string Echo(absl::string_view text) {
   constexpr size_t kMaxEcho = 64;
-  if (text.size() <= kMaxEcho)
+  if (text.size() <= kMaxEcho) {
     return absl::CEscape(text);
+  }
   return absl::StrCat(absl::CEscape(text.substr(0, kMaxEcho)), "...");
 }
 
@@ -77,8 +78,9 @@ absl::Status UniqueKeys(absl::Span<const Item> items, absl::string_view item,
 
 absl::Status CheckUris(const std::optional<codec::CiUriList>& uris,
                        absl::string_view list) {
-  if (!uris.has_value())
+  if (!uris.has_value()) {
     return absl::OkStatus();
+  }
   return UniqueKeys(uris->entries, "entry", list,
                     [](const codec::CiUri& u) { return u.uri; });
 }
@@ -103,8 +105,9 @@ absl::Status CheckEndpoints(const codec::CiUser& user) {
 
 absl::Status CheckUsers(const std::optional<codec::CiUserList>& users,
                         absl::string_view list) {
-  if (!users.has_value())
+  if (!users.has_value()) {
     return absl::OkStatus();
+  }
   if (absl::Status s =
           UniqueKeys(users->users, "user", list,
                      [](const codec::CiUser& u) { return u.entity; });
@@ -112,8 +115,9 @@ absl::Status CheckUsers(const std::optional<codec::CiUserList>& users,
     return s;
   }
   for (const codec::CiUser& u : users->users) {
-    if (absl::Status s = CheckEndpoints(u); !s.ok())
+    if (absl::Status s = CheckEndpoints(u); !s.ok()) {
       return s;
+    }
   }
   return absl::OkStatus();
 }
@@ -127,8 +131,9 @@ absl::Status ValidateConferenceInfo(absl::string_view document) {
   }
   absl::StatusOr<codec::ConferenceInfoDocument> doc =
       codec::ParseConferenceInfo(document, Limits());
-  if (!doc.ok())
+  if (!doc.ok()) {
     return Refusal(doc.status());
+  }
   if (doc->description.has_value()) {
     if (absl::Status s = CheckUris(doc->description->conf_uris, "conf-uris");
         !s.ok()) {
@@ -140,10 +145,12 @@ absl::Status ValidateConferenceInfo(absl::string_view document) {
       return s;
     }
   }
-  if (absl::Status s = CheckUsers(doc->users, "users"); !s.ok())
+  if (absl::Status s = CheckUsers(doc->users, "users"); !s.ok()) {
     return s;
-  if (absl::Status s = CheckUsers(doc->lobby, "msci:lobby"); !s.ok())
+  }
+  if (absl::Status s = CheckUsers(doc->lobby, "msci:lobby"); !s.ok()) {
     return s;
+  }
   if (doc->conference_view.has_value()) {
     return UniqueKeys(doc->conference_view->views, "msci:entity-view",
                       "msci:conference-view",

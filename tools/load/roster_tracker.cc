@@ -23,8 +23,9 @@ using Users = std::map<std::string, TrackedUser>;
 TrackedEndpoint ReadEndpoint(const codec::CiEndpoint& e) {
   TrackedEndpoint out;
   out.status = std::string(e.status.value_or(""));
-  for (const codec::CiMedia& m : e.media)
+  for (const codec::CiMedia& m : e.media) {
     out.media[std::string(m.id)] = std::string(m.status);
+  }
   return out;
 }
 
@@ -59,8 +60,9 @@ void ApplyList(const codec::CiUserList& list, Users& users) {
   if (list.state != ElementState::kPartial) {
     users.clear();
   }
-  for (const codec::CiUser& u : list.users)
+  for (const codec::CiUser& u : list.users) {
     ApplyUser(u, users);
+  }
 }
 
 void DescribeDifference(absl::string_view list, const Users& a, const Users& b,
@@ -105,10 +107,12 @@ absl::Status RosterTracker::Apply(absl::string_view document) {
   }
   Users roster = partial ? roster_ : Users();
   Users lobby = partial ? lobby_ : Users();
-  if (doc->users.has_value())
+  if (doc->users.has_value()) {
     ApplyList(*doc->users, roster);
-  if (doc->lobby.has_value())
+  }
+  if (doc->lobby.has_value()) {
     ApplyList(*doc->lobby, lobby);
+  }
   roster_ = std::move(roster);
   lobby_ = std::move(lobby);
   have_full_ = true;
