@@ -664,6 +664,19 @@ void ConferenceStore::DeliverNow(const DeliveryItem& item) {
   }
 }
 
+std::vector<ConferenceId> ConferenceStore::ListExpired(absl::Time now) const {
+  std::vector<ConferenceId> expired;
+  for (size_t i = 0; i < kShardCount; ++i) {
+    ConferenceShard& shard = shards_[i];
+    MutexLock lock(&shard.mu);
+    for (const auto& [id, entry] : shard.conferences) {
+      if (entry.snapshot->expires_at <= now)
+        expired.push_back(id);
+    }
+  }
+  return expired;
+}
+
 std::vector<ConferenceId> ConferenceStore::ListConferencesOrganizedBy(
     const UserId& user) const {
   return user_index_.List(user, internal::UserIndex::IndexList::kOrganized);
@@ -921,10 +934,10 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyDeleteConference(
 absl::StatusOr<MutationResult> ConferenceStore::ApplyAddUser(
     AddUserRequest request) {
   CONF_RETURN_IF_ERROR(internal::ValidateAddUser(request, options_.limits));
-  return Mutate(
-      request.conference, [&](const ConferenceSnapshot& s, Change& change) {
-        return internal::BuildAddUser(request, options_.limits, s, change);
-      });
+  return Mutate(request.conference,
+                [&](const ConferenceSnapshot& s, Change& change) {
+                  return internal::BuildAddUser(request, options_, s, change);
+                });
 }
 
 absl::StatusOr<MutationResult> ConferenceStore::ApplyLobbyDecision(
@@ -932,6 +945,28 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyLobbyDecision(
   return Mutate(request.conference,
                 [&](const ConferenceSnapshot& s, Change& change) {
                   return internal::BuildLobbyDecision(request, s, change);
+                });
+}
+
+absl::StatusOr<MutationResult> ConferenceStore::ApplyLobbyDecisions(
+    const LobbyDecisionsRequest& request) {
+  return Mutate(request.conference,
+                [&](const ConferenceSnapshot& s, Change& change) {
+                  return internal::BuildLobbyDecisions(request, s, change);
+                });
+}
+
+absl::StatusOr<MutationResult> ConferenceStore::ApplyRotateKey(
+    const RotateKeyRequest& request) {
+  // Drawn once, outside the mutation, which may run again on a race.
+  ConferenceKey key;
+  internal::RandomKeyBytes(options_.random_bytes
+                               ? options_.random_bytes
+                               : RandomBytesFunction(DefaultRandomBytes),
+                           key.bytes);
+  return Mutate(request.conference,
+                [&](const ConferenceSnapshot& s, Change& change) {
+                  return internal::BuildRotateKey(request, key, s, change);
                 });
 }
 

@@ -115,6 +115,11 @@ struct StoreOptions {
   // Source of conference keys and generated conference ids. The default
   // reads the operating system's CSPRNG through std::random_device.
   RandomBytesFunction random_bytes;
+  // The domains of one organization (a tenant with several domains): their
+  // users count as the organizer's organization for each other under
+  // PresenterPolicy::kOrganization. Users of the organizer's own domain
+  // always do. Compared without regard to case.
+  std::vector<std::string> organization_domains;
 };
 
 // The result of a successful mutation: what changed, and the state after.
@@ -203,6 +208,19 @@ class ConferenceStore {
   // Leaders only.
   absl::StatusOr<MutationResult> ApplyLobbyDecision(
       const LobbyDecisionRequest& request);
+
+  // The same decision for several lobby users as one change: one version, one
+  // delta; every user is admitted or turned away, or none is (the first
+  // user not waiting fails it: kNotFound, or kFailedPrecondition when
+  // already admitted; one named twice is kInvalidArgument).
+  absl::StatusOr<MutationResult> ApplyLobbyDecisions(
+      const LobbyDecisionsRequest& request);
+
+  // A new conference key: the next epoch, random bytes from
+  // StoreOptions::random_bytes. The delta re-sends the description (the key
+  // itself is in no notification). Leaders only.
+  absl::StatusOr<MutationResult> ApplyRotateKey(
+      const RotateKeyRequest& request);
 
   // Removes a user from the roster or the lobby: by itself, or by a leader.
   absl::StatusOr<MutationResult> ApplyDeleteUser(
@@ -309,6 +327,11 @@ class ConferenceStore {
       const UserId& user) const;
   // Conferences whose roster or lobby holds `user`, sorted.
   std::vector<ConferenceId> ListConferencesOf(const UserId& user) const;
+
+  // Conferences whose expiry time (ConferenceSnapshot::expires_at) is at or
+  // before `now`, in no order. Takes each shard's lock in turn, one at a
+  // time; a conference expired or deleted meanwhile may still be listed.
+  std::vector<ConferenceId> ListExpired(absl::Time now) const;
 
   size_t conference_count() const {
     return conference_count_.load(std::memory_order_relaxed);

@@ -1566,6 +1566,233 @@ TEST(ConferenceKeyHashTest, SpreadsFocusUrisOverShardsAndLowBits) {
 }
 #endif  // CONF_STORE_COLLIDING_HASH_FOR_TEST
 
+// --- Presenter policy, lobby sessions, lobby decisions, key rotation,
+// expiry ---------------------------------------------------------------------
+
+const UserId kMallory("sip:mallory@evil.example");
+
+User FocusUser(const UserId& entity, Role role) {
+  User user = MakeUser(entity, role);
+  auto endpoint = std::make_shared<Endpoint>(*user.endpoints[0]);
+  endpoint->session_type = "focus";
+  endpoint->media.clear();
+  user.endpoints[0] = std::move(endpoint);
+  return user;
+}
+
+ConferenceId AddConferenceWithPolicy(ConferenceStore& store,
+                                     std::optional<PresenterPolicy> policy) {
+  AddConferenceRequest request;
+  request.organizer = kAlice;
+  request.description.presenter_policy = policy;
+  absl::StatusOr<MutationResult> result =
+      store.ApplyAddConference(std::move(request));
+  EXPECT_THAT(result, IsOk());
+  return result.ok() ? result->snapshot->entity : ConferenceId();
+}
+
+Role GrantedTo(ConferenceStore& store, const ConferenceId& conference,
+               const UserId& user, Role asked,
+               Authentication authentication = Authentication::kAuthenticated) {
+  AddUserRequest request;
+  request.conference = conference;
+  request.requester = user;
+  request.authentication = authentication;
+  request.user = MakeUser(user, asked);
+  absl::StatusOr<MutationResult> result =
+      store.ApplyAddUser(std::move(request));
+  EXPECT_THAT(result, IsOk());
+  if (!result.ok() || result->delta->users.empty())
+    return Role::kOrganizer;  // Never a joiner's: fails the caller's check.
+  return result->delta->users.back().user->role;
+}
+
+TEST(PresenterPolicyTest, AJoinNeverGrantsMoreThanThePolicyAllows) {
+  struct Case {
+    const char* name;
+    std::optional<PresenterPolicy> policy;
+    UserId user;
+    Role asked;
+    Authentication authentication;
+    Role granted;
+  };
+  const Case kCases[] = {
+      {"default is the organization: a colleague", std::nullopt, kBob,
+       Role::kPresenter, Authentication::kAuthenticated, Role::kPresenter},
+      {"default is the organization: an outsider", std::nullopt, kMallory,
+       Role::kPresenter, Authentication::kAuthenticated, Role::kAttendee},
+      {"organization: a colleague", PresenterPolicy::kOrganization, kBob,
+       Role::kPresenter, Authentication::kAuthenticated, Role::kPresenter},
+      {"organizer only", PresenterPolicy::kOrganizerOnly, kBob,
+       Role::kPresenter, Authentication::kAuthenticated, Role::kAttendee},
+      {"everyone: an outsider", PresenterPolicy::kEveryone, kMallory,
+       Role::kPresenter, Authentication::kAuthenticated, Role::kPresenter},
+      {"everyone, but anonymous", PresenterPolicy::kEveryone, kMallory,
+       Role::kPresenter, Authentication::kAnonymous, Role::kAttendee},
+      {"asking for attendee", PresenterPolicy::kEveryone, kBob, Role::kAttendee,
+       Authentication::kAuthenticated, Role::kAttendee},
+  };
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.name);
+    StoreOptions options = TestOptions();
+    options.limits.max_conferences = 1;
+    ConferenceStore store(options);
+    const ConferenceId conference = AddConferenceWithPolicy(store, c.policy);
+    EXPECT_EQ(GrantedTo(store, conference, c.user, c.asked, c.authentication),
+              c.granted);
+  }
+}
+
+TEST(PresenterPolicyTest, DomainsComparedWithoutCaseAndTenantsShareOne) {
+  StoreOptions options = TestOptions();
+  options.organization_domains = {"Fabrikam.com", "contoso.com"};
+  ConferenceStore store(options);
+  const ConferenceId conference =
+      AddConferenceWithPolicy(store, PresenterPolicy::kOrganization);
+  EXPECT_EQ(GrantedTo(store, conference, UserId("sip:erin@FABRIKAM.COM"),
+                      Role::kPresenter),
+            Role::kPresenter);
+  EXPECT_EQ(GrantedTo(store, conference, UserId("sip:frank@contoso.com;gruu"),
+                      Role::kPresenter),
+            Role::kPresenter);
+  EXPECT_EQ(GrantedTo(store, conference, kMallory, Role::kPresenter),
+            Role::kAttendee);
+}
+
+TEST(PresenterPolicyTest, LeadersMayStillPromoteAnOutsider) {
+  ConferenceStore store(TestOptions());
+  const ConferenceId conference =
+      AddConferenceWithPolicy(store, PresenterPolicy::kOrganizerOnly);
+  ASSERT_EQ(GrantedTo(store, conference, kMallory, Role::kPresenter),
+            Role::kAttendee);
+  ModifyUserRolesRequest promote;
+  promote.conference = conference;
+  promote.requester = kAlice;
+  promote.user = kMallory;
+  promote.role = Role::kPresenter;
+  ASSERT_THAT(store.ApplyModifyUserRoles(promote), IsOk());
+  EXPECT_EQ(store.FindSnapshot(conference)->users.Find(kMallory)->role,
+            Role::kPresenter);
+}
+
+TEST_F(ConferenceStoreTest, ALobbyUsersFocusSessionIsOnHoldUntilAdmitted) {
+  const ConferenceId conference =
+      AddConference(AdmissionPolicy::kClosedAuthenticated);
+  AddUserRequest join;
+  join.conference = conference;
+  join.requester = kBob;
+  join.user = FocusUser(kBob, Role::kAttendee);
+  absl::StatusOr<MutationResult> joined = store_.ApplyAddUser(join);
+  ASSERT_THAT(joined, IsOk());
+  std::shared_ptr<const User> waiting = Snapshot(conference)->lobby.Find(kBob);
+  ASSERT_NE(waiting, nullptr);
+  EXPECT_EQ(waiting->endpoints[0]->status, EndpointStatus::kOnHold);
+
+  ASSERT_THAT(store_.ApplyLobbyDecision(
+                  {conference, kAlice, kBob, LobbyDecision::kGrant}),
+              IsOk());
+  std::shared_ptr<const User> admitted = Snapshot(conference)->users.Find(kBob);
+  ASSERT_NE(admitted, nullptr);
+  EXPECT_EQ(admitted->endpoints[0]->status, EndpointStatus::kConnected);
+}
+
+TEST_F(ConferenceStoreTest, LobbyDecisionsAreOneChangeForEveryUser) {
+  const ConferenceId conference =
+      AddConference(AdmissionPolicy::kClosedAuthenticated);
+  for (const UserId& user : {kBob, kCarol, kDave}) {
+    ASSERT_THAT(Join(conference, user), IsOk());
+  }
+  const uint64_t version = Snapshot(conference)->version;
+  absl::StatusOr<MutationResult> admitted = store_.ApplyLobbyDecisions(
+      {conference, kAlice, {kBob, kCarol}, LobbyDecision::kGrant});
+  ASSERT_THAT(admitted, IsOk());
+  EXPECT_EQ(admitted->snapshot->version, version + 1);
+  EXPECT_EQ(admitted->delta->users.size(), 4u);  // Two leave, two arrive.
+  EXPECT_TRUE(admitted->snapshot->users.Contains(kBob));
+  EXPECT_TRUE(admitted->snapshot->users.Contains(kCarol));
+  EXPECT_TRUE(admitted->snapshot->lobby.Contains(kDave));
+  EXPECT_EQ(admitted->snapshot->state->user_count, 2u);
+}
+
+TEST_F(ConferenceStoreTest,
+       LobbyDecisionsChangeNothingWhenOneUserIsNotWaiting) {
+  const ConferenceId conference =
+      AddConference(AdmissionPolicy::kClosedAuthenticated);
+  ASSERT_THAT(Join(conference, kBob), IsOk());
+  ExpectFailsUnchanged(
+      conference, absl::StatusCode::kNotFound, "is not in the lobby", [&] {
+        return store_.ApplyLobbyDecisions(
+            {conference, kAlice, {kBob, kCarol}, LobbyDecision::kGrant});
+      });
+  ExpectFailsUnchanged(
+      conference, absl::StatusCode::kInvalidArgument, "named twice", [&] {
+        return store_.ApplyLobbyDecisions(
+            {conference, kAlice, {kBob, kBob}, LobbyDecision::kDeny});
+      });
+  ExpectFailsUnchanged(conference, absl::StatusCode::kPermissionDenied, "",
+                       [&] {
+                         return store_.ApplyLobbyDecisions(
+                             {conference, kBob, {kBob}, LobbyDecision::kGrant});
+                       });
+}
+
+TEST_F(ConferenceStoreTest, RotatingTheKeyStartsTheNextEpochWithNewBytes) {
+  const ConferenceId conference = AddConference();
+  ASSERT_THAT(Join(conference, kBob), IsOk());
+  const ConferenceKey before = Snapshot(conference)->key;
+  absl::StatusOr<MutationResult> rotated =
+      store_.ApplyRotateKey({conference, kAlice});
+  ASSERT_THAT(rotated, IsOk());
+  const ConferenceKey& after = rotated->snapshot->key;
+  EXPECT_EQ(after.epoch, before.epoch + 1);
+  EXPECT_NE(after.bytes, before.bytes);
+  for (uint8_t b : after.bytes) {
+    EXPECT_EQ(__builtin_popcount(b) % 2, 1) << "DES odd parity";
+  }
+  // Subscribers learn of it through the description.
+  EXPECT_NE(rotated->delta->description, nullptr);
+  ExpectFailsUnchanged(conference, absl::StatusCode::kPermissionDenied, "",
+                       [&] {
+                         return store_.ApplyRotateKey({conference, kBob});
+                       });
+}
+
+TEST_F(ConferenceStoreTest, ExpiryTimesAreParsedAndExpiredConferencesListed) {
+  AddConferenceRequest soon;
+  soon.organizer = kAlice;
+  soon.description.expiry_time = "2027-01-01T10:00:00Z";
+  absl::StatusOr<MutationResult> added =
+      store_.ApplyAddConference(std::move(soon));
+  ASSERT_THAT(added, IsOk());
+  const ConferenceId conference = added->snapshot->entity;
+  const absl::Time expiry = absl::FromUnixSeconds(1798797600);
+  EXPECT_EQ(added->snapshot->expires_at, expiry);
+  const ConferenceId forever = AddConference();
+  EXPECT_EQ(Snapshot(forever)->expires_at, absl::InfiniteFuture());
+
+  EXPECT_THAT(store_.ListExpired(expiry - absl::Seconds(1)), IsEmpty());
+  EXPECT_THAT(store_.ListExpired(expiry), ElementsAre(conference));
+
+  AddConferenceRequest bad;
+  bad.organizer = kBob;
+  bad.description.expiry_time = "next tuesday";
+  EXPECT_THAT(store_.ApplyAddConference(std::move(bad)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("expiry-time is not an xs:dateTime")));
+}
+
+TEST(ParseExpiryTimeTest, AcceptsXsDateTimeWithAndWithoutAZone) {
+  EXPECT_EQ(ParseExpiryTime(""), absl::InfiniteFuture());
+  EXPECT_EQ(ParseExpiryTime("2027-01-01T10:00:00Z"),
+            absl::FromUnixSeconds(1798797600));
+  EXPECT_EQ(ParseExpiryTime("2027-01-01T12:00:00+02:00"),
+            absl::FromUnixSeconds(1798797600));
+  EXPECT_EQ(ParseExpiryTime("2027-01-01T10:00:00"),
+            absl::FromUnixSeconds(1798797600));
+  EXPECT_EQ(ParseExpiryTime("2027-01-01"), std::nullopt);
+  EXPECT_EQ(ParseExpiryTime("garbage"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace engine
 }  // namespace conf

@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
+
+#include "absl/time/time.h"
 
 namespace conf {
 namespace engine {
@@ -102,6 +105,7 @@ bool operator==(const ConferenceDescription& a,
          a.available_media == b.available_media &&
          a.conference_id == b.conference_id && a.expiry_time == b.expiry_time &&
          a.admission_policy == b.admission_policy &&
+         a.presenter_policy == b.presenter_policy &&
          a.pstn_access == b.pstn_access &&
          a.organizer_display_name == b.organizer_display_name &&
          a.join_url == b.join_url && a.extensions == b.extensions &&
@@ -223,13 +227,28 @@ absl::string_view WebJoinUris::external() const {
   return absl::string_view(rep_->bytes).substr(rep_->internal_size);
 }
 
+std::optional<absl::Time> ParseExpiryTime(absl::string_view expiry_time) {
+  if (expiry_time.empty())
+    return absl::InfiniteFuture();
+  absl::Time time;
+  std::string error;
+  // RFC 3339 (an xs:dateTime with a zone), then xs:dateTime without one.
+  if (absl::ParseTime(absl::RFC3339_full, expiry_time, &time, &error) ||
+      absl::ParseTime("%Y-%m-%d%ET%H:%M:%E*S", expiry_time, absl::UTCTimeZone(),
+                      &time, &error)) {
+    return time;
+  }
+  return std::nullopt;
+}
+
 bool SnapshotsEqual(const ConferenceSnapshot& a, const ConferenceSnapshot& b) {
   return a.entity == b.entity && a.version == b.version &&
          a.organizer == b.organizer && PtrEqual(a.description, b.description) &&
          PtrEqual(a.host_info, b.host_info) && PtrEqual(a.state, b.state) &&
          UserMapsEqual(a.users, b.users) && UserMapsEqual(a.lobby, b.lobby) &&
          PtrVectorsEqual(a.views, b.views) && a.key == b.key &&
-         a.web_join == b.web_join && a.extensions == b.extensions;
+         a.web_join == b.web_join && a.expires_at == b.expires_at &&
+         a.extensions == b.extensions;
 }
 
 ConferenceSnapshot ApplyDelta(const ConferenceSnapshot& snapshot,

@@ -44,6 +44,7 @@
 
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 #include "engine/boxed.h"
 #include "engine/compact_string.h"
@@ -268,6 +269,16 @@ enum class AdmissionPolicy {
   kAnonymous
 };
 
+// Whom a join may make a presenter (docs/ENGINE.md, "Roles and admission").
+// A cap on the role a joining user asks for: a join never grants more, and
+// leaders may still promote anyone. MS schedules it as automatic leader
+// assignment (UCMA's Disabled, SameEnterprise, Everyone).
+enum class PresenterPolicy : uint8_t {
+  kOrganizerOnly,  // Nobody but the organizer joins as a presenter.
+  kOrganization,   // Users of the organizer's organization (the default).
+  kEveryone,       // Anyone authenticated (never an anonymous user).
+};
+
 // The role of a user in a conference. Leaders are the organizer and the
 // presenters. On the wire (user/roles/entry) MS uses "presenter" and
 // "attendee"; the organizer is a presenter that the conference names as its
@@ -354,6 +365,8 @@ struct ConferenceDescription {
   std::string conference_id;  // msci:conference-id.
   std::string expiry_time;    // msci:expiry-time, xs:dateTime.
   std::optional<AdmissionPolicy> admission_policy;
+  // Absent: PresenterPolicy::kOrganization.
+  std::optional<PresenterPolicy> presenter_policy;
   std::optional<PstnAccess> pstn_access;
   std::string organizer_display_name;  // msci:organizer/display-name.
   std::string join_url;                // msci:join-url.
@@ -677,6 +690,10 @@ struct ConferenceSnapshot {
   ConferenceKey key;
   WebJoinUris web_join;
 
+  // When the conference expires (description->expiry_time, parsed when the
+  // description is set); InfiniteFuture when it has no expiry time.
+  absl::Time expires_at = absl::InfiniteFuture();
+
   // Unknown content of conference-info itself.
   std::vector<Extension> extensions;
 
@@ -687,6 +704,11 @@ struct ConferenceSnapshot {
   // The view with `entity`, or nullptr.
   const EntityView* FindView(absl::string_view entity) const;
 };
+
+// msci:expiry-time as a time: an xs:dateTime, in UTC when it names no time
+// zone (MS writes UTC with "Z"). InfiniteFuture for an empty value (no
+// expiry); std::nullopt when it is not an xs:dateTime.
+std::optional<absl::Time> ParseExpiryTime(absl::string_view expiry_time);
 
 // Structural equality: every field, every user (roster and lobby), view and
 // nested object; render slots ignored; shared pointers compared by value.
@@ -856,6 +878,22 @@ struct LobbyDecisionRequest {
   UserId requester;
   UserId user;
   LobbyDecision decision = LobbyDecision::kGrant;
+};
+
+// setLobbyAccess: one decision for several lobby users, taken as one change
+// (one version): every user is admitted or turned away, or none is.
+struct LobbyDecisionsRequest {
+  ConferenceId conference;
+  UserId requester;
+  std::vector<UserId> users;
+  LobbyDecision decision = LobbyDecision::kGrant;
+};
+
+// A new conference key (the next epoch), by a leader or the focus: after an
+// ejection, so that the user who left cannot decrypt what follows.
+struct RotateKeyRequest {
+  ConferenceId conference;
+  UserId requester;
 };
 
 // deleteUser: ejects a user (roster or lobby), or the user leaves.

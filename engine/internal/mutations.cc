@@ -9,6 +9,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 #include "base/status_macros.h"
@@ -23,6 +25,91 @@ namespace conf {
 namespace engine {
 namespace internal {
 namespace {
+
+constexpr absl::string_view kFocusSession = "focus";
+
+// Whether `user` has a focus session (an endpoint of session type "focus")
+// in `status`.
+bool HasFocusStatus(const User& user, EndpointStatus status) {
+  for (const std::shared_ptr<const Endpoint>& e : user.endpoints) {
+    if (e->session_type.view() == kFocusSession && e->status == status)
+      return true;
+  }
+  return false;
+}
+
+// Sets the status of `user`'s focus sessions.
+void SetFocusStatus(User& user, EndpointStatus status) {
+  for (std::shared_ptr<const Endpoint>& e : user.endpoints) {
+    if (e->session_type.view() == kFocusSession && e->status != status) {
+      auto endpoint = std::make_shared<Endpoint>(*e);
+      endpoint->status = status;
+      e = std::move(endpoint);
+    }
+  }
+}
+
+// The domain of a SIP URI ("sip:alice@Contoso.com;gruu" -> "contoso.com"),
+// lower case; the host of a URI without a user part.
+std::string DomainOf(absl::string_view uri) {
+  const size_t colon = uri.find(':');
+  if (colon != absl::string_view::npos &&
+      uri.substr(0, colon).find('@') == absl::string_view::npos) {
+    uri.remove_prefix(colon + 1);
+  }
+  const size_t at = uri.rfind('@');
+  if (at != absl::string_view::npos)
+    uri.remove_prefix(at + 1);
+  uri = uri.substr(0, uri.find_first_of(";:>?"));
+  return absl::AsciiStrToLower(uri);
+}
+
+// Whether `a` and `b` belong to one organization: the same domain, or two
+// domains of the tenant StoreOptions::organization_domains lists.
+bool SameOrganization(const UserId& a, const UserId& b,
+                      const StoreOptions& options) {
+  const std::string domain_a = DomainOf(a.value());
+  const std::string domain_b = DomainOf(b.value());
+  if (domain_a.empty())
+    return false;
+  if (domain_a == domain_b)
+    return true;
+  bool a_listed = false;
+  bool b_listed = false;
+  for (const std::string& domain : options.organization_domains) {
+    a_listed |= absl::EqualsIgnoreCase(domain, domain_a);
+    b_listed |= absl::EqualsIgnoreCase(domain, domain_b);
+  }
+  return a_listed && b_listed;
+}
+
+// The role a join grants: the organizer is the organizer; otherwise no more
+// than the user asked for and the conference's presenter policy allows.
+// Anonymous users are attendees. A dial-out is a leader's act and grants
+// what the leader asked for.
+Role GrantedRole(const AddUserRequest& request, const StoreOptions& options,
+                 const ConferenceSnapshot& s) {
+  if (request.user.entity == s.organizer)
+    return Role::kOrganizer;
+  if (request.user.role == Role::kAttendee ||
+      request.authentication == Authentication::kAnonymous) {
+    return Role::kAttendee;
+  }
+  if (request.kind == JoinKind::kDialOut)
+    return request.user.role;
+  switch (s.description->presenter_policy.value_or(
+      PresenterPolicy::kOrganization)) {
+    case PresenterPolicy::kOrganizerOnly:
+      return Role::kAttendee;
+    case PresenterPolicy::kOrganization:
+      return SameOrganization(request.user.entity, s.organizer, options)
+                 ? request.user.role
+                 : Role::kAttendee;
+    case PresenterPolicy::kEveryone:
+      return request.user.role;
+  }
+  return Role::kAttendee;
+}
 
 std::shared_ptr<const ConferenceState> StateWithCount(
     const ConferenceState& old, size_t count) {
@@ -141,6 +228,9 @@ absl::Status BuildModifyConference(const ModifyConferenceRequest& request,
         std::make_shared<ConferenceDescription>(*request.description);
     description->conference_id = old.conference_id;
     description->conf_uris = old.conf_uris;  // Assigned by the engine.
+    // Validated with the description.
+    change.next.expires_at = ParseExpiryTime(description->expiry_time)
+                                 .value_or(absl::InfiniteFuture());
     change.next.description = description;
     change.delta.description = std::move(description);
   }
@@ -188,7 +278,7 @@ absl::Status ValidateAddUser(const AddUserRequest& request,
 }
 
 absl::Status BuildAddUser(const AddUserRequest& request,
-                          const StoreLimits& limits,
+                          const StoreOptions& options,
                           const ConferenceSnapshot& s, Change& change) {
   const UserId& entity = request.user.entity;
   const Authority authority = AuthorityOf(s, request.requester);
@@ -213,12 +303,7 @@ absl::Status BuildAddUser(const AddUserRequest& request,
         absl::StrCat("addUser: invalid role: ", Quote(entity.value()),
                      " is not the organizer"));
   }
-  Role granted = request.user.role;
-  if (organizer) {
-    granted = Role::kOrganizer;
-  } else if (request.authentication == Authentication::kAnonymous) {
-    granted = Role::kAttendee;
-  }
+  const Role granted = GrantedRole(request, options, s);
 
   UserList list = UserList::kRoster;
   if (!organizer) {
@@ -242,6 +327,7 @@ absl::Status BuildAddUser(const AddUserRequest& request,
       }
     }
   }
+  const StoreLimits& limits = options.limits;
   if (s.users.size() + s.lobby.size() >= limits.max_users_per_conference) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "addUser: conference ", Quote(s.entity.value()), " has reached ",
@@ -257,6 +343,11 @@ absl::Status BuildAddUser(const AddUserRequest& request,
   }
   auto user = std::make_shared<User>(request.user);
   user->role = granted;
+  if (list == UserList::kLobby) {
+    // Waiting: its focus session is held, not in the conference (RFC 4575
+    // §5.7.3 on-hold: a signaling dialog with the focus, no media mixed).
+    SetFocusStatus(*user, EndpointStatus::kOnHold);
+  }
   std::shared_ptr<const User> frozen = std::move(user);
   if (list == UserList::kRoster) {
     change.next.users = s.users.Set(frozen);
@@ -272,35 +363,84 @@ absl::Status BuildAddUser(const AddUserRequest& request,
 
 absl::Status BuildLobbyDecision(const LobbyDecisionRequest& request,
                                 const ConferenceSnapshot& s, Change& change) {
+  return BuildLobbyDecisions(
+      {request.conference, request.requester, {request.user}, request.decision},
+      s, change);
+}
+
+absl::Status BuildLobbyDecisions(const LobbyDecisionsRequest& request,
+                                 const ConferenceSnapshot& s, Change& change) {
   CONF_RETURN_IF_ERROR(RequireLeader(s, request.requester, "lobby decision"));
-  std::shared_ptr<const User> user = s.lobby.Find(request.user);
-  if (user == nullptr) {
-    if (s.users.Contains(request.user)) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("lobby decision: user ", Quote(request.user.value()),
-                       " is already admitted"));
+  // Every user is checked before any moves: all or nothing.
+  std::vector<std::shared_ptr<const User>> waiting;
+  waiting.reserve(request.users.size());
+  for (const UserId& entity : request.users) {
+    std::shared_ptr<const User> user = s.lobby.Find(entity);
+    if (user == nullptr) {
+      if (s.users.Contains(entity)) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("lobby decision: user ", Quote(entity.value()),
+                         " is already admitted"));
+      }
+      return absl::NotFoundError(absl::StrCat(
+          "lobby decision: user ", Quote(entity.value()),
+          " is not in the lobby of conference ", Quote(s.entity.value())));
     }
-    return absl::NotFoundError(absl::StrCat(
-        "lobby decision: user ", Quote(request.user.value()),
-        " is not in the lobby of conference ", Quote(s.entity.value())));
+    for (const std::shared_ptr<const User>& seen : waiting) {
+      if (seen->entity == entity) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "lobby decision: user ", Quote(entity.value()), " named twice"));
+      }
+    }
+    waiting.push_back(std::move(user));
   }
-  change.next.lobby = s.lobby.Erase(request.user);
-  change.delta.users.push_back(
-      {UserList::kLobby, ChangeKind::kDeleted, request.user, nullptr, {}});
-  if (request.decision == LobbyDecision::kGrant) {
-    if (s.description->maximum_user_count.has_value() &&
-        s.users.size() >= *s.description->maximum_user_count) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat("lobby decision: conference ", Quote(s.entity.value()),
-                       " has reached its maximum-user-count of ",
-                       *s.description->maximum_user_count));
+  const bool grant = request.decision == LobbyDecision::kGrant;
+  if (grant && s.description->maximum_user_count.has_value() &&
+      s.users.size() + waiting.size() > *s.description->maximum_user_count) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("lobby decision: conference ", Quote(s.entity.value()),
+                     " has reached its maximum-user-count of ",
+                     *s.description->maximum_user_count));
+  }
+  UserMap lobby = s.lobby;
+  UserMap users = s.users;
+  for (const std::shared_ptr<const User>& user : waiting) {
+    lobby = lobby.Erase(user->entity);
+    change.delta.users.push_back(
+        {UserList::kLobby, ChangeKind::kDeleted, user->entity, nullptr, {}});
+  }
+  if (grant) {
+    for (const std::shared_ptr<const User>& waited : waiting) {
+      // Admitted: its focus session joins the conference.
+      std::shared_ptr<const User> user = waited;
+      if (HasFocusStatus(*user, EndpointStatus::kOnHold)) {
+        auto admitted = std::make_shared<User>(*user);
+        SetFocusStatus(*admitted, EndpointStatus::kConnected);
+        user = std::move(admitted);
+      }
+      users = users.Set(user);
+      change.delta.users.push_back(
+          {UserList::kRoster, ChangeKind::kFull, user->entity, user, {}});
     }
-    change.next.users = s.users.Set(user);
+    change.next.users = std::move(users);
     change.next.state = StateWithCount(*s.state, change.next.users.size());
     change.delta.state = change.next.state;
-    change.delta.users.push_back(
-        {UserList::kRoster, ChangeKind::kFull, request.user, user, {}});
   }
+  change.next.lobby = std::move(lobby);
+  return absl::OkStatus();
+}
+
+absl::Status BuildRotateKey(const RotateKeyRequest& request,
+                            const ConferenceKey& key,
+                            const ConferenceSnapshot& s, Change& change) {
+  CONF_RETURN_IF_ERROR(RequireLeader(s, request.requester, "key rotation"));
+  change.next.key.bytes = key.bytes;
+  change.next.key.epoch = s.key.epoch + 1;
+  // The key is no part of a notification (only getConference wraps it), so
+  // the delta re-sends the description that a full document carries it in:
+  // members see the conference change and fetch the new key
+  // (docs/ENGINE.md, "Key rotation").
+  change.delta.description = s.description;
   return absl::OkStatus();
 }
 

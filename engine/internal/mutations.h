@@ -51,15 +51,28 @@ absl::Status BuildDeleteConference(const DeleteConferenceRequest& request,
 absl::Status ValidateAddUser(const AddUserRequest& request,
                              const StoreLimits& limits);
 
-// addUser: grants the role, chooses the roster or the lobby from the
-// conference's lock and admission policy, and enforces the user limits.
+// addUser: grants the role (the presenter policy caps what a join asks
+// for), chooses the roster or the lobby from the conference's lock and
+// admission policy (a focus session waits on-hold in the lobby), and
+// enforces the user limits.
 absl::Status BuildAddUser(const AddUserRequest& request,
-                          const StoreLimits& limits,
+                          const StoreOptions& options,
                           const ConferenceSnapshot& s, Change& change);
 
-// A leader admits (kGrant) or turns away (kDeny) a lobby user.
+// A leader admits (kGrant) or turns away (kDeny) a lobby user; an admitted
+// user's focus session becomes connected.
 absl::Status BuildLobbyDecision(const LobbyDecisionRequest& request,
                                 const ConferenceSnapshot& s, Change& change);
+
+// The same decision for several lobby users, all or nothing.
+absl::Status BuildLobbyDecisions(const LobbyDecisionsRequest& request,
+                                 const ConferenceSnapshot& s, Change& change);
+
+// Installs `key` (its epoch is ignored) as the next epoch of the conference
+// key. Leaders only.
+absl::Status BuildRotateKey(const RotateKeyRequest& request,
+                            const ConferenceKey& key,
+                            const ConferenceSnapshot& s, Change& change);
 
 // deleteUser: removes a roster or lobby user: by itself, or by a leader
 // (only the organizer may remove the organizer).

@@ -105,6 +105,16 @@ void SetOddParity(std::array<uint8_t, ConferenceKey::kSize>& key) {
   }
 }
 
+}  // namespace
+
+void RandomKeyBytes(const RandomBytesFunction& random,
+                    std::array<uint8_t, ConferenceKey::kSize>& key) {
+  random(key.data(), key.size());
+  SetOddParity(key);
+}
+
+namespace {
+
 // The dial-in conference id (msci:pstn-access/id, as in the specification's
 // example): five digits, first not zero.
 PstnAccess NewPstnAccess(const RandomBytesFunction& random) {
@@ -260,9 +270,11 @@ Change BuildNewConference(AddConferenceRequest request,
   next.host_info = std::move(request.host_info);
   next.state = std::make_shared<const ConferenceState>(
       ConferenceState{0, /*active=*/false, /*locked=*/false});
-  random(next.key.bytes.data(), next.key.bytes.size());
-  SetOddParity(next.key.bytes);
+  RandomKeyBytes(random, next.key.bytes);
   next.key.epoch = 1;
+  // Validated with the description.
+  next.expires_at = ParseExpiryTime(next.description->expiry_time)
+                        .value_or(absl::InfiniteFuture());
   next.web_join = WebJoinFor(request.organizer, id_string, options);
 
   ConferenceDelta& delta = first.delta;

@@ -37,6 +37,10 @@ absl::Status ValidateAddConference(const AddConferenceRequest& request,
 // none.
 void DefaultRandomBytes(uint8_t* out, size_t size);
 
+// A conference key's bytes from `random`, with odd DES parity (FIPS 46-3).
+void RandomKeyBytes(const RandomBytesFunction& random,
+                    std::array<uint8_t, ConferenceKey::kSize>& key);
+
 // A generated conference-id: 8 upper-case hex digits from `random`.
 std::string GenerateConferenceIdString(const RandomBytesFunction& random);
 

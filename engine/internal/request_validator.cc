@@ -237,6 +237,10 @@ void RequestValidator::Description(const ConferenceDescription& d) {
        });
   String("conference-id", d.conference_id);
   String("expiry-time", d.expiry_time);
+  if (!ParseExpiryTime(d.expiry_time).has_value()) {
+    Fail(absl::InvalidArgumentError(absl::StrCat(
+        "expiry-time is not an xs:dateTime: ", Quote(d.expiry_time))));
+  }
   if (d.pstn_access.has_value()) {
     String("pstn-access id", d.pstn_access->id);
     Extensions("pstn-access extension", d.pstn_access->extensions);
