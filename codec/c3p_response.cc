@@ -242,11 +242,12 @@ std::string EncodeGetConferencingCapabilitiesResponse(
       }
       w.EndElement();
     }
-    w.EndElement();
+    // SIPE reads pstn-bridging/access-numbers/default-region.
     if (!capabilities.default_region.empty()) {
       w.TextElement("default-region", capabilities.default_region);
     }
-    w.EndElement();
+    w.EndElement();  // access-numbers
+    w.EndElement();  // pstn-bridging
   }
   return FinishResponse(std::move(w), child);
 }

@@ -244,11 +244,13 @@ TEST(C3pResponseTest, McuTypesAndCapabilities) {
   caps.regions.push_back({"EU", {"+44 20 0000"}});
   caps.default_region = "EU";
   const std::string r = EncodeGetConferencingCapabilitiesResponse(a, caps);
+  // SIPE reads the default region at
+  // pstn-bridging/access-numbers/default-region.
   EXPECT_THAT(r, HasSubstr("<pstn-bridging><access-numbers><region name=\"EU\">"
                            "<access-number><number>+44 20 0000</number>"
-                           "</access-number></region></access-numbers>"
+                           "</access-number></region>"
                            "<default-region>EU</default-region>"
-                           "</pstn-bridging>"));
+                           "</access-numbers></pstn-bridging>"));
   ExpectWellFormed("capabilities.xml", r);
 }
 
