@@ -399,6 +399,50 @@ std::string DescribeCodePoint(uint32_t cp) {
   return s;
 }
 
+// The root element as the pre-scan read it, for XmlDocument::Parse to build
+// without RapidXML when `plain` (see RootInfo).
+struct RootAttribute {
+  absl::string_view name;
+  absl::string_view value;  // as written: plain says it needs no change
+};
+struct RootInfo {
+  // The root has content (it is not `<r/>`), its content holds nothing but
+  // child elements, comments and white space, and no attribute value has
+  // a reference to resolve.
+  bool plain = false;
+  uint32_t offset = 0;         // of its `<`
+  absl::string_view name;      // as written
+  uint32_t content_begin = 0;  // just after its start tag's `>`
+  uint32_t end_tag = 0;        // the `<` of its end tag
+  absl::Span<const RootAttribute> attributes;
+};
+
+// What the pre-scan found in a body it accepted. Its views point into the
+// body and into itself (root.attributes into root_attributes), so it stays
+// where PreScan filled it.
+struct PreScanResult {
+  PreScanResult() = default;
+  PreScanResult(const PreScanResult&) = delete;
+  PreScanResult& operator=(const PreScanResult&) = delete;
+
+  // Elements and attributes (namespace declarations included), so the
+  // builder can size its arrays once.
+  size_t element_count = 0;
+  size_t attribute_count = 0;
+  // The longest text run that may be detached (see kMinDetachedText); size
+  // 0 when there is none.
+  TextRun detached_text;
+  // Where attribute-value normalization must turn TAB/LF/CR into spaces
+  // (XML 1.0 §3.3.3).
+  std::vector<uint32_t> attribute_space_offsets;
+  // The offsets of the colons in start tags' element and attribute names,
+  // ascending (document order). The tree builder splits names with them
+  // instead of searching each name again.
+  absl::InlinedVector<uint32_t, 32> qname_colons;
+  absl::InlinedVector<RootAttribute, 16> root_attributes;
+  RootInfo root;
+};
+
 // The strict pass that runs before RapidXML. Read-only over the body; it
 // records where attribute-value normalization must turn TAB/LF/CR into
 // spaces (XML 1.0 §3.3.3) and counts elements and attributes so the builder
@@ -406,11 +450,17 @@ std::string DescribeCodePoint(uint32_t cp) {
 // is within the limit: the space and name loops stop at it.
 class PreScanner {
  public:
-  PreScanner(const char* data, size_t size, const ParseLimits& limits)
+  // Records its lists in `*result` as it goes; PreScan copies the rest
+  // there after Run.
+  PreScanner(const char* data, size_t size, const ParseLimits& limits,
+             PreScanResult* result)
       : p_(reinterpret_cast<const unsigned char*>(data)),
         n_(size),
         limits_(limits),
-        max_depth_(std::min(std::max(limits.max_depth, 1), kMaxDepthCap)) {}
+        max_depth_(std::min(std::max(limits.max_depth, 1), kMaxDepthCap)),
+        attribute_space_offsets_(result->attribute_space_offsets),
+        qname_colons_(result->qname_colons),
+        root_attributes_(result->root_attributes) {}
   PreScanner(const PreScanner&) = delete;  // seen_ may point into itself
   PreScanner& operator=(const PreScanner&) = delete;
 
@@ -421,31 +471,6 @@ class PreScanner {
   // The longest text run that may be detached (see kMinDetachedText);
   // size 0 when there is none.
   const TextRun& detached_text() const { return detached_; }
-  const std::vector<uint32_t>& attribute_space_offsets() const {
-    return attribute_space_offsets_;
-  }
-  // The offsets of the colons in start tags' element and attribute names,
-  // ascending (document order). The tree builder splits names with them
-  // instead of searching each name again.
-  absl::Span<const uint32_t> qname_colons() const { return qname_colons_; }
-
-  // The root element as the pre-scan read it, for XmlDocument::Parse to
-  // build without RapidXML when `plain` (see RootInfo).
-  struct RootAttribute {
-    absl::string_view name;
-    absl::string_view value;  // as written: plain says it needs no change
-  };
-  struct RootInfo {
-    // The root has content (it is not `<r/>`), its content holds nothing but
-    // child elements, comments and white space, and no attribute value has
-    // a reference to resolve.
-    bool plain = false;
-    uint32_t offset = 0;         // of its `<`
-    absl::string_view name;      // as written
-    uint32_t content_begin = 0;  // just after its start tag's `>`
-    uint32_t end_tag = 0;        // the `<` of its end tag
-    absl::Span<const RootAttribute> attributes;
-  };
   RootInfo root() const {
     RootInfo info;
     info.plain = root_plain_;
@@ -598,8 +623,9 @@ class PreScanner {
     seen_ = seen_heap_.get();
     seen_capacity_ *= 2;
   }
-  std::vector<uint32_t> attribute_space_offsets_;
-  absl::InlinedVector<uint32_t, 32> qname_colons_;
+  // The lists of the PreScanResult.
+  std::vector<uint32_t>& attribute_space_offsets_;
+  absl::InlinedVector<uint32_t, 32>& qname_colons_;
   // Where the content of the innermost open element starts, and that
   // element's offset; for NoteTextRun.
   size_t content_start_ = ~size_t{0};
@@ -611,7 +637,7 @@ class PreScanner {
   absl::string_view root_name_;
   size_t root_content_begin_ = 0;
   size_t root_end_tag_ = 0;
-  absl::InlinedVector<RootAttribute, 16> root_attributes_;
+  absl::InlinedVector<RootAttribute, 16>& root_attributes_;
   bool reference_in_value_ = false;  // set by ScanAttributeValue
 };
 
@@ -1211,6 +1237,20 @@ absl::Status PreScanner::ScanContent(absl::string_view root_name) {
   return absl::OkStatus();
 }
 
+// Runs the pre-scan over `data[0, size)`; `data[size]` must be readable and
+// NUL when `size` is within the limit. Fills `*result` on success.
+absl::Status PreScan(const char* data, size_t size, const ParseLimits& limits,
+                     PreScanResult* result) {
+  PreScanner scanner(data, size, limits, result);
+  if (absl::Status s = scanner.Run(); !s.ok())
+    return s;
+  result->element_count = scanner.element_count();
+  result->attribute_count = scanner.attribute_count();
+  result->detached_text = scanner.detached_text();
+  result->root = scanner.root();
+  return absl::OkStatus();
+}
+
 // --- Tree building over RapidXML's DOM. ---
 
 absl::string_view View(const char* p, size_t n) {
@@ -1291,19 +1331,18 @@ class RapidAttributes {
 // resolve), for XmlTreeBuilder::ReadStartTag.
 class ScannedAttributes {
  public:
-  explicit ScannedAttributes(
-      absl::Span<const PreScanner::RootAttribute> attributes)
+  explicit ScannedAttributes(absl::Span<const RootAttribute> attributes)
       : attributes_(attributes) {}
   template <typename Fn>
   void ForEach(Fn&& fn) const {
-    for (const PreScanner::RootAttribute& a : attributes_) {
+    for (const RootAttribute& a : attributes_) {
       if (!fn(a.name, a.value))
         return;
     }
   }
 
  private:
-  absl::Span<const PreScanner::RootAttribute> attributes_;
+  absl::Span<const RootAttribute> attributes_;
 };
 
 // Links `child` after `*last_child`, the last child `parent` has so far.
@@ -1329,7 +1368,7 @@ constexpr absl::string_view kMoreAttributes =
 class XmlTreeBuilder {
  public:
   // `detached_element` is the offset of the element whose text Parse moved
-  // (if it moved any); `qname_colons` are PreScanner::qname_colons().
+  // (if it moved any); `qname_colons` are PreScanResult::qname_colons.
   XmlTreeBuilder(XmlDocument* doc,
                  absl::Span<const absl::string_view> known_namespaces,
                  uint32_t detached_element,
@@ -1345,7 +1384,7 @@ class XmlTreeBuilder {
   // Builds the root from what the pre-scan read (RootInfo::plain), and its
   // children from RapidXML's nodes, which RapidXML read as a document of
   // their own.
-  absl::Status BuildRoot(const PreScanner::RootInfo& root,
+  absl::Status BuildRoot(const RootInfo& root,
                          rapidxml::xml_node<char>* first_child);
 
  private:
@@ -1601,7 +1640,7 @@ absl::Status XmlTreeBuilder::ReadStartTag(XmlElement* e,
   return absl::OkStatus();
 }
 
-absl::Status XmlTreeBuilder::BuildRoot(const PreScanner::RootInfo& root,
+absl::Status XmlTreeBuilder::BuildRoot(const RootInfo& root,
                                        rapidxml::xml_node<char>* first_child) {
   XmlElement* e = doc_->elements_.Append();
   if (e == nullptr)
@@ -1645,18 +1684,18 @@ absl::StatusOr<XmlDocument> XmlDocument::Parse(
   const size_t size = body.size();
   if (size <= limits.max_bytes)
     body.push_back('\0');
-  PreScanner scanner(body.data(), size, limits);
-  if (absl::Status s = scanner.Run(); !s.ok())
+  PreScanResult scan;
+  if (absl::Status s = PreScan(body.data(), size, limits, &scan); !s.ok())
     return s;
 
-  const PreScanner::RootInfo root_info = scanner.root();
+  const RootInfo& root_info = scan.root;
   XmlDocument doc;
-  for (uint32_t offset : scanner.attribute_space_offsets()) {
+  for (uint32_t offset : scan.attribute_space_offsets) {
     if (body[offset] == '\n')
       doc.normalized_line_feeds_.push_back(offset);
     body[offset] = ' ';  // XML 1.0 §3.3.3 attribute-value normalization
   }
-  if (const TextRun& run = scanner.detached_text(); run.size != 0) {
+  if (const TextRun& run = scan.detached_text; run.size != 0) {
     // [head][text][tail NUL] -> [head][tail NUL][text]: RapidXML then sees
     // the text's element empty, and the builder gives it the moved text,
     // which the pre-scan checked (plain bytes, no reference to resolve).
@@ -1677,8 +1716,8 @@ absl::StatusOr<XmlDocument> XmlDocument::Parse(
     static_assert(sizeof(XmlElement) % alignof(XmlAttribute) == 0 &&
                       sizeof(XmlAttribute) % alignof(XmlNamespaceDecl) == 0,
                   "each array must start aligned");
-    const size_t elements = scanner.element_count();
-    const size_t attributes = scanner.attribute_count();
+    const size_t elements = scan.element_count;
+    const size_t attributes = scan.attribute_count;
     const size_t element_bytes = elements * sizeof(XmlElement);
     const size_t attribute_bytes = attributes * sizeof(XmlAttribute);
     const size_t bytes =
@@ -1725,9 +1764,8 @@ absl::StatusOr<XmlDocument> XmlDocument::Parse(
         doc.BodyOffset(static_cast<size_t>(e.where<char>() - buffer));
     return DisagreementError(e.what(), doc.Where(offset));
   }
-  XmlTreeBuilder builder(&doc, known_namespaces,
-                         scanner.detached_text().element,
-                         scanner.qname_colons());
+  XmlTreeBuilder builder(&doc, known_namespaces, scan.detached_text.element,
+                         scan.qname_colons);
   if (root_end != nullptr) {
     *root_end = '<';
     if (absl::Status s = builder.BuildRoot(root_info, rapid->first_node());
