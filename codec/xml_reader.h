@@ -95,7 +95,9 @@ inline constexpr absl::string_view kParserDisagreementPayload =
 inline constexpr absl::string_view kXmlNamespaceUri =
     "http://www.w3.org/XML/1998/namespace";
 
+namespace internal {
 class XmlTreeBuilder;
+}  // namespace internal
 
 struct XmlAttribute {
   absl::string_view qname;   // as written, e.g. "mscp:mcuUri"
@@ -182,7 +184,7 @@ class XmlDocument {
   std::string SerializeFragment(const XmlElement& element) const;
 
  private:
-  friend class XmlTreeBuilder;
+  friend class internal::XmlTreeBuilder;
   XmlDocument() = default;
 
   // One of the tree's arrays, in the block tree_ owns, with room for what
