@@ -185,9 +185,9 @@ void WriteSeparator(XmlWriter& w) {
 // it). `separator_written` says whether the element already has one.
 // Separators kept as extensions are not repeated.
 //
-// raw_xml comes from the request parser's own serializer (xml_reader), which
-// emits only well-formed, self-contained fragments: the one place unescaped
-// input bytes enter a document (xml_writer.h, Raw()).
+// raw_xml comes from XmlDocument::SerializeFragment (xml_reader), which
+// writes well-formed, self-contained fragments with XmlWriter: the one place
+// input bytes enter a document through Raw() (xml_writer.h).
 void WriteExtensions(XmlWriter& w,
                      const std::vector<engine::Extension>& extensions,
                      bool separator_written = false) {

@@ -19,6 +19,7 @@
 
 #include "codec/internal/prescan.h"
 #include "codec/internal/tree_builder.h"
+#include "codec/xml_writer.h"
 
 namespace conf {
 namespace codec {
@@ -207,92 +208,38 @@ inline void SplitQName(absl::string_view qname, absl::string_view* prefix,
   *local = qname;
 }
 
-// Escapes for re-serialization: the five markup characters, plus TAB, LF and
-// CR in attribute values and CR in text, so that a parser gets back exactly
-// these bytes (XML 1.0 §2.11, §3.3.3).
-void AppendEscaped(std::string* out, absl::string_view s, bool attribute) {
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out->append("&amp;");
-        break;
-      case '<':
-        out->append("&lt;");
-        break;
-      case '>':
-        out->append("&gt;");
-        break;
-      case '"':
-        if (attribute) {
-          out->append("&quot;");
-        } else {
-          out->push_back(c);
-        }
-        break;
-      case '\r':
-        out->append("&#13;");
-        break;
-      case '\t':
-        if (attribute) {
-          out->append("&#9;");
-        } else {
-          out->push_back(c);
-        }
-        break;
-      case '\n':
-        if (attribute) {
-          out->append("&#10;");
-        } else {
-          out->push_back(c);
-        }
-        break;
-      default:
-        out->push_back(c);
-    }
-  }
-}
-
-void AppendDecl(std::string* out, const XmlNamespaceDecl& decl) {
-  out->append(decl.prefix.empty() ? " xmlns" : " xmlns:");
-  out->append(decl.prefix.data(), decl.prefix.size());
-  out->append("=\"");
-  AppendEscaped(out, decl.uri, /*attribute=*/true);
-  out->push_back('"');
-}
-
-void SerializeElement(const XmlElement& e,
-                      const std::vector<XmlNamespaceDecl>& extra,
-                      std::string* out) {
-  out->push_back('<');
-  out->append(e.qname.data(), e.qname.size());
-  for (const XmlNamespaceDecl& d : extra)
-    AppendDecl(out, d);
-  for (const XmlNamespaceDecl& d : e.namespace_decls)
-    AppendDecl(out, d);
-  for (const XmlAttribute& a : e.attributes) {
-    out->push_back(' ');
-    out->append(a.qname.data(), a.qname.size());
-    out->append("=\"");
-    AppendEscaped(out, a.value, /*attribute=*/true);
-    out->push_back('"');
-  }
-  if (e.first_child == nullptr && e.text.empty()) {
-    out->append("/>");
-    return;
-  }
-  out->push_back('>');
-  if (e.first_child == nullptr) {
-    AppendEscaped(out, e.text, /*attribute=*/false);
+// A namespace declaration as an attribute. XmlWriter copies the name at
+// once, so it may be a temporary.
+void WriteDeclaration(XmlWriter& w, const XmlNamespaceDecl& decl) {
+  if (decl.prefix.empty()) {
+    w.Attribute("xmlns", decl.uri);
   } else {
-    static const std::vector<XmlNamespaceDecl> kNone;
+    w.Attribute(absl::StrCat("xmlns:", decl.prefix), decl.uri);
+  }
+}
+
+// `e` and its subtree, with the declarations `extra` on `e` itself. Names
+// are the document's own (valid QNames it declared); values and text go
+// through the writer's escaping.
+void WriteElement(XmlWriter& w, const XmlElement& e,
+                  absl::Span<const XmlNamespaceDecl> extra) {
+  w.StartElement(e.qname);
+  for (const XmlNamespaceDecl& d : extra)
+    WriteDeclaration(w, d);
+  for (const XmlNamespaceDecl& d : e.namespace_decls)
+    WriteDeclaration(w, d);
+  for (const XmlAttribute& a : e.attributes)
+    w.Attribute(a.qname, a.value);
+  if (e.first_child == nullptr) {
+    if (!e.text.empty())
+      w.Text(e.text);
+  } else {
     for (const XmlElement* c = e.first_child; c != nullptr;
          c = c->next_sibling) {
-      SerializeElement(*c, kNone, out);
+      WriteElement(w, *c, {});
     }
   }
-  out->append("</");
-  out->append(e.qname.data(), e.qname.size());
-  out->push_back('>');
+  w.EndElement();
 }
 
 void CollectPrefixes(const XmlElement& e,
@@ -342,10 +289,11 @@ std::string XmlDocument::SerializeFragment(const XmlElement& element) const {
       extra.push_back(XmlNamespaceDecl{});  // xmlns="": no namespace
     }
   }
-  std::string out;
-  out.reserve(256);
-  SerializeElement(element, extra, &out);
-  return out;
+  // Names stay views into the document, which outlives the writer.
+  char scratch[256];
+  XmlWriter w(scratch, sizeof(scratch));
+  WriteElement(w, element, extra);
+  return std::move(w).Finish();
 }
 
 std::string EscapeForError(absl::string_view text) {

@@ -178,9 +178,10 @@ class XmlDocument {
   // Serializes `element` and its subtree as a self-contained fragment: the
   // namespace declarations its names need from its ancestors are added on
   // its root (`xmlns=""` too when an unprefixed name is in no namespace), so
-  // it reads the same wherever it is embedded. Text and attribute values are
-  // escaped; the output is well-formed and deterministic. This is the only
-  // source of the raw fragments the writer embeds unescaped.
+  // it reads the same wherever it is embedded. Written with XmlWriter, so
+  // text and attribute values are escaped as in every document we write
+  // (xml_writer.h); the output is well-formed and deterministic. This is the
+  // only source of the raw fragments the writer embeds unescaped.
   std::string SerializeFragment(const XmlElement& element) const;
 
  private:

@@ -28,9 +28,10 @@
 // `Raw()` is the one way unescaped bytes enter the output. It is for
 //   (1) bytes this class produced earlier (pre-rendered users, endpoints,
 //       views: "render once, copy many"), and
-//   (2) extension fragments the request parser (`xml_reader`) serialized from
-//       XML it had already checked to be well formed, with the namespace
-//       declarations they need on their root.
+//   (2) extension fragments of requests: XmlDocument::SerializeFragment
+//       (xml_reader.h) writes them with this class, from XML the parser had
+//       already checked to be well formed, with the namespace declarations
+//       they need on their root.
 // Nothing else may be passed to it.
 //
 // Not thread-safe; one writer per document under construction.
