@@ -1,15 +1,19 @@
 #include "codec/c3p_request.h"
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 
 #include "codec/xml_reader.h"
 
@@ -21,42 +25,6 @@ namespace {
 // command name separated by NUL (which no XML value can contain).
 constexpr absl::string_view kEnvelopePayloadUrl =
     "type.confstate.invalid/conf.codec.C3pEnvelope";
-
-struct CommandRow {
-  C3pCommand command;
-  absl::string_view name;
-};
-
-// One row per C3pCommand except kUnknown, in enumerator order.
-constexpr CommandRow kCommands[] = {
-    {C3pCommand::kAddConference, "addConference"},
-    {C3pCommand::kModifyConference, "modifyConference"},
-    {C3pCommand::kDeleteConference, "deleteConference"},
-    {C3pCommand::kGetConference, "getConference"},
-    {C3pCommand::kGetConferences, "getConferences"},
-    {C3pCommand::kGetAvailableMcuTypes, "getAvailableMcuTypes"},
-    {C3pCommand::kGetConferencingCapabilities, "getConferencingCapabilities"},
-    {C3pCommand::kAddUser, "addUser"},
-    {C3pCommand::kEndorseUser, "endorseUser"},
-    {C3pCommand::kSetLobbyAccess, "setLobbyAccess"},
-    {C3pCommand::kDeleteUser, "deleteUser"},
-    {C3pCommand::kModifyUserRoles, "modifyUserRoles"},
-    {C3pCommand::kModifyConferenceLock, "modifyConferenceLock"},
-    {C3pCommand::kModifyEndpointMedia, "modifyEndpointMedia"},
-    {C3pCommand::kModifyEndpoint, "modifyEndpoint"},
-    {C3pCommand::kPing, "ping"},
-};
-
-constexpr bool CommandTableIsInOrder() {
-  for (size_t i = 0; i < sizeof(kCommands) / sizeof(kCommands[0]); ++i) {
-    if (static_cast<size_t>(kCommands[i].command) != i)
-      return false;
-  }
-  return sizeof(kCommands) / sizeof(kCommands[0]) ==
-         static_cast<size_t>(C3pCommand::kUnknown);
-}
-static_assert(CommandTableIsInOrder(),
-              "kCommands must list every C3pCommand but kUnknown, in order");
 
 // The namespaces names are matched in. XmlDocument::Parse compares each
 // declaration's URI with these once; elements and attributes then carry the
@@ -92,8 +60,8 @@ bool IsSeparator(const XmlElement& e) {
 }
 
 // The attribute with this known namespace and local name, or nullptr.
-const XmlAttribute* FindAttribute(const XmlElement& e, Ns ns,
-                                  absl::string_view local) {
+inline const XmlAttribute* FindAttribute(const XmlElement& e, Ns ns,
+                                         absl::string_view local) {
   for (const XmlAttribute& a : e.attributes) {
     if (a.ns_id == static_cast<int>(ns) && a.local_name == local)
       return &a;
@@ -125,20 +93,119 @@ absl::string_view StateAttr(const XmlElement& e) {
   return a == nullptr ? absl::string_view() : a->value;
 }
 
-}  // namespace
+// What an element's reader made of one of its children (ReadChildren).
+enum class Child {
+  kRead,       // read into the element's view
+  kExtension,  // an RFC 4575 element we do not model: kept whole, in order
+  kOther,      // not one the element knows: the shared rules apply
+};
 
-absl::string_view C3pCommandName(C3pCommand command) {
-  if (command == C3pCommand::kUnknown)
-    return "";
-  return kCommands[static_cast<size_t>(command)].name;
+// The children a command element may carry, in the order a refused one is
+// reported. userEntity may repeat; the others may not.
+enum class Slot {
+  kConferenceKeys,
+  kUserKeys,
+  kEndpointKeys,
+  kMediaKeys,
+  kConferenceInfo,
+  kUser,
+  kEndpoint,
+  kMedia,
+  kUserRoles,
+  kLocked,
+  kAccess,
+  kEncryptionKey,
+  kUserEntity,
+  kNone,  // SlotOf: the child fills no slot
+};
+constexpr int kSlotCount = static_cast<int>(Slot::kNone);
+
+constexpr uint32_t Bit(Slot s) { return uint32_t{1} << static_cast<int>(s); }
+
+// The slot a child of a command element fills; kNone for a foreign child
+// (ignored) or a cccp or conference-info element that fills none (refused).
+Slot SlotOf(const XmlElement& c) {
+  if (IsCccp(c)) {
+    const absl::string_view local = c.local_name;
+    if (local == "conferenceKeys")
+      return Slot::kConferenceKeys;
+    if (local == "userKeys")
+      return Slot::kUserKeys;
+    if (local == "endpointKeys")
+      return Slot::kEndpointKeys;
+    if (local == "mediaKeys")
+      return Slot::kMediaKeys;
+    if (local == "locked")
+      return Slot::kLocked;
+    if (local == "access")
+      return Slot::kAccess;
+    if (local == "userEntity")
+      return Slot::kUserEntity;
+  } else if (IsCi(c)) {
+    const absl::string_view local = c.local_name;
+    if (local == "conference-info")
+      return Slot::kConferenceInfo;
+    if (local == "user")
+      return Slot::kUser;
+    if (local == "endpoint")
+      return Slot::kEndpoint;
+    if (local == "media")
+      return Slot::kMedia;
+    if (local == "user-roles")
+      return Slot::kUserRoles;
+  } else if (Is(c, Ns::kMsci, "encryption-key")) {
+    return Slot::kEncryptionKey;
+  }
+  return Slot::kNone;
 }
 
-// Walks an XmlDocument into a C3pRequest. One per parse.
+// A command element's children by slot, and its mscp:mcuUri.
+struct CommandSlots {
+  const XmlElement* operator[](Slot s) const {
+    return element[static_cast<int>(s)];
+  }
+  const XmlElement* element[kSlotCount] = {};  // userEntity: the first
+  std::vector<const XmlElement*> user_entities;
+  uint32_t filled = 0;  // Bit() of each slot with a child
+  absl::string_view mcu_uri;
+};
+
+}  // namespace
+
+// Walks an XmlDocument into a C3pRequest. One per parse. The class is
+// defined in this file only; its members are public so that the command
+// table below can name them.
 class C3pRequestParser {
  public:
   // The whole of ParseC3pRequest.
   static absl::StatusOr<C3pRequest> Run(std::vector<char> body,
                                         const ParseLimits& limits);
+
+  // One per command (kCommands): reads the command's slots into
+  // request_->command.
+  absl::Status ParseAddConference(const XmlElement& e, const CommandSlots& s);
+  absl::Status ParseModifyConference(const XmlElement& e,
+                                     const CommandSlots& s);
+  absl::Status ParseDeleteConference(const XmlElement& e,
+                                     const CommandSlots& s);
+  absl::Status ParseGetConference(const XmlElement& e, const CommandSlots& s);
+  absl::Status ParseGetConferences(const XmlElement& e, const CommandSlots& s);
+  absl::Status ParseAddUser(const XmlElement& e, const CommandSlots& s);
+  absl::Status ParseEndorseUser(const XmlElement& e, const CommandSlots& s);
+  absl::Status ParseSetLobbyAccess(const XmlElement& e, const CommandSlots& s);
+  absl::Status ParseDeleteUser(const XmlElement& e, const CommandSlots& s);
+  absl::Status ParseModifyUserRoles(const XmlElement& e, const CommandSlots& s);
+  absl::Status ParseModifyConferenceLock(const XmlElement& e,
+                                         const CommandSlots& s);
+  absl::Status ParseModifyEndpointMedia(const XmlElement& e,
+                                        const CommandSlots& s);
+  absl::Status ParseModifyEndpoint(const XmlElement& e, const CommandSlots& s);
+  // For the commands that carry nothing.
+  template <typename Command>
+  absl::Status ParseEmpty(const XmlElement&, const CommandSlots&) {
+    request_->command = Command{};
+    return absl::OkStatus();
+  }
 
  private:
   explicit C3pRequestParser(C3pRequest* request)
@@ -177,12 +244,25 @@ class C3pRequestParser {
   }
   // A leaf's text; refuses child elements.
   absl::Status Text(const XmlElement& e, absl::string_view* out) const {
-    if (e.first_child != nullptr) {
-      return Error(*e.first_child, absl::StrCat("unexpected element in <",
-                                                EscapeForError(e.qname), ">"));
-    }
+    if (e.first_child != nullptr)
+      return NotText(e);
     *out = e.text;
     return absl::OkStatus();
+  }
+  // For ReadChildren's readers: reads `c`'s text into `*field`, or, with no
+  // field, leaves `c` to the shared rules.
+  absl::Status TextField(const XmlElement& c, absl::string_view* field,
+                         Child* child) const {
+    if (field == nullptr) {
+      *child = Child::kOther;
+      return absl::OkStatus();
+    }
+    return Text(c, field);
+  }
+  // Text()'s error, out of line so that Text() is inlined.
+  ABSL_ATTRIBUTE_NOINLINE absl::Status NotText(const XmlElement& e) const {
+    return Error(*e.first_child, absl::StrCat("unexpected element in <",
+                                              EscapeForError(e.qname), ">"));
   }
   absl::Status Boolean(const XmlElement& e, absl::string_view value,
                        bool* out) const {
@@ -217,7 +297,27 @@ class C3pRequestParser {
     }
   }
 
+  // Reads the children of `e` in order: `read(c, &child)` reads one it
+  // knows, or says it is kept whole (Child::kExtension) or not one it knows
+  // (Child::kOther). For the latter the rules every element shares apply
+  // (PROTOCOL.md §5.1): a cis:separator is counted, a cccp or
+  // conference-info element is refused, and any other element is kept as
+  // an extension; extensions record the separators counted before them.
+  template <typename Read>
+  absl::Status ReadChildren(const XmlElement& e,
+                            std::vector<C3pExtension>* extensions, Read read);
+  // Calls `read(c)` for each child `ns:local` of `e`, a list with no
+  // extension slot: other cccp and conference-info children are refused,
+  // foreign ones ignored.
+  template <typename Read>
+  absl::Status ReadList(const XmlElement& e, Ns ns, absl::string_view local,
+                        Read read);
+
   absl::Status ParseConferenceKeys(const XmlElement& e, C3pConferenceKeys* k);
+  // The conferenceKeys slot, which the command requires.
+  absl::Status RequiredConferenceKeys(const XmlElement& e,
+                                      const CommandSlots& s,
+                                      C3pConferenceKeys* k);
   absl::Status ParseUserKeys(const XmlElement& e, C3pUserKeys* k);
   absl::Status ParseMediaKeys(const XmlElement& e, C3pMediaKeys* k);
   absl::Status ParseMedia(const XmlElement& e, C3pMediaView* m);
@@ -229,11 +329,130 @@ class C3pRequestParser {
   absl::Status ParseEntityView(const XmlElement& e, C3pEntityViewView* v);
   absl::Status ParseConferenceInfo(const XmlElement& e,
                                    C3pConferenceInfoView* ci);
+  // The dispatcher: collects the command's children into slots, refuses
+  // those its row does not accept, and calls the row's parser.
   absl::Status ParseCommand(const XmlElement& e);
 
   C3pRequest* request_;
   const XmlDocument& doc_;
 };
+
+namespace {
+
+// One row per C3pCommand except kUnknown, in enumerator order: the element
+// name, the slots the command accepts (a child in any other is refused
+// before the command reads anything) and the command's parser.
+struct CommandRow {
+  C3pCommand command;
+  absl::string_view name;
+  uint32_t accepts;
+  absl::Status (C3pRequestParser::*parse)(const XmlElement& e,
+                                          const CommandSlots& s);
+};
+
+using Parser = C3pRequestParser;
+
+constexpr CommandRow kCommands[] = {
+    {C3pCommand::kAddConference, "addConference", Bit(Slot::kConferenceInfo),
+     &Parser::ParseAddConference},
+    {C3pCommand::kModifyConference, "modifyConference",
+     Bit(Slot::kConferenceKeys) | Bit(Slot::kConferenceInfo),
+     &Parser::ParseModifyConference},
+    {C3pCommand::kDeleteConference, "deleteConference",
+     Bit(Slot::kConferenceKeys), &Parser::ParseDeleteConference},
+    {C3pCommand::kGetConference, "getConference",
+     Bit(Slot::kConferenceKeys) | Bit(Slot::kEncryptionKey),
+     &Parser::ParseGetConference},
+    {C3pCommand::kGetConferences, "getConferences", 0,
+     &Parser::ParseGetConferences},
+    {C3pCommand::kGetAvailableMcuTypes, "getAvailableMcuTypes", 0,
+     &Parser::ParseEmpty<C3pGetAvailableMcuTypes>},
+    {C3pCommand::kGetConferencingCapabilities, "getConferencingCapabilities", 0,
+     &Parser::ParseEmpty<C3pGetConferencingCapabilities>},
+    // CONFBAS 2.2.3.4 (join) and 2.2.3.15 (dial-out): exactly one user.
+    {C3pCommand::kAddUser, "addUser",
+     Bit(Slot::kConferenceKeys) | Bit(Slot::kUser), &Parser::ParseAddUser},
+    {C3pCommand::kEndorseUser, "endorseUser",
+     Bit(Slot::kConferenceKeys) | Bit(Slot::kUserKeys),
+     &Parser::ParseEndorseUser},
+    {C3pCommand::kSetLobbyAccess, "setLobbyAccess",
+     Bit(Slot::kConferenceKeys) | Bit(Slot::kAccess) | Bit(Slot::kUserEntity),
+     &Parser::ParseSetLobbyAccess},
+    {C3pCommand::kDeleteUser, "deleteUser", Bit(Slot::kUserKeys),
+     &Parser::ParseDeleteUser},
+    {C3pCommand::kModifyUserRoles, "modifyUserRoles",
+     Bit(Slot::kUserKeys) | Bit(Slot::kUserRoles),
+     &Parser::ParseModifyUserRoles},
+    {C3pCommand::kModifyConferenceLock, "modifyConferenceLock",
+     Bit(Slot::kConferenceKeys) | Bit(Slot::kLocked),
+     &Parser::ParseModifyConferenceLock},
+    // MS traffic uses mediaKeys (PROTOCOL.md §2.3), not the draft's
+    // endpointKeys.
+    {C3pCommand::kModifyEndpointMedia, "modifyEndpointMedia",
+     Bit(Slot::kMediaKeys) | Bit(Slot::kMedia),
+     &Parser::ParseModifyEndpointMedia},
+    {C3pCommand::kModifyEndpoint, "modifyEndpoint",
+     Bit(Slot::kUserKeys) | Bit(Slot::kEndpointKeys) | Bit(Slot::kEndpoint),
+     &Parser::ParseModifyEndpoint},
+    {C3pCommand::kPing, "ping", 0, &Parser::ParseEmpty<C3pPing>},
+};
+
+constexpr bool CommandTableIsInOrder() {
+  for (size_t i = 0; i < sizeof(kCommands) / sizeof(kCommands[0]); ++i) {
+    if (static_cast<size_t>(kCommands[i].command) != i)
+      return false;
+  }
+  return sizeof(kCommands) / sizeof(kCommands[0]) ==
+         static_cast<size_t>(C3pCommand::kUnknown);
+}
+static_assert(CommandTableIsInOrder(),
+              "kCommands must list every C3pCommand but kUnknown, in order");
+
+}  // namespace
+
+absl::string_view C3pCommandName(C3pCommand command) {
+  if (command == C3pCommand::kUnknown)
+    return "";
+  return kCommands[static_cast<size_t>(command)].name;
+}
+
+template <typename Read>
+absl::Status C3pRequestParser::ReadChildren(
+    const XmlElement& e, std::vector<C3pExtension>* extensions, Read read) {
+  int separators = 0;
+  for (const XmlElement* c = e.first_child; c != nullptr; c = c->next_sibling) {
+    Child child = Child::kRead;
+    if (absl::Status s = read(*c, &child); !s.ok())
+      return s;
+    if (child == Child::kRead)
+      continue;
+    if (child == Child::kOther) {
+      if (IsSeparator(*c)) {
+        ++separators;
+        continue;
+      }
+      if (IsOurs(*c))
+        return Unexpected(*c, e);
+    }
+    extensions->push_back(Extension(*c, separators));
+  }
+  return absl::OkStatus();
+}
+
+template <typename Read>
+absl::Status C3pRequestParser::ReadList(const XmlElement& e, Ns ns,
+                                        absl::string_view local, Read read) {
+  for (const XmlElement* c = e.first_child; c != nullptr; c = c->next_sibling) {
+    if (!Is(*c, ns, local)) {
+      if (IsOurs(*c))
+        return Unexpected(*c, e);
+      continue;
+    }
+    if (absl::Status s = read(*c); !s.ok())
+      return s;
+  }
+  return absl::OkStatus();
+}
 
 absl::Status C3pRequestParser::ParseConferenceKeys(const XmlElement& e,
                                                    C3pConferenceKeys* k) {
@@ -248,6 +467,15 @@ absl::Status C3pRequestParser::ParseConferenceKeys(const XmlElement& e,
     return Error(e, "conferenceKeys needs confEntity or msci:conference-id");
   }
   return absl::OkStatus();
+}
+
+absl::Status C3pRequestParser::RequiredConferenceKeys(const XmlElement& e,
+                                                      const CommandSlots& s,
+                                                      C3pConferenceKeys* k) {
+  const XmlElement* keys = s[Slot::kConferenceKeys];
+  if (keys == nullptr)
+    return Missing(e, "conferenceKeys");
+  return ParseConferenceKeys(*keys, k);
 }
 
 absl::Status C3pRequestParser::ParseUserKeys(const XmlElement& e,
@@ -283,42 +511,30 @@ absl::Status C3pRequestParser::ParseMedia(const XmlElement& e,
   if (absl::Status s = Required(e, "id", &m->id); !s.ok())
     return s;
   ForeignAttributes(e, &m->attributes);
-  int separators = 0;
-  for (const XmlElement* c = e.first_child; c != nullptr; c = c->next_sibling) {
+  const auto read = [&](const XmlElement& c, Child* child) {
     absl::string_view* field = nullptr;
-    if (IsCi(*c)) {
-      if (c->local_name == "display-text") {
+    if (IsCi(c)) {
+      if (c.local_name == "display-text") {
         field = &m->display_text;
-      } else if (c->local_name == "type") {
+      } else if (c.local_name == "type") {
         field = &m->type;
-      } else if (c->local_name == "label") {
+      } else if (c.local_name == "label") {
         field = &m->label;
-      } else if (c->local_name == "src-id") {
+      } else if (c.local_name == "src-id") {
         field = &m->src_id;
-      } else if (c->local_name == "status") {
+      } else if (c.local_name == "status") {
         field = &m->status;
-      } else {
-        return Unexpected(*c, e);
       }
-    } else if (Is(*c, Ns::kMsci, "media-state")) {
+    } else if (Is(c, Ns::kMsci, "media-state")) {
       field = &m->media_state;
-    } else if (Is(*c, Ns::kMsci, "media-source-id")) {
+    } else if (Is(c, Ns::kMsci, "media-source-id")) {
       field = &m->media_source_id;
-    } else if (Is(*c, Ns::kMsci, "media-ingress-filter")) {
+    } else if (Is(c, Ns::kMsci, "media-ingress-filter")) {
       field = &m->ingress_filter;
-    } else if (IsSeparator(*c)) {
-      ++separators;
-      continue;
-    } else if (IsCccp(*c)) {
-      return Unexpected(*c, e);
-    } else {
-      m->extensions.push_back(Extension(*c, separators));
-      continue;
     }
-    if (absl::Status s = Text(*c, field); !s.ok())
-      return s;
-  }
-  return absl::OkStatus();
+    return TextField(c, field, child);
+  };
+  return ReadChildren(e, &m->extensions, read);
 }
 
 // RFC 4575 §5.7 endpoint-type, plus the MS attributes and msci:clientInfo.
@@ -331,79 +547,52 @@ absl::Status C3pRequestParser::ParseEndpoint(const XmlElement& e,
   ep->refer_to_uri = Attr(e, "refer-to-uri");
   ep->session_on_behalf_of = Attr(e, "session-on-behalf-of");
   ForeignAttributes(e, &ep->attributes);
-  int separators = 0;
-  for (const XmlElement* c = e.first_child; c != nullptr; c = c->next_sibling) {
-    if (IsCi(*c)) {
-      absl::string_view* field = nullptr;
-      if (c->local_name == "display-text") {
+  const auto read_client_info = [&](const XmlElement& c, Child* child) {
+    const bool lobby_capable = Is(c, Ns::kMsci2008, "lobby-capable");
+    return TextField(c, lobby_capable ? &ep->lobby_capable : nullptr, child);
+  };
+  const auto read = [&](const XmlElement& c, Child* child) {
+    absl::string_view* field = nullptr;
+    if (IsCi(c)) {
+      if (c.local_name == "display-text") {
         field = &ep->display_text;
-      } else if (c->local_name == "status") {
+      } else if (c.local_name == "status") {
         field = &ep->status;
-      } else if (c->local_name == "joining-method") {
+      } else if (c.local_name == "joining-method") {
         field = &ep->joining_method;
-      } else if (c->local_name == "disconnection-method") {
+      } else if (c.local_name == "disconnection-method") {
         field = &ep->disconnection_method;
-      } else if (c->local_name == "media") {
+      } else if (c.local_name == "media") {
         ep->media.emplace_back();
-        if (absl::Status s = ParseMedia(*c, &ep->media.back()); !s.ok()) {
-          return s;
-        }
-        continue;
-      } else if (c->local_name == "referred" ||
-                 c->local_name == "joining-info" ||
-                 c->local_name == "disconnection-info" ||
-                 c->local_name == "call-info") {
-        ep->extensions.push_back(Extension(*c, separators));
-        continue;
-      } else {
-        return Unexpected(*c, e);
+        return ParseMedia(c, &ep->media.back());
+      } else if (c.local_name == "referred" || c.local_name == "joining-info" ||
+                 c.local_name == "disconnection-info" ||
+                 c.local_name == "call-info") {
+        *child = Child::kExtension;
+        return absl::OkStatus();
       }
-      if (absl::Status s = Text(*c, field); !s.ok())
-        return s;
-    } else if (Is(*c, Ns::kMsci, "clientInfo")) {
+    } else if (Is(c, Ns::kMsci, "clientInfo")) {
       ep->has_client_info = true;
-      int inner_separators = 0;
-      for (const XmlElement* i = c->first_child; i != nullptr;
-           i = i->next_sibling) {
-        if (IsSeparator(*i)) {
-          ++inner_separators;
-        } else if (Is(*i, Ns::kMsci2008, "lobby-capable")) {
-          if (absl::Status s = Text(*i, &ep->lobby_capable); !s.ok())
-            return s;
-        } else if (IsOurs(*i)) {
-          return Unexpected(*i, *c);
-        } else {
-          ep->client_info_extensions.push_back(Extension(*i, inner_separators));
-        }
-      }
-    } else if (Is(*c, Ns::kMsci, "session-on-behalf-of")) {
-      if (absl::Status s = Text(*c, &ep->session_on_behalf_of); !s.ok()) {
-        return s;
-      }
-    } else if (IsSeparator(*c)) {
-      ++separators;
-    } else if (IsCccp(*c)) {
-      return Unexpected(*c, e);
-    } else {
-      ep->extensions.push_back(Extension(*c, separators));
+      return ReadChildren(c, &ep->client_info_extensions, read_client_info);
+    } else if (Is(c, Ns::kMsci, "session-on-behalf-of")) {
+      field = &ep->session_on_behalf_of;
     }
-  }
-  return absl::OkStatus();
+    return TextField(c, field, child);
+  };
+  return ReadChildren(e, &ep->extensions, read);
 }
 
 absl::Status C3pRequestParser::ParseRoles(
     const XmlElement& e, std::vector<absl::string_view>* roles) {
-  for (const XmlElement* c = e.first_child; c != nullptr; c = c->next_sibling) {
-    if (!Is(*c, Ns::kCi, "entry")) {
-      if (IsOurs(*c))
-        return Unexpected(*c, e);
-      continue;
-    }
+  const auto read = [&](const XmlElement& entry) {
     absl::string_view role;
-    if (absl::Status s = Text(*c, &role); !s.ok())
+    if (absl::Status s = Text(entry, &role); !s.ok())
       return s;
     roles->push_back(role);
-  }
+    return absl::OkStatus();
+  };
+  if (absl::Status s = ReadList(e, Ns::kCi, "entry", read); !s.ok())
+    return s;
   if (roles->empty())
     return Missing(e, "entry");
   return absl::OkStatus();
@@ -414,82 +603,60 @@ absl::Status C3pRequestParser::ParseUser(const XmlElement& e, C3pUserView* u) {
   u->entity = Attr(e, "entity");
   u->state = StateAttr(e);
   ForeignAttributes(e, &u->attributes);
-  int separators = 0;
-  for (const XmlElement* c = e.first_child; c != nullptr; c = c->next_sibling) {
-    if (IsCi(*c)) {
-      if (c->local_name == "display-text") {
-        if (absl::Status s = Text(*c, &u->display_text); !s.ok())
-          return s;
-      } else if (c->local_name == "roles") {
-        if (absl::Status s = ParseRoles(*c, &u->roles); !s.ok())
-          return s;
-      } else if (c->local_name == "endpoint") {
-        u->endpoints.emplace_back();
-        if (absl::Status s = ParseEndpoint(*c, &u->endpoints.back()); !s.ok()) {
-          return s;
-        }
-      } else if (c->local_name == "associated-aors" ||
-                 c->local_name == "languages" ||
-                 c->local_name == "cascaded-focus") {
-        u->extensions.push_back(Extension(*c, separators));
-      } else {
-        return Unexpected(*c, e);
-      }
-    } else if (IsSeparator(*c)) {
-      ++separators;
-    } else if (IsCccp(*c)) {
-      return Unexpected(*c, e);
-    } else {
-      u->extensions.push_back(Extension(*c, separators));
+  const auto read = [&](const XmlElement& c, Child* child) {
+    if (!IsCi(c)) {
+      *child = Child::kOther;
+      return absl::OkStatus();
     }
-  }
-  return absl::OkStatus();
+    if (c.local_name == "display-text")
+      return Text(c, &u->display_text);
+    if (c.local_name == "roles")
+      return ParseRoles(c, &u->roles);
+    if (c.local_name == "endpoint") {
+      u->endpoints.emplace_back();
+      return ParseEndpoint(c, &u->endpoints.back());
+    }
+    const bool kept = c.local_name == "associated-aors" ||
+                      c.local_name == "languages" ||
+                      c.local_name == "cascaded-focus";
+    *child = kept ? Child::kExtension : Child::kOther;
+    return absl::OkStatus();
+  };
+  return ReadChildren(e, &u->extensions, read);
 }
 
 // RFC 4575 §5.3 conference-description-type, PROTOCOL.md §5.3.
 absl::Status C3pRequestParser::ParseDescription(const XmlElement& e,
                                                 C3pDescriptionView* d) {
-  int separators = 0;
-  for (const XmlElement* c = e.first_child; c != nullptr; c = c->next_sibling) {
+  const auto read = [&](const XmlElement& c, Child* child) {
     absl::string_view* field = nullptr;
-    if (IsCi(*c)) {
-      if (c->local_name == "display-text") {
+    if (IsCi(c)) {
+      if (c.local_name == "display-text") {
         field = &d->display_text;
-      } else if (c->local_name == "subject") {
+      } else if (c.local_name == "subject") {
         field = &d->subject;
-      } else if (c->local_name == "free-text") {
+      } else if (c.local_name == "free-text") {
         field = &d->free_text;
-      } else if (c->local_name == "keywords") {
+      } else if (c.local_name == "keywords") {
         field = &d->keywords;
-      } else if (c->local_name == "maximum-user-count") {
+      } else if (c.local_name == "maximum-user-count") {
         field = &d->maximum_user_count;
-      } else if (c->local_name == "conf-uris" ||
-                 c->local_name == "service-uris" ||
-                 c->local_name == "available-media") {
-        d->extensions.push_back(Extension(*c, separators));
-        continue;
-      } else {
-        return Unexpected(*c, e);
+      } else if (c.local_name == "conf-uris" ||
+                 c.local_name == "service-uris" ||
+                 c.local_name == "available-media") {
+        *child = Child::kExtension;
+        return absl::OkStatus();
       }
-    } else if (Is(*c, Ns::kMsci, "conference-id")) {
+    } else if (Is(c, Ns::kMsci, "conference-id")) {
       field = &d->conference_id;
-    } else if (Is(*c, Ns::kMsci, "expiry-time")) {
+    } else if (Is(c, Ns::kMsci, "expiry-time")) {
       field = &d->expiry_time;
-    } else if (Is(*c, Ns::kMsci, "admission-policy")) {
+    } else if (Is(c, Ns::kMsci, "admission-policy")) {
       field = &d->admission_policy;
-    } else if (IsSeparator(*c)) {
-      ++separators;
-      continue;
-    } else if (IsCccp(*c)) {
-      return Unexpected(*c, e);
-    } else {
-      d->extensions.push_back(Extension(*c, separators));
-      continue;
     }
-    if (absl::Status s = Text(*c, field); !s.ok())
-      return s;
-  }
-  return absl::OkStatus();
+    return TextField(c, field, child);
+  };
+  return ReadChildren(e, &d->extensions, read);
 }
 
 // msci:entity-view (CONFBAS 4.4.10).
@@ -497,39 +664,27 @@ absl::Status C3pRequestParser::ParseEntityView(const XmlElement& e,
                                                C3pEntityViewView* v) {
   v->entity = Attr(e, "entity");
   v->state = StateAttr(e);
-  int separators = 0;
-  for (const XmlElement* c = e.first_child; c != nullptr; c = c->next_sibling) {
-    if (Is(*c, Ns::kMsci, "entity-state")) {
-      if (v->has_entity_state)
-        return Duplicate(*c);
-      v->has_entity_state = true;
-      int inner_separators = 0;
-      for (const XmlElement* i = c->first_child; i != nullptr;
-           i = i->next_sibling) {
-        if (Is(*i, Ns::kMsci, "locked")) {
-          if (absl::Status s = Text(*i, &v->locked); !s.ok())
-            return s;
-          bool ignored;
-          if (absl::Status s = Boolean(*i, v->locked, &ignored); !s.ok()) {
-            return s;
-          }
-        } else if (IsSeparator(*i)) {
-          ++inner_separators;
-        } else if (IsOurs(*i)) {
-          return Unexpected(*i, *c);
-        } else {
-          v->entity_state_extensions.push_back(Extension(*i, inner_separators));
-        }
-      }
-    } else if (IsSeparator(*c)) {
-      ++separators;
-    } else if (IsOurs(*c)) {
-      return Unexpected(*c, e);
-    } else {
-      v->extensions.push_back(Extension(*c, separators));
+  const auto read_state = [&](const XmlElement& c, Child* child) {
+    if (!Is(c, Ns::kMsci, "locked")) {
+      *child = Child::kOther;
+      return absl::OkStatus();
     }
-  }
-  return absl::OkStatus();
+    if (absl::Status s = Text(c, &v->locked); !s.ok())
+      return s;
+    bool ignored;
+    return Boolean(c, v->locked, &ignored);
+  };
+  const auto read = [&](const XmlElement& c, Child* child) {
+    if (!Is(c, Ns::kMsci, "entity-state")) {
+      *child = Child::kOther;
+      return absl::OkStatus();
+    }
+    if (v->has_entity_state)
+      return Duplicate(c);
+    v->has_entity_state = true;
+    return ReadChildren(c, &v->entity_state_extensions, read_state);
+  };
+  return ReadChildren(e, &v->extensions, read);
 }
 
 // RFC 4575 §5.1 conference-type, as a C3P body carries it.
@@ -540,60 +695,36 @@ absl::Status C3pRequestParser::ParseConferenceInfo(const XmlElement& e,
   }
   ci->entity = Attr(e, "entity");  // addConference sends "" (server assigns)
   ci->state = StateAttr(e);
-  int separators = 0;
-  for (const XmlElement* c = e.first_child; c != nullptr; c = c->next_sibling) {
-    if (IsCi(*c)) {
-      if (c->local_name == "conference-description") {
-        if (ci->description.has_value())
-          return Duplicate(*c);
-        ci->description.emplace();
-        if (absl::Status s = ParseDescription(*c, &*ci->description); !s.ok()) {
-          return s;
-        }
-      } else if (c->local_name == "users") {
-        for (const XmlElement* u = c->first_child; u != nullptr;
-             u = u->next_sibling) {
-          if (!Is(*u, Ns::kCi, "user")) {
-            if (IsOurs(*u))
-              return Unexpected(*u, *c);
-            continue;
-          }
-          ci->users.emplace_back();
-          if (absl::Status s = ParseUser(*u, &ci->users.back()); !s.ok()) {
-            return s;
-          }
-        }
-      } else if (c->local_name == "host-info" ||
-                 c->local_name == "conference-state" ||
-                 c->local_name == "sidebars-by-ref" ||
-                 c->local_name == "sidebars-by-val") {
-        ci->extensions.push_back(Extension(*c, separators));
-      } else {
-        return Unexpected(*c, e);
-      }
-    } else if (Is(*c, Ns::kMsci, "conference-view")) {
-      for (const XmlElement* v = c->first_child; v != nullptr;
-           v = v->next_sibling) {
-        if (!Is(*v, Ns::kMsci, "entity-view")) {
-          if (IsOurs(*v))
-            return Unexpected(*v, *c);
-          continue;
-        }
-        ci->entity_views.emplace_back();
-        if (absl::Status s = ParseEntityView(*v, &ci->entity_views.back());
-            !s.ok()) {
-          return s;
-        }
-      }
-    } else if (IsSeparator(*c)) {
-      ++separators;
-    } else if (IsCccp(*c)) {
-      return Unexpected(*c, e);
-    } else {
-      ci->extensions.push_back(Extension(*c, separators));
+  const auto read_user = [&](const XmlElement& u) {
+    ci->users.emplace_back();
+    return ParseUser(u, &ci->users.back());
+  };
+  const auto read_view = [&](const XmlElement& v) {
+    ci->entity_views.emplace_back();
+    return ParseEntityView(v, &ci->entity_views.back());
+  };
+  const auto read = [&](const XmlElement& c, Child* child) {
+    if (Is(c, Ns::kMsci, "conference-view"))
+      return ReadList(c, Ns::kMsci, "entity-view", read_view);
+    if (!IsCi(c)) {
+      *child = Child::kOther;
+      return absl::OkStatus();
     }
-  }
-  return absl::OkStatus();
+    if (c.local_name == "conference-description") {
+      if (ci->description.has_value())
+        return Duplicate(c);
+      ci->description.emplace();
+      return ParseDescription(c, &*ci->description);
+    }
+    if (c.local_name == "users")
+      return ReadList(c, Ns::kCi, "user", read_user);
+    const bool kept =
+        c.local_name == "host-info" || c.local_name == "conference-state" ||
+        c.local_name == "sidebars-by-ref" || c.local_name == "sidebars-by-val";
+    *child = kept ? Child::kExtension : Child::kOther;
+    return absl::OkStatus();
+  };
+  return ReadChildren(e, &ci->extensions, read);
 }
 
 absl::Status C3pRequestParser::ParseCommand(const XmlElement& e) {
@@ -602,432 +733,314 @@ absl::Status C3pRequestParser::ParseCommand(const XmlElement& e) {
     request_->command = C3pUnknownCommand{};
     return absl::OkStatus();
   }
-  const absl::string_view mcu_uri = [&e] {
-    const XmlAttribute* a = FindAttribute(e, Ns::kMscp, "mcuUri");
-    return a == nullptr ? absl::string_view() : a->value;
-  }();
-  // Children by role. Each command below says which it needs; foreign
-  // children a command has no slot for are ignored, unknown cccp and
-  // conference-info children are refused.
-  const XmlElement* conference_keys = nullptr;
-  const XmlElement* user_keys = nullptr;
-  const XmlElement* endpoint_keys = nullptr;
-  const XmlElement* media_keys = nullptr;
-  const XmlElement* conference_info = nullptr;
-  const XmlElement* user = nullptr;
-  const XmlElement* endpoint = nullptr;
-  const XmlElement* media = nullptr;
-  const XmlElement* user_roles = nullptr;
-  const XmlElement* locked = nullptr;
-  const XmlElement* access = nullptr;
-  const XmlElement* encryption_key = nullptr;
-  std::vector<const XmlElement*> user_entities;
-  int slots_filled = 0;
+  CommandSlots slots;
+  if (const XmlAttribute* a = FindAttribute(e, Ns::kMscp, "mcuUri"))
+    slots.mcu_uri = a->value;
+  // Foreign children a command has no slot for are ignored; cccp and
+  // conference-info children that fill no slot are refused.
   for (const XmlElement* c = e.first_child; c != nullptr; c = c->next_sibling) {
-    const XmlElement** slot = nullptr;
-    if (IsCccp(*c)) {
-      if (c->local_name == "conferenceKeys") {
-        slot = &conference_keys;
-      } else if (c->local_name == "userKeys") {
-        slot = &user_keys;
-      } else if (c->local_name == "endpointKeys") {
-        slot = &endpoint_keys;
-      } else if (c->local_name == "mediaKeys") {
-        slot = &media_keys;
-      } else if (c->local_name == "locked") {
-        slot = &locked;
-      } else if (c->local_name == "access") {
-        slot = &access;
-      } else if (c->local_name == "userEntity") {
-        user_entities.push_back(c);
-        continue;
-      } else {
+    const Slot slot = SlotOf(*c);
+    if (slot == Slot::kNone) {
+      if (IsCccp(*c) || IsCi(*c))
         return Unexpected(*c, e);
-      }
-    } else if (IsCi(*c)) {
-      if (c->local_name == "conference-info") {
-        slot = &conference_info;
-      } else if (c->local_name == "user") {
-        slot = &user;
-      } else if (c->local_name == "endpoint") {
-        slot = &endpoint;
-      } else if (c->local_name == "media") {
-        slot = &media;
-      } else if (c->local_name == "user-roles") {
-        slot = &user_roles;
-      } else {
-        return Unexpected(*c, e);
-      }
-    } else if (Is(*c, Ns::kMsci, "encryption-key")) {
-      slot = &encryption_key;
-    } else {
-      continue;  // foreign: ignored
+      continue;
     }
-    if (*slot != nullptr)
+    const int i = static_cast<int>(slot);
+    if (slot == Slot::kUserEntity) {
+      slots.user_entities.push_back(c);
+    } else if (slots.element[i] != nullptr) {
       return Duplicate(*c);
-    *slot = c;
-    ++slots_filled;
+    }
+    if (slots.element[i] == nullptr)
+      slots.element[i] = c;
+    slots.filled |= Bit(slot);
   }
-  // Refuses any child the command has no use for.
-  auto only = [&](std::initializer_list<const XmlElement*> allowed) {
-    // The allowed slots are distinct, so when as many of them are filled as
-    // slots are filled in all, every filled slot is allowed.
-    int allowed_filled = 0;
-    for (const XmlElement* a : allowed)
-      allowed_filled += a != nullptr;
-    if (allowed_filled == slots_filled && user_entities.empty())
-      return absl::OkStatus();
-    const XmlElement* all[] = {
-        conference_keys, user_keys, endpoint_keys, media_keys,
-        conference_info, user,      endpoint,      media,
-        user_roles,      locked,    access,        encryption_key};
-    for (const XmlElement* present : all) {
-      if (present == nullptr)
-        continue;
-      bool ok = false;
-      for (const XmlElement* a : allowed)
-        ok = ok || a == present;
-      if (!ok)
-        return Unexpected(*present, e);
-    }
-    if (!user_entities.empty()) {
-      bool ok = false;
-      for (const XmlElement* a : allowed)
-        ok = ok || a == user_entities.front();
-      if (!ok)
-        return Unexpected(*user_entities.front(), e);
-    }
-    return absl::OkStatus();
-  };
-  auto conference_keys_required = [&](C3pConferenceKeys* keys) {
-    if (conference_keys == nullptr)
-      return Missing(e, "conferenceKeys");
-    return ParseConferenceKeys(*conference_keys, keys);
-  };
+  const CommandRow& row =
+      kCommands[static_cast<size_t>(request_->command_type)];
+  if (const uint32_t refused = slots.filled & ~row.accepts; refused != 0) {
+    return Unexpected(*slots.element[__builtin_ctz(refused)], e);
+  }
+  return (this->*row.parse)(e, slots);
+}
 
-  switch (request_->command_type) {
-    case C3pCommand::kAddConference: {
-      C3pAddConference cmd;
-      if (absl::Status s = only({conference_info}); !s.ok())
-        return s;
-      if (conference_info == nullptr)
-        return Missing(e, "conference-info");
-      if (absl::Status s =
-              ParseConferenceInfo(*conference_info, &cmd.conference_info);
-          !s.ok()) {
-        return s;
-      }
-      request_->command = std::move(cmd);
-      return absl::OkStatus();
-    }
-    case C3pCommand::kModifyConference: {
-      C3pModifyConference cmd;
-      cmd.mcu_uri = mcu_uri;
-      if (absl::Status s = only({conference_keys, conference_info}); !s.ok()) {
-        return s;
-      }
-      if (conference_keys != nullptr) {
-        cmd.keys.emplace();
-        if (absl::Status s = ParseConferenceKeys(*conference_keys, &*cmd.keys);
-            !s.ok()) {
-          return s;
-        }
-      }
-      if (conference_info == nullptr)
-        return Missing(e, "conference-info");
-      if (absl::Status s =
-              ParseConferenceInfo(*conference_info, &cmd.conference_info);
-          !s.ok()) {
-        return s;
-      }
-      request_->command = std::move(cmd);
-      return absl::OkStatus();
-    }
-    case C3pCommand::kDeleteConference: {
-      C3pDeleteConference cmd;
-      if (absl::Status s = only({conference_keys}); !s.ok())
-        return s;
-      if (absl::Status s = conference_keys_required(&cmd.keys); !s.ok()) {
-        return s;
-      }
-      request_->command = cmd;
-      return absl::OkStatus();
-    }
-    case C3pCommand::kGetConference: {
-      C3pGetConference cmd;
-      if (absl::Status s = only({conference_keys, encryption_key}); !s.ok()) {
-        return s;
-      }
-      if (absl::Status s = conference_keys_required(&cmd.keys); !s.ok()) {
-        return s;
-      }
-      if (encryption_key != nullptr) {
-        cmd.has_encryption_key = true;
-        const XmlElement* cert = nullptr;
-        for (const XmlElement* c = encryption_key->first_child; c != nullptr;
-             c = c->next_sibling) {
-          if (Is(*c, Ns::kMsci, "x509-certificate")) {
-            if (cert != nullptr)
-              return Duplicate(*c);
-            cert = c;
-          } else if (IsOurs(*c) || In(*c, Ns::kMsci)) {
-            return Unexpected(*c, *encryption_key);
-          }
-        }
-        if (cert == nullptr)
-          return Missing(*encryption_key, "x509-certificate");
-        if (absl::Status s = Text(*cert, &cmd.x509_certificate); !s.ok()) {
-          return s;
-        }
-        if (IsAllSpace(cmd.x509_certificate))
-          return Error(*cert, "empty <x509-certificate>");
-      }
-      request_->command = cmd;
-      return absl::OkStatus();
-    }
-    case C3pCommand::kGetConferences: {
-      C3pGetConferences cmd;
-      if (absl::Status s = only({}); !s.ok())
-        return s;
-      if (const XmlAttribute* a = e.FindAttribute("", "static")) {
-        if (absl::Status s = Boolean(e, a->value, &cmd.static_only); !s.ok()) {
-          return s;
-        }
-      }
-      request_->command = cmd;
-      return absl::OkStatus();
-    }
-    case C3pCommand::kGetAvailableMcuTypes:
-    case C3pCommand::kGetConferencingCapabilities:
-    case C3pCommand::kPing: {
-      if (absl::Status s = only({}); !s.ok())
-        return s;
-      if (request_->command_type == C3pCommand::kPing) {
-        request_->command = C3pPing{};
-      } else if (request_->command_type == C3pCommand::kGetAvailableMcuTypes) {
-        request_->command = C3pGetAvailableMcuTypes{};
-      } else {
-        request_->command = C3pGetConferencingCapabilities{};
-      }
-      return absl::OkStatus();
-    }
-    case C3pCommand::kAddUser: {
-      // CONFBAS 2.2.3.4 (join) and 2.2.3.15 (dial-out): exactly one user.
-      C3pAddUser cmd;
-      cmd.mcu_uri = mcu_uri;
-      if (absl::Status s = only({conference_keys, user}); !s.ok())
-        return s;
-      if (absl::Status s = conference_keys_required(&cmd.keys); !s.ok()) {
-        return s;
-      }
-      if (user == nullptr)
-        return Missing(e, "user");
-      if (absl::Status s = ParseUser(*user, &cmd.user); !s.ok())
-        return s;
-      if (cmd.user.entity.empty()) {
-        return Error(*user, "missing attribute entity on <user>");
-      }
-      request_->command = std::move(cmd);
-      return absl::OkStatus();
-    }
-    case C3pCommand::kEndorseUser: {
-      C3pEndorseUser cmd;
-      if (absl::Status s = only({conference_keys, user_keys}); !s.ok()) {
-        return s;
-      }
-      if (user_keys != nullptr) {
-        if (conference_keys != nullptr)
-          return Unexpected(*conference_keys, e);
-        if (absl::Status s = ParseUserKeys(*user_keys, &cmd.keys); !s.ok()) {
-          return s;
-        }
-      } else {
-        C3pConferenceKeys keys;
-        if (absl::Status s = conference_keys_required(&keys); !s.ok())
-          return s;
-        cmd.keys.conf_entity = keys.conf_entity;
-        if (absl::Status s = Required(e, "userEntity", &cmd.keys.user_entity);
-            !s.ok()) {
-          return s;
-        }
-      }
-      if (const XmlAttribute* result = e.FindAttribute("", "result")) {
-        if (result->value != "success") {
-          cmd.reason = FindC3pReason(result->value);
-          if (!cmd.reason.has_value()) {
-            return Error(e, absl::StrCat("unknown endorseUser result \"",
-                                         EscapeForError(result->value), "\""));
-          }
-          cmd.access = C3pLobbyAccess::kDenied;
-        }
-      }
-      request_->command = cmd;
-      return absl::OkStatus();
-    }
-    case C3pCommand::kSetLobbyAccess: {
-      C3pSetLobbyAccess cmd;
-      if (absl::Status s =
-              only({conference_keys, access,
-                    user_entities.empty() ? nullptr : user_entities.front()});
-          !s.ok()) {
-        return s;
-      }
-      if (absl::Status s = conference_keys_required(&cmd.keys); !s.ok()) {
-        return s;
-      }
-      if (user_entities.empty())
-        return Missing(e, "userEntity");
-      for (const XmlElement* u : user_entities) {
-        absl::string_view entity;
-        if (absl::Status s = Text(*u, &entity); !s.ok())
-          return s;
-        entity = absl::StripAsciiWhitespace(entity);
-        if (entity.empty())
-          return Error(*u, "empty <userEntity>");
-        cmd.user_entities.push_back(entity);
-      }
-      if (access == nullptr)
-        return Missing(e, "access");
-      absl::string_view value;
-      if (absl::Status s = Text(*access, &value); !s.ok())
-        return s;
-      value = absl::StripAsciiWhitespace(value);
-      if (value == "granted") {
-        cmd.access = C3pLobbyAccess::kGranted;
-      } else if (value == "denied") {
-        cmd.access = C3pLobbyAccess::kDenied;
-      } else {
-        return Error(*access, absl::StrCat("expected granted or denied in "
-                                           "<access> but found \"",
-                                           EscapeForError(value), "\""));
-      }
-      request_->command = std::move(cmd);
-      return absl::OkStatus();
-    }
-    case C3pCommand::kDeleteUser: {
-      C3pDeleteUser cmd;
-      if (absl::Status s = only({user_keys}); !s.ok())
-        return s;
-      if (user_keys == nullptr)
-        return Missing(e, "userKeys");
-      if (absl::Status s = ParseUserKeys(*user_keys, &cmd.keys); !s.ok()) {
-        return s;
-      }
-      request_->command = cmd;
-      return absl::OkStatus();
-    }
-    case C3pCommand::kModifyUserRoles: {
-      C3pModifyUserRoles cmd;
-      if (absl::Status s = only({user_keys, user_roles}); !s.ok())
-        return s;
-      if (user_keys == nullptr)
-        return Missing(e, "userKeys");
-      if (absl::Status s = ParseUserKeys(*user_keys, &cmd.keys); !s.ok()) {
-        return s;
-      }
-      if (user_roles == nullptr)
-        return Missing(e, "user-roles");
-      if (absl::Status s = ParseRoles(*user_roles, &cmd.roles); !s.ok()) {
-        return s;
-      }
-      request_->command = std::move(cmd);
-      return absl::OkStatus();
-    }
-    case C3pCommand::kModifyConferenceLock: {
-      C3pModifyConferenceLock cmd;
-      if (absl::Status s = only({conference_keys, locked}); !s.ok())
-        return s;
-      if (absl::Status s = conference_keys_required(&cmd.keys); !s.ok()) {
-        return s;
-      }
-      if (locked == nullptr)
-        return Missing(e, "locked");
-      absl::string_view value;
-      if (absl::Status s = Text(*locked, &value); !s.ok())
-        return s;
-      if (absl::Status s = Boolean(*locked, value, &cmd.locked); !s.ok()) {
-        return s;
-      }
-      request_->command = cmd;
-      return absl::OkStatus();
-    }
-    case C3pCommand::kModifyEndpointMedia: {
-      // MS traffic uses mediaKeys (PROTOCOL.md §2.3), not the draft's
-      // endpointKeys.
-      C3pModifyEndpointMedia cmd;
-      cmd.mcu_uri = mcu_uri;
-      if (absl::Status s = only({media_keys, media}); !s.ok())
-        return s;
-      if (media_keys == nullptr)
-        return Missing(e, "mediaKeys");
-      if (absl::Status s = ParseMediaKeys(*media_keys, &cmd.keys); !s.ok()) {
-        return s;
-      }
-      if (media == nullptr)
-        return Missing(e, "media");
-      if (absl::Status s = ParseMedia(*media, &cmd.media); !s.ok())
-        return s;
-      if (cmd.media.id != cmd.keys.media_id) {
-        return Error(*media,
-                     absl::StrCat("media id \"", EscapeForError(cmd.media.id),
-                                  "\" differs from mediaKeys mediaId"));
-      }
-      request_->command = std::move(cmd);
-      return absl::OkStatus();
-    }
-    case C3pCommand::kModifyEndpoint: {
-      C3pModifyEndpoint cmd;
-      cmd.mcu_uri = mcu_uri;
-      if (absl::Status s = only({user_keys, endpoint_keys, endpoint});
-          !s.ok()) {
-        return s;
-      }
-      if (user_keys != nullptr && endpoint_keys != nullptr) {
-        return Unexpected(*endpoint_keys, e);
-      }
-      if (user_keys != nullptr) {
-        if (absl::Status s = ParseUserKeys(*user_keys, &cmd.keys); !s.ok()) {
-          return s;
-        }
-      } else if (endpoint_keys != nullptr) {
-        if (endpoint_keys->first_child != nullptr) {
-          return Unexpected(*endpoint_keys->first_child, *endpoint_keys);
-        }
-        if (absl::Status s =
-                Required(*endpoint_keys, "confEntity", &cmd.keys.conf_entity);
-            !s.ok()) {
-          return s;
-        }
-        if (absl::Status s =
-                Required(*endpoint_keys, "userEntity", &cmd.keys.user_entity);
-            !s.ok()) {
-          return s;
-        }
-      } else {
-        return Missing(e, "userKeys");
-      }
-      if (endpoint == nullptr)
-        return Missing(e, "endpoint");
-      if (absl::Status s = ParseEndpoint(*endpoint, &cmd.endpoint); !s.ok()) {
-        return s;
-      }
-      if (cmd.endpoint.entity.empty()) {
-        return Error(*endpoint, "missing attribute entity on <endpoint>");
-      }
-      if (endpoint_keys != nullptr &&
-          Attr(*endpoint_keys, "endpointEntity") != cmd.endpoint.entity) {
-        return Error(
-            *endpoint,
-            "endpoint entity differs from endpointKeys endpointEntity");
-      }
-      request_->command = std::move(cmd);
-      return absl::OkStatus();
-    }
-    case C3pCommand::kUnknown:
-      request_->command = C3pUnknownCommand{};
-      return absl::OkStatus();
+absl::Status C3pRequestParser::ParseAddConference(const XmlElement& e,
+                                                  const CommandSlots& s) {
+  C3pAddConference cmd;
+  const XmlElement* info = s[Slot::kConferenceInfo];
+  if (info == nullptr)
+    return Missing(e, "conference-info");
+  if (absl::Status st = ParseConferenceInfo(*info, &cmd.conference_info);
+      !st.ok()) {
+    return st;
   }
-  return absl::InternalError("c3p: unhandled command");
+  request_->command = std::move(cmd);
+  return absl::OkStatus();
+}
+
+absl::Status C3pRequestParser::ParseModifyConference(const XmlElement& e,
+                                                     const CommandSlots& s) {
+  C3pModifyConference cmd;
+  cmd.mcu_uri = s.mcu_uri;
+  if (const XmlElement* keys = s[Slot::kConferenceKeys]) {
+    cmd.keys.emplace();
+    if (absl::Status st = ParseConferenceKeys(*keys, &*cmd.keys); !st.ok())
+      return st;
+  }
+  const XmlElement* info = s[Slot::kConferenceInfo];
+  if (info == nullptr)
+    return Missing(e, "conference-info");
+  if (absl::Status st = ParseConferenceInfo(*info, &cmd.conference_info);
+      !st.ok()) {
+    return st;
+  }
+  request_->command = std::move(cmd);
+  return absl::OkStatus();
+}
+
+absl::Status C3pRequestParser::ParseDeleteConference(const XmlElement& e,
+                                                     const CommandSlots& s) {
+  C3pDeleteConference cmd;
+  if (absl::Status st = RequiredConferenceKeys(e, s, &cmd.keys); !st.ok())
+    return st;
+  request_->command = cmd;
+  return absl::OkStatus();
+}
+
+absl::Status C3pRequestParser::ParseGetConference(const XmlElement& e,
+                                                  const CommandSlots& s) {
+  C3pGetConference cmd;
+  if (absl::Status st = RequiredConferenceKeys(e, s, &cmd.keys); !st.ok())
+    return st;
+  if (const XmlElement* key = s[Slot::kEncryptionKey]) {
+    cmd.has_encryption_key = true;
+    const XmlElement* cert = nullptr;
+    for (const XmlElement* c = key->first_child; c != nullptr;
+         c = c->next_sibling) {
+      if (Is(*c, Ns::kMsci, "x509-certificate")) {
+        if (cert != nullptr)
+          return Duplicate(*c);
+        cert = c;
+      } else if (IsOurs(*c) || In(*c, Ns::kMsci)) {
+        return Unexpected(*c, *key);
+      }
+    }
+    if (cert == nullptr)
+      return Missing(*key, "x509-certificate");
+    if (absl::Status st = Text(*cert, &cmd.x509_certificate); !st.ok())
+      return st;
+    if (IsAllSpace(cmd.x509_certificate))
+      return Error(*cert, "empty <x509-certificate>");
+  }
+  request_->command = cmd;
+  return absl::OkStatus();
+}
+
+absl::Status C3pRequestParser::ParseGetConferences(const XmlElement& e,
+                                                   const CommandSlots&) {
+  C3pGetConferences cmd;
+  if (const XmlAttribute* a = e.FindAttribute("", "static")) {
+    if (absl::Status st = Boolean(e, a->value, &cmd.static_only); !st.ok())
+      return st;
+  }
+  request_->command = cmd;
+  return absl::OkStatus();
+}
+
+absl::Status C3pRequestParser::ParseAddUser(const XmlElement& e,
+                                            const CommandSlots& s) {
+  C3pAddUser cmd;
+  cmd.mcu_uri = s.mcu_uri;
+  if (absl::Status st = RequiredConferenceKeys(e, s, &cmd.keys); !st.ok())
+    return st;
+  const XmlElement* user = s[Slot::kUser];
+  if (user == nullptr)
+    return Missing(e, "user");
+  if (absl::Status st = ParseUser(*user, &cmd.user); !st.ok())
+    return st;
+  if (cmd.user.entity.empty())
+    return Error(*user, "missing attribute entity on <user>");
+  request_->command = std::move(cmd);
+  return absl::OkStatus();
+}
+
+absl::Status C3pRequestParser::ParseEndorseUser(const XmlElement& e,
+                                                const CommandSlots& s) {
+  C3pEndorseUser cmd;
+  if (const XmlElement* user_keys = s[Slot::kUserKeys]) {
+    if (const XmlElement* keys = s[Slot::kConferenceKeys])
+      return Unexpected(*keys, e);
+    if (absl::Status st = ParseUserKeys(*user_keys, &cmd.keys); !st.ok())
+      return st;
+  } else {
+    C3pConferenceKeys keys;
+    if (absl::Status st = RequiredConferenceKeys(e, s, &keys); !st.ok())
+      return st;
+    cmd.keys.conf_entity = keys.conf_entity;
+    if (absl::Status st = Required(e, "userEntity", &cmd.keys.user_entity);
+        !st.ok()) {
+      return st;
+    }
+  }
+  if (const XmlAttribute* result = e.FindAttribute("", "result")) {
+    if (result->value != "success") {
+      cmd.reason = FindC3pReason(result->value);
+      if (!cmd.reason.has_value()) {
+        return Error(e, absl::StrCat("unknown endorseUser result \"",
+                                     EscapeForError(result->value), "\""));
+      }
+      cmd.access = C3pLobbyAccess::kDenied;
+    }
+  }
+  request_->command = cmd;
+  return absl::OkStatus();
+}
+
+absl::Status C3pRequestParser::ParseSetLobbyAccess(const XmlElement& e,
+                                                   const CommandSlots& s) {
+  C3pSetLobbyAccess cmd;
+  if (absl::Status st = RequiredConferenceKeys(e, s, &cmd.keys); !st.ok())
+    return st;
+  if (s.user_entities.empty())
+    return Missing(e, "userEntity");
+  for (const XmlElement* u : s.user_entities) {
+    absl::string_view entity;
+    if (absl::Status st = Text(*u, &entity); !st.ok())
+      return st;
+    entity = absl::StripAsciiWhitespace(entity);
+    if (entity.empty())
+      return Error(*u, "empty <userEntity>");
+    cmd.user_entities.push_back(entity);
+  }
+  const XmlElement* access = s[Slot::kAccess];
+  if (access == nullptr)
+    return Missing(e, "access");
+  absl::string_view value;
+  if (absl::Status st = Text(*access, &value); !st.ok())
+    return st;
+  value = absl::StripAsciiWhitespace(value);
+  if (value == "granted") {
+    cmd.access = C3pLobbyAccess::kGranted;
+  } else if (value == "denied") {
+    cmd.access = C3pLobbyAccess::kDenied;
+  } else {
+    return Error(*access, absl::StrCat("expected granted or denied in "
+                                       "<access> but found \"",
+                                       EscapeForError(value), "\""));
+  }
+  request_->command = std::move(cmd);
+  return absl::OkStatus();
+}
+
+absl::Status C3pRequestParser::ParseDeleteUser(const XmlElement& e,
+                                               const CommandSlots& s) {
+  C3pDeleteUser cmd;
+  const XmlElement* keys = s[Slot::kUserKeys];
+  if (keys == nullptr)
+    return Missing(e, "userKeys");
+  if (absl::Status st = ParseUserKeys(*keys, &cmd.keys); !st.ok())
+    return st;
+  request_->command = cmd;
+  return absl::OkStatus();
+}
+
+absl::Status C3pRequestParser::ParseModifyUserRoles(const XmlElement& e,
+                                                    const CommandSlots& s) {
+  C3pModifyUserRoles cmd;
+  const XmlElement* keys = s[Slot::kUserKeys];
+  if (keys == nullptr)
+    return Missing(e, "userKeys");
+  if (absl::Status st = ParseUserKeys(*keys, &cmd.keys); !st.ok())
+    return st;
+  const XmlElement* roles = s[Slot::kUserRoles];
+  if (roles == nullptr)
+    return Missing(e, "user-roles");
+  if (absl::Status st = ParseRoles(*roles, &cmd.roles); !st.ok())
+    return st;
+  request_->command = std::move(cmd);
+  return absl::OkStatus();
+}
+
+absl::Status C3pRequestParser::ParseModifyConferenceLock(
+    const XmlElement& e, const CommandSlots& s) {
+  C3pModifyConferenceLock cmd;
+  if (absl::Status st = RequiredConferenceKeys(e, s, &cmd.keys); !st.ok())
+    return st;
+  const XmlElement* locked = s[Slot::kLocked];
+  if (locked == nullptr)
+    return Missing(e, "locked");
+  absl::string_view value;
+  if (absl::Status st = Text(*locked, &value); !st.ok())
+    return st;
+  if (absl::Status st = Boolean(*locked, value, &cmd.locked); !st.ok())
+    return st;
+  request_->command = cmd;
+  return absl::OkStatus();
+}
+
+absl::Status C3pRequestParser::ParseModifyEndpointMedia(const XmlElement& e,
+                                                        const CommandSlots& s) {
+  C3pModifyEndpointMedia cmd;
+  cmd.mcu_uri = s.mcu_uri;
+  const XmlElement* keys = s[Slot::kMediaKeys];
+  if (keys == nullptr)
+    return Missing(e, "mediaKeys");
+  if (absl::Status st = ParseMediaKeys(*keys, &cmd.keys); !st.ok())
+    return st;
+  const XmlElement* media = s[Slot::kMedia];
+  if (media == nullptr)
+    return Missing(e, "media");
+  if (absl::Status st = ParseMedia(*media, &cmd.media); !st.ok())
+    return st;
+  if (cmd.media.id != cmd.keys.media_id) {
+    return Error(*media,
+                 absl::StrCat("media id \"", EscapeForError(cmd.media.id),
+                              "\" differs from mediaKeys mediaId"));
+  }
+  request_->command = std::move(cmd);
+  return absl::OkStatus();
+}
+
+absl::Status C3pRequestParser::ParseModifyEndpoint(const XmlElement& e,
+                                                   const CommandSlots& s) {
+  C3pModifyEndpoint cmd;
+  cmd.mcu_uri = s.mcu_uri;
+  const XmlElement* user_keys = s[Slot::kUserKeys];
+  const XmlElement* endpoint_keys = s[Slot::kEndpointKeys];
+  if (user_keys != nullptr && endpoint_keys != nullptr)
+    return Unexpected(*endpoint_keys, e);
+  if (user_keys != nullptr) {
+    if (absl::Status st = ParseUserKeys(*user_keys, &cmd.keys); !st.ok())
+      return st;
+  } else if (endpoint_keys != nullptr) {
+    if (endpoint_keys->first_child != nullptr)
+      return Unexpected(*endpoint_keys->first_child, *endpoint_keys);
+    if (absl::Status st =
+            Required(*endpoint_keys, "confEntity", &cmd.keys.conf_entity);
+        !st.ok()) {
+      return st;
+    }
+    if (absl::Status st =
+            Required(*endpoint_keys, "userEntity", &cmd.keys.user_entity);
+        !st.ok()) {
+      return st;
+    }
+  } else {
+    return Missing(e, "userKeys");
+  }
+  const XmlElement* endpoint = s[Slot::kEndpoint];
+  if (endpoint == nullptr)
+    return Missing(e, "endpoint");
+  if (absl::Status st = ParseEndpoint(*endpoint, &cmd.endpoint); !st.ok())
+    return st;
+  if (cmd.endpoint.entity.empty())
+    return Error(*endpoint, "missing attribute entity on <endpoint>");
+  if (endpoint_keys != nullptr &&
+      Attr(*endpoint_keys, "endpointEntity") != cmd.endpoint.entity) {
+    return Error(*endpoint,
+                 "endpoint entity differs from endpointKeys endpointEntity");
+  }
+  request_->command = std::move(cmd);
+  return absl::OkStatus();
 }
 
 absl::Status C3pRequestParser::Parse() {
