@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -397,6 +398,14 @@ std::string RenderEndpoint(const engine::Endpoint& e) {
   return std::move(w).Finish();
 }
 
+// Stores `bytes` in `slot` unless something is stored already; returns what
+// the slot holds. Cached's cold path, out of line so that the warm one is
+// inlined wherever a document reads a cache.
+ABSL_ATTRIBUTE_NOINLINE const std::string& StoreCached(
+    const engine::RenderSlot& slot, std::string bytes) {
+  return *slot.SetOnce(std::make_shared<const std::string>(std::move(bytes)));
+}
+
 // The bytes cached in `slot`, rendered and stored first if it is empty. The
 // slot owns them, so the reference is valid as long as the object holding the
 // slot: callers hold the snapshot or delta that holds the object. A warm read
@@ -406,7 +415,7 @@ const std::string& Cached(const engine::RenderSlot& slot, Render render) {
   if (const std::string* bytes = slot.Peek()) {
     return *bytes;
   }
-  return *slot.SetOnce(std::make_shared<const std::string>(render()));
+  return StoreCached(slot, render());
 }
 
 const std::string& EndpointBytes(const engine::Endpoint& e) {
