@@ -1,5 +1,6 @@
 #include "codec/c3p_request.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -14,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 
 #include "codec/xml_reader.h"
 
@@ -83,6 +85,20 @@ absl::string_view Attr(const XmlElement& e, absl::string_view local) {
   const XmlAttribute* a = e.FindAttribute("", local);
   return a == nullptr ? absl::string_view() : a->value;
 }
+
+// An MS attribute of ci:endpoint: qualified (msci:session-type, as the
+// specification's example and the focus write it) or unqualified (as
+// MS-CONFBAS 2.2.3.15 prints the dial-out attributes).
+absl::string_view MsAttr(const XmlElement& e, absl::string_view local) {
+  const XmlAttribute* a = FindAttribute(e, Ns::kMsci, local);
+  if (a == nullptr)
+    a = e.FindAttribute("", local);
+  return a == nullptr ? absl::string_view() : a->value;
+}
+
+// The MS attributes of ci:endpoint that C3pEndpointView models.
+constexpr absl::string_view kEndpointMsAttributes[] = {
+    "session-type", "endpoint-uri", "refer-to-uri", "session-on-behalf-of"};
 
 // `state` as RFC 4575 writes it, or `ci:state` as MS extension elements do
 // (CONFBAS 4.4.10).
@@ -286,11 +302,19 @@ class C3pRequestParser {
     return C3pExtension{e.ns_uri, e.local_name, *request_->fragments_.back(),
                         separators};
   }
-  static void ForeignAttributes(const XmlElement& e,
-                                std::vector<C3pExtensionAttribute>* out) {
+  // The attributes of `e` in foreign namespaces, but the msci ones named in
+  // `modelled` (read into the element's view, so not kept twice).
+  static void ForeignAttributes(
+      const XmlElement& e, std::vector<C3pExtensionAttribute>* out,
+      absl::Span<const absl::string_view> modelled = {}) {
     for (const XmlAttribute& a : e.attributes) {
       if (a.ns_uri.empty() || a.ns_id == static_cast<int>(Ns::kCi) ||
           a.ns_uri == kXmlNamespaceUri) {
+        continue;
+      }
+      if (a.ns_id == static_cast<int>(Ns::kMsci) &&
+          std::find(modelled.begin(), modelled.end(), a.local_name) !=
+              modelled.end()) {
         continue;
       }
       out->push_back({a.ns_uri, a.local_name, a.value});
@@ -542,11 +566,11 @@ absl::Status C3pRequestParser::ParseEndpoint(const XmlElement& e,
                                              C3pEndpointView* ep) {
   ep->entity = Attr(e, "entity");
   ep->state = StateAttr(e);
-  ep->session_type = Attr(e, "session-type");
-  ep->endpoint_uri = Attr(e, "endpoint-uri");
-  ep->refer_to_uri = Attr(e, "refer-to-uri");
-  ep->session_on_behalf_of = Attr(e, "session-on-behalf-of");
-  ForeignAttributes(e, &ep->attributes);
+  ep->session_type = MsAttr(e, "session-type");
+  ep->endpoint_uri = MsAttr(e, "endpoint-uri");
+  ep->refer_to_uri = MsAttr(e, "refer-to-uri");
+  ep->session_on_behalf_of = MsAttr(e, "session-on-behalf-of");
+  ForeignAttributes(e, &ep->attributes, kEndpointMsAttributes);
   const auto read_client_info = [&](const XmlElement& c, Child* child) {
     const bool lobby_capable = Is(c, Ns::kMsci2008, "lobby-capable");
     return TextField(c, lobby_capable ? &ep->lobby_capable : nullptr, child);

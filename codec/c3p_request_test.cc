@@ -255,6 +255,27 @@ TEST(ParseC3pRequestTest, AddUserKeepsClientInfoAfterSeparator) {
   EXPECT_EQ(ep.client_info_extensions[0].raw_xml, "<y:z xmlns:y=\"urn:y\"/>");
 }
 
+TEST(ParseC3pRequestTest, EndpointMsAttributesAreReadQualifiedOrNot) {
+  // The specification's example qualifies them (msci:session-type), as the
+  // focus writes them; MS-CONFBAS 2.2.3.15 prints dial-out ones bare.
+  absl::StatusOr<C3pRequest> request = Parse(Request(
+      absl::StrCat("<addUser><conferenceKeys confEntity=\"", kConf,
+                   "\"/><ci:user entity=\"sip:bob@contoso.com\"><ci:endpoint "
+                   "entity=\"{6A5B}\" msci:session-type=\"focus\" "
+                   "msci:endpoint-uri=\"sip:bob@contoso.com;gruu\" "
+                   "refer-to-uri=\"tel:+15550100\" msci:other=\"kept\"/>"
+                   "</ci:user></addUser>")));
+  ASSERT_THAT(request, IsOk());
+  const C3pEndpointView& ep =
+      std::get<C3pAddUser>(request->command).user.endpoints[0];
+  EXPECT_EQ(ep.session_type, "focus");
+  EXPECT_EQ(ep.endpoint_uri, "sip:bob@contoso.com;gruu");
+  EXPECT_EQ(ep.refer_to_uri, "tel:+15550100");
+  // Read ones are not kept a second time as extension attributes.
+  ASSERT_EQ(ep.attributes.size(), 1u);
+  EXPECT_EQ(ep.attributes[0].local_name, "other");
+}
+
 TEST(ParseC3pRequestTest, DialOutAddUserCarriesMcuAndEndpointUris) {
   absl::StatusOr<C3pRequest> request = Parse(Request(absl::StrCat(
       "<addUser mscp:mcuUri=\"sip:av\"><conferenceKeys confEntity=\"", kConf,
