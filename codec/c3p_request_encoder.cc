@@ -203,6 +203,92 @@ std::string EncodeSetLobbyAccessRequest(const RequestEnvelope& envelope,
   return FinishRequest(w);
 }
 
+std::string EncodeModifyEndpointRequest(const RequestEnvelope& envelope,
+                                        absl::string_view conference,
+                                        absl::string_view user,
+                                        const engine::Endpoint& endpoint) {
+  XmlWriter w(640);
+  StartRequest(envelope, w);
+  w.StartElement("modifyEndpoint");
+  UserKeys(conference, user, w);
+  w.StartElement("ci:endpoint");
+  w.Attribute("entity", endpoint.entity.value());
+  if (!endpoint.session_type.empty())
+    w.Attribute("msci:session-type", endpoint.session_type.view());
+  if (!endpoint.endpoint_uri.empty())
+    w.Attribute("msci:endpoint-uri", endpoint.endpoint_uri.view());
+  if (endpoint.status.has_value()) {
+    w.TextElement("ci:status",
+                  WireName(kEndpointStatusNames, *endpoint.status));
+  }
+  if (endpoint.joining_method.has_value()) {
+    w.TextElement("ci:joining-method",
+                  WireName(kJoiningMethodNames, *endpoint.joining_method));
+  }
+  w.EndElement();
+  return FinishRequest(w);
+}
+
+std::string EncodeDeleteEndpointRequest(const RequestEnvelope& envelope,
+                                        absl::string_view conference,
+                                        absl::string_view user,
+                                        absl::string_view endpoint) {
+  XmlWriter w(512);
+  StartRequest(envelope, w);
+  w.StartElement("modifyEndpoint");
+  UserKeys(conference, user, w);
+  w.StartElement("ci:endpoint");
+  w.Attribute("entity", endpoint);
+  w.Attribute("state", "deleted");
+  w.EndElement();
+  return FinishRequest(w);
+}
+
+std::string EncodeModifyConferenceRequest(const RequestEnvelope& envelope,
+                                          absl::string_view conference,
+                                          const AddConferenceSpec& spec) {
+  XmlWriter w(768);
+  StartRequest(envelope, w);
+  w.StartElement("modifyConference");
+  ConferenceKeys(conference, w);
+  w.StartElement("ci:conference-info");
+  w.Attribute("entity", conference);
+  w.StartElement("ci:conference-description");
+  if (!spec.subject.empty())
+    w.TextElement("ci:subject", spec.subject);
+  if (!spec.expiry_time.empty())
+    w.TextElement("msci:expiry-time", spec.expiry_time);
+  if (!spec.admission_policy.empty())
+    w.TextElement("msci:admission-policy", spec.admission_policy);
+  w.EndElement();  // conference-description
+  w.EndElement();  // conference-info
+  return FinishRequest(w);
+}
+
+std::string EncodeEndorseUserRequest(const RequestEnvelope& envelope,
+                                     absl::string_view conference,
+                                     absl::string_view user,
+                                     engine::LobbyDecision decision) {
+  XmlWriter w(512);
+  StartRequest(envelope, w);
+  w.StartElement("endorseUser");
+  w.Attribute("result", decision == engine::LobbyDecision::kGrant
+                            ? "success"
+                            : "unauthorized");
+  UserKeys(conference, user, w);
+  return FinishRequest(w);
+}
+
+std::string EncodeGetConferencesRequest(const RequestEnvelope& envelope,
+                                        ConferencesToList which) {
+  XmlWriter w(384);
+  StartRequest(envelope, w);
+  w.StartElement("getConferences");
+  if (which == ConferencesToList::kStaticOnly)
+    w.Attribute("static", "true");
+  return FinishRequest(w);
+}
+
 std::string EncodeEmptyCommandRequest(const RequestEnvelope& envelope,
                                       absl::string_view command) {
   XmlWriter w(384);

@@ -103,6 +103,40 @@ std::string EncodeSetLobbyAccessRequest(const RequestEnvelope& envelope,
                                         const std::vector<std::string>& users,
                                         engine::LobbyDecision decision);
 
+// modifyEndpoint reporting `endpoint` of `user` whole (an endpoint added or
+// replaced): entity, msci:session-type, msci:endpoint-uri, status and
+// joining-method when set.
+std::string EncodeModifyEndpointRequest(const RequestEnvelope& envelope,
+                                        absl::string_view conference,
+                                        absl::string_view user,
+                                        const engine::Endpoint& endpoint);
+
+// modifyEndpoint removing `endpoint` of `user` (state="deleted").
+std::string EncodeDeleteEndpointRequest(const RequestEnvelope& envelope,
+                                        absl::string_view conference,
+                                        absl::string_view user,
+                                        absl::string_view endpoint);
+
+// modifyConference (focus factory form) changing the description of
+// `conference` to what `spec` sets (its subject, expiry time, admission
+// policy); `spec.mcu_types` is not sent.
+std::string EncodeModifyConferenceRequest(const RequestEnvelope& envelope,
+                                          absl::string_view conference,
+                                          const AddConferenceSpec& spec);
+
+// endorseUser: a leader's decision on `user`, waiting in the lobby
+// (result="success" grants; a denial is sent as result="unauthorized").
+std::string EncodeEndorseUserRequest(const RequestEnvelope& envelope,
+                                     absl::string_view conference,
+                                     absl::string_view user,
+                                     engine::LobbyDecision decision);
+
+// getConferences, asking for the static (meet-now) conference only when
+// `static_only`.
+enum class ConferencesToList { kAll, kStaticOnly };
+std::string EncodeGetConferencesRequest(const RequestEnvelope& envelope,
+                                        ConferencesToList which);
+
 // A command with no content: getConferences, getAvailableMcuTypes,
 // getConferencingCapabilities, ping. `command` must be one of those names.
 std::string EncodeEmptyCommandRequest(const RequestEnvelope& envelope,
