@@ -14,6 +14,8 @@
 #include "codec/c3p_request.h"
 #include "codec/c3p_response.h"
 #include "codec/wire_names.h"
+#include "focus/internal/lifecycle.h"
+#include "focus/internal/member_certificates.h"
 #include "focus/internal/membership.h"
 #include "focus/internal/request_handler.h"
 #include "focus/internal/subscription_registry.h"
@@ -121,6 +123,7 @@ Focus::Focus(FocusOptions options)
     : options_(std::move(options)),
       store_(options_.store),
       recipients_(options_.crypto),
+      members_(std::make_unique<internal::MemberCertificates>()),
       subscriptions_(std::make_unique<internal::SubscriptionRegistry>()) {}
 
 Focus::~Focus() = default;
@@ -166,9 +169,26 @@ absl::StatusOr<C3pResult> Focus::Answer(const RequestContext& context,
                          codec::ResponseAddressFor(*envelope), reason),
                      reason};
   }
-  return internal::AnswerRequest(
-      internal::FocusParts{options_, store_, recipients_}, context, *request,
-      std::move(buffer));
+  return internal::AnswerRequest(Parts(), context, *request, std::move(buffer));
+}
+
+size_t Focus::ExpireConferences(absl::Time now) {
+  const std::vector<engine::ConferenceId> expired = store_.ListExpired(now);
+  for (const engine::ConferenceId& conference : expired) {
+    internal::RemoveExpired(Parts(), conference);
+  }
+  return expired.size();
+}
+
+absl::Status Focus::RotateConferenceKey(const RequestContext& context,
+                                        absl::string_view conference) {
+  return internal::RotateKey(Parts(), {engine::ConferenceId(Trim(conference)),
+                                       engine::UserId(Trim(context.identity))})
+      .status();
+}
+
+internal::FocusParts Focus::Parts() {
+  return internal::FocusParts{options_, store_, recipients_, *members_};
 }
 
 absl::StatusOr<std::unique_ptr<Subscription>> Focus::Subscribe(

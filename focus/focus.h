@@ -77,8 +77,10 @@ namespace focus {
 class Focus;
 
 namespace internal {
+class MemberCertificates;
 class SubscriptionState;
 class SubscriptionRegistry;
+struct FocusParts;
 }  // namespace internal
 
 struct FocusOptions {
@@ -100,6 +102,12 @@ struct FocusOptions {
                                         "phone-conf", "applicationsharing"};
   std::vector<codec::AccessNumberRegion> pstn_regions;
   std::string default_pstn_region;
+  // The time msci:expiry-time is compared with: a request to a conference
+  // past its expiry finds none (conferenceDoesntExist), and removes it.
+  std::function<absl::Time()> clock = [] { return absl::Now(); };
+  // Rotates the conference key when a leader ejects a user (deleteUser of
+  // someone else), so that the ejected user cannot read what follows.
+  bool rotate_key_on_ejection = true;
 };
 
 // How the SIP layer established who is asking (docs/FOCUS.md, "Who is
@@ -257,6 +265,23 @@ class Focus {
                          body, result);
   }
 
+  // Removes every conference whose msci:expiry-time is at or before `now`:
+  // subscribers get the deleted document, later requests find none. Returns
+  // how many it removed. An embedder calls it periodically; requests to an
+  // expired conference also remove it.
+  size_t ExpireConferences(absl::Time now);
+
+  // Rotates the conference key of `conference` to a new epoch, for a
+  // leader (`context.identity`) or the focus itself (an empty identity):
+  // every current member's key is wrapped again in one batch, on the
+  // recipient pool's threads, for the certificates they have fetched it
+  // with; blobs of the old epoch are dropped and never served again. Members
+  // are notified (the description is re-sent) and fetch the new key with
+  // getConference. kNotFound: no such conference; kPermissionDenied: not a
+  // leader.
+  absl::Status RotateConferenceKey(const RequestContext& context,
+                                   absl::string_view conference);
+
   // Subscribes a SIP dialog to a conference's state. The first Poll()
   // returns a full document or, for a refresh whose `last_seen_version` the
   // focus can still catch up from its delta log, the missed partial
@@ -282,6 +307,9 @@ class Focus {
   absl::StatusOr<C3pResult> Answer(const RequestContext& context,
                                    std::vector<char> body, std::string buffer);
 
+  // The parts a request reaches.
+  internal::FocusParts Parts();
+
   // Stops `state`, unsubscribes it from the store and forgets it.
   void EndSubscription(
       const std::shared_ptr<internal::SubscriptionState>& state);
@@ -289,6 +317,8 @@ class Focus {
   const FocusOptions options_;
   engine::ConferenceStore store_;
   crypto::RecipientPool recipients_;
+  // The certificates members fetched keys with (for key rotation).
+  std::unique_ptr<internal::MemberCertificates> members_;
   std::unique_ptr<internal::SubscriptionRegistry> subscriptions_;
 };
 

@@ -9,6 +9,8 @@
 
 #include "codec/c3p_response.h"
 #include "codec/conference_info.h"
+#include "focus/internal/lifecycle.h"
+#include "focus/internal/member_certificates.h"
 #include "focus/internal/membership.h"
 #include "focus/internal/secrets_version.h"
 
@@ -43,7 +45,16 @@ class GetConferenceReader {
   // few such races the response is encoded from a snapshot held by
   // reference count.
   Reply Answer() {
-    std::optional<engine::ConferenceId> conference = ResolveId();
+    Reply reply = Read();
+    if (expired_)
+      RemoveExpired(focus_, *conference_);
+    return reply;
+  }
+
+ private:
+  Reply Read() {
+    conference_ = ResolveId();
+    const std::optional<engine::ConferenceId>& conference = conference_;
     if (!conference.has_value())
       return C3pReason::kConferenceDoesntExist;
     HeldSecrets held;
@@ -96,7 +107,6 @@ class GetConferenceReader {
     return *std::move(reply);
   }
 
- private:
   // The conference the keys (or, failing them, the request's `to`) name,
   // for the lock-free ConferenceStore::Read; std::nullopt when a
   // msci:conference-id names no conference.
@@ -122,6 +132,10 @@ class GetConferenceReader {
   // nothing: the caller fetches them (RSA may run) outside the read.
   std::optional<Reply> From(const engine::ConferenceSnapshot& snapshot,
                             const HeldSecrets& held, uint64_t* need_epoch) {
+    if (IsExpired(focus_, snapshot)) {
+      expired_ = true;  // Removed once the snapshot is no longer pinned.
+      return C3pReason::kConferenceDoesntExist;
+    }
     if (!IsAddressedTo(scope_, snapshot, Addressing::kFocusOrFactory)) {
       return C3pReason::kRequestMalformed;
     }
@@ -164,6 +178,9 @@ class GetConferenceReader {
         pool.GetOrParse(command_.x509_certificate);
     if (!recipient.ok())
       return C3pReason::kInvalidEncryptionKey;
+    // What a key rotation wraps the next key for (a member's first request
+    // per thread passes here; repeated ones are served from the cache).
+    focus_.members.Remember(conference, scope_.requester, *recipient);
     if (std::shared_ptr<const crypto::WrappedSecrets> found = pool.FindWrapped(
             conference.value(), key_epoch, (*recipient)->digest())) {
       held->key_epoch = key_epoch;
@@ -206,6 +223,9 @@ class GetConferenceReader {
   const RequestScope& scope_;
   const codec::C3pGetConference& command_;
   std::string& buffer_;
+  std::optional<engine::ConferenceId> conference_;
+  // Set when the read found the conference past its expiry time.
+  bool expired_ = false;
 };
 
 }  // namespace

@@ -12,6 +12,9 @@
 
 #include "codec/wire_names.h"
 #include "focus/internal/get_conference.h"
+#include "focus/internal/joining.h"
+#include "focus/internal/lifecycle.h"
+#include "focus/internal/member_certificates.h"
 #include "focus/internal/membership.h"
 #include "focus/internal/request_mapping.h"
 
@@ -135,6 +138,10 @@ class RequestHandler {
       SnapshotPtr snapshot = Resolve(address.keys);
       if (snapshot == nullptr)
         return C3pReason::kConferenceDoesntExist;
+      if (IsExpired(focus_, *snapshot)) {
+        RemoveExpired(focus_, snapshot->entity);
+        return C3pReason::kConferenceDoesntExist;
+      }
       if (!IsAddressedTo(scope_, *snapshot, address.addressing)) {
         return C3pReason::kRequestMalformed;
       }
@@ -367,6 +374,7 @@ class RequestHandler {
       return *reason;
     // The keys of this conference's secrets can never be asked for again.
     focus_.recipients.ForgetConference(snapshot.entity.value());
+    focus_.members.Forget(snapshot.entity);
     return codec::EncodeDeleteConferenceResponse(scope_.address,
                                                  snapshot.entity);
   }
@@ -379,11 +387,32 @@ class RequestHandler {
     engine::AddUserRequest add;
     add.conference = snapshot.entity;
     add.requester = requester_;
-    add.user = std::get<engine::User>(std::move(user));
+    add.authentication =
+        scope_.context.assurance == IdentityAssurance::kAnonymous
+            ? engine::Authentication::kAnonymous
+            : engine::Authentication::kAuthenticated;
     // Joining is for oneself (MS-CONFBAS 2.2.3.4); adding anyone else is a
     // dial-out by an MCU (2.2.3.15), which the store allows leaders only.
-    add.kind = add.user.entity == requester_ ? engine::JoinKind::kJoin
-                                             : engine::JoinKind::kDialOut;
+    add.kind = std::get<engine::User>(user).entity == requester_
+                   ? engine::JoinKind::kJoin
+                   : engine::JoinKind::kDialOut;
+    if (add.kind == engine::JoinKind::kJoin) {
+      add.user =
+          ShapeJoin(std::get<engine::User>(std::move(user)), scope_.context);
+    } else {
+      // The MCU that dials is named by mscp:mcuUri and must be one of the
+      // conference's.
+      const engine::EntityView* mcu = snapshot.FindView(Trim(command.mcu_uri));
+      if (Trim(command.mcu_uri).empty())
+        return C3pReason::kRequestMalformed;
+      if (mcu == nullptr)
+        return C3pReason::kMcuTypeNotAvailable;
+      Mapped<engine::User> dialed = ShapeDialOut(
+          std::get<engine::User>(std::move(user)), mcu->mcu_type.view());
+      if (auto* reason = std::get_if<C3pReason>(&dialed))
+        return *reason;
+      add.user = std::get<engine::User>(std::move(dialed));
+    }
     const engine::UserId entity = add.user.entity;
     Mapped<engine::MutationResult> result =
         Applied(store_.ApplyAddUser(std::move(add)), Target{snapshot.entity},
@@ -431,18 +460,19 @@ class RequestHandler {
         return C3pReason::kUserDoesntExist;
       }
     }
+    // One change for every user: all are admitted (or turned away) in one
+    // version, or none is.
+    engine::LobbyDecisionsRequest decisions;
+    decisions.conference = snapshot.entity;
+    decisions.requester = requester_;
+    decisions.decision = DecisionOf(command.access);
     for (absl::string_view entity : command.user_entities) {
-      engine::LobbyDecisionRequest decision;
-      decision.conference = snapshot.entity;
-      decision.requester = requester_;
-      decision.user = engine::UserId(Trim(entity));
-      decision.decision = DecisionOf(command.access);
-      Mapped<engine::MutationResult> result =
-          Applied(store_.ApplyLobbyDecision(decision),
-                  Target{snapshot.entity, decision.user});
-      if (auto* reason = std::get_if<C3pReason>(&result))
-        return *reason;
+      decisions.users.emplace_back(Trim(entity));
     }
+    Mapped<engine::MutationResult> result =
+        Applied(store_.ApplyLobbyDecisions(decisions), Target(snapshot.entity));
+    if (auto* reason = std::get_if<C3pReason>(&result))
+      return *reason;
     return codec::EncodeSuccessResponse(scope_.address);
   }
 
@@ -451,8 +481,16 @@ class RequestHandler {
     engine::DeleteUserRequest remove{
         snapshot.entity, requester_,
         engine::UserId(Trim(command.keys.user_entity))};
-    return Committed(store_.ApplyDeleteUser(remove),
-                     Target{snapshot.entity, remove.user});
+    Mapped<engine::MutationResult> result = Applied(
+        store_.ApplyDeleteUser(remove), Target(snapshot.entity, remove.user));
+    if (auto* reason = std::get_if<C3pReason>(&result))
+      return *reason;
+    // An ejection: the user who was removed must not read what follows.
+    if (remove.user != requester_ && focus_.options.rotate_key_on_ejection) {
+      // Failures (the conference deleted meanwhile) leave nothing to protect.
+      RotateKey(focus_, {snapshot.entity, engine::UserId()}).IgnoreError();
+    }
+    return codec::EncodeSuccessResponse(scope_.address);
   }
 
   Reply Handle(const codec::C3pModifyUserRoles& command,

@@ -33,11 +33,14 @@ namespace internal {
 // command failed.
 using Reply = std::variant<std::string, codec::C3pReason>;
 
+class MemberCertificates;
+
 // The parts of a Focus a request reaches.
 struct FocusParts {
   const FocusOptions& options;
   engine::ConferenceStore& store;
   crypto::RecipientPool& recipients;
+  MemberCertificates& members;
 };
 
 // One request as every step sees it.
