@@ -166,41 +166,21 @@ void WriteDeletedKeyed(XmlWriter& w, absl::string_view element,
   w.EndElement();
 }
 
-// One user change in a partial document (RFC 4575 §4.4).
+// One user change in a partial document (RFC 4575 §4.4). A changed user is
+// sent whole (state="full" inside users state="partial"), even when only
+// some of its children changed: SIPE drops a user whose element in a
+// notification holds no connected chat endpoint, so a partial user element
+// would remove it from SIPE's roster (docs/CODEC.md, "Users in partial
+// documents"). It costs nothing here: the user's bytes are cached.
 void WriteUserChange(XmlWriter& w, const engine::UserChange& change) {
-  switch (change.kind) {
-    case ChangeKind::kFull:
-      w.Raw(UserBytes(*change.user));
-      return;
-    case ChangeKind::kDeleted:
-      w.StartElement("user");
-      w.Attribute("entity", change.entity.value());
-      w.Attribute("state", "deleted");
-      w.EndElement();
-      return;
-    case ChangeKind::kPartial:
-      break;
+  if (change.kind == ChangeKind::kDeleted) {
+    w.StartElement("user");
+    w.Attribute("entity", change.entity.value());
+    w.Attribute("state", "deleted");
+    w.EndElement();
+    return;
   }
-  const engine::User& u = *change.user;
-  w.StartElement("user");
-  w.Attribute("entity", u.entity.value());
-  w.Attribute("state", "partial");
-  WriteExtensionAttributes(w, u.attributes);
-  WriteUserHead(w, u);
-  for (const engine::EndpointChange& ec : change.endpoints) {
-    if (ec.kind == ChangeKind::kDeleted) {
-      w.StartElement("endpoint");
-      w.Attribute("entity", ec.entity.value());
-      w.Attribute("state", "deleted");
-      w.EndElement();
-    } else {
-      // Full: also for a media change, since media has no `state`
-      // (PROTOCOL.md §3.6).
-      w.Raw(EndpointBytes(*ec.endpoint));
-    }
-  }
-  WriteExtensions(w, u.extensions);
-  w.EndElement();
+  w.Raw(UserBytes(*change.user));
 }
 
 // The markup of one list of a full document (`users`, `msci:conference-view`,

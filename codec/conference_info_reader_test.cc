@@ -259,13 +259,15 @@ TEST(ParseConferenceInfoTest, ReadsThePartialGoldenDocument) {
   EXPECT_EQ(removed.state, ElementState::kDeleted);
   EXPECT_EQ(removed.roles, std::nullopt);
 
+  // The focus sends a changed user whole (docs/CODEC.md).
   const CiUser& changed = doc->users->users[2];
-  EXPECT_EQ(changed.state, ElementState::kPartial);
+  EXPECT_EQ(changed.state, ElementState::kFull);
   EXPECT_THAT(changed.roles, Optional(ElementsAre("presenter")));
   ASSERT_EQ(changed.endpoints.size(), 1u);
-  EXPECT_EQ(changed.endpoints[0].entity, "{av-1}");
-  EXPECT_EQ(changed.endpoints[0].state, ElementState::kDeleted);
-  EXPECT_EQ(changed.endpoints[0].status, std::nullopt);
+  EXPECT_EQ(changed.endpoints[0].entity, "{focus-1}");
+  EXPECT_EQ(changed.endpoints[0].state, ElementState::kFull);
+  EXPECT_THAT(changed.endpoints[0].status,
+              Optional(absl::string_view("connected")));
 
   ASSERT_EQ(doc->conference_view->state, ElementState::kPartial);
   ASSERT_EQ(doc->conference_view->views.size(), 1u);

@@ -432,6 +432,13 @@ TEST(EncodeConferenceInfoDeltaTest, PartialDocumentMatchesGolden) {
       EncodeConferenceInfoDelta(RosterDelta(s), kLeader);
   ASSERT_TRUE(doc.has_value());
   ExpectGolden("partial_roster_leader.xml", doc->WithVersion(8));
+  // A user whose endpoint went is sent whole (what SIPE needs), not as a
+  // partial user naming the deleted endpoint.
+  EXPECT_THAT(doc->Bytes(), HasSubstr("<user entity=\"sip:user1@fabrikam.com\" "
+                                      "state=\"full\""));
+  EXPECT_THAT(doc->Bytes(),
+              Not(HasSubstr("<user entity=\"sip:user1@fabrikam.com\" "
+                            "state=\"partial\"")));
 }
 
 TEST(EncodeConferenceInfoDeltaTest, InvisibleChangesYieldNoDocument) {
