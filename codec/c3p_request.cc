@@ -677,6 +677,8 @@ absl::Status C3pRequestParser::ParseDescription(const XmlElement& e,
       field = &d->expiry_time;
     } else if (Is(c, Ns::kMsci, "admission-policy")) {
       field = &d->admission_policy;
+    } else if (Is(c, Ns::kMsci, "automatic-leader-assignment")) {
+      field = &d->presenter_policy;
     }
     return TextField(c, field, child);
   };

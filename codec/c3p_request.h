@@ -167,6 +167,8 @@ struct C3pDescriptionView {
   absl::string_view conference_id;     // msci:conference-id
   absl::string_view expiry_time;       // msci:expiry-time
   absl::string_view admission_policy;  // msci:admission-policy
+  // msci:automatic-leader-assignment (the presenter policy)
+  absl::string_view presenter_policy;
   // Other children (conf-uris, available-media, msci:pstn-access, ...).
   std::vector<C3pExtension> extensions;
 };

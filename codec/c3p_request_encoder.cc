@@ -63,6 +63,9 @@ std::string EncodeAddConferenceRequest(const RequestEnvelope& envelope,
   if (!spec.admission_policy.empty()) {
     w.TextElement("msci:admission-policy", spec.admission_policy);
   }
+  if (!spec.presenter_policy.empty()) {
+    w.TextElement("msci:automatic-leader-assignment", spec.presenter_policy);
+  }
   w.EndElement();  // conference-description
   w.StartElement("msci:conference-view");
   for (const std::string& type : spec.mcu_types) {
@@ -260,6 +263,9 @@ std::string EncodeModifyConferenceRequest(const RequestEnvelope& envelope,
     w.TextElement("msci:expiry-time", spec.expiry_time);
   if (!spec.admission_policy.empty())
     w.TextElement("msci:admission-policy", spec.admission_policy);
+  if (!spec.presenter_policy.empty()) {
+    w.TextElement("msci:automatic-leader-assignment", spec.presenter_policy);
+  }
   w.EndElement();  // conference-description
   w.EndElement();  // conference-info
   return FinishRequest(w);

@@ -43,6 +43,8 @@ struct AddConferenceSpec {
   std::string conference_id;  // msci:conference-id
   std::string expiry_time;    // msci:expiry-time (xs:dateTime)
   std::string admission_policy;
+  // msci:automatic-leader-assignment: disabled, sameEnterprise, everyone
+  std::string presenter_policy;
   std::vector<std::string> mcu_types;  // one msci:entity-view each
 };
 

@@ -75,6 +75,15 @@ inline constexpr WireNameRow<engine::AdmissionPolicy> kAdmissionPolicyNames[] =
         {engine::AdmissionPolicy::kAnonymous, "anonymous"},
 };
 
+// msci:automatic-leader-assignment: the presenter policy, in UCMA's names
+// for automatic leader assignment (docs/ENGINE.md).
+inline constexpr WireNameRow<engine::PresenterPolicy> kPresenterPolicyNames[] =
+    {
+        {engine::PresenterPolicy::kOrganizerOnly, "disabled"},
+        {engine::PresenterPolicy::kOrganization, "sameEnterprise"},
+        {engine::PresenterPolicy::kEveryone, "everyone"},
+};
+
 // user/roles/entry as Microsoft clients send and read it: the organizer is a
 // presenter on the wire (docs/ENGINE.md), so kOrganizer is never parsed.
 inline constexpr WireNameRow<engine::Role> kRoleNames[] = {

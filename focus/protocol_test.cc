@@ -145,6 +145,40 @@ TEST_F(ProtocolTest, AnOutsiderAskingToPresentIsAnAttendeeWhoCannotLead) {
   EXPECT_EQ(RosterUser(kMallory)->role, engine::Role::kPresenter);
 }
 
+TEST(PresenterPolicyTest, TheOrganizerSetsItWhenSchedulingAndMayChangeIt) {
+  FocusHarness h;
+  codec::AddConferenceSpec spec;
+  spec.presenter_policy = "disabled";
+  ASSERT_FALSE(h.AddConference(kAlice, spec).empty());
+  ASSERT_TRUE(h.Join(kAlice, engine::Role::kPresenter).success());
+  EXPECT_EQ(h.Snapshot()->description->presenter_policy,
+            engine::PresenterPolicy::kOrganizerOnly);
+  ASSERT_TRUE(h.Join(kBob, engine::Role::kPresenter).success());
+  EXPECT_EQ(h.Snapshot()->users.Find(engine::UserId(kBob))->role,
+            engine::Role::kAttendee);
+  // Documents carry it.
+  const C3pResult got =
+      h.Send(kAlice, codec::EncodeGetConferenceRequest(h.Envelope(kAlice),
+                                                       h.conference(), ""));
+  EXPECT_THAT(got.body, HasSubstr("<msci:automatic-leader-assignment>disabled"
+                                  "</msci:automatic-leader-assignment>"));
+
+  codec::AddConferenceSpec change;
+  change.presenter_policy = "everyone";
+  ASSERT_TRUE(h.Send(kAlice, codec::EncodeModifyConferenceRequest(
+                                 h.Envelope(kAlice), h.conference(), change))
+                  .success());
+  ASSERT_TRUE(h.Join(kMallory, engine::Role::kPresenter).success());
+  EXPECT_EQ(h.Snapshot()->users.Find(engine::UserId(kMallory))->role,
+            engine::Role::kPresenter);
+
+  change.presenter_policy = "whoever";
+  EXPECT_EQ(h.Send(kAlice, codec::EncodeModifyConferenceRequest(
+                               h.Envelope(kAlice), h.conference(), change))
+                .failure,
+            codec::C3pReason::kRequestMalformed);
+}
+
 TEST_F(ProtocolTest, AnAnonymousJoinWaitsInTheLobbyAndGetsNoKey) {
   const C3pResult joined =
       h_.Join(Context(kMallory, "", "", IdentityAssurance::kAnonymous),

@@ -221,6 +221,7 @@ void WriteEntityMedia(XmlWriter& w, const engine::EntityMedia& m) {
 //   [1] conf-uris entries (no wrapper: the encrypted entries join them)
 //   [2] service-uris maximum-user-count available-media msci:conference-id
 //       msci:expiry-time msci:admission-policy
+//       msci:automatic-leader-assignment
 //       <- msci:conference-key goes here
 //   [3] cis:separator msci:pstn-access msci:organizer msci:join-url
 //       extensions </conference-description>
@@ -279,6 +280,10 @@ std::string RenderDescription(const engine::ConferenceDescription& d) {
   if (d.admission_policy.has_value()) {
     w.TextElement("msci:admission-policy",
                   AdmissionPolicyName(*d.admission_policy));
+  }
+  if (d.presenter_policy.has_value()) {
+    w.TextElement("msci:automatic-leader-assignment",
+                  WireName(kPresenterPolicyNames, *d.presenter_policy));
   }
   ends[2] = static_cast<uint32_t>(w.size() - kDescriptionHeader);
   // Newer-generation items follow the separator, as pstn-access does in the

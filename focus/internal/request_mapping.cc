@@ -202,6 +202,12 @@ Mapped<engine::ConferenceDescription> OverlayDescription(
       return C3pReason::kRequestMalformed;
     }
   }
+  if (!view.presenter_policy.empty()) {
+    base.presenter_policy = codec::ParseWireName(codec::kPresenterPolicyNames,
+                                                 view.presenter_policy);
+    if (!base.presenter_policy.has_value())
+      return C3pReason::kRequestMalformed;
+  }
   if (!view.extensions.empty())
     base.extensions = MapExtensions(view.extensions);
   return base;

@@ -50,7 +50,8 @@ Mapped<engine::Media> OverlayMedia(engine::Media base,
 
 // Overlays the fields `view` carries onto `base` (modifyConference and
 // addConference): subject, display-text, free-text, keywords, maximum user
-// count, conference-id, expiry-time, admission policy, extensions.
+// count, conference-id, expiry-time, admission policy, presenter policy,
+// extensions.
 Mapped<engine::ConferenceDescription> OverlayDescription(
     engine::ConferenceDescription base, const codec::C3pDescriptionView& view);
 
