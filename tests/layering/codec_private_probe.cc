@@ -1,2 +1,3 @@
-// A private header of //codec, which no other package may include.
-#include "codec/xml_reader.h"
+// A private header of //codec (the strict pre-scan), which no other package
+// may include.
+#include "codec/internal/prescan.h"

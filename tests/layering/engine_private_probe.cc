@@ -1,3 +1,3 @@
-// A private header of //engine (epoch-based reclamation behind the store's
-// read path), which no other package may include.
-#include "engine/internal/epoch.h"
+// A private header of //engine (the per-command mutations of the store),
+// which no other package may include.
+#include "engine/internal/mutations.h"
