@@ -133,7 +133,13 @@ class SeedEndToEndTest : public ::testing::Test {
 
   // Builds the seed's conference with C3P requests and answers the seed's
   // getConference request with `identity`'s certificate; returns the body.
-  std::string SeedResponse(const TestIdentity& identity) {
+  //
+  // The join is the specification's (the user with its focus endpoint
+  // written out) or a client's: the endpoint's GUID only, the Contact from
+  // the SIP layer.
+  enum class Join { kAsSpecified, kAsClientsSendIt };
+  std::string SeedResponse(const TestIdentity& identity,
+                           Join join = Join::kAsSpecified) {
     codec::AddConferenceSpec spec;
     spec.conference_id = "5D3747C";
     spec.mcu_types = {"chat", "meeting", "audio-video", "applicationsharing"};
@@ -147,14 +153,22 @@ class SeedEndToEndTest : public ::testing::Test {
     alice.role = engine::Role::kPresenter;
     engine::Endpoint focus_endpoint;
     focus_endpoint.entity = engine::EndpointId(kFocusEndpoint);
-    focus_endpoint.status = engine::EndpointStatus::kConnected;
-    focus_endpoint.session_type = "focus";
-    focus_endpoint.endpoint_uri = kEndpointUri;
+    focus::RequestContext context =
+        focus::RequestContext::Authenticated(kAlice);
+    if (join == Join::kAsSpecified) {
+      focus_endpoint.status = engine::EndpointStatus::kConnected;
+      focus_endpoint.session_type = "focus";
+      focus_endpoint.endpoint_uri = kEndpointUri;
+    } else {
+      context.contact = kEndpointUri;
+    }
     alice.endpoints.push_back(
         std::make_shared<const engine::Endpoint>(focus_endpoint));
-    focus::C3pResult joined = Send(codec::EncodeAddUserRequest(
-        {"2", kAlice, kFocusUri}, kFocusUri, alice));
-    EXPECT_TRUE(joined.success()) << joined.body;
+    absl::StatusOr<focus::C3pResult> joined = focus_.HandleRequest(
+        context, codec::EncodeAddUserRequest({"2", kAlice, kFocusUri},
+                                             kFocusUri, alice));
+    EXPECT_THAT(joined, IsOk());
+    EXPECT_TRUE(joined.ok() && joined->success());
 
     const std::string seed = testing::ReadRunfile(kSeedRequest);
     EXPECT_TRUE(absl::StrContains(seed, kPlaceholderCertificate));
@@ -170,6 +184,21 @@ class SeedEndToEndTest : public ::testing::Test {
 
   focus::Focus focus_;
 };
+
+// The seed's user and its focus endpoint, in `root` (a conference-info).
+void ExpectTheSeedsUser(const XmlNode& root) {
+  const XmlNode& users = Child(root, Ci("users"));
+  const XmlNode& user = Child(users, Ci("user"));
+  EXPECT_EQ(Attribute(user, "entity"), kAlice);
+  EXPECT_EQ(TextAt(user, {Ci("display-text")}), "Alice Gates");
+  EXPECT_EQ(TextAt(user, {Ci("roles"), Ci("entry")}), "presenter");
+  const XmlNode& endpoint = Child(user, Ci("endpoint"));
+  EXPECT_THAT(endpoint.attributes,
+              ElementsAre(Pair("entity", kFocusEndpoint),
+                          Pair(Msci("endpoint-uri"), kEndpointUri),
+                          Pair(Msci("session-type"), "focus")));
+  EXPECT_EQ(TextAt(endpoint, {Ci("status")}), "connected");
+}
 
 TEST_F(SeedEndToEndTest, ResponseHasTheSeedsElementsAttributesAndValues) {
   const std::string response = SeedResponse(RsaIdentity(1024));
@@ -211,17 +240,7 @@ TEST_F(SeedEndToEndTest, ResponseHasTheSeedsElementsAttributesAndValues) {
       TextAt(description, {Msci("conference-key"), Msci("cms-data")}).empty());
 
   // The user and its focus endpoint.
-  const XmlNode& users = Child(root, Ci("users"));
-  const XmlNode& user = Child(users, Ci("user"));
-  EXPECT_EQ(Attribute(user, "entity"), kAlice);
-  EXPECT_EQ(TextAt(user, {Ci("display-text")}), "Alice Gates");
-  EXPECT_EQ(TextAt(user, {Ci("roles"), Ci("entry")}), "presenter");
-  const XmlNode& endpoint = Child(user, Ci("endpoint"));
-  EXPECT_THAT(endpoint.attributes,
-              ElementsAre(Pair("entity", kFocusEndpoint),
-                          Pair(Msci("endpoint-uri"), kEndpointUri),
-                          Pair(Msci("session-type"), "focus")));
-  EXPECT_EQ(TextAt(endpoint, {Ci("status")}), "connected");
+  ExpectTheSeedsUser(root);
 
   // The five entity views, the focus's first.
   const XmlNode& view = Child(root, Msci("conference-view"));
@@ -267,6 +286,17 @@ TEST_F(SeedEndToEndTest, ResponseHasTheSeedsElementsAttributesAndValues) {
     EXPECT_EQ(Attribute(media, "label"), kind);
     EXPECT_EQ(TextAt(media, {Ci("type")}), kind);
   }
+}
+
+TEST_F(SeedEndToEndTest, AClientShapedJoinYieldsTheSeedsUser) {
+  // Alice's client names its endpoint by its GUID and nothing else; the
+  // focus makes it the focus session the specification's answer shows.
+  const std::string response =
+      SeedResponse(RsaIdentity(1024), Join::kAsClientsSendIt);
+  absl::StatusOr<testing::ParsedDocument> parsed =
+      testing::ParseConferenceInfoForTest(EmbeddedDocument(response));
+  ASSERT_THAT(parsed, IsOk()) << response;
+  ExpectTheSeedsUser(parsed->root);
 }
 
 TEST_F(SeedEndToEndTest, ResponseIsWellFormedAndValidatesAgainstRfc4575) {
