@@ -14,9 +14,9 @@
 #include "gtest/gtest.h"
 
 #include "codec/c3p_request_encoder.h"
+#include "testing/focus_harness.h"
 #include "testing/reference_subscriber.h"
 #include "testing/sample_users.h"
-#include "testing/seeded_random.h"
 #include "testing/status_matchers.h"
 
 namespace conf {
@@ -34,104 +34,57 @@ constexpr char kAlice[] = "sip:alice@contoso.com";
 constexpr char kBob[] = "sip:bob@contoso.com";
 constexpr char kCarol[] = "sip:carol@contoso.com";
 
-FocusOptions TestOptions() {
-  FocusOptions options;
-  options.store.random_bytes = testing::SeededRandomBytes(1234);
-  return options;
-}
+FocusOptions TestOptions() { return testing::SeededFocusOptions(1234); }
 
-std::string FactoryOf(absl::string_view user) {
-  return absl::StrCat(user, ";gruu;opaque=app:conf:focusfactory");
-}
+using ::conf::testing::EmbeddedDocument;
+using ::conf::testing::FactoryOf;
 
-// The conference-info element of a getConference response.
-std::string EmbeddedDocument(const std::string& response) {
-  const size_t begin = response.find("<conference-info");
-  const size_t end = response.rfind("</conference-info>");
-  if (begin == std::string::npos || end == std::string::npos)
-    return "";
-  return response.substr(begin, end + 18 - begin);
-}
-
+// The focus's tests on one conference, "ABCD1234" (chat and audio-video),
+// which Alice (a presenter) and Bob (an attendee) have joined with an
+// audio-video endpoint each; the steps are testing::FocusHarness's.
 class FocusTest : public ::testing::Test {
  protected:
   explicit FocusTest(FocusOptions options = TestOptions())
-      : focus_(std::move(options)) {}
+      : h_(std::move(options)), focus_(h_.focus()) {}
 
   void SetUp() override {
     codec::AddConferenceSpec spec;
     spec.subject = "weekly";
     spec.conference_id = "ABCD1234";
-    spec.mcu_types = {"chat", "audio-video"};
-    C3pResult added =
-        Send(kAlice, codec::EncodeAddConferenceRequest(
-                         Envelope(kAlice, FactoryOf(kAlice)), spec));
-    ASSERT_TRUE(added.success()) << added.body;
-    auto snapshot = focus_.store().FindSnapshotByConferenceId("ABCD1234");
-    ASSERT_NE(snapshot, nullptr);
-    conference_ = std::string(snapshot->entity.value());
+    conference_ = h_.AddConference(kAlice, spec);
+    ASSERT_FALSE(conference_.empty());
     Join(kAlice, engine::Role::kPresenter);
     Join(kBob, engine::Role::kAttendee);
   }
 
   codec::RequestEnvelope Envelope(absl::string_view from,
                                   absl::string_view to = "") {
-    return {absl::StrCat(++request_id_), std::string(from),
-            std::string(to.empty() ? absl::string_view(conference_) : to)};
+    return h_.Envelope(from, to);
   }
-
   C3pResult Send(absl::string_view identity, const std::string& body) {
-    absl::StatusOr<C3pResult> result = focus_.HandleRequest(identity, body);
-    EXPECT_THAT(result, IsOk());
-    return result.ok() ? *result : C3pResult{};
+    return h_.Send(identity, body);
   }
-
   C3pResult Join(absl::string_view who, engine::Role role) {
     return Send(who,
                 codec::EncodeAddUserRequest(Envelope(who), conference_,
                                             testing::UserWithAudio(who, role)));
   }
-
-  uint64_t Version() {
-    return focus_.store()
-        .FindSnapshot(engine::ConferenceId(conference_))
-        ->version;
-  }
-
+  uint64_t Version() { return h_.Version(); }
   std::unique_ptr<Subscription> Subscribe(absl::string_view who,
                                           absl::string_view id) {
-    SubscribeRequest request;
-    request.subscription_id = std::string(id);
-    request.user = std::string(who);
-    request.conference = conference_;
-    absl::StatusOr<std::unique_ptr<Subscription>> s =
-        focus_.Subscribe(std::move(request));
-    EXPECT_THAT(s, IsOk());
-    return s.ok() ? *std::move(s) : nullptr;
+    return h_.Subscribe(who, id);
   }
-
-  // Feeds every notification to `sub` and checks versions rise by one.
   void Drain(Subscription& s, ReferenceSubscriber& sub,
              absl::Time now = absl::InfinitePast()) {
-    for (const Notification& n : s.Poll(now)) {
-      ASSERT_EQ(n.version, sub.version() + 1) << n.Bytes();
-      ASSERT_THAT(sub.Apply(n.Bytes()), IsOk()) << n.Bytes();
-    }
+    h_.Drain(s, sub, now);
   }
-
-  // What a fresh getConference shows `who` (no secrets).
   std::string FreshCanonical(absl::string_view who) {
-    C3pResult r = Send(
-        who, codec::EncodeGetConferenceRequest(Envelope(who), conference_, ""));
-    EXPECT_TRUE(r.success()) << r.body;
-    ReferenceSubscriber fresh;
-    EXPECT_THAT(fresh.Apply(EmbeddedDocument(r.body)), IsOk());
-    return fresh.Canonical();
+    return h_.FreshCanonical(who);
   }
 
-  Focus focus_;
+  testing::FocusHarness h_;
+  Focus& focus_;
   std::string conference_;
-  int request_id_ = 0;
 };
 
 TEST_F(FocusTest, AddConferenceAssignsFocusUriAndJoinGrantsRole) {

@@ -17,9 +17,9 @@
 
 #include "codec/c3p_request_encoder.h"
 #include "focus/focus.h"
+#include "testing/focus_harness.h"
 #include "testing/reference_subscriber.h"
 #include "testing/sample_users.h"
-#include "testing/seeded_random.h"
 #include "testing/status_matchers.h"
 
 namespace conf {
@@ -37,8 +37,7 @@ constexpr char kCarol[] = "sip:carol@contoso.com";  // presenter
 constexpr char kDave[] = "sip:dave@contoso.com";    // joins later
 
 FocusOptions TestOptions(size_t max_queued = 64) {
-  FocusOptions options;
-  options.store.random_bytes = testing::SeededRandomBytes(4575);
+  FocusOptions options = testing::SeededFocusOptions(4575);
   options.max_queued_notifications = max_queued;
   return options;
 }
@@ -46,35 +45,25 @@ FocusOptions TestOptions(size_t max_queued = 64) {
 class NotificationsTest : public ::testing::Test {
  protected:
   explicit NotificationsTest(FocusOptions options = TestOptions())
-      : focus_(std::move(options)) {}
+      : h_(std::move(options)), focus_(h_.focus()) {}
 
   void SetUp() override {
     codec::AddConferenceSpec spec;
     spec.subject = "notifications";
     spec.conference_id = "NOTE0001";
-    spec.mcu_types = {"chat", "audio-video"};
-    ASSERT_TRUE(
-        Send(kAlice,
-             codec::EncodeAddConferenceRequest(
-                 {"1", kAlice,
-                  absl::StrCat(kAlice, ";gruu;opaque=app:conf:focusfactory")},
-                 spec)));
-    auto snapshot = focus_.store().FindSnapshotByConferenceId("NOTE0001");
-    ASSERT_NE(snapshot, nullptr);
-    conference_ = std::string(snapshot->entity.value());
+    conference_ = h_.AddConference(kAlice, spec);
+    ASSERT_FALSE(conference_.empty());
     ASSERT_TRUE(Join(kAlice, engine::Role::kPresenter));
     ASSERT_TRUE(Join(kBob, engine::Role::kAttendee));
     ASSERT_TRUE(Join(kCarol, engine::Role::kPresenter));
   }
 
   bool Send(absl::string_view who, const std::string& body) {
-    absl::StatusOr<C3pResult> result = focus_.HandleRequest(who, body);
-    EXPECT_THAT(result, IsOk());
-    return result.ok() && result->success();
+    return h_.Send(who, body).success();
   }
 
   codec::RequestEnvelope Envelope(absl::string_view from) {
-    return {absl::StrCat(++request_id_), std::string(from), conference_};
+    return h_.Envelope(from);
   }
 
   bool Join(absl::string_view who, engine::Role role) {
@@ -118,9 +107,9 @@ class NotificationsTest : public ::testing::Test {
     return a.document.prefix().data() == b.document.prefix().data();
   }
 
-  Focus focus_;
+  testing::FocusHarness h_;
+  Focus& focus_;
   std::string conference_;
-  int request_id_ = 1;
   bool muted_ = false;
 };
 
