@@ -67,9 +67,9 @@ std::string FocusHarness::AddConference(absl::string_view organizer,
                                         codec::AddConferenceSpec spec) {
   if (spec.mcu_types.empty())
     spec.mcu_types = {"chat", "audio-video"};
-  focus::C3pResult added = Send(
-      organizer, codec::EncodeAddConferenceRequest(
-                     Envelope(organizer, FactoryOf(organizer)), spec));
+  focus::C3pResult added =
+      Send(organizer, codec::EncodeAddConferenceRequest(
+                          Envelope(organizer, FactoryOf(organizer)), spec));
   EXPECT_TRUE(added.success()) << added.body;
   const size_t at = added.body.find("entity=\"");
   if (!added.success() || at == std::string::npos)
@@ -85,10 +85,9 @@ focus::C3pResult FocusHarness::Join(absl::string_view who, engine::Role role) {
 
 focus::C3pResult FocusHarness::Join(const focus::RequestContext& context,
                                     engine::Role role) {
-  return Send(context,
-              codec::EncodeAddUserRequest(Envelope(context.identity),
-                                          conference_,
-                                          ClientJoin(context.identity, role)));
+  return Send(context, codec::EncodeAddUserRequest(
+                           Envelope(context.identity), conference_,
+                           ClientJoin(context.identity, role)));
 }
 
 std::shared_ptr<const engine::ConferenceSnapshot> FocusHarness::Snapshot() {

@@ -90,8 +90,9 @@ class FocusHarness {
 // The user a real client's join carries: `entity` asking for `role`, with
 // one endpoint named `endpoint` and nothing else.
 engine::User ClientJoin(absl::string_view entity, engine::Role role,
-                        absl::string_view endpoint = "{09AA504C-BA41-4458-"
-                                                     "8669-8F35470F6CA2}");
+                        absl::string_view endpoint =
+                            "{09AA504C-BA41-4458-"
+                            "8669-8F35470F6CA2}");
 
 }  // namespace testing
 }  // namespace conf
