@@ -17,6 +17,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 
+#include "codec/internal/c3p_request_parser.h"
 #include "codec/xml_reader.h"
 
 namespace conf {
@@ -28,48 +29,15 @@ namespace {
 constexpr absl::string_view kEnvelopePayloadUrl =
     "type.confstate.invalid/conf.codec.C3pEnvelope";
 
-// The namespaces names are matched in. XmlDocument::Parse compares each
-// declaration's URI with these once; elements and attributes then carry the
-// id (XmlElement::ns_id), and a name check is an integer compare.
-enum class Ns : int {
-  kOther = 0,  // no namespace, or one not listed here
-  kCccp,
-  kCi,
-  kSeparator,
-  kMsci,
-  kMsci2008,
-  kMscp,
-};
-
-// In Ns order, from Ns::kCccp.
-constexpr absl::string_view kKnownNamespaces[] = {
-    kCccpNamespace, kConferenceInfoNamespace, kSeparatorNamespace,
-    kMsciNamespace, kMsci2008Namespace,       kMscpNamespace,
-};
-static_assert(sizeof(kKnownNamespaces) / sizeof(kKnownNamespaces[0]) ==
-                  static_cast<size_t>(Ns::kMscp),
-              "kKnownNamespaces must list every Ns but kOther, in order");
-
-bool In(const XmlElement& e, Ns ns) { return e.ns_id == static_cast<int>(ns); }
-bool Is(const XmlElement& e, Ns ns, absl::string_view local) {
-  return e.IsKnown(static_cast<int>(ns), local);
-}
-bool IsCi(const XmlElement& e) { return In(e, Ns::kCi); }
-bool IsCccp(const XmlElement& e) { return In(e, Ns::kCccp); }
-bool IsOurs(const XmlElement& e) { return IsCi(e) || IsCccp(e); }
-bool IsSeparator(const XmlElement& e) {
-  return Is(e, Ns::kSeparator, "separator");
-}
-
-// The attribute with this known namespace and local name, or nullptr.
-inline const XmlAttribute* FindAttribute(const XmlElement& e, Ns ns,
-                                         absl::string_view local) {
-  for (const XmlAttribute& a : e.attributes) {
-    if (a.ns_id == static_cast<int>(ns) && a.local_name == local)
-      return &a;
-  }
-  return nullptr;
-}
+using internal::Attr;
+using internal::FindAttribute;
+using internal::In;
+using internal::Is;
+using internal::IsCccp;
+using internal::IsCi;
+using internal::IsOurs;
+using internal::kKnownNamespaces;
+using internal::Ns;
 
 // Whether `s` is empty or only XML white space; stops at the first other
 // byte, which in a certificate's base64 is the first.
@@ -81,40 +49,9 @@ bool IsAllSpace(absl::string_view s) {
   return true;
 }
 
-absl::string_view Attr(const XmlElement& e, absl::string_view local) {
-  const XmlAttribute* a = e.FindAttribute("", local);
-  return a == nullptr ? absl::string_view() : a->value;
-}
+}  // namespace
 
-// An MS attribute of ci:endpoint: qualified (msci:session-type, as the
-// specification's example and the focus write it) or unqualified (as
-// MS-CONFBAS 2.2.3.15 prints the dial-out attributes).
-absl::string_view MsAttr(const XmlElement& e, absl::string_view local) {
-  const XmlAttribute* a = FindAttribute(e, Ns::kMsci, local);
-  if (a == nullptr)
-    a = e.FindAttribute("", local);
-  return a == nullptr ? absl::string_view() : a->value;
-}
-
-// The MS attributes of ci:endpoint that C3pEndpointView models.
-constexpr absl::string_view kEndpointMsAttributes[] = {
-    "session-type", "endpoint-uri", "refer-to-uri", "session-on-behalf-of"};
-
-// `state` as RFC 4575 writes it, or `ci:state` as MS extension elements do
-// (CONFBAS 4.4.10).
-absl::string_view StateAttr(const XmlElement& e) {
-  const XmlAttribute* a = e.FindAttribute("", "state");
-  if (a == nullptr)
-    a = FindAttribute(e, Ns::kCi, "state");
-  return a == nullptr ? absl::string_view() : a->value;
-}
-
-// What an element's reader made of one of its children (ReadChildren).
-enum class Child {
-  kRead,       // read into the element's view
-  kExtension,  // an RFC 4575 element we do not model: kept whole, in order
-  kOther,      // not one the element knows: the shared rules apply
-};
+namespace internal {
 
 // The children a command element may carry, in the order a refused one is
 // reported. userEntity may repeat; the others may not.
@@ -186,182 +123,14 @@ struct CommandSlots {
   absl::string_view mcu_uri;
 };
 
-}  // namespace
-
-// Walks an XmlDocument into a C3pRequest. One per parse. The class is
-// defined in this file only; its members are public so that the command
-// table below can name them.
-class C3pRequestParser {
- public:
-  // The whole of ParseC3pRequest.
-  static absl::StatusOr<C3pRequest> Run(std::vector<char> body,
-                                        const ParseLimits& limits);
-
-  // One per command (kCommands): reads the command's slots into
-  // request_->command.
-  absl::Status ParseAddConference(const XmlElement& e, const CommandSlots& s);
-  absl::Status ParseModifyConference(const XmlElement& e,
-                                     const CommandSlots& s);
-  absl::Status ParseDeleteConference(const XmlElement& e,
-                                     const CommandSlots& s);
-  absl::Status ParseGetConference(const XmlElement& e, const CommandSlots& s);
-  absl::Status ParseGetConferences(const XmlElement& e, const CommandSlots& s);
-  absl::Status ParseAddUser(const XmlElement& e, const CommandSlots& s);
-  absl::Status ParseEndorseUser(const XmlElement& e, const CommandSlots& s);
-  absl::Status ParseSetLobbyAccess(const XmlElement& e, const CommandSlots& s);
-  absl::Status ParseDeleteUser(const XmlElement& e, const CommandSlots& s);
-  absl::Status ParseModifyUserRoles(const XmlElement& e, const CommandSlots& s);
-  absl::Status ParseModifyConferenceLock(const XmlElement& e,
-                                         const CommandSlots& s);
-  absl::Status ParseModifyEndpointMedia(const XmlElement& e,
-                                        const CommandSlots& s);
-  absl::Status ParseModifyEndpoint(const XmlElement& e, const CommandSlots& s);
-  // For the commands that carry nothing.
-  template <typename Command>
-  absl::Status ParseEmpty(const XmlElement&, const CommandSlots&) {
-    request_->command = Command{};
-    return absl::OkStatus();
-  }
-
- private:
-  explicit C3pRequestParser(C3pRequest* request)
-      : request_(request), doc_(*request->document_) {}
-
-  absl::Status Parse();
-
-  absl::Status Error(const XmlElement& e, absl::string_view what) const {
-    return absl::InvalidArgumentError(
-        absl::StrCat("c3p: ", what, " at ", doc_.Where(e.offset)));
-  }
-  absl::Status Unexpected(const XmlElement& child,
-                          const XmlElement& parent) const {
-    return Error(
-        child, absl::StrCat("unexpected element <", EscapeForError(child.qname),
-                            "> in <", EscapeForError(parent.qname), ">"));
-  }
-  absl::Status Required(const XmlElement& e, absl::string_view local,
-                        absl::string_view* out) const {
-    *out = Attr(e, local);
-    if (out->empty())
-      return MissingAttribute(e, local);
-    return absl::OkStatus();
-  }
-  absl::Status MissingAttribute(const XmlElement& e,
-                                absl::string_view local) const {
-    return Error(e, absl::StrCat("missing attribute ", local, " on <",
-                                 EscapeForError(e.qname), ">"));
-  }
-  absl::Status Missing(const XmlElement& e, absl::string_view child) const {
-    return Error(e, absl::StrCat("missing <", child, "> in <",
-                                 EscapeForError(e.qname), ">"));
-  }
-  absl::Status Duplicate(const XmlElement& e) const {
-    return Error(e, absl::StrCat("duplicate <", EscapeForError(e.qname), ">"));
-  }
-  // A leaf's text; refuses child elements.
-  absl::Status Text(const XmlElement& e, absl::string_view* out) const {
-    if (e.first_child != nullptr)
-      return NotText(e);
-    *out = e.text;
-    return absl::OkStatus();
-  }
-  // For ReadChildren's readers: reads `c`'s text into `*field`, or, with no
-  // field, leaves `c` to the shared rules.
-  absl::Status TextField(const XmlElement& c, absl::string_view* field,
-                         Child* child) const {
-    if (field == nullptr) {
-      *child = Child::kOther;
-      return absl::OkStatus();
-    }
-    return Text(c, field);
-  }
-  // Text()'s error, out of line so that Text() is inlined.
-  ABSL_ATTRIBUTE_NOINLINE absl::Status NotText(const XmlElement& e) const {
-    return Error(*e.first_child, absl::StrCat("unexpected element in <",
-                                              EscapeForError(e.qname), ">"));
-  }
-  absl::Status Boolean(const XmlElement& e, absl::string_view value,
-                       bool* out) const {
-    // xs:boolean, white space collapsed.
-    const absl::string_view v = absl::StripAsciiWhitespace(value);
-    if (v == "true" || v == "1") {
-      *out = true;
-    } else if (v == "false" || v == "0") {
-      *out = false;
-    } else {
-      return Error(e, absl::StrCat("expected true or false in <",
-                                   EscapeForError(e.qname), "> but found \"",
-                                   EscapeForError(value), "\""));
-    }
-    return absl::OkStatus();
-  }
-
-  C3pExtension Extension(const XmlElement& e, int separators) {
-    request_->fragments_.push_back(
-        std::make_unique<std::string>(doc_.SerializeFragment(e)));
-    return C3pExtension{e.ns_uri, e.local_name, *request_->fragments_.back(),
-                        separators};
-  }
-  // The attributes of `e` in foreign namespaces, but the msci ones named in
-  // `modelled` (read into the element's view, so not kept twice).
-  static void ForeignAttributes(
-      const XmlElement& e, std::vector<C3pExtensionAttribute>* out,
-      absl::Span<const absl::string_view> modelled = {}) {
-    for (const XmlAttribute& a : e.attributes) {
-      if (a.ns_uri.empty() || a.ns_id == static_cast<int>(Ns::kCi) ||
-          a.ns_uri == kXmlNamespaceUri) {
-        continue;
-      }
-      if (a.ns_id == static_cast<int>(Ns::kMsci) &&
-          std::find(modelled.begin(), modelled.end(), a.local_name) !=
-              modelled.end()) {
-        continue;
-      }
-      out->push_back({a.ns_uri, a.local_name, a.value});
-    }
-  }
-
-  // Reads the children of `e` in order: `read(c, &child)` reads one it
-  // knows, or says it is kept whole (Child::kExtension) or not one it knows
-  // (Child::kOther). For the latter the rules every element shares apply
-  // (PROTOCOL.md §5.1): a cis:separator is counted, a cccp or
-  // conference-info element is refused, and any other element is kept as
-  // an extension; extensions record the separators counted before them.
-  template <typename Read>
-  absl::Status ReadChildren(const XmlElement& e,
-                            std::vector<C3pExtension>* extensions, Read read);
-  // Calls `read(c)` for each child `ns:local` of `e`, a list with no
-  // extension slot: other cccp and conference-info children are refused,
-  // foreign ones ignored.
-  template <typename Read>
-  absl::Status ReadList(const XmlElement& e, Ns ns, absl::string_view local,
-                        Read read);
-
-  absl::Status ParseConferenceKeys(const XmlElement& e, C3pConferenceKeys* k);
-  // The conferenceKeys slot, which the command requires.
-  absl::Status RequiredConferenceKeys(const XmlElement& e,
-                                      const CommandSlots& s,
-                                      C3pConferenceKeys* k);
-  absl::Status ParseUserKeys(const XmlElement& e, C3pUserKeys* k);
-  absl::Status ParseMediaKeys(const XmlElement& e, C3pMediaKeys* k);
-  absl::Status ParseMedia(const XmlElement& e, C3pMediaView* m);
-  absl::Status ParseEndpoint(const XmlElement& e, C3pEndpointView* ep);
-  absl::Status ParseUser(const XmlElement& e, C3pUserView* u);
-  absl::Status ParseRoles(const XmlElement& e,
-                          std::vector<absl::string_view>* roles);
-  absl::Status ParseDescription(const XmlElement& e, C3pDescriptionView* d);
-  absl::Status ParseEntityView(const XmlElement& e, C3pEntityViewView* v);
-  absl::Status ParseConferenceInfo(const XmlElement& e,
-                                   C3pConferenceInfoView* ci);
-  // The dispatcher: collects the command's children into slots, refuses
-  // those its row does not accept, and calls the row's parser.
-  absl::Status ParseCommand(const XmlElement& e);
-
-  C3pRequest* request_;
-  const XmlDocument& doc_;
-};
+}  // namespace internal
 
 namespace {
+
+using internal::Bit;
+using internal::CommandSlots;
+using internal::Slot;
+using internal::SlotOf;
 
 // One row per C3pCommand except kUnknown, in enumerator order: the element
 // name, the slots the command accepts (a child in any other is refused
@@ -440,44 +209,6 @@ absl::string_view C3pCommandName(C3pCommand command) {
   return kCommands[static_cast<size_t>(command)].name;
 }
 
-template <typename Read>
-absl::Status C3pRequestParser::ReadChildren(
-    const XmlElement& e, std::vector<C3pExtension>* extensions, Read read) {
-  int separators = 0;
-  for (const XmlElement* c = e.first_child; c != nullptr; c = c->next_sibling) {
-    Child child = Child::kRead;
-    if (absl::Status s = read(*c, &child); !s.ok())
-      return s;
-    if (child == Child::kRead)
-      continue;
-    if (child == Child::kOther) {
-      if (IsSeparator(*c)) {
-        ++separators;
-        continue;
-      }
-      if (IsOurs(*c))
-        return Unexpected(*c, e);
-    }
-    extensions->push_back(Extension(*c, separators));
-  }
-  return absl::OkStatus();
-}
-
-template <typename Read>
-absl::Status C3pRequestParser::ReadList(const XmlElement& e, Ns ns,
-                                        absl::string_view local, Read read) {
-  for (const XmlElement* c = e.first_child; c != nullptr; c = c->next_sibling) {
-    if (!Is(*c, ns, local)) {
-      if (IsOurs(*c))
-        return Unexpected(*c, e);
-      continue;
-    }
-    if (absl::Status s = read(*c); !s.ok())
-      return s;
-  }
-  return absl::OkStatus();
-}
-
 absl::Status C3pRequestParser::ParseConferenceKeys(const XmlElement& e,
                                                    C3pConferenceKeys* k) {
   if (e.first_child != nullptr)
@@ -528,231 +259,6 @@ absl::Status C3pRequestParser::ParseMediaKeys(const XmlElement& e,
   }
   return Required(e, "mediaId", &k->media_id);
 }
-
-// RFC 4575 §5.7.1 media-type.
-absl::Status C3pRequestParser::ParseMedia(const XmlElement& e,
-                                          C3pMediaView* m) {
-  if (absl::Status s = Required(e, "id", &m->id); !s.ok())
-    return s;
-  ForeignAttributes(e, &m->attributes);
-  const auto read = [&](const XmlElement& c, Child* child) {
-    absl::string_view* field = nullptr;
-    if (IsCi(c)) {
-      if (c.local_name == "display-text") {
-        field = &m->display_text;
-      } else if (c.local_name == "type") {
-        field = &m->type;
-      } else if (c.local_name == "label") {
-        field = &m->label;
-      } else if (c.local_name == "src-id") {
-        field = &m->src_id;
-      } else if (c.local_name == "status") {
-        field = &m->status;
-      }
-    } else if (Is(c, Ns::kMsci, "media-state")) {
-      field = &m->media_state;
-    } else if (Is(c, Ns::kMsci, "media-source-id")) {
-      field = &m->media_source_id;
-    } else if (Is(c, Ns::kMsci, "media-ingress-filter")) {
-      field = &m->ingress_filter;
-    }
-    return TextField(c, field, child);
-  };
-  return ReadChildren(e, &m->extensions, read);
-}
-
-// RFC 4575 §5.7 endpoint-type, plus the MS attributes and msci:clientInfo.
-absl::Status C3pRequestParser::ParseEndpoint(const XmlElement& e,
-                                             C3pEndpointView* ep) {
-  ep->entity = Attr(e, "entity");
-  ep->state = StateAttr(e);
-  ep->session_type = MsAttr(e, "session-type");
-  ep->endpoint_uri = MsAttr(e, "endpoint-uri");
-  ep->refer_to_uri = MsAttr(e, "refer-to-uri");
-  ep->session_on_behalf_of = MsAttr(e, "session-on-behalf-of");
-  ForeignAttributes(e, &ep->attributes, kEndpointMsAttributes);
-  const auto read_client_info = [&](const XmlElement& c, Child* child) {
-    const bool lobby_capable = Is(c, Ns::kMsci2008, "lobby-capable");
-    return TextField(c, lobby_capable ? &ep->lobby_capable : nullptr, child);
-  };
-  const auto read = [&](const XmlElement& c, Child* child) {
-    absl::string_view* field = nullptr;
-    if (IsCi(c)) {
-      if (c.local_name == "display-text") {
-        field = &ep->display_text;
-      } else if (c.local_name == "status") {
-        field = &ep->status;
-      } else if (c.local_name == "joining-method") {
-        field = &ep->joining_method;
-      } else if (c.local_name == "disconnection-method") {
-        field = &ep->disconnection_method;
-      } else if (c.local_name == "media") {
-        ep->media.emplace_back();
-        return ParseMedia(c, &ep->media.back());
-      } else if (c.local_name == "referred" || c.local_name == "joining-info" ||
-                 c.local_name == "disconnection-info" ||
-                 c.local_name == "call-info") {
-        *child = Child::kExtension;
-        return absl::OkStatus();
-      }
-    } else if (Is(c, Ns::kMsci, "clientInfo")) {
-      ep->has_client_info = true;
-      return ReadChildren(c, &ep->client_info_extensions, read_client_info);
-    } else if (Is(c, Ns::kMsci, "session-on-behalf-of")) {
-      field = &ep->session_on_behalf_of;
-    }
-    return TextField(c, field, child);
-  };
-  return ReadChildren(e, &ep->extensions, read);
-}
-
-absl::Status C3pRequestParser::ParseRoles(
-    const XmlElement& e, std::vector<absl::string_view>* roles) {
-  const auto read = [&](const XmlElement& entry) {
-    absl::string_view role;
-    if (absl::Status s = Text(entry, &role); !s.ok())
-      return s;
-    roles->push_back(role);
-    return absl::OkStatus();
-  };
-  if (absl::Status s = ReadList(e, Ns::kCi, "entry", read); !s.ok())
-    return s;
-  if (roles->empty())
-    return Missing(e, "entry");
-  return absl::OkStatus();
-}
-
-// RFC 4575 §5.6 user-type.
-absl::Status C3pRequestParser::ParseUser(const XmlElement& e, C3pUserView* u) {
-  u->entity = Attr(e, "entity");
-  u->state = StateAttr(e);
-  ForeignAttributes(e, &u->attributes);
-  const auto read = [&](const XmlElement& c, Child* child) {
-    if (!IsCi(c)) {
-      *child = Child::kOther;
-      return absl::OkStatus();
-    }
-    if (c.local_name == "display-text")
-      return Text(c, &u->display_text);
-    if (c.local_name == "roles")
-      return ParseRoles(c, &u->roles);
-    if (c.local_name == "endpoint") {
-      u->endpoints.emplace_back();
-      return ParseEndpoint(c, &u->endpoints.back());
-    }
-    const bool kept = c.local_name == "associated-aors" ||
-                      c.local_name == "languages" ||
-                      c.local_name == "cascaded-focus";
-    *child = kept ? Child::kExtension : Child::kOther;
-    return absl::OkStatus();
-  };
-  return ReadChildren(e, &u->extensions, read);
-}
-
-// RFC 4575 §5.3 conference-description-type, PROTOCOL.md §5.3.
-absl::Status C3pRequestParser::ParseDescription(const XmlElement& e,
-                                                C3pDescriptionView* d) {
-  const auto read = [&](const XmlElement& c, Child* child) {
-    absl::string_view* field = nullptr;
-    if (IsCi(c)) {
-      if (c.local_name == "display-text") {
-        field = &d->display_text;
-      } else if (c.local_name == "subject") {
-        field = &d->subject;
-      } else if (c.local_name == "free-text") {
-        field = &d->free_text;
-      } else if (c.local_name == "keywords") {
-        field = &d->keywords;
-      } else if (c.local_name == "maximum-user-count") {
-        field = &d->maximum_user_count;
-      } else if (c.local_name == "conf-uris" ||
-                 c.local_name == "service-uris" ||
-                 c.local_name == "available-media") {
-        *child = Child::kExtension;
-        return absl::OkStatus();
-      }
-    } else if (Is(c, Ns::kMsci, "conference-id")) {
-      field = &d->conference_id;
-    } else if (Is(c, Ns::kMsci, "expiry-time")) {
-      field = &d->expiry_time;
-    } else if (Is(c, Ns::kMsci, "admission-policy")) {
-      field = &d->admission_policy;
-    } else if (Is(c, Ns::kMsci, "automatic-leader-assignment")) {
-      field = &d->presenter_policy;
-    }
-    return TextField(c, field, child);
-  };
-  return ReadChildren(e, &d->extensions, read);
-}
-
-// msci:entity-view (CONFBAS 4.4.10).
-absl::Status C3pRequestParser::ParseEntityView(const XmlElement& e,
-                                               C3pEntityViewView* v) {
-  v->entity = Attr(e, "entity");
-  v->state = StateAttr(e);
-  const auto read_state = [&](const XmlElement& c, Child* child) {
-    if (!Is(c, Ns::kMsci, "locked")) {
-      *child = Child::kOther;
-      return absl::OkStatus();
-    }
-    if (absl::Status s = Text(c, &v->locked); !s.ok())
-      return s;
-    bool ignored;
-    return Boolean(c, v->locked, &ignored);
-  };
-  const auto read = [&](const XmlElement& c, Child* child) {
-    if (!Is(c, Ns::kMsci, "entity-state")) {
-      *child = Child::kOther;
-      return absl::OkStatus();
-    }
-    if (v->has_entity_state)
-      return Duplicate(c);
-    v->has_entity_state = true;
-    return ReadChildren(c, &v->entity_state_extensions, read_state);
-  };
-  return ReadChildren(e, &v->extensions, read);
-}
-
-// RFC 4575 §5.1 conference-type, as a C3P body carries it.
-absl::Status C3pRequestParser::ParseConferenceInfo(const XmlElement& e,
-                                                   C3pConferenceInfoView* ci) {
-  if (e.FindAttribute("", "entity") == nullptr) {
-    return Error(e, "missing attribute entity on <conference-info>");
-  }
-  ci->entity = Attr(e, "entity");  // addConference sends "" (server assigns)
-  ci->state = StateAttr(e);
-  const auto read_user = [&](const XmlElement& u) {
-    ci->users.emplace_back();
-    return ParseUser(u, &ci->users.back());
-  };
-  const auto read_view = [&](const XmlElement& v) {
-    ci->entity_views.emplace_back();
-    return ParseEntityView(v, &ci->entity_views.back());
-  };
-  const auto read = [&](const XmlElement& c, Child* child) {
-    if (Is(c, Ns::kMsci, "conference-view"))
-      return ReadList(c, Ns::kMsci, "entity-view", read_view);
-    if (!IsCi(c)) {
-      *child = Child::kOther;
-      return absl::OkStatus();
-    }
-    if (c.local_name == "conference-description") {
-      if (ci->description.has_value())
-        return Duplicate(c);
-      ci->description.emplace();
-      return ParseDescription(c, &*ci->description);
-    }
-    if (c.local_name == "users")
-      return ReadList(c, Ns::kCi, "user", read_user);
-    const bool kept =
-        c.local_name == "host-info" || c.local_name == "conference-state" ||
-        c.local_name == "sidebars-by-ref" || c.local_name == "sidebars-by-val";
-    *child = kept ? Child::kExtension : Child::kOther;
-    return absl::OkStatus();
-  };
-  return ReadChildren(e, &ci->extensions, read);
-}
-
 absl::Status C3pRequestParser::ParseCommand(const XmlElement& e) {
   if (request_->command_type == C3pCommand::kUnknown) {
     // Its content is not ours to judge: the answer is notSupported.
