@@ -124,10 +124,14 @@ struct Extension {
   std::string namespace_uri;
   std::string local_name;
   std::string raw_xml;
+  // How many cis:separator elements preceded it in its parent element
+  // (PROTOCOL.md §5.1): encoders write it after at least as many, so an
+  // extension of a newer generation stays in its generation.
+  int separators_before = 0;
 
   friend bool operator==(const Extension& a, const Extension& b) {
     return a.namespace_uri == b.namespace_uri && a.local_name == b.local_name &&
-           a.raw_xml == b.raw_xml;
+           a.raw_xml == b.raw_xml && a.separators_before == b.separators_before;
   }
   friend bool operator!=(const Extension& a, const Extension& b) {
     return !(a == b);

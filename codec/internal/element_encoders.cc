@@ -1,5 +1,6 @@
 #include "codec/internal/element_encoders.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -185,13 +186,13 @@ void WriteMedia(XmlWriter& w, const engine::Media& m) {
 void WriteClientInfo(XmlWriter& w, const engine::ClientInfo& info) {
   w.StartElement("msci:clientInfo");
   WriteExtensionAttributes(w, info.attributes);
-  bool separator = false;
+  int separators = 0;
   if (info.lobby_capable.has_value()) {
     WriteSeparator(w);
-    separator = true;
+    separators = 1;
     w.TextElement("msci2:lobby-capable", BoolName(*info.lobby_capable));
   }
-  WriteExtensions(w, info.extensions, separator);
+  WriteExtensions(w, info.extensions, separators);
   w.EndElement();
 }
 
@@ -306,7 +307,7 @@ std::string RenderDescription(const engine::ConferenceDescription& d) {
     w.EndElement();
   }
   TextElementIfSet(w, "msci:join-url", d.join_url);
-  WriteExtensions(w, d.extensions, after_separator);
+  WriteExtensions(w, d.extensions, after_separator ? 1 : 0);
   w.EndElement();
   std::string out = std::move(w).Finish();
   std::memcpy(&out[0], ends, kDescriptionHeader);
@@ -370,14 +371,14 @@ void WriteExtensionAttributes(
 
 void WriteExtensions(XmlWriter& w,
                      const std::vector<engine::Extension>& extensions,
-                     bool separator_written) {
+                     int separators_written) {
   for (const engine::Extension& e : extensions) {
     if (IsSeparator(e)) {
       continue;
     }
-    if (!separator_written) {
+    const int wanted = std::max(1, e.separators_before);
+    for (; separators_written < wanted; ++separators_written) {
       WriteSeparator(w);
-      separator_written = true;
     }
     w.Raw(e.raw_xml);
   }
@@ -525,17 +526,17 @@ std::string RenderEntityView(const engine::EntityView& v) {
       }
       w.EndElement();
     }
-    bool separator = false;
+    int separators = 0;
     if (!c.control_permission.empty()) {
       // The seed puts the application-sharing capabilities after a
       // separator.
       WriteSeparator(w);
-      separator = true;
+      separators = 1;
       w.StartElement("msas:capabilities");
       w.TextElement("msas:control-permission", c.control_permission);
       w.EndElement();
     }
-    WriteExtensions(w, c.extensions, separator);
+    WriteExtensions(w, c.extensions, separators);
     w.EndElement();
   }
   const engine::EntityState& s = v.state;

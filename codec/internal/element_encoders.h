@@ -55,17 +55,20 @@ void DeclareNamespaces(XmlWriter& w);
 void WriteExtensionAttributes(
     XmlWriter& w, const std::vector<engine::ExtensionAttribute>& attributes);
 
-// Unknown elements, in order, after one cis:separator (PROTOCOL.md §5.1:
+// Unknown elements, in order, each after at least one cis:separator and at
+// least as many as preceded it where it was received (PROTOCOL.md §5.1:
 // whatever follows a separator may be skipped by receivers that do not know
-// it). `separator_written` says whether the element already has one.
-// Separators kept as extensions are not repeated.
+// it, and each further separator starts a newer generation).
+// `separators_written` is how many the element has written already (the
+// typed MS items that follow a separator count one). Separators kept as
+// extensions are not repeated.
 //
 // raw_xml comes from XmlDocument::SerializeFragment (xml_reader), which
 // writes well-formed, self-contained fragments with XmlWriter: the one place
 // input bytes enter a document through Raw() (xml_writer.h).
 void WriteExtensions(XmlWriter& w,
                      const std::vector<engine::Extension>& extensions,
-                     bool separator_written = false);
+                     int separators_written = 0);
 
 // The markup around one per-requester secret: everything up to the text of
 // its `msci:cms-data` (start tag closed) and everything after it. Rendered

@@ -33,9 +33,9 @@ std::vector<engine::Extension> MapExtensions(
   std::vector<engine::Extension> out;
   out.reserve(extensions.size());
   for (const codec::C3pExtension& e : extensions) {
-    out.push_back(engine::Extension{std::string(e.namespace_uri),
-                                    std::string(e.local_name),
-                                    std::string(e.raw_xml)});
+    out.push_back(engine::Extension{
+        std::string(e.namespace_uri), std::string(e.local_name),
+        std::string(e.raw_xml), e.separators_before});
   }
   return out;
 }
