@@ -15,6 +15,11 @@
 //     where the data model has an extension slot, and ignored elsewhere;
 //   - an unknown element in the cccp namespace, or a cccp/conference-info
 //     element where it does not belong, is refused (kInvalidArgument);
+//   - RFC 4575 elements are read into the views below, or refused where a
+//     request may not carry them: conf-uris, host-info and conference-state
+//     belong to the focus (kInvalidArgument), sidebars and a call-info other
+//     than sip are not supported (kUnimplemented); docs/CODEC.md, "RFC 4575
+//     elements in requests", gives the reasons;
 //   - an unknown command (a cccp-namespace child of <request> we do not
 //     implement) parses to C3pCommand::kUnknown, so the focus can answer
 //     `failure` / `notSupported` (PROTOCOL.md §2.2).
@@ -125,20 +130,63 @@ struct C3pMediaView {
   std::vector<C3pExtensionAttribute> attributes;
 };
 
-// ci:endpoint (RFC 4575 §5.7). RFC children we do not model (referred,
-// joining-info, disconnection-info, call-info) are kept in `extensions`.
+// execution-type (RFC 4575 §5.7.2): referred, joining-info,
+// disconnection-info, and the `modified` of a uris entry. `when` is an
+// xs:dateTime and `by` an xs:anyURI (checked), white space stripped; either
+// may be empty (absent).
+struct C3pExecutionView {
+  absl::string_view when;
+  absl::string_view reason;
+  absl::string_view by;
+};
+
+// uri-type (RFC 4575 §5.3.1): one entry of service-uris or associated-aors.
+// `uri` is an xs:anyURI (checked), white space stripped.
+struct C3pUriEntryView {
+  absl::string_view uri;
+  absl::string_view display_text;
+  absl::string_view purpose;
+  std::optional<C3pExecutionView> modified;
+  std::vector<C3pExtension> extensions;
+  std::vector<C3pExtensionAttribute> attributes;
+};
+
+// conference-medium-type (RFC 4575 §5.3.4): one entry of available-media.
+struct C3pAvailableMediaView {
+  absl::string_view label;  // required attribute
+  absl::string_view display_text;
+  absl::string_view type;    // required child
+  absl::string_view status;  // "sendrecv", ... as sent
+  std::vector<C3pExtension> extensions;
+  std::vector<C3pExtensionAttribute> attributes;
+};
+
+// sip-dialog-id-type (RFC 4575 §5.7.4): call-info/sip. call-id, from-tag
+// and to-tag were present (they may be empty).
+struct C3pSipDialogView {
+  absl::string_view display_text;
+  absl::string_view call_id;
+  absl::string_view from_tag;
+  absl::string_view to_tag;
+};
+
+// ci:endpoint (RFC 4575 §5.7).
 struct C3pEndpointView {
   absl::string_view entity;
   absl::string_view state;  // "full" (default), "partial", "deleted"
   absl::string_view display_text;
+  std::optional<C3pExecutionView> referred;
   absl::string_view status;
   absl::string_view joining_method;
+  std::optional<C3pExecutionView> joining_info;
   absl::string_view disconnection_method;
-  absl::string_view session_type;          // attribute
-  absl::string_view endpoint_uri;          // attribute (dial-out)
-  absl::string_view refer_to_uri;          // attribute (dial-out)
-  absl::string_view session_on_behalf_of;  // attribute or element
-  bool has_client_info = false;            // msci:clientInfo present
+  std::optional<C3pExecutionView> disconnection_info;
+  std::optional<C3pSipDialogView> call_info;  // call-info/sip
+  absl::string_view session_type;             // attribute
+  absl::string_view endpoint_uri;             // attribute (dial-out)
+  absl::string_view refer_to_uri;             // attribute (dial-out)
+  absl::string_view session_on_behalf_of;     // attribute or element
+  bool has_client_info = false;               // msci:clientInfo present
   absl::string_view lobby_capable;  // 2008/12 lobby-capable in clientInfo
   std::vector<C3pExtension> client_info_extensions;
   std::vector<C3pMediaView> media;
@@ -151,7 +199,11 @@ struct C3pUserView {
   absl::string_view entity;
   absl::string_view state;
   absl::string_view display_text;
-  std::vector<absl::string_view> roles;  // roles/entry, in order
+  std::vector<C3pUriEntryView> associated_aors;  // empty: absent
+  std::vector<absl::string_view> roles;          // roles/entry, in order
+  // The xs:language tags of `languages` (checked), in order.
+  std::vector<absl::string_view> languages;
+  absl::string_view cascaded_focus;  // xs:anyURI (checked)
   std::vector<C3pEndpointView> endpoints;
   std::vector<C3pExtension> extensions;
   std::vector<C3pExtensionAttribute> attributes;
@@ -163,13 +215,15 @@ struct C3pDescriptionView {
   absl::string_view subject;
   absl::string_view free_text;
   absl::string_view keywords;
+  std::vector<C3pUriEntryView> service_uris;  // empty: absent
   absl::string_view maximum_user_count;
-  absl::string_view conference_id;     // msci:conference-id
-  absl::string_view expiry_time;       // msci:expiry-time
-  absl::string_view admission_policy;  // msci:admission-policy
+  std::vector<C3pAvailableMediaView> available_media;  // empty: absent
+  absl::string_view conference_id;                     // msci:conference-id
+  absl::string_view expiry_time;                       // msci:expiry-time
+  absl::string_view admission_policy;                  // msci:admission-policy
   // msci:automatic-leader-assignment (the presenter policy)
   absl::string_view presenter_policy;
-  // Other children (conf-uris, available-media, msci:pstn-access, ...).
+  // Foreign children we do not model (msci:pstn-access, ...).
   std::vector<C3pExtension> extensions;
 };
 
@@ -355,10 +409,13 @@ class C3pRequest {
 // Parses a C3P request body. Takes ownership of `body` because RapidXML parses
 // in place; every string_view in the result points into it and stays valid for
 // the lifetime of the returned request. Returns kInvalidArgument (with a byte
-// offset and line:column) for malformed input and kResourceExhausted when
-// `limits` are exceeded. When the XML was well-formed but the C3P content is
-// not, the status carries the envelope (see C3pEnvelopeFromStatus), so the
-// focus can answer with a C3P failure; otherwise it should answer SIP 400.
+// offset and line:column) for malformed input, kResourceExhausted when
+// `limits` are exceeded, and kUnimplemented for RFC 4575 content confstate
+// does not support (sidebars, a call-info other than sip). When the XML was
+// well-formed but the C3P content is not, the status carries the envelope
+// (see C3pEnvelopeFromStatus), so the focus can answer with a C3P failure
+// (`notSupported` for kUnimplemented, `requestMalformed` otherwise);
+// otherwise it should answer SIP 400.
 absl::StatusOr<C3pRequest> ParseC3pRequest(std::vector<char> body,
                                            const ParseLimits& limits = {});
 

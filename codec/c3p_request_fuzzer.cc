@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -52,6 +53,23 @@ void CheckAll(const std::vector<C3pExtension>& extensions) {
     CheckExtension(e);
 }
 
+void CheckExecution(const std::optional<C3pExecutionView>& x) {
+  if (x.has_value()) {
+    Touch(x->when);
+    Touch(x->reason);
+    Touch(x->by);
+  }
+}
+
+void CheckUris(const std::vector<C3pUriEntryView>& uris) {
+  for (const C3pUriEntryView& u : uris) {
+    Touch(u.uri);
+    Touch(u.purpose);
+    CheckExecution(u.modified);
+    CheckAll(u.extensions);
+  }
+}
+
 void CheckMedia(const C3pMediaView& m) {
   Touch(m.id);
   Touch(m.status);
@@ -61,6 +79,13 @@ void CheckMedia(const C3pMediaView& m) {
 void CheckEndpoint(const C3pEndpointView& ep) {
   Touch(ep.entity);
   Touch(ep.lobby_capable);
+  CheckExecution(ep.referred);
+  CheckExecution(ep.joining_info);
+  CheckExecution(ep.disconnection_info);
+  if (ep.call_info.has_value()) {
+    Touch(ep.call_info->call_id);
+    Touch(ep.call_info->to_tag);
+  }
   CheckAll(ep.client_info_extensions);
   CheckAll(ep.extensions);
   for (const C3pMediaView& m : ep.media)
@@ -71,6 +96,10 @@ void CheckUser(const C3pUserView& u) {
   Touch(u.entity);
   for (absl::string_view r : u.roles)
     Touch(r);
+  for (absl::string_view l : u.languages)
+    Touch(l);
+  Touch(u.cascaded_focus);
+  CheckUris(u.associated_aors);
   CheckAll(u.extensions);
   for (const C3pEndpointView& ep : u.endpoints)
     CheckEndpoint(ep);
@@ -80,6 +109,12 @@ void CheckConferenceInfo(const C3pConferenceInfoView& ci) {
   Touch(ci.entity);
   if (ci.description.has_value()) {
     Touch(ci.description->subject);
+    CheckUris(ci.description->service_uris);
+    for (const C3pAvailableMediaView& m : ci.description->available_media) {
+      Touch(m.label);
+      Touch(m.type);
+      CheckAll(m.extensions);
+    }
     CheckAll(ci.description->extensions);
   }
   for (const C3pEntityViewView& v : ci.entity_views) {

@@ -472,6 +472,204 @@ TEST(ParseC3pRequestTest, RefusesMalformedC3pWithEnvelopeForTheFailure) {
   }
 }
 
+// RFC 4575 elements of users and endpoints are read into their views
+// (docs/CODEC.md, "RFC 4575 elements in requests"), never kept as
+// extensions, whatever order they come in.
+TEST(ParseC3pRequestTest, AddUserReadsRfc4575UserAndEndpointElements) {
+  absl::StatusOr<C3pRequest> request = Parse(Request(absl::StrCat(
+      "<addUser><conferenceKeys confEntity=\"", kConf,
+      "\"/><ci:user entity=\"sip:bob@contoso.com\">"
+      "<ci:associated-aors state=\"full\"><ci:entry x:a=\"1\" "
+      "xmlns:x=\"urn:x\"><ci:uri> sip:bob@fabrikam.com </ci:uri>"
+      "<ci:display-text>Bob</ci:display-text><ci:purpose>alias</ci:purpose>"
+      "<ci:modified><ci:when>2026-01-02T03:04:05Z</ci:when></ci:modified>"
+      "<x:note/></ci:entry><ci:entry><ci:uri>tel:+15550100</ci:uri>"
+      "</ci:entry></ci:associated-aors>"
+      "<ci:languages>\n en-US  fr\t</ci:languages>"
+      "<ci:cascaded-focus>sip:cascade@fabrikam.com</ci:cascaded-focus>"
+      "<ci:endpoint entity=\"{6A5B}\">"
+      "<ci:call-info><ci:sip><ci:display-text>d</ci:display-text>"
+      "<ci:call-id>c@h</ci:call-id><ci:from-tag>f</ci:from-tag>"
+      "<ci:to-tag></ci:to-tag><y:z xmlns:y=\"urn:y\"/></ci:sip></ci:call-info>"
+      "<ci:referred><ci:when>2026-01-02T03:04:05.25-05:00</ci:when>"
+      "<ci:reason>SIP;cause=302</ci:reason><ci:by>sip:alice@contoso.com</ci:by>"
+      "</ci:referred><ci:joining-info><ci:reason>invited</ci:reason>"
+      "</ci:joining-info><ci:disconnection-info><ci:by>sip:x@y</ci:by>"
+      "</ci:disconnection-info></ci:endpoint></ci:user></addUser>")));
+  ASSERT_THAT(request, IsOk());
+  const C3pUserView& user = std::get<C3pAddUser>(request->command).user;
+  EXPECT_TRUE(user.extensions.empty());
+  ASSERT_EQ(user.associated_aors.size(), 2u);
+  const C3pUriEntryView& aor = user.associated_aors[0];
+  EXPECT_EQ(aor.uri, "sip:bob@fabrikam.com");  // white space stripped
+  EXPECT_EQ(aor.display_text, "Bob");
+  EXPECT_EQ(aor.purpose, "alias");
+  ASSERT_TRUE(aor.modified.has_value());
+  EXPECT_EQ(aor.modified->when, "2026-01-02T03:04:05Z");
+  ASSERT_EQ(aor.extensions.size(), 1u);
+  EXPECT_EQ(aor.extensions[0].local_name, "note");
+  ASSERT_EQ(aor.attributes.size(), 1u);
+  EXPECT_EQ(user.associated_aors[1].uri, "tel:+15550100");
+  EXPECT_THAT(user.languages, ElementsAre("en-US", "fr"));
+  EXPECT_EQ(user.cascaded_focus, "sip:cascade@fabrikam.com");
+
+  ASSERT_EQ(user.endpoints.size(), 1u);
+  const C3pEndpointView& ep = user.endpoints[0];
+  EXPECT_TRUE(ep.extensions.empty());
+  ASSERT_TRUE(ep.referred.has_value());
+  EXPECT_EQ(ep.referred->when, "2026-01-02T03:04:05.25-05:00");
+  EXPECT_EQ(ep.referred->reason, "SIP;cause=302");
+  EXPECT_EQ(ep.referred->by, "sip:alice@contoso.com");
+  ASSERT_TRUE(ep.joining_info.has_value());
+  EXPECT_EQ(ep.joining_info->reason, "invited");
+  EXPECT_EQ(ep.joining_info->when, "");
+  ASSERT_TRUE(ep.disconnection_info.has_value());
+  EXPECT_EQ(ep.disconnection_info->by, "sip:x@y");
+  ASSERT_TRUE(ep.call_info.has_value());
+  EXPECT_EQ(ep.call_info->display_text, "d");
+  EXPECT_EQ(ep.call_info->call_id, "c@h");
+  EXPECT_EQ(ep.call_info->from_tag, "f");
+  EXPECT_EQ(ep.call_info->to_tag, "");
+}
+
+TEST(ParseC3pRequestTest, DescriptionReadsServiceUrisAndAvailableMedia) {
+  absl::StatusOr<C3pRequest> request = Parse(Request(
+      "<addConference><ci:conference-info entity=\"\">"
+      "<ci:conference-description>"
+      "<ci:available-media><ci:entry label=\"a1\"><ci:display-text>Audio"
+      "</ci:display-text><ci:type>audio</ci:type><ci:status>sendrecv"
+      "</ci:status></ci:entry><ci:entry label=\"v1\"><ci:type>video</ci:type>"
+      "</ci:entry></ci:available-media>"
+      "<ci:service-uris><ci:entry><ci:uri>http://contoso.com/rec</ci:uri>"
+      "<ci:purpose>recording</ci:purpose></ci:entry></ci:service-uris>"
+      "<cis:separator/><x:n xmlns:x=\"urn:x\"/>"
+      "</ci:conference-description></ci:conference-info></addConference>"));
+  ASSERT_THAT(request, IsOk());
+  const C3pDescriptionView& d =
+      *std::get<C3pAddConference>(request->command).conference_info.description;
+  ASSERT_EQ(d.service_uris.size(), 1u);
+  EXPECT_EQ(d.service_uris[0].uri, "http://contoso.com/rec");
+  EXPECT_EQ(d.service_uris[0].purpose, "recording");
+  ASSERT_EQ(d.available_media.size(), 2u);
+  EXPECT_EQ(d.available_media[0].label, "a1");
+  EXPECT_EQ(d.available_media[0].display_text, "Audio");
+  EXPECT_EQ(d.available_media[0].type, "audio");
+  EXPECT_EQ(d.available_media[0].status, "sendrecv");
+  EXPECT_EQ(d.available_media[1].type, "video");
+  ASSERT_EQ(d.extensions.size(), 1u);
+  EXPECT_EQ(d.extensions[0].separators_before, 1);
+}
+
+// What the focus alone sets is refused as malformed (requestMalformed), what
+// confstate does not implement as unimplemented (notSupported); both keep
+// the envelope for the C3P failure.
+TEST(ParseC3pRequestTest, RefusesRfc4575ElementsRequestsMayNotCarry) {
+  struct Case {
+    const char* name;
+    std::string content;  // inside ci:conference-info
+    absl::StatusCode code;
+  };
+  const Case cases[] = {
+      {"conf-uris",
+       "<ci:conference-description><ci:conf-uris><ci:entry><ci:uri>sip:m@c"
+       "</ci:uri></ci:entry></ci:conf-uris></ci:conference-description>",
+       absl::StatusCode::kInvalidArgument},
+      {"host-info", "<ci:host-info/>", absl::StatusCode::kInvalidArgument},
+      {"conference-state", "<ci:conference-state/>",
+       absl::StatusCode::kInvalidArgument},
+      {"sidebars-by-ref", "<ci:sidebars-by-ref/>",
+       absl::StatusCode::kUnimplemented},
+      {"sidebars-by-val", "<ci:sidebars-by-val/>",
+       absl::StatusCode::kUnimplemented},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    absl::StatusOr<C3pRequest> request = Parse(Request(
+        absl::StrCat("<addConference><ci:conference-info entity=\"\">",
+                     c.content, "</ci:conference-info></addConference>")));
+    ASSERT_THAT(request, StatusIs(c.code, HasSubstr(absl::StrCat(
+                                              "<ci:", c.name, "> refused ("))));
+    EXPECT_TRUE(C3pEnvelopeFromStatus(request.status()).has_value());
+  }
+  // A call-info that is not sip.
+  absl::StatusOr<C3pRequest> request = Parse(Request(absl::StrCat(
+      "<modifyEndpoint><userKeys confEntity=\"", kConf,
+      "\" userEntity=\"sip:bob@contoso.com\"/><ci:endpoint entity=\"e\">"
+      "<ci:call-info><h:h323 xmlns:h=\"urn:h323\"/></ci:call-info>"
+      "</ci:endpoint></modifyEndpoint>")));
+  EXPECT_THAT(request, StatusIs(absl::StatusCode::kUnimplemented,
+                                HasSubstr("call-info/sip only")));
+  EXPECT_TRUE(C3pEnvelopeFromStatus(request.status()).has_value());
+}
+
+TEST(ParseC3pRequestTest, RefusesRfc4575ValuesOutsideTheirSchemaTypes) {
+  struct Case {
+    const char* name;
+    std::string user_content;      // inside ci:user
+    std::string endpoint_content;  // inside its ci:endpoint
+    const char* message;
+  };
+  const Case cases[] = {
+      {"when", "", "<ci:referred><ci:when>yesterday</ci:when></ci:referred>",
+       "\"yesterday\" in <ci:when> is not an xs:dateTime"},
+      {"day of month", "",
+       "<ci:joining-info><ci:when>2026-02-29T00:00:00Z</ci:when>"
+       "</ci:joining-info>",
+       "is not an xs:dateTime"},
+      {"by", "",
+       "<ci:disconnection-info><ci:by>a#b#c</ci:by></ci:disconnection-info>",
+       "is not an xs:anyURI"},
+      {"cascaded-focus", "<ci:cascaded-focus>sip:%zz</ci:cascaded-focus>", "",
+       "is not an xs:anyURI"},
+      {"languages", "<ci:languages>en fr_FR</ci:languages>", "",
+       "\"fr_FR\" in <ci:languages> is not an xs:language"},
+      {"uri",
+       "<ci:associated-aors><ci:entry><ci:uri>sip:[x]</ci:uri>"
+       "</ci:entry></ci:associated-aors>",
+       "", "is not an xs:anyURI"},
+      {"no entry", "<ci:associated-aors/>", "",
+       "missing <entry> in <ci:associated-aors>"},
+      {"no uri", "<ci:associated-aors><ci:entry/></ci:associated-aors>", "",
+       "missing <uri> in <ci:entry>"},
+      {"two referred", "", "<ci:referred/><ci:referred/>",
+       "duplicate <ci:referred>"},
+      {"no to-tag", "",
+       "<ci:call-info><ci:sip><ci:call-id>c</ci:call-id><ci:from-tag>f"
+       "</ci:from-tag></ci:sip></ci:call-info>",
+       "missing <to-tag> in <ci:sip>"},
+      {"sip and more", "",
+       "<ci:call-info><ci:sip><ci:call-id>c</ci:call-id><ci:from-tag/>"
+       "<ci:to-tag/></ci:sip><x:y xmlns:x=\"urn:x\"/></ci:call-info>",
+       "holds <sip> and other content"},
+      {"unknown in execution", "", "<ci:referred><ci:who/></ci:referred>",
+       "unexpected element <ci:who> in <ci:referred>"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    absl::StatusOr<C3pRequest> request = Parse(Request(absl::StrCat(
+        "<addUser><conferenceKeys confEntity=\"", kConf,
+        "\"/><ci:user entity=\"sip:bob@contoso.com\">", c.user_content,
+        "<ci:endpoint entity=\"e\">", c.endpoint_content,
+        "</ci:endpoint></ci:user></addUser>")));
+    ASSERT_THAT(request, StatusIs(absl::StatusCode::kInvalidArgument,
+                                  HasSubstr(c.message)));
+    EXPECT_TRUE(C3pEnvelopeFromStatus(request.status()).has_value());
+  }
+  // available-media needs a label and a type.
+  for (const char* entry : {"<ci:entry><ci:type>audio</ci:type></ci:entry>",
+                            "<ci:entry label=\"a\"/>"}) {
+    SCOPED_TRACE(entry);
+    EXPECT_THAT(
+        Parse(Request(
+            absl::StrCat("<addConference><ci:conference-info entity=\"\">"
+                         "<ci:conference-description><ci:available-media>",
+                         entry,
+                         "</ci:available-media></ci:conference-description>"
+                         "</ci:conference-info></addConference>"))),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("missing")));
+  }
+}
+
 TEST(ParseC3pRequestTest, RefusesWrongRootAndMissingEnvelopeAttributes) {
   EXPECT_THAT(Parse("<response xmlns=\"urn:ietf:params:xml:ns:cccp\"/>"),
               StatusIs(absl::StatusCode::kInvalidArgument,

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -80,9 +81,8 @@ inline absl::string_view Attr(const XmlElement& e, absl::string_view local) {
 
 // What an element's reader made of one of its children (ReadChildren).
 enum class Child {
-  kRead,       // read into the element's view
-  kExtension,  // an RFC 4575 element we do not model: kept whole, in order
-  kOther,      // not one the element knows: the shared rules apply
+  kRead,   // read into the element's view
+  kOther,  // not one the element knows: the shared rules apply
 };
 
 // A command element's children by slot (c3p_request.cc).
@@ -209,6 +209,34 @@ class C3pRequestParser {
     return absl::OkStatus();
   }
 
+  // The stripped text of leaf `e`, which must be a value of XML Schema
+  // datatype `type` (`valid` checks it, codec/internal/xsd_values.h).
+  absl::Status TypedText(const XmlElement& e, bool (*valid)(absl::string_view),
+                         absl::string_view type, absl::string_view* out) const {
+    absl::string_view text;
+    if (absl::Status s = Text(e, &text); !s.ok())
+      return s;
+    text = absl::StripAsciiWhitespace(text);
+    if (!valid(text))
+      return NotOfType(e, text, type);
+    *out = text;
+    return absl::OkStatus();
+  }
+  absl::Status NotOfType(const XmlElement& e, absl::string_view value,
+                         absl::string_view type) const {
+    return Error(e,
+                 absl::StrCat("\"", EscapeForError(value), "\" in <",
+                              EscapeForError(e.qname), "> is not an ", type));
+  }
+  // An RFC 4575 element a request may not carry: kInvalidArgument for what
+  // the focus alone sets, kUnimplemented for what confstate does not do.
+  absl::Status Refuse(const XmlElement& e, absl::StatusCode code,
+                      absl::string_view reason) const {
+    return absl::Status(
+        code, absl::StrCat("c3p: <", EscapeForError(e.qname), "> refused (",
+                           reason, ") at ", doc_.Where(e.offset)));
+  }
+
   C3pExtension Extension(const XmlElement& e, int separators) {
     request_->fragments_.push_back(
         std::make_unique<std::string>(doc_.SerializeFragment(e)));
@@ -235,11 +263,12 @@ class C3pRequestParser {
   }
 
   // Reads the children of `e` in order: `read(c, &child)` reads one it
-  // knows, or says it is kept whole (Child::kExtension) or not one it knows
-  // (Child::kOther). For the latter the rules every element
-  // shares apply (PROTOCOL.md §5.1): a cis:separator is counted, a cccp or
-  // conference-info element is refused, and any other element is kept as
-  // an extension; extensions record the separators counted before them.
+  // knows, or says it is not one it knows (Child::kOther). For those the
+  // rules every element shares apply (PROTOCOL.md §5.1): a cis:separator is
+  // counted, a cccp or conference-info element is refused, and any other
+  // element is kept as an extension, which records the separators counted
+  // before it; with no `extensions` (an element without an extension slot)
+  // it is ignored.
   template <typename Read>
   absl::Status ReadChildren(const XmlElement& e,
                             std::vector<C3pExtension>* extensions, Read read);
@@ -257,6 +286,22 @@ class C3pRequestParser {
                                       C3pConferenceKeys* k);
   absl::Status ParseUserKeys(const XmlElement& e, C3pUserKeys* k);
   absl::Status ParseMediaKeys(const XmlElement& e, C3pMediaKeys* k);
+  absl::Status ParseExecution(const XmlElement& e, C3pExecutionView* x);
+  // ParseExecution, refusing a second element of the same name.
+  absl::Status ParseExecutionOnce(const XmlElement& e,
+                                  std::optional<C3pExecutionView>* x);
+  absl::Status ParseUris(const XmlElement& e,
+                         std::vector<C3pUriEntryView>* uris);
+  absl::Status ParseUriEntry(const XmlElement& e, C3pUriEntryView* u);
+  absl::Status ParseAvailableMedia(const XmlElement& e,
+                                   std::vector<C3pAvailableMediaView>* media);
+  absl::Status ParseAvailableMedium(const XmlElement& e,
+                                    C3pAvailableMediaView* m);
+  absl::Status ParseCallInfo(const XmlElement& e,
+                             std::optional<C3pSipDialogView>* call_info);
+  absl::Status ParseSipDialog(const XmlElement& e, C3pSipDialogView* d);
+  absl::Status ParseLanguages(const XmlElement& e,
+                              std::vector<absl::string_view>* languages);
   absl::Status ParseMedia(const XmlElement& e, C3pMediaView* m);
   absl::Status ParseEndpoint(const XmlElement& e, C3pEndpointView* ep);
   absl::Status ParseUser(const XmlElement& e, C3pUserView* u);
