@@ -161,10 +161,14 @@ absl::StatusOr<C3pResult> Focus::Answer(const RequestContext& context,
         codec::C3pEnvelopeFromStatus(request.status());
     if (!envelope.has_value())
       return request.status();
-    const C3pReason reason =
-        request.status().code() == absl::StatusCode::kResourceExhausted
-            ? C3pReason::kRequestTooLarge
-            : C3pReason::kRequestMalformed;
+    // kUnimplemented: RFC 4575 content confstate does not support
+    // (docs/CODEC.md, "RFC 4575 elements in requests").
+    C3pReason reason = C3pReason::kRequestMalformed;
+    if (request.status().code() == absl::StatusCode::kResourceExhausted) {
+      reason = C3pReason::kRequestTooLarge;
+    } else if (request.status().code() == absl::StatusCode::kUnimplemented) {
+      reason = C3pReason::kNotSupported;
+    }
     return C3pResult{codec::EncodeFailureResponse(
                          codec::ResponseAddressFor(*envelope), reason),
                      reason};

@@ -576,15 +576,21 @@ class RequestHandler {
           store_.ApplyDeleteEndpoint({snapshot.entity, user, endpoint.entity}),
           target);
     }
+    // A status report: only the status (and how it disconnected) changes.
+    // An endpoint that also says how it was referred, how it joined or which
+    // dialog carries it is set as sent, so that nothing it says is lost.
     if (current->FindEndpoint(endpoint.entity) != nullptr &&
-        endpoint.status.has_value() && endpoint.media.empty()) {
-      // A status report: only the status (and how it disconnected) changes.
+        endpoint.status.has_value() && endpoint.media.empty() &&
+        !endpoint.referred.has_value() && !endpoint.joining_info.has_value() &&
+        !endpoint.call_info.has_value()) {
       engine::ModifyEndpointStatusRequest status;
       status.conference = snapshot.entity;
       status.user = user;
       status.endpoint = endpoint.entity;
       status.status = *endpoint.status;
       status.disconnection_method = endpoint.disconnection_method;
+      if (endpoint.disconnection_info.has_value())
+        status.disconnection_info = *endpoint.disconnection_info;
       return Committed(store_.ApplyModifyEndpointStatus(std::move(status)),
                        target);
     }

@@ -1,6 +1,9 @@
 #include "focus/internal/request_mapping.h"
 
+#include <string>
 #include <utility>
+#include <variant>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -26,7 +29,52 @@ bool MapOptional(const codec::WireNameRow<Enum> (&table)[N],
   return out->has_value();
 }
 
+// RFC 4575 execution-type; the parser checked `when` and `by`.
+engine::Execution MapExecution(const codec::C3pExecutionView& view) {
+  return engine::Execution{view.when, view.reason, view.by};
+}
+
+engine::SipCallInfo MapSipDialog(const codec::C3pSipDialogView& view) {
+  return engine::SipCallInfo{view.display_text, view.call_id, view.from_tag,
+                             view.to_tag};
+}
+
+// An available-media list (requestMalformed for an unknown status).
+Mapped<std::vector<engine::AvailableMedia>> MapAvailableMedia(
+    const std::vector<codec::C3pAvailableMediaView>& views) {
+  std::vector<engine::AvailableMedia> out;
+  out.reserve(views.size());
+  for (const codec::C3pAvailableMediaView& view : views) {
+    engine::AvailableMedia& m = out.emplace_back();
+    m.label = std::string(view.label);
+    m.display_text = std::string(view.display_text);
+    m.type = std::string(view.type);
+    if (!MapOptional(codec::kMediaStatusNames, view.status, &m.status))
+      return C3pReason::kRequestMalformed;
+    m.extensions = MapExtensions(view.extensions);
+    m.attributes = MapAttributes(view.attributes);
+  }
+  return out;
+}
+
 }  // namespace
+
+std::vector<engine::UriEntry> MapUris(
+    const std::vector<codec::C3pUriEntryView>& entries) {
+  std::vector<engine::UriEntry> out;
+  out.reserve(entries.size());
+  for (const codec::C3pUriEntryView& view : entries) {
+    engine::UriEntry& entry = out.emplace_back();
+    entry.uri = std::string(view.uri);
+    entry.display_text = std::string(view.display_text);
+    entry.purpose = std::string(view.purpose);
+    if (view.modified.has_value())
+      entry.modified = MapExecution(*view.modified);
+    entry.extensions = MapExtensions(view.extensions);
+    entry.attributes = MapAttributes(view.attributes);
+  }
+  return out;
+}
 
 std::vector<engine::Extension> MapExtensions(
     const std::vector<codec::C3pExtension>& extensions) {
@@ -90,6 +138,14 @@ Mapped<engine::Endpoint> MapEndpoint(const codec::C3pEndpointView& view) {
   engine::Endpoint endpoint;
   endpoint.entity = engine::EndpointId(view.entity);
   endpoint.display_text = std::string(view.display_text);
+  if (view.referred.has_value())
+    endpoint.referred = MapExecution(*view.referred);
+  if (view.joining_info.has_value())
+    endpoint.joining_info = MapExecution(*view.joining_info);
+  if (view.disconnection_info.has_value())
+    endpoint.disconnection_info = MapExecution(*view.disconnection_info);
+  if (view.call_info.has_value())
+    endpoint.call_info = MapSipDialog(*view.call_info);
   if (!MapOptional(codec::kEndpointStatusNames, view.status,
                    &endpoint.status) ||
       !MapOptional(codec::kJoiningMethodNames, view.joining_method,
@@ -132,6 +188,11 @@ Mapped<engine::User> MapUser(const codec::C3pUserView& view) {
   engine::User user;
   user.entity = engine::UserId(view.entity);
   user.display_text = std::string(view.display_text);
+  if (!view.associated_aors.empty())
+    user.associated_aors = MapUris(view.associated_aors);
+  for (absl::string_view language : view.languages)
+    user.languages.emplace_back(language);
+  user.cascaded_focus = view.cascaded_focus;
   Mapped<engine::Role> role = MapRoles(view.roles);
   if (auto* reason = std::get_if<C3pReason>(&role))
     return *reason;
@@ -178,6 +239,18 @@ Mapped<engine::ConferenceDescription> OverlayDescription(
   if (!view.keywords.empty()) {
     base.keywords = absl::StrSplit(view.keywords, absl::ByAnyChar(" \t\r\n"),
                                    absl::SkipEmpty());
+  }
+  // Lists replace the ones the conference has (RFC 4575 atomic elements);
+  // conf-uris are the focus's, refused by the parser.
+  if (!view.service_uris.empty())
+    base.service_uris = MapUris(view.service_uris);
+  if (!view.available_media.empty()) {
+    Mapped<std::vector<engine::AvailableMedia>> media =
+        MapAvailableMedia(view.available_media);
+    if (auto* reason = std::get_if<C3pReason>(&media))
+      return *reason;
+    base.available_media =
+        std::get<std::vector<engine::AvailableMedia>>(std::move(media));
   }
   if (!view.maximum_user_count.empty()) {
     uint32_t count = 0;

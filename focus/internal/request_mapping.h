@@ -23,8 +23,15 @@ namespace internal {
 template <typename T>
 using Mapped = std::variant<T, codec::C3pReason>;
 
+// Extensions keep the separators they followed (Extension::
+// separators_before).
 std::vector<engine::Extension> MapExtensions(
     const std::vector<codec::C3pExtension>& extensions);
+
+// uris-type entries (service-uris, associated-aors), whose values the
+// parser checked.
+std::vector<engine::UriEntry> MapUris(
+    const std::vector<codec::C3pUriEntryView>& entries);
 std::vector<engine::ExtensionAttribute> MapAttributes(
     const std::vector<codec::C3pExtensionAttribute>& attributes);
 
@@ -36,10 +43,12 @@ Mapped<engine::Role> MapRoles(const std::vector<absl::string_view>& roles);
 // A media stream (requestMalformed for an unknown status or a missing id).
 Mapped<engine::Media> MapMedia(const codec::C3pMediaView& media);
 
-// An endpoint (requestMalformed for unknown enumerations or no entity).
+// An endpoint with its referred, joining-info, disconnection-info and
+// call-info/sip (requestMalformed for unknown enumerations or no entity).
 Mapped<engine::Endpoint> MapEndpoint(const codec::C3pEndpointView& endpoint);
 
-// A user with its endpoints (requestMalformed / invalidRole).
+// A user with its associated-aors, languages, cascaded-focus and endpoints
+// (requestMalformed / invalidRole).
 Mapped<engine::User> MapUser(const codec::C3pUserView& user);
 
 // Overlays the fields a modifyEndpointMedia `view` carries onto `base`:
@@ -49,9 +58,11 @@ Mapped<engine::Media> OverlayMedia(engine::Media base,
                                    const codec::C3pMediaView& view);
 
 // Overlays the fields `view` carries onto `base` (modifyConference and
-// addConference): subject, display-text, free-text, keywords, maximum user
-// count, conference-id, expiry-time, admission policy, presenter policy,
-// extensions.
+// addConference): subject, display-text, free-text, keywords, service-uris,
+// maximum user count, available-media, conference-id, expiry-time,
+// admission policy, presenter policy, extensions. A list the view carries
+// replaces the one `base` has (requestMalformed for an unknown
+// available-media status).
 Mapped<engine::ConferenceDescription> OverlayDescription(
     engine::ConferenceDescription base, const codec::C3pDescriptionView& view);
 
