@@ -111,9 +111,9 @@ absl::StatusOr<XmlDocument> XmlDocument::Parse(
   // The document holds RapidXML's 64 KiB static pool; keep it off the
   // stack, and keep one per thread rather than allocating and freeing 64 KiB
   // per parse. Nothing refers to its nodes once Parse returns.
-  thread_local const std::unique_ptr<rapidxml::xml_document<char>> rapid =
-      std::make_unique<rapidxml::xml_document<char>>();
-  rapid->clear();
+  thread_local const std::unique_ptr<rapidxml::xml_document<char>>
+      kRapidDocument = std::make_unique<rapidxml::xml_document<char>>();
+  kRapidDocument->clear();
   // A root whose start tag and content the pre-scan read whole (its
   // attribute values need no reference resolved, its content is elements)
   // is built from the pre-scan's record: RapidXML reads only its content,
@@ -132,7 +132,7 @@ absl::StatusOr<XmlDocument> XmlDocument::Parse(
     parse_from = buffer + root_info.content_begin;
   }
   try {
-    rapid->parse<kRapidXmlFlags>(parse_from);
+    kRapidDocument->parse<kRapidXmlFlags>(parse_from);
   } catch (const rapidxml::parse_error& e) {
     // Not reached for input the pre-scan accepted; kept so that a
     // disagreement is an error, never a crash.
@@ -146,13 +146,14 @@ absl::StatusOr<XmlDocument> XmlDocument::Parse(
                          scan.qname_colons);
   if (root_end != nullptr) {
     *root_end = '<';
-    if (absl::Status s = builder.BuildRoot(root_info, rapid->first_node());
+    if (absl::Status s =
+            builder.BuildRoot(root_info, kRapidDocument->first_node());
         !s.ok()) {
       return s;
     }
     return doc;
   }
-  rapidxml::xml_node<char>* root = rapid->first_node();
+  rapidxml::xml_node<char>* root = kRapidDocument->first_node();
   if (root == nullptr || root->next_sibling() != nullptr ||
       root->type() != rapidxml::node_element) {
     return absl::InvalidArgumentError("xml: expected exactly one root element");
@@ -166,9 +167,10 @@ absl::StatusOr<XmlDocument> XmlDocument::Parse(
 char XmlDocument::BodyByte(size_t offset) const {
   if (detached_size_ == 0 || offset < detached_begin_)
     return buffer_[offset];
-  if (offset < detached_begin_ + detached_size_)
+  if (offset < detached_begin_ + detached_size_) {
     return buffer_[buffer_.size() - detached_size_ +
                    (offset - detached_begin_)];
+  }
   return buffer_[offset - detached_size_];
 }
 

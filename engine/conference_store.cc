@@ -619,7 +619,9 @@ void ConferenceStore::Deliver(const std::shared_ptr<DeliveryQueue>& queue,
       ++queue->next_version;
       in_order = true;
     } else {
-      queue->pending.emplace(version, std::move(item));
+      // A copy (a few reference counts, on this rarer path): `item` is
+      // delivered below when it is in order.
+      queue->pending.emplace(version, item);
       if (queue->draining) {
         return;  // The draining thread will deliver it in order.
       }

@@ -18,7 +18,7 @@ namespace {
 // wyhash's constants; the process seed is this object's address.
 constexpr uint64_t kHashSalt0 = 0xa0761d6478bd642full;
 constexpr uint64_t kHashSalt1 = 0xe7037ed1a0b428dbull;
-const char g_hash_seed_anchor = 0;
+const char kHashSeedAnchor = 0;
 
 uint64_t FoldedMultiply(uint64_t a, uint64_t b) {
   const unsigned __int128 product = static_cast<unsigned __int128>(a) * b;
@@ -42,7 +42,7 @@ uint64_t Load32(const char* p) {
 size_t ConferenceKeyHash(absl::string_view entity) {
   const char* p = entity.data();
   const size_t n = entity.size();
-  uint64_t seed = reinterpret_cast<uintptr_t>(&g_hash_seed_anchor) ^ kHashSalt0;
+  uint64_t seed = reinterpret_cast<uintptr_t>(&kHashSeedAnchor) ^ kHashSalt0;
   uint64_t a = 0;
   uint64_t b = 0;
   if (n <= 16) {

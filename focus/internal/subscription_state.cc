@@ -267,7 +267,7 @@ codec::EncodedDocument ConferenceChannel::FullFor(
     FullCache& cached = full_[index];
     if (cached.snapshot == nullptr ||
         cached.snapshot->version <= snapshot->version) {
-      replaced = std::move(cached);
+      std::swap(replaced, cached);  // The old one is freed after the lock.
       cached.snapshot = snapshot;
       cached.document = document;
     }
