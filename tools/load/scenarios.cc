@@ -12,7 +12,6 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 #include "absl/strings/string_view.h"
 
 #include "base/mutex.h"
@@ -23,6 +22,7 @@
 #include "crypto/self_signed.h"
 #include "engine/model.h"
 #include "focus/focus.h"
+#include "tools/load/client_requests.h"
 #include "tools/load/latency_histogram.h"
 #include "tools/load/roster_tracker.h"
 
@@ -37,28 +37,6 @@ constexpr int kIdentities = 8;
 constexpr int kIdentityBits = 1024;
 // Failure messages kept per run (all are counted).
 constexpr size_t kMaxFailureMessages = 20;
-
-// A joining user as the load's clients send it in addUser: `entity` with
-// `role` and one connected audio-video endpoint ("<entity>/av") carrying one
-// send-recv audio stream (id "1").
-engine::User JoiningUser(absl::string_view entity, engine::Role role) {
-  engine::User user;
-  user.entity = engine::UserId(entity);
-  user.role = role;
-  engine::Endpoint endpoint;
-  endpoint.entity = engine::EndpointId(absl::StrCat(entity, "/av"));
-  endpoint.status = engine::EndpointStatus::kConnected;
-  endpoint.session_type = "audio-video";
-  engine::Media audio;
-  audio.id = engine::MediaId("1");
-  audio.type = "audio";
-  audio.status = engine::MediaStatus::kSendRecv;
-  endpoint.media.push_back(
-      std::make_shared<const engine::Media>(std::move(audio)));
-  user.endpoints.push_back(
-      std::make_shared<const engine::Endpoint>(std::move(endpoint)));
-  return user;
-}
 
 enum Op {
   kGetConference,
@@ -465,36 +443,20 @@ OpResult LoadScenario::Impl::Hostile(Conf& c, std::mt19937_64& rng) {
   const Op op = static_cast<Op>(kHostileMalformed +
                                 rng() % (kOpCount - kHostileMalformed));
   switch (op) {
-    case kHostileMalformed: {
-      // A valid request cut short: the envelope is readable, the rest not.
-      std::string body = codec::EncodeModifyConferenceLockRequest(
-          Envelope(organizer, c.entity), c.entity, engine::LockState::kLocked);
-      body.resize(body.size() * 3 / 4);
-      // Truncation leaves the envelope unclosed, so the focus cannot answer
-      // in C3P at all (the SIP layer's 400).
-      return Judge(op, organizer, std::move(body), "status:invalid_argument");
-    }
-    case kHostileOversized: {
-      engine::User user = JoiningUser(attendee, engine::Role::kAttendee);
-      user.display_text = std::string(70 * 1024, 'x');
+    case kHostileMalformed:
+      // The focus cannot answer in C3P at all: the SIP layer's 400.
+      return Judge(op, organizer,
+                   TruncatedRequest(Envelope(organizer, c.entity), c.entity),
+                   "status:invalid_argument");
+    case kHostileOversized:
       return Judge(op, attendee,
-                   codec::EncodeAddUserRequest(Envelope(attendee, c.entity),
-                                               c.entity, user),
+                   OversizedJoinRequest(Envelope(attendee, c.entity), c.entity,
+                                        attendee),
                    "status:resource_exhausted");
-    }
-    case kHostileNested: {
-      // 10,000 levels inside the command. Only the nesting is hand-made;
-      // the envelope comes from the encoder.
-      std::string body = codec::EncodeEmptyCommandRequest(
-          Envelope(organizer, c.entity), "ping");
-      const size_t at = body.find("<ping");
-      std::string nested;
-      nested.reserve(10000 * 7);
-      for (int i = 0; i < 10000; ++i)
-        nested += "<ping>";
-      body.insert(at, nested);
-      return Judge(op, organizer, std::move(body), "status:resource_exhausted");
-    }
+    case kHostileNested:
+      return Judge(op, organizer,
+                   DeeplyNestedRequest(Envelope(organizer, c.entity)),
+                   "status:resource_exhausted");
     case kHostileSpoofedFrom:
       // The attendee claims to be the organizer.
       return Judge(op, attendee,
@@ -508,14 +470,10 @@ OpResult LoadScenario::Impl::Hostile(Conf& c, std::mt19937_64& rng) {
                        Envelope(attendee, c.entity), c.entity,
                        engine::LockState::kLocked),
                    "unauthorized");
-    default: {
-      std::string body =
-          absl::StrReplaceAll(codec::EncodeEmptyCommandRequest(
-                                  Envelope(organizer, c.entity), "ping"),
-                              {{"<ping", "<frobnicateConference"}});
-      return Judge(kHostileUnknownCommand, organizer, std::move(body),
+    default:
+      return Judge(kHostileUnknownCommand, organizer,
+                   UnknownCommandRequest(Envelope(organizer, c.entity)),
                    "notSupported");
-    }
   }
 }
 
