@@ -1,5 +1,8 @@
 #include "tools/load/process_stats.h"
 
+#include <sys/resource.h>
+#include <time.h>
+
 #include <fstream>
 #include <string>
 
@@ -48,6 +51,25 @@ absl::StatusOr<MemoryStats> ReadMemoryStats() {
         "process stats: no VmRSS/VmHWM in /proc/self/status");
   }
   return stats;
+}
+
+int64_t ProcessCpuNanos() {
+  struct rusage usage;
+  if (getrusage(RUSAGE_SELF, &usage) != 0) {
+    return 0;
+  }
+  auto nanos = [](const struct timeval& t) {
+    return int64_t{t.tv_sec} * 1'000'000'000 + int64_t{t.tv_usec} * 1'000;
+  };
+  return nanos(usage.ru_utime) + nanos(usage.ru_stime);
+}
+
+int64_t ThreadCpuNanos() {
+  struct timespec t;
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) != 0) {
+    return 0;
+  }
+  return int64_t{t.tv_sec} * 1'000'000'000 + t.tv_nsec;
 }
 
 }  // namespace load

@@ -1,4 +1,5 @@
-// Reads this process's memory figures from /proc/self/status.
+// Reads this process's memory figures from /proc/self/status, and the CPU
+// time of the process and of the calling thread.
 
 #ifndef CONF_TOOLS_LOAD_PROCESS_STATS_H_
 #define CONF_TOOLS_LOAD_PROCESS_STATS_H_
@@ -18,6 +19,15 @@ struct MemoryStats {
 // Returns the current and peak resident set size, or kUnavailable when
 // /proc/self/status cannot be read or lacks the fields.
 absl::StatusOr<MemoryStats> ReadMemoryStats();
+
+// CPU time (user + system) of the whole process, every thread, in
+// nanoseconds (getrusage RUSAGE_SELF); 0 if it cannot be read.
+int64_t ProcessCpuNanos();
+
+// CPU time of the calling thread in nanoseconds
+// (CLOCK_THREAD_CPUTIME_ID); 0 if it cannot be read. A system call, not a
+// vDSO read: call it per thread or per interval, not per operation.
+int64_t ThreadCpuNanos();
 
 }  // namespace load
 }  // namespace conf

@@ -84,7 +84,103 @@ double RssSlope(const RunReport& report) {
   return (n * sxy - sx * sy) / denominator;
 }
 
+std::string Seconds(int64_t ns) { return absl::StrFormat("%.1f s", ns / 1e9); }
+
+std::string Percent(double share) {
+  return absl::StrFormat("%.1f%%", 100 * share);
+}
+
+// The headline: what the throughput measures, how it held up, where the
+// CPU went.
+void AppendHeadline(const RunReport& report, std::string* out) {
+  absl::StrAppendFormat(
+      out,
+      "  throughput: %d requests, %.0f/s, %d unexpected (the whole loop: the "
+      "tool builds\n"
+      "    each request, the focus answers it, the tool polls and checks "
+      "every notification\n"
+      "    it caused; the focus's share of the CPU is below)\n",
+      report.requests, report.requests / std::max(report.elapsed_seconds, 1e-9),
+      report.unexpected);
+  auto first = report.counters.find("requests_per_second_first_window");
+  auto last = report.counters.find("requests_per_second_last_window");
+  auto window = report.counters.find("timeline_window_seconds");
+  if (first != report.counters.end() && last != report.counters.end() &&
+      window != report.counters.end() && first->second > 0) {
+    const auto p99 = [&](const char* name) {
+      auto it = report.counters.find(name);
+      return it == report.counters.end() ? std::string("?")
+                                         : Micros(it->second) + " us";
+    };
+    absl::StrAppendFormat(
+        out, "  first %d s: %d/s, p99 %s; last %d s: %d/s (%+.1f%%), p99 %s\n",
+        window->second, first->second, p99("p99_first_window_ns"),
+        window->second, last->second,
+        100.0 * (static_cast<double>(last->second) / first->second - 1),
+        p99("p99_last_window_ns"));
+  }
+  const CpuSplit cpu = SplitCpu(report);
+  if (cpu.process_cpu_ns <= 0) {
+    return;
+  }
+  std::string calls;
+  const int64_t running = cpu.worker_wall_ns - cpu.worker_wait_ns;
+  const double on_cpu =
+      running > 0 ? std::min(1.0, static_cast<double>(cpu.worker_cpu_ns) /
+                                      static_cast<double>(running))
+                  : 0;
+  for (const auto& [call, ns] : report.engine_ns_by_call) {
+    absl::StrAppend(&calls, calls.empty() ? " (" : ", ", call, " ",
+                    Percent(ns * on_cpu / cpu.process_cpu_ns));
+  }
+  if (!calls.empty()) {
+    calls += ")";
+  }
+  absl::StrAppendFormat(
+      out,
+      "  CPU: %s over %.1f s (%.2f cores): the focus %s%s, the tool %s, "
+      "other threads %s\n",
+      Seconds(cpu.process_cpu_ns), report.elapsed_seconds,
+      cpu.process_cpu_ns / 1e9 / std::max(report.elapsed_seconds, 1e-9),
+      Percent(cpu.engine_share), calls, Percent(cpu.tool_share),
+      Percent(cpu.other_share));
+  std::string workers;
+  for (const WorkerTimes& w : report.workers) {
+    absl::StrAppend(&workers, workers.empty() ? "" : "; ", "CPU ",
+                    Seconds(w.cpu_ns), " of ", Seconds(w.wall_ns),
+                    ", inside the focus ", Seconds(w.engine_ns),
+                    ", waiting for the tool's locks ", Seconds(w.wait_ns));
+  }
+  absl::StrAppendFormat(out, "  workers: %s\n", workers);
+}
+
 }  // namespace
+
+CpuSplit SplitCpu(const RunReport& report) {
+  CpuSplit split;
+  split.process_cpu_ns = report.process_cpu_ns;
+  for (const WorkerTimes& w : report.workers) {
+    split.worker_cpu_ns += w.cpu_ns;
+    split.worker_wall_ns += w.wall_ns;
+    split.worker_wait_ns += w.wait_ns;
+    split.engine_wall_ns += w.engine_ns;
+    if (w.wall_ns > 0) {
+      const double running = static_cast<double>(w.wall_ns - w.wait_ns);
+      split.engine_cpu_ns +=
+          static_cast<double>(w.engine_ns) *
+          std::min(1.0, static_cast<double>(w.cpu_ns) / std::max(running, 1.0));
+    }
+  }
+  if (split.process_cpu_ns > 0) {
+    const double total = static_cast<double>(split.process_cpu_ns);
+    split.engine_share = std::min(1.0, split.engine_cpu_ns / total);
+    split.tool_share = std::max(
+        0.0, std::min(1.0, split.worker_cpu_ns / total) - split.engine_share);
+    split.other_share =
+        std::max(0.0, 1.0 - split.engine_share - split.tool_share);
+  }
+  return split;
+}
 
 std::string FormatReportTable(absl::string_view scenario,
                               const RunReport& report) {
@@ -96,10 +192,8 @@ std::string FormatReportTable(absl::string_view scenario,
           ? absl::StrFormat("open loop at %.0f/s", report.rate_per_second)
           : std::string("closed loop"),
       report.elapsed_seconds);
-  absl::StrAppendFormat(
-      &out, "  %d requests, %.0f/s, %d unexpected\n\n", report.requests,
-      report.requests / std::max(report.elapsed_seconds, 1e-9),
-      report.unexpected);
+  AppendHeadline(report, &out);
+  out += "\n";
   absl::StrAppendFormat(&out, "  %-28s %10s %10s %9s %9s %9s %9s %9s\n",
                         "latency (us)", "requests", "unexpected", "p50", "p90",
                         "p99", "p99.9", "max");
@@ -155,6 +249,25 @@ std::string FormatReportJson(absl::string_view scenario,
   absl::StrAppendFormat(&out, "  \"unexpected\": %d,\n", report.unexpected);
   absl::StrAppendFormat(&out, "  \"latency\": %s,\n",
                         HistogramJson(report.all_latency));
+  const CpuSplit cpu = SplitCpu(report);
+  absl::StrAppendFormat(
+      &out,
+      "  \"cpu\": {\"process_ns\": %d, \"workers_ns\": %d, "
+      "\"workers_wall_ns\": %d, \"workers_wait_ns\": %d, "
+      "\"engine_wall_ns\": %d, "
+      "\"engine_cpu_ns\": %.0f, \"engine_share\": %.4f, "
+      "\"tool_share\": %.4f, \"other_share\": %.4f, \"engine_by_call_ns\": "
+      "{",
+      cpu.process_cpu_ns, cpu.worker_cpu_ns, cpu.worker_wall_ns,
+      cpu.worker_wait_ns, cpu.engine_wall_ns, cpu.engine_cpu_ns,
+      cpu.engine_share, cpu.tool_share, cpu.other_share);
+  bool first_call = true;
+  for (const auto& [call, ns] : report.engine_ns_by_call) {
+    absl::StrAppendFormat(&out, "%s%s: %d", first_call ? "" : ", ", Json(call),
+                          ns);
+    first_call = false;
+  }
+  out += "}},\n";
   out += "  \"types\": [";
   for (size_t i = 0; i < report.types.size(); ++i) {
     const TypeReport& t = report.types[i];
@@ -195,9 +308,11 @@ std::string FormatReportJson(absl::string_view scenario,
     absl::StrAppendFormat(
         &out,
         "%s\n    {\"t\": %.3f, \"requests\": %d, \"unexpected\": %d, "
-        "\"p50_ns\": %d, \"p99_ns\": %d, \"max_ns\": %d, \"rss\": %d}",
+        "\"p50_ns\": %d, \"p99_ns\": %d, \"max_ns\": %d, \"rss\": %d, "
+        "\"engine_ns\": %d, \"process_cpu_ns\": %d",
         i == 0 ? "" : ",", s.t_seconds, s.requests, s.unexpected, s.p50_ns,
-        s.p99_ns, s.max_ns, s.rss_bytes);
+        s.p99_ns, s.max_ns, s.rss_bytes, s.engine_ns, s.process_cpu_ns);
+    out += "}";
   }
   out += "\n  ],\n  \"failures\": [";
   for (size_t i = 0; i < report.failures.size(); ++i) {

@@ -10,6 +10,7 @@
 #include <thread>  // NOLINT(build/c++11)
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_format.h"
 
 #include "base/check.h"
@@ -29,12 +30,18 @@ int64_t NanosBetween(Clock::time_point a, Clock::time_point b) {
 // uncontended lock, ~20 ns against operations of microseconds); the reporter
 // locks it once per interval.
 struct WorkerStats {
-  explicit WorkerStats(size_t types) : totals(types) {}
+  explicit WorkerStats(size_t types) : totals(types), outcomes(types) {}
 
   Mutex mu;
   std::vector<TypeReport> totals ABSL_GUARDED_BY(mu);
+  // Per type, outcome -> count, keyed by the OpResult's view (static
+  // storage), so that counting allocates nothing.
+  std::vector<absl::flat_hash_map<absl::string_view, int64_t>> outcomes
+      ABSL_GUARDED_BY(mu);
   LatencyHistogram interval ABSL_GUARDED_BY(mu);
   int64_t interval_unexpected ABSL_GUARDED_BY(mu) = 0;
+  int64_t interval_engine_ns ABSL_GUARDED_BY(mu) = 0;
+  WorkerTimes times ABSL_GUARDED_BY(mu);
 };
 
 std::string FormatNanos(int64_t ns) {
@@ -59,6 +66,8 @@ RunReport RunLoad(Workload& workload, const RunOptions& options) {
   report.rate_per_second = options.rate_per_second;
   if (auto m = ReadMemoryStats(); m.ok())
     report.memory_start = *m;
+  const int64_t process_cpu_start = ProcessCpuNanos();
+  int64_t process_cpu_sampled = process_cpu_start;
 
   std::vector<std::unique_ptr<WorkerStats>> stats;
   for (int w = 0; w < options.threads; ++w) {
@@ -72,6 +81,8 @@ RunReport RunLoad(Workload& workload, const RunOptions& options) {
 
   auto worker_main = [&](int w) {
     WorkerStats& mine = *stats[w];
+    const Clock::time_point worker_start = Clock::now();
+    const int64_t cpu_start = ThreadCpuNanos();
     for (int64_t k = 0; !stop.load(std::memory_order_relaxed); ++k) {
       if (options.max_requests > 0 &&
           issued.fetch_add(1, std::memory_order_relaxed) >=
@@ -96,12 +107,20 @@ RunReport RunLoad(Workload& workload, const RunOptions& options) {
       MutexLock lock(&mine.mu);
       TypeReport& type = mine.totals[result.type];
       type.latency.Record(ns);
-      ++type.outcomes[std::string(result.outcome)];
+      ++mine.outcomes[result.type][result.outcome];
       mine.interval.Record(ns);
+      mine.interval_engine_ns += result.engine_ns;
+      mine.times.engine_ns += result.engine_ns;
+      mine.times.wait_ns += result.wait_ns;
       if (!result.as_expected) {
         ++type.unexpected;
         ++mine.interval_unexpected;
       }
+    }
+    {
+      MutexLock lock(&mine.mu);
+      mine.times.cpu_ns = ThreadCpuNanos() - cpu_start;
+      mine.times.wall_ns = NanosBetween(worker_start, Clock::now());
     }
     running.fetch_sub(1);
   };
@@ -146,13 +165,17 @@ RunReport RunLoad(Workload& workload, const RunOptions& options) {
     const bool finished = running.load() == 0;
     LatencyHistogram merged;
     int64_t interval_unexpected = 0;
+    int64_t interval_engine_ns = 0;
     for (auto& s : stats) {
       MutexLock lock(&s->mu);
       merged.Merge(s->interval);
       interval_unexpected += s->interval_unexpected;
+      interval_engine_ns += s->interval_engine_ns;
       s->interval.Reset();
       s->interval_unexpected = 0;
+      s->interval_engine_ns = 0;
     }
+    const int64_t process_cpu = ProcessCpuNanos();
     so_far.Merge(merged);
     done += merged.count();
     unexpected += interval_unexpected;
@@ -163,6 +186,9 @@ RunReport RunLoad(Workload& workload, const RunOptions& options) {
     sample.p50_ns = merged.Percentile(50);
     sample.p99_ns = merged.Percentile(99);
     sample.max_ns = merged.max();
+    sample.engine_ns = interval_engine_ns;
+    sample.process_cpu_ns = process_cpu - process_cpu_sampled;
+    process_cpu_sampled = process_cpu;
     if (auto m = ReadMemoryStats(); m.ok())
       sample.rss_bytes = m->rss_bytes;
     report.timeline.push_back(sample);
@@ -185,6 +211,7 @@ RunReport RunLoad(Workload& workload, const RunOptions& options) {
     std::fputc('\n', stderr);
 
   report.elapsed_seconds = NanosBetween(start, Clock::now()) / 1e9;
+  report.process_cpu_ns = ProcessCpuNanos() - process_cpu_start;
   report.types.resize(type_names.size());
   for (size_t i = 0; i < type_names.size(); ++i) {
     report.types[i].name = type_names[i];
@@ -196,9 +223,10 @@ RunReport RunLoad(Workload& workload, const RunOptions& options) {
       const TypeReport& from = s->totals[i];
       into.latency.Merge(from.latency);
       into.unexpected += from.unexpected;
-      for (const auto& [outcome, n] : from.outcomes)
-        into.outcomes[outcome] += n;
+      for (const auto& [outcome, n] : s->outcomes[i])
+        into.outcomes[std::string(outcome)] += n;
     }
+    report.workers.push_back(s->times);
   }
   for (const TypeReport& t : report.types) {
     report.all_latency.Merge(t.latency);

@@ -10,6 +10,12 @@
 // that time, so a stalled engine shows up as latency rather than as fewer
 // requests.
 //
+// Where the time goes: each operation reports the time it spent inside the
+// system under test (OpResult::engine_ns); the runner adds it up per worker
+// and per interval, and reads each worker's CPU time (at its start and end)
+// and the process's, so the report can say how much of the run's CPU the
+// system under test used and how much the load tool itself.
+//
 // Thread-safety: RunLoad() is called once at a time; it calls
 // Workload::RunOne concurrently from `threads` workers.
 
@@ -40,6 +46,13 @@ struct OpResult {
   // The response's outcome: "success" or the C3P failure reason. Must point
   // to storage that outlives the run (a string literal or a static table).
   absl::string_view outcome = "success";
+  // Wall-clock time the operation spent inside the system under test (its
+  // calls into the engine), in nanoseconds; the rest of the operation is
+  // the load tool's own work, or waiting for the tool's own locks:
+  int64_t engine_ns = 0;
+  // Wall-clock time it waited for a lock of the load tool (running
+  // neither the tool nor the engine), in nanoseconds.
+  int64_t wait_ns = 0;
 };
 
 class Workload {
@@ -90,6 +103,18 @@ struct IntervalSample {
   int64_t p99_ns = 0;
   int64_t max_ns = 0;
   int64_t rss_bytes = 0;
+  // Time inside the system under test over all workers, and the process's
+  // CPU time, in the interval.
+  int64_t engine_ns = 0;
+  int64_t process_cpu_ns = 0;
+};
+
+// One worker's times over the run.
+struct WorkerTimes {
+  int64_t wall_ns = 0;    // from its first operation to its exit
+  int64_t cpu_ns = 0;     // CLOCK_THREAD_CPUTIME_ID over the same span
+  int64_t engine_ns = 0;  // the sum of its operations' engine_ns
+  int64_t wait_ns = 0;    // the sum of its operations' wait_ns
 };
 
 struct RunReport {
@@ -103,6 +128,14 @@ struct RunReport {
   std::vector<IntervalSample> timeline;
   MemoryStats memory_start;
   MemoryStats memory_end;
+  std::vector<WorkerTimes> workers;
+  // The process's CPU time (user + system, every thread) over the run.
+  int64_t process_cpu_ns = 0;
+  // Filled by the scenario: time inside the system under test by call
+  // ("HandleRequest", "Poll", ...), summed over workers. Their sum need not
+  // equal the workers' engine_ns exactly (set-up and final checks are left
+  // out of both).
+  std::map<std::string, int64_t> engine_ns_by_call;
   // Filled by the scenario after the run: named counters and histograms
   // (notifications delivered, notification lag, verification failures...).
   std::map<std::string, int64_t> counters;

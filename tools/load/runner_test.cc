@@ -96,6 +96,58 @@ TEST(ReportTest, TableAndJsonCarryTypesOutcomesAndFailures) {
               HasSubstr("\"failures\": [\"subscriber 3: roster differs\"]"));
 }
 
+TEST(RunLoadTest, ReportsTimeInsideTheEngineAndCpu) {
+  // Each operation says it spent 1 us inside the engine.
+  class EngineWorkload : public CountingWorkload {
+   public:
+    OpResult RunOne(int worker) override {
+      OpResult r = CountingWorkload::RunOne(worker);
+      r.engine_ns = 1000;
+      return r;
+    }
+  } workload;
+  const RunReport report = RunLoad(workload, CountBound(3000));
+  ASSERT_EQ(report.workers.size(), 2u);
+  EXPECT_EQ(report.workers[0].engine_ns + report.workers[1].engine_ns,
+            3000 * 1000);
+  EXPECT_GT(report.workers[0].wall_ns, 0);
+  int64_t interval_engine_ns = 0;
+  for (const IntervalSample& s : report.timeline)
+    interval_engine_ns += s.engine_ns;
+  EXPECT_EQ(interval_engine_ns, 3000 * 1000);
+}
+
+TEST(ReportTest, SplitsCpuBetweenEngineToolAndOtherThreads) {
+  RunReport report;
+  report.process_cpu_ns = 12'000'000'000;
+  // Two workers, each on a CPU half of its 10 s, 4 s of them inside the
+  // engine: 2 s of engine CPU each.
+  report.workers = {{10'000'000'000, 5'000'000'000, 4'000'000'000},
+                    {10'000'000'000, 5'000'000'000, 4'000'000'000}};
+  const CpuSplit split = SplitCpu(report);
+  EXPECT_DOUBLE_EQ(split.engine_cpu_ns, 4e9);
+  EXPECT_NEAR(split.engine_share, 4.0 / 12, 1e-9);
+  EXPECT_NEAR(split.tool_share, 6.0 / 12, 1e-9);
+  EXPECT_NEAR(split.other_share, 2.0 / 12, 1e-9);
+
+  report.elapsed_seconds = 10;
+  report.requests = 1000;
+  report.engine_ns_by_call = {{"HandleRequest", 6'000'000'000},
+                              {"Poll", 2'000'000'000}};
+  report.counters = {{"requests_per_second_first_window", 100},
+                     {"requests_per_second_last_window", 90},
+                     {"timeline_window_seconds", 2}};
+  const std::string table = FormatReportTable("mixed", report);
+  EXPECT_THAT(table, HasSubstr("1000 requests, 100/s"));
+  EXPECT_THAT(table, HasSubstr("first 2 s: 100/s"));
+  EXPECT_THAT(table, HasSubstr("last 2 s: 90/s (-10.0%)"));
+  EXPECT_THAT(table, HasSubstr("the focus 33.3% (HandleRequest 25.0%, "
+                               "Poll 8.3%), the tool 50.0%, other threads "
+                               "16.7%"));
+  EXPECT_THAT(FormatReportJson("mixed", report),
+              HasSubstr("\"engine_share\": 0.3333"));
+}
+
 }  // namespace
 }  // namespace load
 }  // namespace conf

@@ -149,6 +149,7 @@ class LoadScenario::Impl {
     for (int w = 0; w < options.threads; ++w) {
       rngs_.emplace_back(options.seed * 1000003 + static_cast<uint64_t>(w));
     }
+    call_times_.resize(options.threads);
     stayers_ = std::max(2, options.subscribers);
   }
 
@@ -193,8 +194,9 @@ class LoadScenario::Impl {
   OpResult Hostile(Conf& c, std::mt19937_64& rng)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(c.mu);
 
-  // Polls every subscription of `c`, checks versions and feeds trackers.
-  void Drain(Conf& c, Clock::time_point request_start)
+  // Polls every subscription of `c`, checks versions and feeds trackers;
+  // returns the time spent inside Poll.
+  int64_t Drain(Conf& c, Clock::time_point request_start)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(c.mu);
   void Fail(Conf& c, std::string message) ABSL_EXCLUSIVE_LOCKS_REQUIRED(c.mu);
   uint64_t VersionOf(const Conf& c) {
@@ -209,6 +211,12 @@ class LoadScenario::Impl {
   focus::Focus focus_;
   std::vector<std::unique_ptr<Conf>> confs_;
   std::vector<std::mt19937_64> rngs_;  // one per worker
+  // Time inside the focus, per worker.
+  struct alignas(64) CallTimes {
+    int64_t handle_ns = 0;  // HandleRequest
+    int64_t poll_ns = 0;    // Subscription::Poll
+  };
+  std::vector<CallTimes> call_times_;
   // Client certificates (base64 DER), generated at set-up.
   std::vector<std::string> certificates_;
   std::atomic<int64_t> next_request_id_{1};
@@ -302,11 +310,17 @@ void LoadScenario::Impl::Fail(Conf& c, std::string message) {
     c.messages.push_back(std::move(message));
 }
 
-void LoadScenario::Impl::Drain(Conf& c, Clock::time_point request_start) {
+int64_t LoadScenario::Impl::Drain(Conf& c, Clock::time_point request_start) {
+  int64_t poll_ns = 0;
   for (Sub& s : c.subs) {
     if (!s.rung->exchange(false, std::memory_order_acq_rel))
       continue;
-    for (const focus::Notification& n : s.subscription->Poll()) {
+    const Clock::time_point poll_start = Clock::now();
+    const std::vector<focus::Notification> polled = s.subscription->Poll();
+    poll_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   Clock::now() - poll_start)
+                   .count();
+    for (const focus::Notification& n : polled) {
       const int64_t lag = std::chrono::duration_cast<std::chrono::nanoseconds>(
                               Clock::now() - request_start)
                               .count();
@@ -321,6 +335,7 @@ void LoadScenario::Impl::Drain(Conf& c, Clock::time_point request_start) {
       }
     }
   }
+  return poll_ns;
 }
 
 OpResult LoadScenario::Impl::Judge(Op op, absl::string_view identity,
@@ -328,8 +343,12 @@ OpResult LoadScenario::Impl::Judge(Op op, absl::string_view identity,
                                    absl::string_view expected) {
   OpResult result;
   result.type = op;
+  const Clock::time_point start = Clock::now();
   absl::StatusOr<focus::C3pResult> r =
       focus_.HandleRequest(identity, std::move(body));
+  result.engine_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start)
+          .count();
   if (!r.ok()) {
     result.outcome = StatusOutcome(r.status().code());
   } else if (r->success()) {
@@ -479,6 +498,7 @@ OpResult LoadScenario::Impl::Hostile(Conf& c, std::mt19937_64& rng) {
 
 OpResult LoadScenario::Impl::RunOne(int worker) {
   std::mt19937_64& rng = rngs_[worker];
+  CallTimes& times = call_times_[worker];
   Conf& c = *confs_[rng() % confs_.size()];
   const double total = mix_.get_conference + mix_.membership + mix_.mute +
                        mix_.role + mix_.endpoint_status;
@@ -486,26 +506,35 @@ OpResult LoadScenario::Impl::RunOne(int worker) {
                        options_.hostile_share;
   if (!hostile && std::uniform_real_distribution<double>(0, total)(rng) <
                       mix_.get_conference) {
-    return GetConference(c, rng);
+    OpResult r = GetConference(c, rng);
+    times.handle_ns += r.engine_ns;
+    return r;
   }
   const Clock::time_point start = Clock::now();
   MutexLock lock(&c.mu);
+  const int64_t wait_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start)
+          .count();
+  OpResult r;
   if (hostile) {
     const uint64_t before = VersionOf(c);
-    OpResult r = Hostile(c, rng);
+    r = Hostile(c, rng);
     if (VersionOf(c) != before) {
       Fail(c, absl::StrCat(c.entity, ": ", kOpNames[r.type],
                            " changed the version"));
       r.as_expected = false;
     }
-    Drain(c, start);
-    return r;
+  } else {
+    const int churners = options_.users - stayers_;
+    const int member =
+        stayers_ + static_cast<int>(rng() % static_cast<uint64_t>(churners));
+    r = Membership(c, rng, member);
   }
-  const int churners = options_.users - stayers_;
-  const int member =
-      stayers_ + static_cast<int>(rng() % static_cast<uint64_t>(churners));
-  OpResult r = Membership(c, rng, member);
-  Drain(c, start);
+  times.handle_ns += r.engine_ns;
+  const int64_t poll_ns = Drain(c, start);
+  times.poll_ns += poll_ns;
+  r.engine_ns += poll_ns;
+  r.wait_ns = wait_ns;
   return r;
 }
 
@@ -575,6 +604,10 @@ void LoadScenario::Impl::Finish(RunReport& report) {
   report.counters["hostile_requests"] = hostile;
   report.counters["verification_failures"] = failures;
   report.histograms["notification_lag"] = lag;
+  for (const CallTimes& t : call_times_) {
+    report.engine_ns_by_call["HandleRequest"] += t.handle_ns;
+    report.engine_ns_by_call["Poll"] += t.poll_ns;
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -670,9 +703,34 @@ void AddTimelineFigures(RunReport& report) {
     std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
     return v[v.size() / 2];
   };
-  report.counters["timeline_window_seconds"] = static_cast<int64_t>(window);
+  // Requests per second over the samples that end in (from, to], with half
+  // an interval of slack for late samples, divided by the time they cover.
+  const double slack = t.front().t_seconds / 2;
+  auto rate = [&](double from, double to) {
+    int64_t requests = 0;
+    double begin = -1;
+    double end = 0;
+    double previous = 0;
+    for (const IntervalSample& s : t) {
+      if (s.t_seconds > from + slack && s.t_seconds <= to + slack) {
+        if (begin < 0)
+          begin = previous;
+        end = s.t_seconds;
+        requests += s.requests;
+      }
+      previous = s.t_seconds;
+    }
+    return end > begin && begin >= 0
+               ? static_cast<int64_t>(requests / (end - begin))
+               : int64_t{0};
+  };
+  report.counters["timeline_window_seconds"] =
+      static_cast<int64_t>(window + 0.5);
   report.counters["p99_first_window_ns"] = median_p99(0, window);
   report.counters["p99_last_window_ns"] = median_p99(span - window, span);
+  report.counters["requests_per_second_first_window"] = rate(-slack, window);
+  report.counters["requests_per_second_last_window"] =
+      rate(span - window, span);
   // Least-squares slope of RSS over time.
   double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
   // After the first window: warm-up (allocator arenas, caches) is not drift.

@@ -31,6 +31,11 @@
 // notification lag is the time from that request's start to the Poll that
 // handed the notification out. Concurrency comes from many conferences.
 //
+// Where the time goes: each operation reports its time inside the focus
+// (HandleRequest, Poll) as OpResult::engine_ns, and the time it waited for
+// the conference's lock as OpResult::wait_ns; Finish adds the totals by
+// call to RunReport::engine_ns_by_call.
+//
 // Finish() drains every subscription and checks that (a) its versions rose
 // by exactly one, and (b) its roster, built by applying its documents in
 // order (RosterTracker), equals the roster of a fresh Subscribe's full
@@ -100,8 +105,8 @@ class LoadScenario : public Workload {
   OpResult RunOne(int worker) override;
 
   // Drains and verifies every subscription after the run, then adds the
-  // scenario's counters, the notification-lag histogram and any failures
-  // to `report`.
+  // scenario's counters, the notification-lag histogram, the time inside
+  // the focus by call and any failures to `report`.
   void Finish(RunReport& report);
 
  private:
@@ -111,12 +116,13 @@ class LoadScenario : public Workload {
 };
 
 // Adds the figures a soak is judged by, from the timeline: the median of the
-// per-interval p99s over the first and the last window (a minute, or a
-// quarter of the run when it is shorter than four minutes, at least one
-// interval), and the RSS slope (least squares, bytes per minute, over the
-// samples after the first window, so warm-up is not taken for drift). Counters
-// `p99_first_window_ns`, `p99_last_window_ns`, `rss_slope_bytes_per_minute`,
-// `timeline_window_seconds`.
+// per-interval p99s and the throughput over the first and the last window
+// (a minute, or a quarter of the run when it is shorter than four minutes,
+// at least one interval), and the RSS slope (least squares, bytes per minute,
+// over the samples after the first window, so warm-up is not taken for drift).
+// Counters `p99_first_window_ns`, `p99_last_window_ns`,
+// `requests_per_second_first_window`, `requests_per_second_last_window`,
+// `rss_slope_bytes_per_minute`, `timeline_window_seconds`.
 void AddTimelineFigures(RunReport& report);
 
 }  // namespace load
