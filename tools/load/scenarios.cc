@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
+#include <chrono>  // NOLINT(build/c++11)
 #include <cstdint>
 #include <memory>
 #include <random>
@@ -25,18 +25,22 @@
 #include "tools/load/client_requests.h"
 #include "tools/load/latency_histogram.h"
 #include "tools/load/roster_tracker.h"
+#include "tools/load/subscription_follower.h"
+#include "tools/load/version_log.h"
 
 namespace conf {
 namespace load {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 // Client identities for getConference: generated once, shared by all users.
 constexpr int kIdentities = 8;
 constexpr int kIdentityBits = 1024;
-// Failure messages kept per run (all are counted).
-constexpr size_t kMaxFailureMessages = 20;
+
+int64_t NowNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 enum Op {
   kGetConference,
@@ -112,29 +116,34 @@ struct Member {
   bool on_hold = false;
 };
 
-struct Sub {
-  std::unique_ptr<focus::Subscription> subscription;
-  std::string user;
-  RosterTracker tracker;
-  // Set by the subscription's on_ready (on whichever thread delivers the
-  // change); a subscriber polls only when it was rung, as an event loop
-  // does, so a lost wake-up leaves its roster behind.
-  std::shared_ptr<std::atomic<bool>> rung =
-      std::make_shared<std::atomic<bool>>(false);
-};
-
 struct Conf {
-  Mutex mu;
   std::string entity;
+  engine::ConferenceId id;
+  // The organizer and the stayers (attendees who never leave): members
+  // [0, stayers), whose URIs readers take without the lock.
+  std::vector<std::string> stayers;
+  // Orders the tool's mutating and hostile requests to this conference:
+  // held across one request and the version reads around it, never across
+  // a Poll. The tool's requests are then the only writers of the
+  // conference's version, so each knows the version it produced.
+  Mutex mu;
   // members[0] is the organizer; [1, stayers) never leave; the rest churn.
   std::vector<Member> members ABSL_GUARDED_BY(mu);
   bool locked ABSL_GUARDED_BY(mu) = false;
-  std::vector<Sub> subs ABSL_GUARDED_BY(mu);
-  LatencyHistogram lag ABSL_GUARDED_BY(mu);
-  int64_t notifications ABSL_GUARDED_BY(mu) = 0;
-  int64_t hostile ABSL_GUARDED_BY(mu) = 0;
-  int64_t failures ABSL_GUARDED_BY(mu) = 0;
-  std::vector<std::string> messages ABSL_GUARDED_BY(mu);
+  // Which request made each version; written under mu, read by followers.
+  VersionLog log;
+  // Fixed once set up.
+  std::vector<std::unique_ptr<SubscriptionFollower>> followers;
+};
+
+// One worker thread's state: only that thread touches it during the run.
+struct alignas(64) Worker {
+  explicit Worker(uint64_t seed) : rng(seed) {}
+
+  std::mt19937_64 rng;
+  FollowerStats follow;
+  int64_t handle_ns = 0;  // inside HandleRequest
+  int64_t hostile = 0;
 };
 
 }  // namespace
@@ -146,16 +155,19 @@ class LoadScenario::Impl {
         options_(options),
         mix_(MixFor(name_)),
         focus_(FocusOptionsFor(options.seed)) {
-    for (int w = 0; w < options.threads; ++w) {
-      rngs_.emplace_back(options.seed * 1000003 + static_cast<uint64_t>(w));
+    // One per worker, and one more for set-up and the final checks.
+    for (int w = 0; w <= options.threads; ++w) {
+      workers_.push_back(std::make_unique<Worker>(options.seed * 1000003 +
+                                                  static_cast<uint64_t>(w)));
     }
-    call_times_.resize(options.threads);
     stayers_ = std::max(2, options.subscribers);
   }
 
   absl::Status SetUp();
   OpResult RunOne(int worker);
   void Finish(RunReport& report);
+  void AcceptForTest(size_t conference, size_t subscription,
+                     const codec::EncodedDocument& document);
 
  private:
   static focus::FocusOptions FocusOptionsFor(uint64_t seed) {
@@ -177,31 +189,51 @@ class LoadScenario::Impl {
     return options;
   }
 
+  Worker& SetUpWorker() { return *workers_.back(); }
+
   codec::RequestEnvelope Envelope(absl::string_view from,
                                   absl::string_view to) {
     return {absl::StrCat(next_request_id_.fetch_add(1)), std::string(from),
             std::string(to)};
   }
 
+  absl::Status SetUpConference(int index);
+  absl::Status SetUpFollowers(Conf& c);
+
   // Sends `body` as `identity` and judges the response against `expected`
   // (a C3P reason name, or "success").
-  OpResult Judge(Op op, absl::string_view identity, std::string body,
+  OpResult Judge(Worker& w, Op op, absl::string_view identity, std::string body,
                  absl::string_view expected);
 
-  OpResult GetConference(Conf& c, std::mt19937_64& rng);
-  OpResult Membership(Conf& c, std::mt19937_64& rng, int member)
+  OpResult GetConference(Conf& c, Worker& w);
+  OpResult Membership(Conf& c, Worker& w, int member)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(c.mu);
-  OpResult Hostile(Conf& c, std::mt19937_64& rng)
+  OpResult Join(Conf& c, Worker& w, Member& m)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(c.mu);
+  OpResult Hostile(Conf& c, Worker& w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(c.mu);
+
+  // Around each request to `c` under c.mu: Begin records the version the
+  // request will make (returning the version before it), End checks that
+  // the version moved by one for a request that succeeded and not at all
+  // otherwise.
+  uint64_t BeginOrdered(Conf& c, int64_t start_ns)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(c.mu);
+  void EndOrdered(Conf& c, Worker& w, uint64_t before, OpResult& r)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(c.mu);
 
-  // Polls every subscription of `c`, checks versions and feeds trackers;
-  // returns the time spent inside Poll.
-  int64_t Drain(Conf& c, Clock::time_point request_start)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(c.mu);
-  void Fail(Conf& c, std::string message) ABSL_EXCLUSIVE_LOCKS_REQUIRED(c.mu);
+  // Polls the rung subscriptions of `c`; returns the time inside Poll.
+  int64_t Drain(Conf& c, Worker& w);
+  void Verify(Conf& c, SubscriptionFollower& f, Worker& w, int& verify);
+
   uint64_t VersionOf(const Conf& c) {
-    auto snapshot = focus_.store().FindSnapshot(engine::ConferenceId(c.entity));
-    return snapshot == nullptr ? 0 : snapshot->version;
+    uint64_t version = 0;
+    // A conference the tool made is never deleted: kNotFound cannot happen,
+    // and would show as version 0, failing the version check.
+    focus_.store()
+        .Read(c.id,
+              [&](const engine::ConferenceSnapshot& s) { version = s.version; })
+        .IgnoreError();
+    return version;
   }
 
   const std::string name_;
@@ -210,16 +242,11 @@ class LoadScenario::Impl {
   int stayers_ = 2;
   focus::Focus focus_;
   std::vector<std::unique_ptr<Conf>> confs_;
-  std::vector<std::mt19937_64> rngs_;  // one per worker
-  // Time inside the focus, per worker.
-  struct alignas(64) CallTimes {
-    int64_t handle_ns = 0;  // HandleRequest
-    int64_t poll_ns = 0;    // Subscription::Poll
-  };
-  std::vector<CallTimes> call_times_;
+  std::vector<std::unique_ptr<Worker>> workers_;
   // Client certificates (base64 DER), generated at set-up.
   std::vector<std::string> certificates_;
   std::atomic<int64_t> next_request_id_{1};
+  int64_t roster_users_at_start_ = 0;
 };
 
 absl::Status LoadScenario::Impl::SetUp() {
@@ -233,122 +260,137 @@ absl::Status LoadScenario::Impl::SetUp() {
     certificates_.push_back(crypto::EncodeBase64(identity.certificate_der));
   }
   for (int ci = 0; ci < options_.conferences; ++ci) {
-    auto c = std::make_unique<Conf>();
-    MutexLock lock(&c->mu);
-    for (int k = 0; k < options_.users; ++k) {
-      Member m;
-      m.uri = absl::StrCat("sip:c", ci, "u", k, "@load.example.com");
-      m.role = k == 0 ? engine::Role::kPresenter : engine::Role::kAttendee;
-      c->members.push_back(std::move(m));
+    CONF_RETURN_IF_ERROR(SetUpConference(ci));
+  }
+  Worker& w = SetUpWorker();
+  for (auto& c : confs_) {
+    Drain(*c, w);
+    for (auto& f : c->followers) {
+      roster_users_at_start_ += static_cast<int64_t>(f->roster_size());
     }
-    const std::string& organizer = c->members[0].uri;
-    codec::AddConferenceSpec spec;
-    spec.subject = absl::StrCat("load ", ci);
-    spec.conference_id = absl::StrCat("LOAD", ci);
-    spec.mcu_types = {"audio-video", "chat"};
-    absl::StatusOr<focus::C3pResult> added = focus_.HandleRequest(
-        organizer, codec::EncodeAddConferenceRequest(
-                       Envelope(organizer, absl::StrCat(organizer,
-                                                        ";gruu;opaque=app:conf:"
-                                                        "focusfactory")),
-                       spec));
-    if (!added.ok() || !added->success()) {
+  }
+  if (w.follow.failures > 0) {
+    return absl::InternalError(absl::StrCat("load: set-up failed its checks: ",
+                                            w.follow.messages.front()));
+  }
+  w.follow = FollowerStats();
+  w.handle_ns = 0;
+  return absl::OkStatus();
+}
+
+absl::Status LoadScenario::Impl::SetUpConference(int index) {
+  auto owned = std::make_unique<Conf>();
+  Conf& c = *owned;
+  Worker& w = SetUpWorker();
+  MutexLock lock(&c.mu);
+  for (int k = 0; k < options_.users; ++k) {
+    Member m;
+    m.uri = absl::StrCat("sip:c", index, "u", k, "@load.example.com");
+    m.role = k == 0 ? engine::Role::kPresenter : engine::Role::kAttendee;
+    if (k < stayers_) {
+      c.stayers.push_back(m.uri);
+    }
+    c.members.push_back(std::move(m));
+  }
+  const std::string& organizer = c.members[0].uri;
+  codec::AddConferenceSpec spec;
+  spec.subject = absl::StrCat("load ", index);
+  spec.conference_id = absl::StrCat("LOAD", index);
+  spec.mcu_types = {"audio-video", "chat"};
+  absl::StatusOr<focus::C3pResult> added = focus_.HandleRequest(
+      organizer,
+      codec::EncodeAddConferenceRequest(
+          Envelope(
+              organizer,
+              absl::StrCat(organizer, ";gruu;opaque=app:conf:focusfactory")),
+          spec));
+  if (!added.ok() || !added->success()) {
+    return absl::InternalError(
+        absl::StrCat("load: addConference for conference ", index, " failed"));
+  }
+  auto snapshot = focus_.store().FindSnapshotByConferenceId(spec.conference_id);
+  if (snapshot == nullptr) {
+    return absl::InternalError("load: added conference not found");
+  }
+  c.entity = std::string(snapshot->entity.value());
+  c.id = snapshot->entity;
+  // Everyone up to the stayers joins, and half of the others.
+  for (int k = 0; k < options_.users; ++k) {
+    Member& m = c.members[k];
+    if (k >= stayers_ && k % 2 == 1)
+      continue;
+    const uint64_t before = BeginOrdered(c, NowNanos());
+    OpResult r = Join(c, w, m);
+    EndOrdered(c, w, before, r);
+    if (!r.as_expected) {
+      return absl::InternalError(absl::StrCat(
+          "load: ", m.uri, " could not join ", c.entity, ": ", r.outcome));
+    }
+  }
+  CONF_RETURN_IF_ERROR(SetUpFollowers(c));
+  confs_.push_back(std::move(owned));
+  return absl::OkStatus();
+}
+
+absl::Status LoadScenario::Impl::SetUpFollowers(Conf& c) {
+  for (int s = 0; s < options_.subscribers; ++s) {
+    auto follower =
+        std::make_unique<SubscriptionFollower>(c.entity, c.stayers[s], &c.log);
+    focus::SubscribeRequest request;
+    request.subscription_id = absl::StrCat("dialog-", s);
+    request.user = follower->user();
+    request.conference = c.entity;
+    request.on_ready = follower->OnReady();
+    absl::StatusOr<std::unique_ptr<focus::Subscription>> sub =
+        focus_.Subscribe(std::move(request));
+    if (!sub.ok()) {
       return absl::InternalError(
-          absl::StrCat("load: addConference for conference ", ci, " failed"));
+          absl::StrCat("load: subscribe failed: ", sub.status().message()));
     }
-    auto snapshot =
-        focus_.store().FindSnapshotByConferenceId(spec.conference_id);
-    if (snapshot == nullptr) {
-      return absl::InternalError("load: added conference not found");
-    }
-    c->entity = std::string(snapshot->entity.value());
-    // Everyone up to the stayers joins, and half of the others.
-    for (int k = 0; k < options_.users; ++k) {
-      Member& m = c->members[k];
-      if (k >= stayers_ && k % 2 == 1)
-        continue;
-      absl::StatusOr<focus::C3pResult> joined = focus_.HandleRequest(
-          m.uri,
-          codec::EncodeAddUserRequest(Envelope(m.uri, c->entity), c->entity,
-                                      JoiningUser(m.uri, m.role)));
-      if (!joined.ok() || !joined->success()) {
-        return absl::InternalError(
-            absl::StrCat("load: ", m.uri, " could not join ", c->entity));
-      }
-      m.present = true;
-    }
-    for (int s = 0; s < options_.subscribers; ++s) {
-      Sub entry;
-      entry.user = c->members[s].uri;
-      focus::SubscribeRequest request;
-      request.subscription_id = absl::StrCat("dialog-", s);
-      request.user = entry.user;
-      request.conference = c->entity;
-      request.on_ready = [rung = entry.rung] {
-        rung->store(true, std::memory_order_release);
-      };
-      absl::StatusOr<std::unique_ptr<focus::Subscription>> sub =
-          focus_.Subscribe(std::move(request));
-      if (!sub.ok()) {
-        return absl::InternalError(
-            absl::StrCat("load: subscribe failed: ", sub.status().message()));
-      }
-      entry.subscription = *std::move(sub);
-      c->subs.push_back(std::move(entry));
-    }
-    Drain(*c, Clock::now());
-    c->notifications = 0;
-    c->lag.Reset();
-    confs_.push_back(std::move(c));
+    follower->Attach(*std::move(sub));
+    c.followers.push_back(std::move(follower));
   }
   return absl::OkStatus();
 }
 
-void LoadScenario::Impl::Fail(Conf& c, std::string message) {
-  ++c.failures;
-  if (c.messages.size() < kMaxFailureMessages)
-    c.messages.push_back(std::move(message));
+uint64_t LoadScenario::Impl::BeginOrdered(Conf& c, int64_t start_ns) {
+  const uint64_t before = VersionOf(c);
+  // Before the request: its notification may be polled (by another worker)
+  // before the request returns here.
+  c.log.Record(before + 1, start_ns);
+  return before;
 }
 
-int64_t LoadScenario::Impl::Drain(Conf& c, Clock::time_point request_start) {
-  int64_t poll_ns = 0;
-  for (Sub& s : c.subs) {
-    if (!s.rung->exchange(false, std::memory_order_acq_rel))
-      continue;
-    const Clock::time_point poll_start = Clock::now();
-    const std::vector<focus::Notification> polled = s.subscription->Poll();
-    poll_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(
-                   Clock::now() - poll_start)
-                   .count();
-    for (const focus::Notification& n : polled) {
-      const int64_t lag = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                              Clock::now() - request_start)
-                              .count();
-      c.lag.Record(lag);
-      ++c.notifications;
-      if (n.version != s.tracker.version() + 1) {
-        Fail(c, absl::StrCat(c.entity, " ", s.user, ": version ", n.version,
-                             " after ", s.tracker.version()));
-      }
-      if (absl::Status st = s.tracker.Apply(n.Bytes()); !st.ok()) {
-        Fail(c, absl::StrCat(c.entity, " ", s.user, ": ", st.message()));
-      }
-    }
+void LoadScenario::Impl::EndOrdered(Conf& c, Worker& w, uint64_t before,
+                                    OpResult& r) {
+  const uint64_t after = VersionOf(c);
+  const uint64_t expected = r.outcome == "success" ? before + 1 : before;
+  if (after != expected) {
+    w.follow.Fail(absl::StrCat(c.entity, ": ", kOpNames[r.type], " (",
+                               r.outcome, ") moved the version from ", before,
+                               " to ", after, ", not to ", expected));
+    r.as_expected = false;
   }
-  return poll_ns;
 }
 
-OpResult LoadScenario::Impl::Judge(Op op, absl::string_view identity,
+int64_t LoadScenario::Impl::Drain(Conf& c, Worker& w) {
+  const int64_t before = w.follow.poll_ns;
+  for (auto& f : c.followers) {
+    f->Drain(w.follow);
+  }
+  return w.follow.poll_ns - before;
+}
+
+OpResult LoadScenario::Impl::Judge(Worker& w, Op op, absl::string_view identity,
                                    std::string body,
                                    absl::string_view expected) {
   OpResult result;
   result.type = op;
-  const Clock::time_point start = Clock::now();
+  const int64_t start = NowNanos();
   absl::StatusOr<focus::C3pResult> r =
       focus_.HandleRequest(identity, std::move(body));
-  result.engine_ns =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start)
-          .count();
+  result.engine_ns = NowNanos() - start;
+  w.handle_ns += result.engine_ns;
   if (!r.ok()) {
     result.outcome = StatusOutcome(r.status().code());
   } else if (r->success()) {
@@ -360,49 +402,47 @@ OpResult LoadScenario::Impl::Judge(Op op, absl::string_view identity,
   return result;
 }
 
-OpResult LoadScenario::Impl::GetConference(Conf& c, std::mt19937_64& rng) {
-  // Members who never leave, so no lock is needed: a read has no effect to
-  // attribute.
-  const int k = static_cast<int>(rng() % static_cast<uint64_t>(stayers_));
-  std::string uri;
-  {
-    MutexLock lock(&c.mu);
-    uri = c.members[k].uri;
-  }
-  const std::string& certificate = certificates_[rng() % kIdentities];
-  return Judge(kGetConference, uri,
+OpResult LoadScenario::Impl::GetConference(Conf& c, Worker& w) {
+  // A stayer never leaves, and a read has no effect to attribute: no lock.
+  const std::string& uri = c.stayers[w.rng() % c.stayers.size()];
+  const std::string& certificate = certificates_[w.rng() % kIdentities];
+  return Judge(w, kGetConference, uri,
                codec::EncodeGetConferenceRequest(Envelope(uri, c.entity),
                                                  c.entity, certificate),
                "success");
 }
 
-OpResult LoadScenario::Impl::Membership(Conf& c, std::mt19937_64& rng,
-                                        int member) {
+OpResult LoadScenario::Impl::Join(Conf& c, Worker& w, Member& m) {
+  m.role = engine::Role::kAttendee;
+  m.muted = false;
+  m.on_hold = false;
+  OpResult r =
+      Judge(w, kJoin, m.uri,
+            codec::EncodeAddUserRequest(Envelope(m.uri, c.entity), c.entity,
+                                        JoiningUser(m.uri, m.role)),
+            "success");
+  (c.locked ? m.in_lobby : m.present) = true;
+  return r;
+}
+
+OpResult LoadScenario::Impl::Membership(Conf& c, Worker& w, int member) {
+  std::mt19937_64& rng = w.rng;
   Member& m = c.members[member];
   const std::string& organizer = c.members[0].uri;
   if (!m.present && !m.in_lobby) {
-    m.role = engine::Role::kAttendee;
-    m.muted = false;
-    m.on_hold = false;
-    OpResult r =
-        Judge(kJoin, m.uri,
-              codec::EncodeAddUserRequest(Envelope(m.uri, c.entity), c.entity,
-                                          JoiningUser(m.uri, m.role)),
-              "success");
-    (c.locked ? m.in_lobby : m.present) = true;
-    return r;
+    return Join(c, w, m);
   }
   if (m.in_lobby) {
     m.in_lobby = false;
     if (rng() % 2 == 0) {
       m.present = true;
-      return Judge(kAdmit, organizer,
+      return Judge(w, kAdmit, organizer,
                    codec::EncodeSetLobbyAccessRequest(
                        Envelope(organizer, c.entity), c.entity, {m.uri},
                        engine::LobbyDecision::kGrant),
                    "success");
     }
-    return Judge(kLeave, m.uri,
+    return Judge(w, kLeave, m.uri,
                  codec::EncodeDeleteUserRequest(Envelope(m.uri, c.entity),
                                                 c.entity, m.uri),
                  "success");
@@ -413,7 +453,7 @@ OpResult LoadScenario::Impl::Membership(Conf& c, std::mt19937_64& rng,
   double bound = mix_.membership;
   if (pick < bound) {
     m.present = false;
-    return Judge(kLeave, m.uri,
+    return Judge(w, kLeave, m.uri,
                  codec::EncodeDeleteUserRequest(Envelope(m.uri, c.entity),
                                                 c.entity, m.uri),
                  "success");
@@ -421,7 +461,7 @@ OpResult LoadScenario::Impl::Membership(Conf& c, std::mt19937_64& rng,
   const std::string endpoint = absl::StrCat(m.uri, "/av");
   if (pick < (bound += mix_.mute)) {
     m.muted = !m.muted;
-    return Judge(kMute, m.uri,
+    return Judge(w, kMute, m.uri,
                  codec::EncodeModifyEndpointMediaRequest(
                      Envelope(m.uri, c.entity), c.entity, m.uri, endpoint, "1",
                      m.muted ? engine::MediaStatus::kRecvOnly
@@ -431,14 +471,14 @@ OpResult LoadScenario::Impl::Membership(Conf& c, std::mt19937_64& rng,
   if (pick < (bound += mix_.role)) {
     m.role = m.role == engine::Role::kAttendee ? engine::Role::kPresenter
                                                : engine::Role::kAttendee;
-    return Judge(kRole, organizer,
+    return Judge(w, kRole, organizer,
                  codec::EncodeModifyUserRolesRequest(
                      Envelope(organizer, c.entity), c.entity, m.uri, m.role),
                  "success");
   }
   if (pick < (bound += mix_.lock)) {
     c.locked = !c.locked;
-    return Judge(kLock, organizer,
+    return Judge(w, kLock, organizer,
                  codec::EncodeModifyConferenceLockRequest(
                      Envelope(organizer, c.entity), c.entity,
                      c.locked ? engine::LockState::kLocked
@@ -446,7 +486,7 @@ OpResult LoadScenario::Impl::Membership(Conf& c, std::mt19937_64& rng,
                  "success");
   }
   m.on_hold = !m.on_hold;
-  return Judge(kEndpointStatus, m.uri,
+  return Judge(w, kEndpointStatus, m.uri,
                codec::EncodeModifyEndpointStatusRequest(
                    Envelope(m.uri, c.entity), c.entity, m.uri, endpoint,
                    m.on_hold ? engine::EndpointStatus::kOnHold
@@ -454,51 +494,51 @@ OpResult LoadScenario::Impl::Membership(Conf& c, std::mt19937_64& rng,
                "success");
 }
 
-OpResult LoadScenario::Impl::Hostile(Conf& c, std::mt19937_64& rng) {
-  ++c.hostile;
+OpResult LoadScenario::Impl::Hostile(Conf& c, Worker& w) {
+  ++w.hostile;
   const std::string& organizer = c.members[0].uri;
   // A stayer is always present, an attendee, and no leader.
   const std::string& attendee = c.members[1].uri;
   const Op op = static_cast<Op>(kHostileMalformed +
-                                rng() % (kOpCount - kHostileMalformed));
+                                w.rng() % (kOpCount - kHostileMalformed));
   switch (op) {
     case kHostileMalformed:
       // The focus cannot answer in C3P at all: the SIP layer's 400.
-      return Judge(op, organizer,
+      return Judge(w, op, organizer,
                    TruncatedRequest(Envelope(organizer, c.entity), c.entity),
                    "status:invalid_argument");
     case kHostileOversized:
-      return Judge(op, attendee,
+      return Judge(w, op, attendee,
                    OversizedJoinRequest(Envelope(attendee, c.entity), c.entity,
                                         attendee),
                    "status:resource_exhausted");
     case kHostileNested:
-      return Judge(op, organizer,
+      return Judge(w, op, organizer,
                    DeeplyNestedRequest(Envelope(organizer, c.entity)),
                    "status:resource_exhausted");
     case kHostileSpoofedFrom:
       // The attendee claims to be the organizer.
-      return Judge(op, attendee,
+      return Judge(w, op, attendee,
                    codec::EncodeModifyConferenceLockRequest(
                        Envelope(organizer, c.entity), c.entity,
                        engine::LockState::kLocked),
                    "unauthorized");
     case kHostileAttendeeLock:
-      return Judge(op, attendee,
+      return Judge(w, op, attendee,
                    codec::EncodeModifyConferenceLockRequest(
                        Envelope(attendee, c.entity), c.entity,
                        engine::LockState::kLocked),
                    "unauthorized");
     default:
-      return Judge(kHostileUnknownCommand, organizer,
+      return Judge(w, kHostileUnknownCommand, organizer,
                    UnknownCommandRequest(Envelope(organizer, c.entity)),
                    "notSupported");
   }
 }
 
 OpResult LoadScenario::Impl::RunOne(int worker) {
-  std::mt19937_64& rng = rngs_[worker];
-  CallTimes& times = call_times_[worker];
+  Worker& w = *workers_[worker];
+  std::mt19937_64& rng = w.rng;
   Conf& c = *confs_[rng() % confs_.size()];
   const double total = mix_.get_conference + mix_.membership + mix_.mute +
                        mix_.role + mix_.endpoint_status;
@@ -506,91 +546,98 @@ OpResult LoadScenario::Impl::RunOne(int worker) {
                        options_.hostile_share;
   if (!hostile && std::uniform_real_distribution<double>(0, total)(rng) <
                       mix_.get_conference) {
-    OpResult r = GetConference(c, rng);
-    times.handle_ns += r.engine_ns;
-    return r;
+    return GetConference(c, w);
   }
-  const Clock::time_point start = Clock::now();
-  MutexLock lock(&c.mu);
-  const int64_t wait_ns =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start)
-          .count();
+  const int64_t start = NowNanos();
   OpResult r;
-  if (hostile) {
-    const uint64_t before = VersionOf(c);
-    r = Hostile(c, rng);
-    if (VersionOf(c) != before) {
-      Fail(c, absl::StrCat(c.entity, ": ", kOpNames[r.type],
-                           " changed the version"));
-      r.as_expected = false;
+  int64_t wait_ns = 0;
+  {
+    MutexLock lock(&c.mu);
+    wait_ns = NowNanos() - start;
+    const uint64_t before = BeginOrdered(c, start);
+    if (hostile) {
+      r = Hostile(c, w);
+    } else {
+      const int churners = options_.users - stayers_;
+      const int member =
+          stayers_ + static_cast<int>(rng() % static_cast<uint64_t>(churners));
+      r = Membership(c, w, member);
     }
-  } else {
-    const int churners = options_.users - stayers_;
-    const int member =
-        stayers_ + static_cast<int>(rng() % static_cast<uint64_t>(churners));
-    r = Membership(c, rng, member);
+    EndOrdered(c, w, before, r);
   }
-  times.handle_ns += r.engine_ns;
-  const int64_t poll_ns = Drain(c, start);
-  times.poll_ns += poll_ns;
-  r.engine_ns += poll_ns;
+  // The conference lock is released: another worker may send the next
+  // request to `c` while this one polls.
+  r.engine_ns += Drain(c, w);
   r.wait_ns = wait_ns;
   return r;
 }
 
+void LoadScenario::Impl::Verify(Conf& c, SubscriptionFollower& f, Worker& w,
+                                int& verify) {
+  // Every change was delivered (the workers have stopped), and the
+  // subscribers that were rung have polled: one that still has a
+  // notification was never told of it.
+  if (!f.PollForgotten().empty()) {
+    w.follow.Fail(absl::StrCat(c.entity, " ", f.user(),
+                               ": a notification waited without on_ready"));
+  }
+  focus::SubscribeRequest request;
+  request.subscription_id = absl::StrCat("verify-", ++verify);
+  request.user = f.user();
+  request.conference = c.entity;
+  absl::StatusOr<std::unique_ptr<focus::Subscription>> fresh =
+      focus_.Subscribe(std::move(request));
+  if (!fresh.ok()) {
+    w.follow.Fail(
+        absl::StrCat(c.entity, " ", f.user(),
+                     ": fresh subscribe failed: ", fresh.status().message()));
+    return;
+  }
+  RosterTracker expected;
+  std::vector<focus::Notification> first = (*fresh)->Poll();
+  if (first.empty() || first[0].kind != focus::DocumentKind::kFull ||
+      !expected.Apply(first[0].Bytes()).ok()) {
+    w.follow.Fail(absl::StrCat(c.entity, " ", f.user(),
+                               ": fresh subscription gave no full document"));
+    return;
+  }
+  std::string difference = f.DifferenceFrom(expected);
+  if (!difference.empty()) {
+    w.follow.Fail(
+        absl::StrCat(c.entity, " ", f.user(),
+                     ": roster differs from a fresh view: ", difference));
+  }
+}
+
 void LoadScenario::Impl::Finish(RunReport& report) {
-  int64_t notifications = 0, hostile = 0, failures = 0, resyncs = 0,
-          subscriptions = 0, users = 0;
-  LatencyHistogram lag;
+  Worker& last = SetUpWorker();
+  int64_t resyncs = 0, subscriptions = 0, users = 0;
   int verify = 0;
   for (auto& cp : confs_) {
     Conf& c = *cp;
-    MutexLock lock(&c.mu);
-    Drain(c, Clock::now());
-    for (Sub& s : c.subs) {
+    Drain(c, last);
+    for (auto& f : c.followers) {
       ++subscriptions;
-      // Every change was delivered (the workers have stopped), and the
-      // subscribers that were rung have polled: one that still has a
-      // notification was never told of it.
-      if (!s.subscription->Poll().empty()) {
-        Fail(c, absl::StrCat(c.entity, " ", s.user,
-                             ": a notification waited without on_ready"));
-      }
-      resyncs += static_cast<int64_t>(s.subscription->resynchronizations());
-      users += static_cast<int64_t>(s.tracker.roster().size());
-      focus::SubscribeRequest request;
-      request.subscription_id = absl::StrCat("verify-", ++verify);
-      request.user = s.user;
-      request.conference = c.entity;
-      absl::StatusOr<std::unique_ptr<focus::Subscription>> fresh =
-          focus_.Subscribe(std::move(request));
-      if (!fresh.ok()) {
-        Fail(c, absl::StrCat(
-                    c.entity, " ", s.user,
-                    ": fresh subscribe failed: ", fresh.status().message()));
-        continue;
-      }
-      RosterTracker expected;
-      std::vector<focus::Notification> first = (*fresh)->Poll();
-      if (first.empty() || first[0].kind != focus::DocumentKind::kFull ||
-          !expected.Apply(first[0].Bytes()).ok()) {
-        Fail(c, absl::StrCat(c.entity, " ", s.user,
-                             ": fresh subscription gave no full document"));
-        continue;
-      }
-      std::string difference = s.tracker.Difference(expected);
-      if (!difference.empty()) {
-        Fail(c,
-             absl::StrCat(c.entity, " ", s.user,
-                          ": roster differs from a fresh view: ", difference));
-      }
+      resyncs += static_cast<int64_t>(f->resynchronizations());
+      users += static_cast<int64_t>(f->roster_size());
+      Verify(c, *f, last, verify);
     }
-    notifications += c.notifications;
-    hostile += c.hostile;
-    failures += c.failures;
-    lag.Merge(c.lag);
-    for (std::string& m : c.messages) {
-      if (report.failures.size() < kMaxFailureMessages)
+  }
+  int64_t notifications = 0, hostile = 0, failures = 0, handle_ns = 0,
+          poll_ns = 0;
+  LatencyHistogram lag;
+  for (auto& w : workers_) {
+    notifications += w->follow.notifications;
+    hostile += w->hostile;
+    failures += w->follow.failures;
+    lag.Merge(w->follow.lag);
+    if (w != workers_.back()) {
+      // The final checks are no part of the run's engine time.
+      handle_ns += w->handle_ns;
+      poll_ns += w->follow.poll_ns;
+    }
+    for (std::string& m : w->follow.messages) {
+      if (report.failures.size() < FollowerStats::kMaxMessages)
         report.failures.push_back(std::move(m));
     }
   }
@@ -598,16 +645,22 @@ void LoadScenario::Impl::Finish(RunReport& report) {
     report.failures.push_back("verification failed");
   report.counters["conferences"] = static_cast<int64_t>(confs_.size());
   report.counters["subscriptions"] = subscriptions;
+  report.counters["subscribed_roster_users_at_start"] = roster_users_at_start_;
   report.counters["subscribed_roster_users_at_end"] = users;
   report.counters["notifications_delivered"] = notifications;
   report.counters["resynchronizations"] = resyncs;
   report.counters["hostile_requests"] = hostile;
   report.counters["verification_failures"] = failures;
   report.histograms["notification_lag"] = lag;
-  for (const CallTimes& t : call_times_) {
-    report.engine_ns_by_call["HandleRequest"] += t.handle_ns;
-    report.engine_ns_by_call["Poll"] += t.poll_ns;
-  }
+  report.engine_ns_by_call["HandleRequest"] = handle_ns;
+  report.engine_ns_by_call["Poll"] = poll_ns;
+}
+
+void LoadScenario::Impl::AcceptForTest(size_t conference, size_t subscription,
+                                       const codec::EncodedDocument& document) {
+  SubscriptionFollower& f = *confs_.at(conference)->followers.at(subscription);
+  f.Accept({f.version() + 1, focus::DocumentKind::kPartial, document},
+           NowNanos(), SetUpWorker().follow);
 }
 
 // ---------------------------------------------------------------------------
@@ -683,6 +736,11 @@ std::vector<std::string> LoadScenario::OpTypes() const {
 OpResult LoadScenario::RunOne(int worker) { return impl_->RunOne(worker); }
 
 void LoadScenario::Finish(RunReport& report) { impl_->Finish(report); }
+
+void LoadScenario::AcceptForTest(size_t conference, size_t subscription,
+                                 const codec::EncodedDocument& document) {
+  impl_->AcceptForTest(conference, subscription, document);
+}
 
 void AddTimelineFigures(RunReport& report) {
   const std::vector<IntervalSample>& t = report.timeline;

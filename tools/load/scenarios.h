@@ -24,22 +24,29 @@
 // spoofed `from` or an attendee locking, "notSupported" for an unknown
 // command).
 //
-// Each conference's mutating and hostile requests are serialized by the
-// scenario (one lock per conference, held across the request and the Poll of
-// its subscriptions that follows; getConference reads go unserialized), so
-// each notification is attributed to the request that caused it: the
-// notification lag is the time from that request's start to the Poll that
-// handed the notification out. Concurrency comes from many conferences.
+// Each conference's mutating and hostile requests are ordered by the
+// scenario (one lock per conference, held across the request and the
+// version reads around it, never across a Poll), so the tool's requests are
+// the only writers of the conference's version: each records, before it is
+// sent, the version it will produce and when it started (VersionLog), and
+// afterwards checks that the version moved by one if it succeeded and not
+// at all otherwise. After releasing the lock, the worker polls the
+// conference's rung subscriptions (SubscriptionFollower), and each
+// notification is attributed, by the conference version it carries, to the
+// request that produced it: the notification lag is the time from that
+// request's start to the Poll that handed the notification out. Reads
+// (getConference) take no lock. Concurrency comes from many conferences.
+//
+// Finish() drains every subscription and checks that (a) no subscription
+// holds a notification it was not told of, and (b) its roster, built by
+// applying its documents in order (RosterTracker), equals the roster of a
+// fresh Subscribe's full document for the same user. Any difference, like
+// any failed check on the way, is a failure of the run.
 //
 // Where the time goes: each operation reports its time inside the focus
-// (HandleRequest, Poll) as OpResult::engine_ns, and the time it waited for
-// the conference's lock as OpResult::wait_ns; Finish adds the totals by
-// call to RunReport::engine_ns_by_call.
-//
-// Finish() drains every subscription and checks that (a) its versions rose
-// by exactly one, and (b) its roster, built by applying its documents in
-// order (RosterTracker), equals the roster of a fresh Subscribe's full
-// document for the same user. Any difference is a failure of the run.
+// (HandleRequest, Poll) as OpResult::engine_ns and the time it waited for
+// its conference's lock as OpResult::wait_ns; Finish adds the time inside
+// the focus by call to RunReport::engine_ns_by_call.
 //
 // Thread-safety: RunOne may be called concurrently (worker < threads);
 // Create and Finish are called alone.
@@ -47,6 +54,7 @@
 #ifndef CONF_TOOLS_LOAD_SCENARIOS_H_
 #define CONF_TOOLS_LOAD_SCENARIOS_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -56,6 +64,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
+#include "codec/conference_info.h"
 #include "tools/load/runner.h"
 
 namespace conf {
@@ -108,6 +117,14 @@ class LoadScenario : public Workload {
   // scenario's counters, the notification-lag histogram, the time inside
   // the focus by call and any failures to `report`.
   void Finish(RunReport& report);
+
+  // Checks and applies `document`, numbered as the next notification of
+  // subscription `subscription` of conference `conference` (both in set-up
+  // order), as the subscriber would had it polled it; a failed check fails
+  // the run at Finish. For tests that a wrong notification fails the run;
+  // call with no RunOne running.
+  void AcceptForTest(size_t conference, size_t subscription,
+                     const codec::EncodedDocument& document);
 
  private:
   class Impl;

@@ -1,12 +1,17 @@
 #include "tools/load/scenarios.h"
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
+#include "codec/conference_info.h"
+#include "engine/model.h"
+#include "testing/sample_users.h"
 #include "testing/status_matchers.h"
 #include "tools/load/runner.h"
 
@@ -18,6 +23,7 @@ using ::conf::testing::IsOk;
 using ::conf::testing::StatusIs;
 using ::testing::Contains;
 using ::testing::Gt;
+using ::testing::HasSubstr;
 
 ScenarioOptions Small(double hostile_share = 0) {
   ScenarioOptions options;
@@ -30,8 +36,8 @@ ScenarioOptions Small(double hostile_share = 0) {
   return options;
 }
 
-// Runs `n` operations on worker 0 and finishes, as the runner would.
-RunReport RunSerially(LoadScenario& scenario, int n) {
+// Runs `n` operations on worker 0, as the runner would.
+RunReport RunWithoutFinish(LoadScenario& scenario, int n) {
   RunReport report;
   const std::vector<std::string> types = scenario.OpTypes();
   report.types.resize(types.size());
@@ -48,6 +54,12 @@ RunReport RunSerially(LoadScenario& scenario, int n) {
       ADD_FAILURE() << types[r.type] << " gave " << r.outcome;
     }
   }
+  return report;
+}
+
+// The same, then finishes.
+RunReport RunSerially(LoadScenario& scenario, int n) {
+  RunReport report = RunWithoutFinish(scenario, n);
   scenario.Finish(report);
   return report;
 }
@@ -111,6 +123,68 @@ TEST(ScenariosTest, JoinStormAndFloodStayConsistent) {
     ASSERT_THAT(scenario, IsOk()) << name;
     RunReport report = RunSerially(**scenario, 300);
     EXPECT_TRUE(report.failures.empty()) << name << ": " << report.failures[0];
+  }
+}
+
+// A wrong notification reaching a subscriber fails the run, whatever is
+// wrong with it. Subscription 0 is the organizer's (a leader's view).
+TEST(ScenariosTest, AWrongNotificationFailsTheRun) {
+  const engine::ConferenceId conference(
+      "sip:c0u0@load.example.com;gruu;"
+      "opaque=app:conf:focus:id:LOAD0");
+  codec::Viewer leader;
+  leader.user = engine::UserId("sip:c0u0@load.example.com");
+  leader.role = engine::ViewerRole::kLeader;
+  auto document = [&](uint64_t version, engine::UserChange change) {
+    engine::ConferenceDelta delta;
+    delta.conference = conference;
+    delta.version = version;
+    delta.users.push_back(std::move(change));
+    return *codec::EncodeConferenceInfoDelta(delta, leader);
+  };
+  const auto organizer =
+      std::make_shared<const engine::User>(testing::UserWithAudio(
+          "sip:c0u0@load.example.com", engine::Role::kOrganizer));
+  const auto nobody =
+      std::make_shared<const engine::User>(testing::UserWithAudio(
+          "sip:nobody@load.example.com", engine::Role::kAttendee));
+  struct Case {
+    const char* name;
+    codec::EncodedDocument document;
+    const char* failure;
+  };
+  const Case kCases[] = {
+      {"stale",
+       document(1, {engine::UserList::kRoster,
+                    engine::ChangeKind::kFull,
+                    organizer->entity,
+                    organizer,
+                    {}}),
+       "conference version 1 after"},
+      {"missing user",
+       document(1u << 30, {engine::UserList::kRoster,
+                           engine::ChangeKind::kPartial,
+                           nobody->entity,
+                           nobody,
+                           {}}),
+       "partial user sip:nobody@load.example.com"},
+      {"user in the wrong state",
+       document(1u << 30, {engine::UserList::kLobby,
+                           engine::ChangeKind::kFull,
+                           organizer->entity,
+                           organizer,
+                           {}}),
+       "in users and in the lobby at once"},
+  };
+  for (const Case& c : kCases) {
+    SCOPED_TRACE(c.name);
+    auto scenario = LoadScenario::Create("roster-churn", Small());
+    ASSERT_THAT(scenario, IsOk());
+    RunReport report = RunWithoutFinish(**scenario, 100);
+    (*scenario)->AcceptForTest(0, 0, c.document);
+    (*scenario)->Finish(report);
+    EXPECT_GE(report.counters["verification_failures"], 1);
+    EXPECT_THAT(report.failures, Contains(HasSubstr(c.failure)));
   }
 }
 
