@@ -347,7 +347,11 @@ absl::Status RosterTracker::Check(const codec::ConferenceInfoDocument& doc,
 }
 
 absl::Status RosterTracker::Apply(const codec::ConferenceInfoDocument& doc) {
-  const uint32_t version = doc.version;
+  return Apply(doc, doc.version);
+}
+
+absl::Status RosterTracker::Apply(const codec::ConferenceInfoDocument& doc,
+                                  uint32_t version) {
   if (absl::Status s = Check(doc, version); !s.ok()) {
     return s;
   }

@@ -166,6 +166,12 @@ class RosterTracker {
   // users and endpoints it names have been seen.
   absl::Status Apply(const codec::ConferenceInfoDocument& document);
 
+  // The same as if the document's root version were `version`: for the
+  // documents a focus shares between the subscribers of one view, which
+  // differ only in their version (focus::Notification), parsed once.
+  absl::Status Apply(const codec::ConferenceInfoDocument& document,
+                     uint32_t version);
+
   // The root version of the last document applied (0 before any).
   uint32_t version() const { return version_; }
   bool deleted() const { return deleted_; }

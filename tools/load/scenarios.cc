@@ -132,6 +132,11 @@ struct Conf {
   bool locked ABSL_GUARDED_BY(mu) = false;
   // Which request made each version; written under mu, read by followers.
   VersionLog log;
+  // The two large hostile requests (about 70 KB each), built once at
+  // set-up: an attacker replays the same bytes, and building them per
+  // request would be the tool's time, not the focus's.
+  std::string oversized_body;
+  std::string nested_body;
   // Fixed once set up.
   std::vector<std::unique_ptr<SubscriptionFollower>> followers;
 };
@@ -141,6 +146,11 @@ struct alignas(64) Worker {
   explicit Worker(uint64_t seed) : rng(seed) {}
 
   std::mt19937_64 rng;
+  // Response buffers, kept across requests as a SIP thread keeps its send
+  // buffer. Hostile requests get their own: a request the focus cannot
+  // answer in C3P leaves its buffer unspecified.
+  focus::C3pResult reply;
+  focus::C3pResult hostile_reply;
   FollowerStats follow;
   int64_t handle_ns = 0;  // inside HandleRequest
   int64_t hostile = 0;
@@ -199,10 +209,12 @@ class LoadScenario::Impl {
 
   absl::Status SetUpConference(int index);
   absl::Status SetUpFollowers(Conf& c);
+  void SetUpHostileBodies(Conf& c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(c.mu);
 
   // Sends `body` as `identity` and judges the response against `expected`
-  // (a C3P reason name, or "success").
-  OpResult Judge(Worker& w, Op op, absl::string_view identity, std::string body,
+  // (a C3P reason name, or "success"), answering into `reply`.
+  OpResult Judge(Worker& w, focus::C3pResult& reply, Op op,
+                 absl::string_view identity, const std::string& body,
                  absl::string_view expected);
 
   OpResult GetConference(Conf& c, Worker& w);
@@ -327,9 +339,18 @@ absl::Status LoadScenario::Impl::SetUpConference(int index) {
           "load: ", m.uri, " could not join ", c.entity, ": ", r.outcome));
     }
   }
+  SetUpHostileBodies(c);
   CONF_RETURN_IF_ERROR(SetUpFollowers(c));
   confs_.push_back(std::move(owned));
   return absl::OkStatus();
+}
+
+void LoadScenario::Impl::SetUpHostileBodies(Conf& c) {
+  const std::string& organizer = c.members[0].uri;
+  const std::string& attendee = c.members[1].uri;
+  c.oversized_body =
+      OversizedJoinRequest(Envelope(attendee, c.entity), c.entity, attendee);
+  c.nested_body = DeeplyNestedRequest(Envelope(organizer, c.entity));
 }
 
 absl::Status LoadScenario::Impl::SetUpFollowers(Conf& c) {
@@ -381,22 +402,22 @@ int64_t LoadScenario::Impl::Drain(Conf& c, Worker& w) {
   return w.follow.poll_ns - before;
 }
 
-OpResult LoadScenario::Impl::Judge(Worker& w, Op op, absl::string_view identity,
-                                   std::string body,
+OpResult LoadScenario::Impl::Judge(Worker& w, focus::C3pResult& reply, Op op,
+                                   absl::string_view identity,
+                                   const std::string& body,
                                    absl::string_view expected) {
   OpResult result;
   result.type = op;
   const int64_t start = NowNanos();
-  absl::StatusOr<focus::C3pResult> r =
-      focus_.HandleRequest(identity, std::move(body));
+  const absl::Status status = focus_.HandleRequest(identity, body, &reply);
   result.engine_ns = NowNanos() - start;
   w.handle_ns += result.engine_ns;
-  if (!r.ok()) {
-    result.outcome = StatusOutcome(r.status().code());
-  } else if (r->success()) {
+  if (!status.ok()) {
+    result.outcome = StatusOutcome(status.code());
+  } else if (reply.success()) {
     result.outcome = "success";
   } else {
-    result.outcome = codec::C3pReasonName(*r->failure);
+    result.outcome = codec::C3pReasonName(*reply.failure);
   }
   result.as_expected = result.outcome == expected;
   return result;
@@ -406,7 +427,7 @@ OpResult LoadScenario::Impl::GetConference(Conf& c, Worker& w) {
   // A stayer never leaves, and a read has no effect to attribute: no lock.
   const std::string& uri = c.stayers[w.rng() % c.stayers.size()];
   const std::string& certificate = certificates_[w.rng() % kIdentities];
-  return Judge(w, kGetConference, uri,
+  return Judge(w, w.reply, kGetConference, uri,
                codec::EncodeGetConferenceRequest(Envelope(uri, c.entity),
                                                  c.entity, certificate),
                "success");
@@ -417,7 +438,7 @@ OpResult LoadScenario::Impl::Join(Conf& c, Worker& w, Member& m) {
   m.muted = false;
   m.on_hold = false;
   OpResult r =
-      Judge(w, kJoin, m.uri,
+      Judge(w, w.reply, kJoin, m.uri,
             codec::EncodeAddUserRequest(Envelope(m.uri, c.entity), c.entity,
                                         JoiningUser(m.uri, m.role)),
             "success");
@@ -436,13 +457,13 @@ OpResult LoadScenario::Impl::Membership(Conf& c, Worker& w, int member) {
     m.in_lobby = false;
     if (rng() % 2 == 0) {
       m.present = true;
-      return Judge(w, kAdmit, organizer,
+      return Judge(w, w.reply, kAdmit, organizer,
                    codec::EncodeSetLobbyAccessRequest(
                        Envelope(organizer, c.entity), c.entity, {m.uri},
                        engine::LobbyDecision::kGrant),
                    "success");
     }
-    return Judge(w, kLeave, m.uri,
+    return Judge(w, w.reply, kLeave, m.uri,
                  codec::EncodeDeleteUserRequest(Envelope(m.uri, c.entity),
                                                 c.entity, m.uri),
                  "success");
@@ -453,7 +474,7 @@ OpResult LoadScenario::Impl::Membership(Conf& c, Worker& w, int member) {
   double bound = mix_.membership;
   if (pick < bound) {
     m.present = false;
-    return Judge(w, kLeave, m.uri,
+    return Judge(w, w.reply, kLeave, m.uri,
                  codec::EncodeDeleteUserRequest(Envelope(m.uri, c.entity),
                                                 c.entity, m.uri),
                  "success");
@@ -461,7 +482,7 @@ OpResult LoadScenario::Impl::Membership(Conf& c, Worker& w, int member) {
   const std::string endpoint = absl::StrCat(m.uri, "/av");
   if (pick < (bound += mix_.mute)) {
     m.muted = !m.muted;
-    return Judge(w, kMute, m.uri,
+    return Judge(w, w.reply, kMute, m.uri,
                  codec::EncodeModifyEndpointMediaRequest(
                      Envelope(m.uri, c.entity), c.entity, m.uri, endpoint, "1",
                      m.muted ? engine::MediaStatus::kRecvOnly
@@ -471,14 +492,14 @@ OpResult LoadScenario::Impl::Membership(Conf& c, Worker& w, int member) {
   if (pick < (bound += mix_.role)) {
     m.role = m.role == engine::Role::kAttendee ? engine::Role::kPresenter
                                                : engine::Role::kAttendee;
-    return Judge(w, kRole, organizer,
+    return Judge(w, w.reply, kRole, organizer,
                  codec::EncodeModifyUserRolesRequest(
                      Envelope(organizer, c.entity), c.entity, m.uri, m.role),
                  "success");
   }
   if (pick < (bound += mix_.lock)) {
     c.locked = !c.locked;
-    return Judge(w, kLock, organizer,
+    return Judge(w, w.reply, kLock, organizer,
                  codec::EncodeModifyConferenceLockRequest(
                      Envelope(organizer, c.entity), c.entity,
                      c.locked ? engine::LockState::kLocked
@@ -486,7 +507,7 @@ OpResult LoadScenario::Impl::Membership(Conf& c, Worker& w, int member) {
                  "success");
   }
   m.on_hold = !m.on_hold;
-  return Judge(w, kEndpointStatus, m.uri,
+  return Judge(w, w.reply, kEndpointStatus, m.uri,
                codec::EncodeModifyEndpointStatusRequest(
                    Envelope(m.uri, c.entity), c.entity, m.uri, endpoint,
                    m.on_hold ? engine::EndpointStatus::kOnHold
@@ -501,36 +522,34 @@ OpResult LoadScenario::Impl::Hostile(Conf& c, Worker& w) {
   const std::string& attendee = c.members[1].uri;
   const Op op = static_cast<Op>(kHostileMalformed +
                                 w.rng() % (kOpCount - kHostileMalformed));
+  focus::C3pResult& reply = w.hostile_reply;
   switch (op) {
     case kHostileMalformed:
       // The focus cannot answer in C3P at all: the SIP layer's 400.
-      return Judge(w, op, organizer,
+      return Judge(w, reply, op, organizer,
                    TruncatedRequest(Envelope(organizer, c.entity), c.entity),
                    "status:invalid_argument");
     case kHostileOversized:
-      return Judge(w, op, attendee,
-                   OversizedJoinRequest(Envelope(attendee, c.entity), c.entity,
-                                        attendee),
+      return Judge(w, reply, op, attendee, c.oversized_body,
                    "status:resource_exhausted");
     case kHostileNested:
-      return Judge(w, op, organizer,
-                   DeeplyNestedRequest(Envelope(organizer, c.entity)),
+      return Judge(w, reply, op, organizer, c.nested_body,
                    "status:resource_exhausted");
     case kHostileSpoofedFrom:
       // The attendee claims to be the organizer.
-      return Judge(w, op, attendee,
+      return Judge(w, reply, op, attendee,
                    codec::EncodeModifyConferenceLockRequest(
                        Envelope(organizer, c.entity), c.entity,
                        engine::LockState::kLocked),
                    "unauthorized");
     case kHostileAttendeeLock:
-      return Judge(w, op, attendee,
+      return Judge(w, reply, op, attendee,
                    codec::EncodeModifyConferenceLockRequest(
                        Envelope(attendee, c.entity), c.entity,
                        engine::LockState::kLocked),
                    "unauthorized");
     default:
-      return Judge(w, kHostileUnknownCommand, organizer,
+      return Judge(w, reply, kHostileUnknownCommand, organizer,
                    UnknownCommandRequest(Envelope(organizer, c.entity)),
                    "notSupported");
   }
@@ -624,10 +643,12 @@ void LoadScenario::Impl::Finish(RunReport& report) {
     }
   }
   int64_t notifications = 0, hostile = 0, failures = 0, handle_ns = 0,
-          poll_ns = 0;
+          poll_ns = 0, parsed = 0, reused = 0;
   LatencyHistogram lag;
   for (auto& w : workers_) {
     notifications += w->follow.notifications;
+    parsed += w->follow.documents.parsed();
+    reused += w->follow.documents.reused();
     hostile += w->hostile;
     failures += w->follow.failures;
     lag.Merge(w->follow.lag);
@@ -648,6 +669,8 @@ void LoadScenario::Impl::Finish(RunReport& report) {
   report.counters["subscribed_roster_users_at_start"] = roster_users_at_start_;
   report.counters["subscribed_roster_users_at_end"] = users;
   report.counters["notifications_delivered"] = notifications;
+  report.counters["notification_documents_parsed"] = parsed;
+  report.counters["notification_documents_shared"] = reused;
   report.counters["resynchronizations"] = resyncs;
   report.counters["hostile_requests"] = hostile;
   report.counters["verification_failures"] = failures;

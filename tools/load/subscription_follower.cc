@@ -39,6 +39,29 @@ std::vector<char> BodyOf(const focus::Notification& n) {
 
 }  // namespace
 
+absl::StatusOr<const codec::ConferenceInfoDocument*> DocumentCache::Parse(
+    const focus::Notification& n) {
+  const absl::string_view prefix = n.document.prefix();
+  for (Entry& e : entries_) {
+    if (e.bytes.has_value() && e.bytes->prefix().data() == prefix.data() &&
+        e.bytes->suffix().data() == n.document.suffix().data()) {
+      ++reused_;
+      return &*e.document;
+    }
+  }
+  absl::StatusOr<codec::ConferenceInfoDocument> doc =
+      codec::ParseConferenceInfo(BodyOf(n));
+  if (!doc.ok()) {
+    return doc.status();
+  }
+  ++parsed_;
+  Entry& e = entries_[next_];
+  next_ = (next_ + 1) % kEntries;
+  e.bytes = n.document;
+  e.document.emplace(*std::move(doc));
+  return &*e.document;
+}
+
 void FollowerStats::Fail(std::string message) {
   ++failures;
   if (messages.size() < kMaxMessages) {
@@ -108,9 +131,10 @@ void SubscriptionFollower::AcceptLocked(const focus::Notification& n,
         conference_, " ", user_, ": a notification of conference version ",
         conference_version, ", which no request of the tool produced"));
   }
-  absl::StatusOr<codec::ConferenceInfoDocument> doc =
-      codec::ParseConferenceInfo(BodyOf(n));
-  absl::Status applied = doc.ok() ? tracker_.Apply(*doc) : doc.status();
+  absl::StatusOr<const codec::ConferenceInfoDocument*> doc =
+      stats.documents.Parse(n);
+  absl::Status applied =
+      doc.ok() ? tracker_.Apply(**doc, n.version) : doc.status();
   if (!applied.ok()) {
     stats.Fail(absl::StrCat(conference_, " ", user_, ": ", applied.message()));
   }

@@ -17,7 +17,10 @@
 //
 // Cost: per notification, the document (its body, built once from the
 // shared bytes, and its parse) and nothing else: the poll buffer is reused
-// and the tracker applies in place.
+// and the tracker applies in place. A focus shares one encoded document
+// between the subscribers of a view (only the version differs), so a worker
+// parses each document once (FollowerStats::documents) and each subscriber
+// applies it with its own version.
 //
 // Thread-safety: Drain and Accept may be called from any thread; one thread
 // at a time polls and applies (a thread that finds another at it leaves the
@@ -27,17 +30,22 @@
 #ifndef CONF_TOOLS_LOAD_SUBSCRIPTION_FOLLOWER_H_
 #define CONF_TOOLS_LOAD_SUBSCRIPTION_FOLLOWER_H_
 
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
 
 #include "base/mutex.h"
+#include "codec/conference_info.h"
+#include "codec/conference_info_reader.h"
 #include "focus/focus.h"
 #include "focus/notification.h"
 #include "tools/load/latency_histogram.h"
@@ -47,7 +55,37 @@
 namespace conf {
 namespace load {
 
-// What followers found, kept by each worker thread for itself.
+// The documents a worker parsed last, by the shared bytes they came from.
+// Thread-compatible: one per worker.
+class DocumentCache {
+ public:
+  static constexpr size_t kEntries = 4;
+
+  // The parsed document of `notification`'s shared bytes, parsed now unless
+  // one of the last kEntries documents had the same bytes. Its root version
+  // is that of whichever notification parsed it. The result stays valid
+  // until the next call. The reader's errors are returned as they are.
+  absl::StatusOr<const codec::ConferenceInfoDocument*> Parse(
+      const focus::Notification& notification);
+
+  int64_t parsed() const { return parsed_; }
+  int64_t reused() const { return reused_; }
+
+ private:
+  struct Entry {
+    // Holds the bytes, so that their address (the key) is not reused.
+    std::optional<codec::EncodedDocument> bytes;
+    std::optional<codec::ConferenceInfoDocument> document;
+  };
+
+  std::array<Entry, kEntries> entries_;
+  size_t next_ = 0;
+  int64_t parsed_ = 0;
+  int64_t reused_ = 0;
+};
+
+// What followers found, kept by each worker thread for itself, and its
+// cache of parsed documents.
 struct FollowerStats {
   // Failure descriptions kept (all are counted).
   static constexpr size_t kMaxMessages = 20;
@@ -61,6 +99,7 @@ struct FollowerStats {
   // Time inside Subscription::Poll, wall clock.
   int64_t poll_ns = 0;
   std::vector<std::string> messages;
+  DocumentCache documents;
 };
 
 class SubscriptionFollower {

@@ -232,6 +232,49 @@ TEST_F(SubscriptionFollowerTest, CatchesWrongNotifications) {
   EXPECT_EQ(stats.failures, 0) << stats.messages.front();
 }
 
+// Subscribers of one view get one encoded document; a worker parses it
+// once, and each applies it with its own version.
+TEST_F(SubscriptionFollowerTest, SubscribersOfOneViewShareOneParse) {
+  ASSERT_TRUE(Join(kBob, engine::Role::kAttendee));
+  ASSERT_TRUE(Join(kCarol, engine::Role::kAttendee));
+  std::vector<std::unique_ptr<SubscriptionFollower>> attendees;
+  for (const char* who : {kBob, kCarol}) {
+    attendees.push_back(
+        std::make_unique<SubscriptionFollower>(conference_, who, &log_));
+    focus::SubscribeRequest request;
+    request.subscription_id = absl::StrCat("dialog-", who);
+    request.user = who;
+    request.conference = conference_;
+    request.on_ready = attendees.back()->OnReady();
+    auto subscription = focus_.Subscribe(std::move(request));
+    ASSERT_TRUE(subscription.ok());
+    attendees.back()->Attach(*std::move(subscription));
+  }
+  FollowerStats stats;
+  for (auto& f : attendees)
+    f->Drain(stats);  // each its full document
+  ASSERT_TRUE(Mute(kBob, true));
+  ASSERT_TRUE(Mute(kBob, false));
+  const int64_t parsed = stats.documents.parsed();
+  const int64_t reused = stats.documents.reused();
+  for (auto& f : attendees)
+    f->Drain(stats);
+  EXPECT_EQ(stats.failures, 0) << stats.messages.front();
+  EXPECT_EQ(stats.documents.parsed() - parsed, 2);
+  EXPECT_EQ(stats.documents.reused() - reused, 2);
+  for (auto& f : attendees) {
+    auto snapshot =
+        focus_.store().FindSnapshot(engine::ConferenceId(conference_));
+    codec::Viewer v;
+    v.user = engine::UserId(f->user());
+    v.role = engine::ViewerRole::kAttendee;
+    RosterTracker fresh;
+    ASSERT_TRUE(
+        fresh.Apply(codec::EncodeConferenceInfo(*snapshot, v).Bytes()).ok());
+    EXPECT_EQ(f->DifferenceFrom(fresh), "") << f->user();
+  }
+}
+
 // Per notification the follower allocates what the document's parse does,
 // and nothing for the roster, however large.
 TEST_F(SubscriptionFollowerTest, AllocatesOnlyTheDocument) {
