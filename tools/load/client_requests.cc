@@ -1,11 +1,14 @@
 #include "tools/load/client_requests.h"
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <random>
 #include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/string_view.h"
 
@@ -15,13 +18,31 @@
 namespace conf {
 namespace load {
 
-engine::User JoiningUser(absl::string_view entity, engine::Role role) {
+std::string NewEndpointGuid(std::mt19937_64& rng) {
+  const uint64_t high = rng();
+  const uint64_t low = rng();
+  return absl::StrFormat("{%08X-%04X-%04X-%04X-%012X}", high >> 32,
+                         (high >> 16) & 0xffff, high & 0xffff, low >> 48,
+                         low & 0xffffffffffffu);
+}
+
+engine::User JoiningUser(absl::string_view entity, engine::Role role,
+                         absl::string_view endpoint) {
   engine::User user;
   user.entity = engine::UserId(entity);
   user.role = role;
+  engine::Endpoint guid;
+  guid.entity = engine::EndpointId(endpoint);
+  user.endpoints.push_back(
+      std::make_shared<const engine::Endpoint>(std::move(guid)));
+  return user;
+}
+
+engine::Endpoint AudioVideoEndpoint(absl::string_view entity) {
   engine::Endpoint endpoint;
   endpoint.entity = engine::EndpointId(absl::StrCat(entity, "/av"));
   endpoint.status = engine::EndpointStatus::kConnected;
+  endpoint.joining_method = engine::JoiningMethod::kDialedIn;
   endpoint.session_type = "audio-video";
   engine::Media audio;
   audio.id = engine::MediaId("1");
@@ -29,9 +50,7 @@ engine::User JoiningUser(absl::string_view entity, engine::Role role) {
   audio.status = engine::MediaStatus::kSendRecv;
   endpoint.media.push_back(
       std::make_shared<const engine::Media>(std::move(audio)));
-  user.endpoints.push_back(
-      std::make_shared<const engine::Endpoint>(std::move(endpoint)));
-  return user;
+  return endpoint;
 }
 
 std::string TruncatedRequest(const codec::RequestEnvelope& envelope,
@@ -44,8 +63,9 @@ std::string TruncatedRequest(const codec::RequestEnvelope& envelope,
 
 std::string OversizedJoinRequest(const codec::RequestEnvelope& envelope,
                                  absl::string_view conference,
-                                 absl::string_view attendee) {
-  engine::User user = JoiningUser(attendee, engine::Role::kAttendee);
+                                 absl::string_view attendee,
+                                 absl::string_view endpoint) {
+  engine::User user = JoiningUser(attendee, engine::Role::kAttendee, endpoint);
   user.display_text = std::string(70 * 1024, 'x');
   return codec::EncodeAddUserRequest(envelope, conference, user);
 }

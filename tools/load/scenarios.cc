@@ -51,6 +51,7 @@ enum Op {
   kEndpointStatus,
   kLock,
   kAdmit,
+  kAudioVideo,
   kHostileMalformed,
   kHostileOversized,
   kHostileNested,
@@ -61,21 +62,30 @@ enum Op {
 };
 
 constexpr const char* kOpNames[] = {
-    "getConference",        "addUser",
-    "deleteUser",           "modifyEndpointMedia",
-    "modifyUserRoles",      "modifyEndpoint",
-    "modifyConferenceLock", "setLobbyAccess",
-    "hostile:malformed",    "hostile:oversized",
-    "hostile:nested",       "hostile:spoofedFrom",
-    "hostile:attendeeLock", "hostile:unknownCommand",
+    "getConference",
+    "addUser",
+    "deleteUser",
+    "modifyEndpointMedia",
+    "modifyUserRoles",
+    "modifyEndpoint",
+    "modifyConferenceLock",
+    "setLobbyAccess",
+    "mcu:addAudioVideo",
+    "hostile:malformed",
+    "hostile:oversized",
+    "hostile:nested",
+    "hostile:spoofedFrom",
+    "hostile:attendeeLock",
+    "hostile:unknownCommand",
 };
 static_assert(sizeof(kOpNames) / sizeof(kOpNames[0]) == kOpCount,
               "one name per operation");
 
 // Weights of the valid operations. The chosen user decides some: one who is
 // out joins (into the lobby while the conference is locked), one in the
-// lobby is admitted or leaves, and `membership` makes a present one leave.
-// `lock` toggles the conference's lock (the organizer).
+// lobby is admitted or leaves, one present without audio gets its A/V
+// endpoint, and `membership` makes a present one leave. `lock` toggles the
+// conference's lock (the organizer).
 struct Mix {
   double get_conference = 0;
   double membership = 0;
@@ -111,6 +121,8 @@ struct Member {
   std::string uri;
   bool present = false;   // in the roster
   bool in_lobby = false;  // waiting in the lobby
+  // Present, and the A/V MCU has reported its audio-video endpoint.
+  bool audio_video = false;
   engine::Role role = engine::Role::kAttendee;
   bool muted = false;
   bool on_hold = false;
@@ -153,6 +165,7 @@ struct alignas(64) Worker {
   focus::C3pResult hostile_reply;
   FollowerStats follow;
   int64_t handle_ns = 0;  // inside HandleRequest
+  int64_t mcu_ns = 0;     // inside the A/V MCU's reports (ApplySetEndpoint)
   int64_t hostile = 0;
 };
 
@@ -222,6 +235,10 @@ class LoadScenario::Impl {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(c.mu);
   OpResult Join(Conf& c, Worker& w, Member& m)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(c.mu);
+  // The A/V MCU reports `m`'s audio-video endpoint (the focus's store
+  // interface: no C3P request carries a whole endpoint).
+  OpResult AddAudioVideo(Conf& c, Worker& w, Member& m)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(c.mu);
   OpResult Hostile(Conf& c, Worker& w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(c.mu);
 
   // Around each request to `c` under c.mu: Begin records the version the
@@ -287,6 +304,7 @@ absl::Status LoadScenario::Impl::SetUp() {
   }
   w.follow = FollowerStats();
   w.handle_ns = 0;
+  w.mcu_ns = 0;
   return absl::OkStatus();
 }
 
@@ -326,17 +344,20 @@ absl::Status LoadScenario::Impl::SetUpConference(int index) {
   }
   c.entity = std::string(snapshot->entity.value());
   c.id = snapshot->entity;
-  // Everyone up to the stayers joins, and half of the others.
+  // Everyone up to the stayers joins, and half of the others; each gets
+  // audio from the A/V MCU.
   for (int k = 0; k < options_.users; ++k) {
     Member& m = c.members[k];
     if (k >= stayers_ && k % 2 == 1)
       continue;
-    const uint64_t before = BeginOrdered(c, NowNanos());
-    OpResult r = Join(c, w, m);
-    EndOrdered(c, w, before, r);
-    if (!r.as_expected) {
-      return absl::InternalError(absl::StrCat(
-          "load: ", m.uri, " could not join ", c.entity, ": ", r.outcome));
+    for (int step = 0; step < 2; ++step) {
+      const uint64_t before = BeginOrdered(c, NowNanos());
+      OpResult r = step == 0 ? Join(c, w, m) : AddAudioVideo(c, w, m);
+      EndOrdered(c, w, before, r);
+      if (!r.as_expected) {
+        return absl::InternalError(absl::StrCat(
+            "load: ", m.uri, " could not join ", c.entity, ": ", r.outcome));
+      }
     }
   }
   SetUpHostileBodies(c);
@@ -349,7 +370,8 @@ void LoadScenario::Impl::SetUpHostileBodies(Conf& c) {
   const std::string& organizer = c.members[0].uri;
   const std::string& attendee = c.members[1].uri;
   c.oversized_body =
-      OversizedJoinRequest(Envelope(attendee, c.entity), c.entity, attendee);
+      OversizedJoinRequest(Envelope(attendee, c.entity), c.entity, attendee,
+                           NewEndpointGuid(SetUpWorker().rng));
   c.nested_body = DeeplyNestedRequest(Envelope(organizer, c.entity));
 }
 
@@ -437,13 +459,32 @@ OpResult LoadScenario::Impl::Join(Conf& c, Worker& w, Member& m) {
   m.role = engine::Role::kAttendee;
   m.muted = false;
   m.on_hold = false;
-  OpResult r =
-      Judge(w, w.reply, kJoin, m.uri,
-            codec::EncodeAddUserRequest(Envelope(m.uri, c.entity), c.entity,
-                                        JoiningUser(m.uri, m.role)),
-            "success");
+  m.audio_video = false;
+  OpResult r = Judge(w, w.reply, kJoin, m.uri,
+                     codec::EncodeAddUserRequest(
+                         Envelope(m.uri, c.entity), c.entity,
+                         JoiningUser(m.uri, m.role, NewEndpointGuid(w.rng))),
+                     "success");
   (c.locked ? m.in_lobby : m.present) = true;
   return r;
+}
+
+OpResult LoadScenario::Impl::AddAudioVideo(Conf& c, Worker& w, Member& m) {
+  OpResult result;
+  result.type = kAudioVideo;
+  engine::SetEndpointRequest request{c.id, engine::UserId(m.uri),
+                                     AudioVideoEndpoint(m.uri)};
+  const int64_t start = NowNanos();
+  absl::StatusOr<engine::MutationResult> set =
+      focus_.store().ApplySetEndpoint(std::move(request));
+  result.engine_ns = NowNanos() - start;
+  w.mcu_ns += result.engine_ns;
+  result.outcome = set.ok() ? "success" : StatusOutcome(set.status().code());
+  result.as_expected = set.ok();
+  m.audio_video = true;
+  m.muted = false;
+  m.on_hold = false;
+  return result;
 }
 
 OpResult LoadScenario::Impl::Membership(Conf& c, Worker& w, int member) {
@@ -468,12 +509,16 @@ OpResult LoadScenario::Impl::Membership(Conf& c, Worker& w, int member) {
                                                 c.entity, m.uri),
                  "success");
   }
+  if (!m.audio_video) {
+    return AddAudioVideo(c, w, m);
+  }
   const double pick = std::uniform_real_distribution<double>(
       0, mix_.membership + mix_.mute + mix_.role + mix_.endpoint_status +
              mix_.lock)(rng);
   double bound = mix_.membership;
   if (pick < bound) {
     m.present = false;
+    m.audio_video = false;
     return Judge(w, w.reply, kLeave, m.uri,
                  codec::EncodeDeleteUserRequest(Envelope(m.uri, c.entity),
                                                 c.entity, m.uri),
@@ -643,7 +688,7 @@ void LoadScenario::Impl::Finish(RunReport& report) {
     }
   }
   int64_t notifications = 0, hostile = 0, failures = 0, handle_ns = 0,
-          poll_ns = 0, parsed = 0, reused = 0;
+          mcu_ns = 0, poll_ns = 0, parsed = 0, reused = 0;
   LatencyHistogram lag;
   for (auto& w : workers_) {
     notifications += w->follow.notifications;
@@ -655,6 +700,7 @@ void LoadScenario::Impl::Finish(RunReport& report) {
     if (w != workers_.back()) {
       // The final checks are no part of the run's engine time.
       handle_ns += w->handle_ns;
+      mcu_ns += w->mcu_ns;
       poll_ns += w->follow.poll_ns;
     }
     for (std::string& m : w->follow.messages) {
@@ -676,6 +722,7 @@ void LoadScenario::Impl::Finish(RunReport& report) {
   report.counters["verification_failures"] = failures;
   report.histograms["notification_lag"] = lag;
   report.engine_ns_by_call["HandleRequest"] = handle_ns;
+  report.engine_ns_by_call["ApplySetEndpoint"] = mcu_ns;
   report.engine_ns_by_call["Poll"] = poll_ns;
 }
 

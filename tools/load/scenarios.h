@@ -24,6 +24,12 @@
 // spoofed `from` or an attendee locking, "notSupported" for an unknown
 // command).
 //
+// Joins are sent as SIPE sends them: the user names one endpoint by a GUID
+// and nothing else. Its audio then comes from the A/V MCU, which reports
+// the user's audio-video endpoint (through the focus's store, as no C3P
+// request the codec encodes carries a whole endpoint) before the user mutes
+// or holds.
+//
 // Each conference's mutating and hostile requests are ordered by the
 // scenario (one lock per conference, held across the request and the
 // version reads around it, never across a Poll), so the tool's requests are
@@ -44,9 +50,10 @@
 // any failed check on the way, is a failure of the run.
 //
 // Where the time goes: each operation reports its time inside the focus
-// (HandleRequest, Poll) as OpResult::engine_ns and the time it waited for
-// its conference's lock as OpResult::wait_ns; Finish adds the time inside
-// the focus by call to RunReport::engine_ns_by_call.
+// (HandleRequest, the A/V MCU's store call, Poll) as OpResult::engine_ns
+// and the time it waited for its conference's lock as OpResult::wait_ns;
+// Finish adds the time inside the focus by call to
+// RunReport::engine_ns_by_call.
 //
 // Thread-safety: RunOne may be called concurrently (worker < threads);
 // Create and Finish are called alone.
