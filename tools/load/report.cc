@@ -312,6 +312,9 @@ std::string FormatReportJson(absl::string_view scenario,
         "\"engine_ns\": %d, \"process_cpu_ns\": %d",
         i == 0 ? "" : ",", s.t_seconds, s.requests, s.unexpected, s.p50_ns,
         s.p99_ns, s.max_ns, s.rss_bytes, s.engine_ns, s.process_cpu_ns);
+    for (const auto& [name, value] : s.gauges) {
+      absl::StrAppendFormat(&out, ", %s: %d", Json(name), value);
+    }
     out += "}";
   }
   out += "\n  ],\n  \"failures\": [";

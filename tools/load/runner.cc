@@ -187,6 +187,7 @@ RunReport RunLoad(Workload& workload, const RunOptions& options) {
     sample.p99_ns = merged.Percentile(99);
     sample.max_ns = merged.max();
     sample.engine_ns = interval_engine_ns;
+    sample.gauges = workload.Gauges();
     sample.process_cpu_ns = process_cpu - process_cpu_sampled;
     process_cpu_sampled = process_cpu;
     if (auto m = ReadMemoryStats(); m.ok())

@@ -65,6 +65,12 @@ class Workload {
   // Runs one operation for worker `worker` (0 <= worker < threads). Called
   // concurrently from every worker.
   virtual OpResult RunOne(int worker) = 0;
+
+  // Figures of the system's state (e.g. users in rosters) that the runner
+  // records with each timeline point, so that a change of throughput over a
+  // run can be set against them. Called once per interval from the
+  // reporting thread, concurrently with RunOne.
+  virtual std::map<std::string, int64_t> Gauges() { return {}; }
 };
 
 enum class ProgressMode {
@@ -107,6 +113,8 @@ struct IntervalSample {
   // CPU time, in the interval.
   int64_t engine_ns = 0;
   int64_t process_cpu_ns = 0;
+  // Workload::Gauges() at the end of the interval.
+  std::map<std::string, int64_t> gauges;
 };
 
 // One worker's times over the run.

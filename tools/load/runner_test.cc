@@ -1,6 +1,8 @@
 #include "tools/load/runner.h"
 
 #include <atomic>
+#include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -105,6 +107,9 @@ TEST(RunLoadTest, ReportsTimeInsideTheEngineAndCpu) {
       r.engine_ns = 1000;
       return r;
     }
+    std::map<std::string, int64_t> Gauges() override {
+      return {{"calls", calls()}};
+    }
   } workload;
   const RunReport report = RunLoad(workload, CountBound(3000));
   ASSERT_EQ(report.workers.size(), 2u);
@@ -115,6 +120,8 @@ TEST(RunLoadTest, ReportsTimeInsideTheEngineAndCpu) {
   for (const IntervalSample& s : report.timeline)
     interval_engine_ns += s.engine_ns;
   EXPECT_EQ(interval_engine_ns, 3000 * 1000);
+  // Each point records the workload's gauges at its end.
+  EXPECT_EQ(report.timeline.back().gauges.at("calls"), 3000);
 }
 
 TEST(ReportTest, SplitsCpuBetweenEngineToolAndOtherThreads) {

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>  // NOLINT(build/c++11)
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -105,6 +106,26 @@ Mix MixFor(absl::string_view scenario) {
   return {0.3, 0.2, 0.2, 0.13, 0.13, 0.04};  // mixed, soak
 }
 
+// The share of the churning members that are in the roster once a run has
+// settled, so that set-up starts there and a run measures a steady state
+// rather than rosters filling up. Per pick of a member (locked half the
+// time when locks are in the mix, f = 1/2, else never): out -> lobby (f) or
+// present (1 - f); lobby -> present or out (1/2 each); present without A/V
+// -> with A/V; present with A/V -> out (q, the share of leaving among its
+// operations). In the stationary distribution, relative to out = 1: lobby
+// f, present without A/V 1 - f/2, with A/V (1 - f/2) / q.
+double SteadyPresence(const Mix& mix) {
+  const double present_ops =
+      mix.membership + mix.mute + mix.role + mix.endpoint_status + mix.lock;
+  if (mix.membership <= 0 || present_ops <= 0) {
+    return 0.5;  // nobody comes or goes: any share is steady
+  }
+  const double q = mix.membership / present_ops;
+  const double f = mix.lock > 0 ? 0.5 : 0;
+  const double present = (1 - f / 2) * (1 + 1 / q);
+  return present / (1 + f + present);
+}
+
 // Outcome names with static storage, as OpResult requires.
 absl::string_view StatusOutcome(absl::StatusCode code) {
   switch (code) {
@@ -191,6 +212,23 @@ class LoadScenario::Impl {
   void Finish(RunReport& report);
   void AcceptForTest(size_t conference, size_t subscription,
                      const codec::EncodedDocument& document);
+
+  std::map<std::string, int64_t> Gauges() {
+    int64_t roster = 0;
+    int64_t lobby = 0;
+    for (const auto& c : confs_) {
+      // A conference the tool made is never deleted; kNotFound cannot
+      // happen.
+      focus_.store()
+          .Read(c->id,
+                [&](const engine::ConferenceSnapshot& s) {
+                  roster += static_cast<int64_t>(s.users.size());
+                  lobby += static_cast<int64_t>(s.lobby.size());
+                })
+          .IgnoreError();
+    }
+    return {{"roster_users", roster}, {"lobby_users", lobby}};
+  }
 
  private:
   static focus::FocusOptions FocusOptionsFor(uint64_t seed) {
@@ -344,11 +382,13 @@ absl::Status LoadScenario::Impl::SetUpConference(int index) {
   }
   c.entity = std::string(snapshot->entity.value());
   c.id = snapshot->entity;
-  // Everyone up to the stayers joins, and half of the others; each gets
-  // audio from the A/V MCU.
+  // Everyone up to the stayers joins, and each of the others with the
+  // chance that it is present once the run has settled; each gets audio
+  // from the A/V MCU.
+  std::bernoulli_distribution joins(SteadyPresence(mix_));
   for (int k = 0; k < options_.users; ++k) {
     Member& m = c.members[k];
-    if (k >= stayers_ && k % 2 == 1)
+    if (k >= stayers_ && !joins(w.rng))
       continue;
     for (int step = 0; step < 2; ++step) {
       const uint64_t before = BeginOrdered(c, NowNanos());
@@ -804,6 +844,10 @@ std::vector<std::string> LoadScenario::OpTypes() const {
 }
 
 OpResult LoadScenario::RunOne(int worker) { return impl_->RunOne(worker); }
+
+std::map<std::string, int64_t> LoadScenario::Gauges() {
+  return impl_->Gauges();
+}
 
 void LoadScenario::Finish(RunReport& report) { impl_->Finish(report); }
 

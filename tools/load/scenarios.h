@@ -63,6 +63,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -119,6 +120,9 @@ class LoadScenario : public Workload {
 
   std::vector<std::string> OpTypes() const override;
   OpResult RunOne(int worker) override;
+  // `roster_users` and `lobby_users`: over every conference, as the store
+  // holds them now.
+  std::map<std::string, int64_t> Gauges() override;
 
   // Drains and verifies every subscription after the run, then adds the
   // scenario's counters, the notification-lag histogram, the time inside

@@ -188,6 +188,43 @@ TEST(ScenariosTest, AWrongNotificationFailsTheRun) {
   }
 }
 
+// Set-up joins the share of members that a run settles at, so rosters do
+// not grow (and the run slow down) while it measures. In `mixed`, about 69%
+// of the members who come and go are present at any time.
+TEST(ScenariosTest, RostersStartAtTheirSteadyState) {
+  ScenarioOptions options = Small();
+  options.users = 203;  // 3 stayers and 200 who come and go
+  auto scenario = LoadScenario::Create("mixed", options);
+  ASSERT_THAT(scenario, IsOk());
+  const int64_t at_start = (*scenario)->Gauges()["roster_users"];
+  // 3 conferences x (3 + 200 x 0.692), give or take three deviations.
+  EXPECT_GT(at_start, 3 * 141 - 35);
+  EXPECT_LT(at_start, 3 * 141 + 35);
+  RunReport report = RunWithoutFinish(**scenario, 6000);
+  const int64_t later = (*scenario)->Gauges()["roster_users"];
+  EXPECT_GT(later, 3 * 141 - 45);
+  EXPECT_LT(later, 3 * 141 + 45);
+  (*scenario)->Finish(report);
+  EXPECT_TRUE(report.failures.empty()) << report.failures[0];
+}
+
+TEST(TimelineFiguresTest, ThroughputOverTheFirstAndLastWindows) {
+  RunReport report;
+  // Eight one-second intervals, two of them sampled late; 100 and 60
+  // requests in the first two, 50 in each later one.
+  for (int i = 1; i <= 8; ++i) {
+    IntervalSample s;
+    s.t_seconds = i == 2 || i == 8 ? i + 0.01 : i;
+    s.requests = i == 1 ? 100 : (i == 2 ? 60 : 50);
+    report.timeline.push_back(s);
+  }
+  AddTimelineFigures(report);
+  EXPECT_EQ(report.counters["timeline_window_seconds"], 2);
+  // 160 requests in 2.01 s; 100 in 2.01 s.
+  EXPECT_EQ(report.counters["requests_per_second_first_window"], 79);
+  EXPECT_EQ(report.counters["requests_per_second_last_window"], 49);
+}
+
 TEST(TimelineFiguresTest, SlopeAndWindows) {
   RunReport report;
   // Eight one-second intervals; RSS grows 1 MiB per second.
