@@ -33,6 +33,9 @@ namespace conf {
 namespace load {
 namespace {
 
+// Busy conferences a worker passes over before it waits for one.
+constexpr int kLockTries = 4;
+
 // Client identities for getConference: generated once, shared by all users.
 constexpr int kIdentities = 8;
 constexpr int kIdentityBits = 1024;
@@ -287,6 +290,12 @@ class LoadScenario::Impl {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(c.mu);
   void EndOrdered(Conf& c, Worker& w, uint64_t before, OpResult& r)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(c.mu);
+
+  // Locks `first`, or, while another worker is sending to it, another
+  // conference: clients of different meetings do not wait for each other,
+  // and a worker that waits for a preempted one loses its time slice too.
+  // Waits only after kLockTries busy conferences in a row.
+  Conf& LockIdle(Conf& first, Worker& w) ABSL_NO_THREAD_SAFETY_ANALYSIS;
 
   // Polls the rung subscriptions of `c`; returns the time inside Poll.
   int64_t Drain(Conf& c, Worker& w);
@@ -653,27 +662,38 @@ OpResult LoadScenario::Impl::RunOne(int worker) {
     return GetConference(c, w);
   }
   const int64_t start = NowNanos();
+  Conf& locked = LockIdle(c, w);
+  locked.mu.AssertHeld();
+  const int64_t wait_ns = NowNanos() - start;
+  const uint64_t before = BeginOrdered(locked, start);
   OpResult r;
-  int64_t wait_ns = 0;
-  {
-    MutexLock lock(&c.mu);
-    wait_ns = NowNanos() - start;
-    const uint64_t before = BeginOrdered(c, start);
-    if (hostile) {
-      r = Hostile(c, w);
-    } else {
-      const int churners = options_.users - stayers_;
-      const int member =
-          stayers_ + static_cast<int>(rng() % static_cast<uint64_t>(churners));
-      r = Membership(c, w, member);
-    }
-    EndOrdered(c, w, before, r);
+  if (hostile) {
+    r = Hostile(locked, w);
+  } else {
+    const int churners = options_.users - stayers_;
+    const int member =
+        stayers_ + static_cast<int>(rng() % static_cast<uint64_t>(churners));
+    r = Membership(locked, w, member);
   }
-  // The conference lock is released: another worker may send the next
-  // request to `c` while this one polls.
-  r.engine_ns += Drain(c, w);
+  EndOrdered(locked, w, before, r);
+  locked.mu.Unlock();
+  // Another worker may send the next request to this conference while this
+  // one polls.
+  r.engine_ns += Drain(locked, w);
   r.wait_ns = wait_ns;
   return r;
+}
+
+Conf& LoadScenario::Impl::LockIdle(Conf& first, Worker& w) {
+  Conf* c = &first;
+  for (int tries = 1; !c->mu.TryLock(); ++tries) {
+    if (tries == kLockTries) {
+      c->mu.Lock();
+      break;
+    }
+    c = confs_[w.rng() % confs_.size()].get();
+  }
+  return *c;
 }
 
 void LoadScenario::Impl::Verify(Conf& c, SubscriptionFollower& f, Worker& w,
