@@ -52,6 +52,64 @@ std::string FormatNanos(int64_t ns) {
   return absl::StrFormat("%.1f ms", ns / 1e6);
 }
 
+// The progress line after interval `tick`: redrawn in place (kLive) or
+// printed every fifth interval (kLines).
+void PrintProgress(ProgressMode progress, int tick,
+                   const IntervalSample& sample, int64_t done,
+                   int64_t unexpected, int64_t p99_ns) {
+  const std::string line = absl::StrFormat(
+      "%7.1f s %12d requests %10.0f/s  unexpected %d  p99 %s  rss %d MiB",
+      sample.t_seconds, done, done / std::max(sample.t_seconds, 1e-9),
+      unexpected, FormatNanos(p99_ns), sample.rss_bytes >> 20);
+  if (progress == ProgressMode::kLive) {
+    std::fprintf(stderr, "\r\033[K%s", line.c_str());
+  } else if (progress == ProgressMode::kLines && tick % 5 == 0) {
+    std::fprintf(stderr, "%s\n", line.c_str());
+  }
+}
+
+// Takes what the workers recorded since the last interval, and resets it.
+void TakeInterval(const std::vector<std::unique_ptr<WorkerStats>>& stats,
+                  LatencyHistogram* merged, int64_t* unexpected,
+                  int64_t* engine_ns) {
+  for (const auto& s : stats) {
+    MutexLock lock(&s->mu);
+    merged->Merge(s->interval);
+    *unexpected += s->interval_unexpected;
+    *engine_ns += s->interval_engine_ns;
+    s->interval.Reset();
+    s->interval_unexpected = 0;
+    s->interval_engine_ns = 0;
+  }
+}
+
+// The run's totals per operation type and per worker, from every worker.
+void MergeTotals(const std::vector<std::unique_ptr<WorkerStats>>& stats,
+                 const std::vector<std::string>& type_names,
+                 RunReport* report) {
+  report->types.resize(type_names.size());
+  for (size_t i = 0; i < type_names.size(); ++i) {
+    report->types[i].name = type_names[i];
+  }
+  for (const auto& s : stats) {
+    MutexLock lock(&s->mu);
+    for (size_t i = 0; i < type_names.size(); ++i) {
+      TypeReport& into = report->types[i];
+      const TypeReport& from = s->totals[i];
+      into.latency.Merge(from.latency);
+      into.unexpected += from.unexpected;
+      for (const auto& [outcome, n] : s->outcomes[i])
+        into.outcomes[std::string(outcome)] += n;
+    }
+    report->workers.push_back(s->times);
+  }
+  for (const TypeReport& t : report->types) {
+    report->all_latency.Merge(t.latency);
+    report->unexpected += t.unexpected;
+  }
+  report->requests = report->all_latency.count();
+}
+
 }  // namespace
 
 RunReport RunLoad(Workload& workload, const RunOptions& options) {
@@ -166,15 +224,7 @@ RunReport RunLoad(Workload& workload, const RunOptions& options) {
     LatencyHistogram merged;
     int64_t interval_unexpected = 0;
     int64_t interval_engine_ns = 0;
-    for (auto& s : stats) {
-      MutexLock lock(&s->mu);
-      merged.Merge(s->interval);
-      interval_unexpected += s->interval_unexpected;
-      interval_engine_ns += s->interval_engine_ns;
-      s->interval.Reset();
-      s->interval_unexpected = 0;
-      s->interval_engine_ns = 0;
-    }
+    TakeInterval(stats, &merged, &interval_unexpected, &interval_engine_ns);
     const int64_t process_cpu = ProcessCpuNanos();
     so_far.Merge(merged);
     done += merged.count();
@@ -194,15 +244,8 @@ RunReport RunLoad(Workload& workload, const RunOptions& options) {
       sample.rss_bytes = m->rss_bytes;
     report.timeline.push_back(sample);
 
-    const std::string line = absl::StrFormat(
-        "%7.1f s %12d requests %10.0f/s  unexpected %d  p99 %s  rss %d MiB",
-        sample.t_seconds, done, done / std::max(sample.t_seconds, 1e-9),
-        unexpected, FormatNanos(so_far.Percentile(99)), sample.rss_bytes >> 20);
-    if (progress == ProgressMode::kLive) {
-      std::fprintf(stderr, "\r\033[K%s", line.c_str());
-    } else if (progress == ProgressMode::kLines && tick % 5 == 0) {
-      std::fprintf(stderr, "%s\n", line.c_str());
-    }
+    PrintProgress(progress, tick, sample, done, unexpected,
+                  so_far.Percentile(99));
     if (finished)
       break;
   }
@@ -213,27 +256,7 @@ RunReport RunLoad(Workload& workload, const RunOptions& options) {
 
   report.elapsed_seconds = NanosBetween(start, Clock::now()) / 1e9;
   report.process_cpu_ns = ProcessCpuNanos() - process_cpu_start;
-  report.types.resize(type_names.size());
-  for (size_t i = 0; i < type_names.size(); ++i) {
-    report.types[i].name = type_names[i];
-  }
-  for (auto& s : stats) {
-    MutexLock lock(&s->mu);
-    for (size_t i = 0; i < type_names.size(); ++i) {
-      TypeReport& into = report.types[i];
-      const TypeReport& from = s->totals[i];
-      into.latency.Merge(from.latency);
-      into.unexpected += from.unexpected;
-      for (const auto& [outcome, n] : s->outcomes[i])
-        into.outcomes[std::string(outcome)] += n;
-    }
-    report.workers.push_back(s->times);
-  }
-  for (const TypeReport& t : report.types) {
-    report.all_latency.Merge(t.latency);
-    report.unexpected += t.unexpected;
-  }
-  report.requests = report.all_latency.count();
+  MergeTotals(stats, type_names, &report);
   if (auto m = ReadMemoryStats(); m.ok())
     report.memory_end = *m;
   return report;
