@@ -35,9 +35,10 @@ bool ParseKib(absl::string_view line, absl::string_view key, int64_t* bytes) {
 
 absl::StatusOr<MemoryStats> ReadMemoryStats() {
   std::ifstream in("/proc/self/status");
-  if (!in)
+  if (!in) {
     return absl::UnavailableError(
         "process stats: cannot read /proc/self/status");
+  }
   MemoryStats stats;
   bool have_rss = false;
   bool have_peak = false;
