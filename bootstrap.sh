@@ -18,6 +18,9 @@ packages=(
   libgtest-dev
   libgmock-dev
   libbenchmark-dev          # Google Benchmark 1.7.1
+  zlib1g-dev                # crc32 of journal records
+  libprotobuf-dev           # the journal's payload encoding
+  protobuf-compiler         # protoc, run by bazel/proto.bzl
   openssl                   # independent CMS decryption in tests
   libxml2-utils             # xmllint: schema validation in tests
   gnuplot-nox               # benchmark and load-test plots

@@ -30,6 +30,7 @@
 namespace conf {
 namespace engine {
 
+using internal::CannotStore;
 using internal::ConferenceNotFound;
 using internal::DefaultRandomBytes;
 using internal::GenerateConferenceIdString;
@@ -111,6 +112,9 @@ struct ConferenceStore::Entry {
   // Distinguishes a conference from a later one with the same entity in the
   // user index.
   uint64_t incarnation = 0;
+  // The commit log's ticket for the change that made `snapshot` (0 without
+  // a commit log).
+  uint64_t last_commit = 0;
 };
 
 namespace {
@@ -474,7 +478,15 @@ ConferenceStore::DeltasSince(const ConferenceId& conference,
   }
   out.reserve(count);
   for (uint64_t v = version + 1; v <= current; ++v) {
-    out.push_back(entry.log[(v - 1) % options_.delta_log_capacity]);
+    const std::shared_ptr<const ConferenceDelta>& delta =
+        entry.log[(v - 1) % options_.delta_log_capacity];
+    if (delta == nullptr) {
+      // Before a Restore: the conference came back without its deltas.
+      return absl::OutOfRangeError(absl::StrCat(
+          "conference ", Quote(conference.value()), " keeps no deltas after ",
+          version, " since it was restored: full document needed"));
+    }
+    out.push_back(delta);
   }
   return out;
 }
@@ -529,6 +541,12 @@ absl::StatusOr<MutationResult> ConferenceStore::Mutate(
     auto delta =
         std::make_shared<const ConferenceDelta>(std::move(change.delta));
     const bool deleted = delta->kind == DeltaKind::kConferenceDeleted;
+    CommitLog* const commit_log = options_.commit_log;
+    std::string record;
+    if (commit_log != nullptr) {
+      record = commit_log->Prepare(*delta, *snapshot);
+    }
+    uint64_t ticket = 0;
     std::string deleted_id_string;
     if (deleted) {
       deleted_id_string = base->description->conference_id;
@@ -552,6 +570,15 @@ absl::StatusOr<MutationResult> ConferenceStore::Mutate(
       Entry& entry = it->second;
       if (entry.snapshot.get() != base) {
         continue;  // Another mutation won; rebuild from its snapshot.
+      }
+      if (commit_log != nullptr) {
+        absl::StatusOr<uint64_t> appended =
+            commit_log->Append(*delta, std::move(record));
+        if (!appended.ok()) {
+          return CannotStore(appended.status());
+        }
+        ticket = *appended;
+        entry.last_commit = ticket;
       }
       item.subscribers = entry.subscribers;
       item.incarnation = entry.incarnation;
@@ -587,7 +614,7 @@ absl::StatusOr<MutationResult> ConferenceStore::Mutate(
         }
       }
     }
-    Deliver(queue, std::move(item));
+    DeliverWhenDurable(ticket, std::move(queue), std::move(item));
     if (evicted != nullptr) {
       PrefetchDeltaParts(*evicted);
     }
@@ -603,8 +630,26 @@ absl::StatusOr<MutationResult> ConferenceStore::Mutate(
       }
       conference_count_.fetch_sub(1, std::memory_order_relaxed);
     }
-    return MutationResult{std::move(delta), std::move(snapshot)};
+    return MutationResult{std::move(delta), std::move(snapshot), ticket};
   }
+}
+
+void ConferenceStore::DeliverWhenDurable(uint64_t ticket,
+                                         std::shared_ptr<DeliveryQueue> queue,
+                                         DeliveryItem item) {
+  if (options_.commit_log == nullptr) {
+    Deliver(queue, std::move(item));
+    return;
+  }
+  // A change the log never makes durable is never delivered: the log has
+  // stopped, and so has every later change (engine/commit_log.h).
+  options_.commit_log->OnDurable(
+      ticket, [this, queue = std::move(queue),
+               item = std::move(item)](const absl::Status& status) {
+        if (status.ok()) {
+          Deliver(queue, item);
+        }
+      });
 }
 
 void ConferenceStore::Deliver(const std::shared_ptr<DeliveryQueue>& queue,
@@ -885,19 +930,48 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyAddConference(
   item.incarnation = entry.incarnation;
   std::shared_ptr<DeliveryQueue> queue = entry.delivery;
 
+  CommitLog* const commit_log = options_.commit_log;
+  std::string record;
+  if (commit_log != nullptr) {
+    record = commit_log->Prepare(*frozen_delta, *frozen);
+  }
+  uint64_t ticket = 0;
+  absl::Status append_status;
+
   const size_t hash = internal::ConferenceKeyHash(entity.value());
   entry.tag = IndexTag(hash);
   ConferenceShard& shard = shards_[ShardIndex(hash)];
-  bool inserted;
+  bool inserted = false;
   // Released after the lock: nothing is freed under it.
   std::vector<std::shared_ptr<const void>> freed;
   {
     conf::MutexLock lock(&shard.mu);
-    auto [it, fresh] = shard.conferences.try_emplace(entity, std::move(entry));
-    inserted = fresh;
-    if (inserted) {
-      shard.IndexInsert(it->second, epoch_, freed);
+    if (!shard.conferences.contains(entity)) {
+      if (commit_log != nullptr) {
+        absl::StatusOr<uint64_t> appended =
+            commit_log->Append(*frozen_delta, std::move(record));
+        if (appended.ok()) {
+          ticket = *appended;
+        } else {
+          append_status = appended.status();
+        }
+      }
+      if (append_status.ok()) {
+        entry.last_commit = ticket;
+        auto it = shard.conferences.try_emplace(entity, std::move(entry)).first;
+        shard.IndexInsert(it->second, epoch_, freed);
+        inserted = true;
+      }
     }
+  }
+  if (!append_status.ok()) {
+    ConferenceIdShard& id_shard = IdShardFor(id_string);
+    {
+      conf::MutexLock lock(&id_shard.mu);
+      id_shard.ids.erase(id_string);
+    }
+    conference_count_.fetch_sub(1, std::memory_order_relaxed);
+    return CannotStore(append_status);
   }
   if (!inserted) {
     // Unreachable while conference-ids are unique, kept for safety.
@@ -911,8 +985,8 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyAddConference(
                                                  Quote(entity.value()),
                                                  " already exists"));
   }
-  Deliver(queue, std::move(item));
-  return MutationResult{std::move(frozen_delta), std::move(frozen)};
+  DeliverWhenDurable(ticket, std::move(queue), std::move(item));
+  return MutationResult{std::move(frozen_delta), std::move(frozen), ticket};
 }
 
 absl::StatusOr<MutationResult> ConferenceStore::ApplyModifyConference(
@@ -1035,6 +1109,107 @@ absl::StatusOr<MutationResult> ConferenceStore::ApplyDeleteEndpoint(
                 [&](const ConferenceSnapshot& s, Change& change) {
                   return internal::BuildDeleteEndpoint(request, s, change);
                 });
+}
+
+// ---------------------------------------------------------------------------
+// Durability.
+
+absl::Status ConferenceStore::Restore(ConferenceSnapshot snapshot,
+                                      uint64_t last_commit) {
+  if (snapshot.description == nullptr || snapshot.state == nullptr ||
+      snapshot.version == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("restore: conference ", Quote(snapshot.entity.value()),
+                     " has no description, state or version"));
+  }
+  if (conference_count_.fetch_add(1, std::memory_order_relaxed) >=
+      options_.limits.max_conferences) {
+    conference_count_.fetch_sub(1, std::memory_order_relaxed);
+    return absl::ResourceExhaustedError(
+        absl::StrCat("restore: the store holds the maximum of ",
+                     options_.limits.max_conferences, " conferences"));
+  }
+  const std::string id_string = snapshot.description->conference_id;
+  const ConferenceId entity = snapshot.entity;
+  ConferenceIdShard& id_shard = IdShardFor(id_string);
+  {
+    conf::MutexLock lock(&id_shard.mu);
+    if (!id_shard.ids.try_emplace(id_string, entity).second) {
+      conference_count_.fetch_sub(1, std::memory_order_relaxed);
+      return absl::AlreadyExistsError(absl::StrCat(
+          "restore: conference-id ", Quote(id_string), " already exists"));
+    }
+  }
+
+  // The user index learns the conference as from its creation: the
+  // organizer, and every user of the roster and the lobby.
+  ConferenceDelta created;
+  created.conference = entity;
+  created.version = 1;
+  for (const auto& [list, users] :
+       {std::pair<UserList, const UserMap*>{UserList::kRoster, &snapshot.users},
+        std::pair<UserList, const UserMap*>{UserList::kLobby,
+                                            &snapshot.lobby}}) {
+    for (const std::shared_ptr<const User>& user : *users) {
+      UserChange change;
+      change.list = list;
+      change.entity = user->entity;
+      change.user = user;
+      created.users.push_back(std::move(change));
+    }
+  }
+
+  Entry entry;
+  entry.snapshot = internal::IndexedSnapshot::Make(std::move(snapshot));
+  entry.delivery = std::make_shared<DeliveryQueue>();
+  {
+    conf::MutexLock lock(&entry.delivery->mu);
+    entry.delivery->next_version = entry.snapshot->version + 1;
+  }
+  entry.incarnation = next_incarnation_.fetch_add(1, std::memory_order_relaxed);
+  entry.last_commit = last_commit;
+  // A full ring of empty slots: version v's delta still goes to slot
+  // (v - 1) % capacity, and DeltasSince finds no delta from before.
+  entry.log.assign(options_.delta_log_capacity, nullptr);
+  const size_t hash = internal::ConferenceKeyHash(entity.value());
+  entry.tag = IndexTag(hash);
+  const std::shared_ptr<const ConferenceSnapshot> restored = entry.snapshot;
+  const uint64_t incarnation = entry.incarnation;
+  ConferenceShard& shard = shards_[ShardIndex(hash)];
+  bool inserted = false;
+  std::vector<std::shared_ptr<const void>> freed;
+  {
+    conf::MutexLock lock(&shard.mu);
+    auto [it, fresh] = shard.conferences.try_emplace(entity, std::move(entry));
+    if (fresh) {
+      shard.IndexInsert(it->second, epoch_, freed);
+      inserted = true;
+    }
+  }
+  if (!inserted) {
+    {
+      conf::MutexLock lock(&id_shard.mu);
+      id_shard.ids.erase(id_string);
+    }
+    conference_count_.fetch_sub(1, std::memory_order_relaxed);
+    return absl::AlreadyExistsError(absl::StrCat(
+        "restore: conference ", Quote(entity.value()), " already exists"));
+  }
+  user_index_.IndexDelta(created, *restored, incarnation);
+  return absl::OkStatus();
+}
+
+std::vector<CapturedConference> ConferenceStore::Capture() const {
+  std::vector<CapturedConference> captured;
+  captured.reserve(conference_count());
+  for (size_t i = 0; i < kShardCount; ++i) {
+    ConferenceShard& shard = shards_[i];
+    conf::MutexLock lock(&shard.mu);
+    for (const auto& [id, entry] : shard.conferences) {
+      captured.push_back(CapturedConference{entry.snapshot, entry.last_commit});
+    }
+  }
+  return captured;
 }
 
 }  // namespace engine

@@ -78,6 +78,7 @@
 #include "absl/types/span.h"
 
 #include "base/mutex.h"
+#include "engine/commit_log.h"
 #include "engine/internal/epoch.h"
 #include "engine/internal/user_index.h"
 #include "engine/model.h"
@@ -120,12 +121,26 @@ struct StoreOptions {
   // PresenterPolicy::kOrganization. Users of the organizer's own domain
   // always do. Compared without regard to case.
   std::vector<std::string> organization_domains;
+  // Where changes are made durable (engine/commit_log.h); not owned, must
+  // outlive the store. Null: changes are in memory only, and a mutation's
+  // delta is delivered before its Apply* call returns.
+  CommitLog* commit_log = nullptr;
 };
 
 // The result of a successful mutation: what changed, and the state after.
 struct MutationResult {
   std::shared_ptr<const ConferenceDelta> delta;
   std::shared_ptr<const ConferenceSnapshot> snapshot;
+  // The commit log's ticket for the change (0 without a commit log): the
+  // change may be acknowledged once the log reports it durable.
+  uint64_t commit = 0;
+};
+
+// One conference as captured for a durable snapshot: its snapshot and the
+// last commit ticket it reflects.
+struct CapturedConference {
+  std::shared_ptr<const ConferenceSnapshot> snapshot;
+  uint64_t last_commit = 0;
 };
 
 struct SubscriptionIdTag {};
@@ -344,6 +359,22 @@ class ConferenceStore {
   absl::StatusOr<std::vector<std::shared_ptr<const ConferenceDelta>>>
   DeltasSince(const ConferenceId& conference, uint64_t version) const;
 
+  // --- Durability (journal/durable_store.h).
+
+  // Installs a recovered conference as it was, at its version, with no
+  // delta and no commit record: for recovery into a store that is not yet
+  // in use. Indexes its conference-id, organizer and users. kAlreadyExists
+  // when the entity or conference-id is taken; kResourceExhausted at
+  // max_conferences. `last_commit` is what Capture reports for it until it
+  // changes.
+  absl::Status Restore(ConferenceSnapshot snapshot, uint64_t last_commit);
+
+  // Every conference's current snapshot and last commit ticket, one shard at
+  // a time (each under its lock), in no order. A conference changed while
+  // the capture runs is captured before or after the change; its
+  // last_commit says which.
+  std::vector<CapturedConference> Capture() const;
+
   // --- Subscriptions.
 
   // Subscribes `sink` (not owned) to `conference`. Returns the snapshot to
@@ -386,6 +417,9 @@ class ConferenceStore {
   // snapshot is still current, retrying otherwise.
   absl::StatusOr<MutationResult> Mutate(const ConferenceId& conference,
                                         const BuildFn& build);
+  // Deliver(), at once without a commit log, else once `ticket` is durable.
+  void DeliverWhenDurable(uint64_t ticket, std::shared_ptr<DeliveryQueue> queue,
+                          DeliveryItem item);
   // Hands an installed delta to the conference's queue and drains it.
   void Deliver(const std::shared_ptr<DeliveryQueue>& queue, DeliveryItem item);
   // Updates the user index and calls the sinks for one delivered delta.

@@ -25,6 +25,11 @@ std::string Quote(absl::string_view value) {
   return out;
 }
 
+absl::Status CannotStore(const absl::Status& cause) {
+  return absl::UnavailableError(
+      absl::StrCat("the focus cannot store changes: ", cause.message()));
+}
+
 absl::Status ConferenceNotFound(const ConferenceId& id) {
   return absl::NotFoundError(
       absl::StrCat("conference ", Quote(id.value()), " does not exist"));

@@ -20,6 +20,9 @@ namespace internal {
 std::string Quote(absl::string_view value);
 
 // kNotFound: conference `id` does not exist.
+// kUnavailable: the commit log failed (`cause`); no change is accepted any
+// more.
+absl::Status CannotStore(const absl::Status& cause);
 absl::Status ConferenceNotFound(const ConferenceId& id);
 
 // kNotFound: `user` is in neither the roster nor the lobby of `conference`.
