@@ -22,7 +22,9 @@
 #ifndef CONF_BASE_MUTEX_H_
 #define CONF_BASE_MUTEX_H_
 
-#include <mutex>  // NOLINT(build/c++11)
+#include <chrono>              // NOLINT(build/c++11)
+#include <condition_variable>  // NOLINT(build/c++11)
+#include <mutex>               // NOLINT(build/c++11)
 #include <shared_mutex>
 
 #include "absl/base/thread_annotations.h"
@@ -44,7 +46,44 @@ class ABSL_LOCKABLE Mutex {
   void AssertHeld() const ABSL_ASSERT_EXCLUSIVE_LOCK() {}
 
  private:
+  friend class CondVar;
   std::mutex mu_;
+};
+
+// A condition variable for conf::Mutex (std::condition_variable underneath).
+// Wait as with any condition variable: in a loop over the predicate.
+//
+// Example:
+//   conf::MutexLock lock(&mu);
+//   while (!ready) cv.Wait(&mu);
+class CondVar {
+ public:
+  CondVar() = default;
+  CondVar(const CondVar&) = delete;
+  CondVar& operator=(const CondVar&) = delete;
+
+  // Atomically releases `mu` (held by the caller) and waits for a Signal or
+  // SignalAll, or a spurious wakeup; holds `mu` again on return.
+  void Wait(Mutex* mu) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    std::unique_lock<std::mutex> lock(mu->mu_, std::adopt_lock);
+    cv_.wait(lock);
+    lock.release();
+  }
+  // As Wait, for at most `timeout`. Returns false when it timed out.
+  template <typename Rep, typename Period>
+  bool WaitFor(Mutex* mu, std::chrono::duration<Rep, Period> timeout)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    std::unique_lock<std::mutex> lock(mu->mu_, std::adopt_lock);
+    const bool signalled =
+        cv_.wait_for(lock, timeout) == std::cv_status::no_timeout;
+    lock.release();
+    return signalled;
+  }
+  void Signal() { cv_.notify_one(); }
+  void SignalAll() { cv_.notify_all(); }
+
+ private:
+  std::condition_variable cv_;
 };
 
 // A reader-writer lock. Prefer Mutex unless readers dominate and hold the lock

@@ -1,5 +1,6 @@
 #include "base/mutex.h"
 
+#include <chrono>  // NOLINT(build/c++11)
 #include <thread>  // NOLINT(build/c++11)
 #include <vector>
 
@@ -52,6 +53,39 @@ struct SharedCounter {
   SharedMutex mu;
   long value ABSL_GUARDED_BY(mu) = 0;
 };
+
+TEST(CondVarTest, WaiterSeesTheSignalledState) {
+  conf::Mutex mu;
+  conf::CondVar cv;
+  bool ready = false;
+  int seen = 0;
+  std::thread waiter([&] {
+    conf::MutexLock lock(&mu);
+    while (!ready) {
+      cv.Wait(&mu);
+    }
+    seen = 1;
+  });
+  {
+    conf::MutexLock lock(&mu);
+    ready = true;
+  }
+  cv.SignalAll();
+  waiter.join();
+  EXPECT_EQ(seen, 1);
+}
+
+TEST(CondVarTest, WaitForTimesOutWithoutSignal) {
+  conf::Mutex mu;
+  conf::CondVar cv;
+  conf::MutexLock lock(&mu);
+  bool signalled = true;
+  // Spurious wakeups may end a wait early; a timeout must come eventually.
+  for (int i = 0; i < 100 && signalled; ++i) {
+    signalled = cv.WaitFor(&mu, std::chrono::milliseconds(1));
+  }
+  EXPECT_FALSE(signalled);
+}
 
 TEST(SharedMutexTest, ReadersSeeConsistentValueWhileWritersRun) {
   SharedCounter counter;
