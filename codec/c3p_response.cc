@@ -60,13 +60,17 @@ absl::string_view ConstantResponseAttributes() {
 // request's to, to = the request's from) and, when the command name is
 // usable, the command child. Returns whether the child was opened.
 bool StartResponse(XmlWriter& w, const ResponseAddress& a, Code code,
-                   const C3pReason* reason) {
+                   const C3pReason* reason,
+                   absl::string_view display_string = {}) {
   w.StartElement("response");
   w.RawAttributes(ConstantResponseAttributes());
   w.Attribute("requestId", a.request_id);
   w.Attribute("from", a.request_to);
   w.Attribute("to", a.request_from);
   w.Attribute("code", code == Code::kSuccess ? "success" : "failure");
+  if (!display_string.empty()) {
+    w.Attribute("displayString", display_string);
+  }
   if (!IsCommandName(a.command_name)) {
     // No child can be named; the draft's response-level reason says why.
     if (reason != nullptr) {
@@ -134,6 +138,15 @@ std::string EncodeFailureResponse(const ResponseAddress& address,
                                   C3pReason reason) {
   XmlWriter w(512);
   const bool child = StartResponse(w, address, Code::kFailure, &reason);
+  return FinishResponse(std::move(w), child);
+}
+
+std::string EncodeFailureResponse(const ResponseAddress& address,
+                                  C3pReason reason,
+                                  absl::string_view display_string) {
+  XmlWriter w(512);
+  const bool child =
+      StartResponse(w, address, Code::kFailure, &reason, display_string);
   return FinishResponse(std::move(w), child);
 }
 

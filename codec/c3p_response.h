@@ -63,6 +63,11 @@ ResponseAddress ResponseAddressFor(const C3pEnvelope& envelope);
 // Also the answer to commands we do not implement (kNotSupported).
 std::string EncodeFailureResponse(const ResponseAddress& address,
                                   C3pReason reason);
+// The same with the draft's `displayString` on `response`: why, for people
+// (CCCP-04 XSD), e.g. "the focus cannot store changes".
+std::string EncodeFailureResponse(const ResponseAddress& address,
+                                  C3pReason reason,
+                                  absl::string_view display_string);
 
 // A success whose command child is empty (`<deleteUser/>`): modifyConference,
 // deleteUser, modifyUserRoles, modifyConferenceLock, modifyEndpointMedia,

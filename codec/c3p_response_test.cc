@@ -77,6 +77,18 @@ TEST(C3pResponseTest, FailureCarriesTheCanonicalReasonOnTheCommand) {
             "reason=\"conferenceDoesntExist\"/></response>");
 }
 
+TEST(C3pResponseTest, FailureMayCarryADisplayStringOnTheResponse) {
+  ResponseAddress a = kAddress;
+  a.command_name = "addUser";
+  EXPECT_EQ(EncodeFailureResponse(a, C3pReason::kOtherFailure,
+                                  "the focus cannot store changes"),
+            "<response xmlns=\"urn:ietf:params:xml:ns:cccp\" C3PVersion=\"1\" "
+            "requestId=\"7\" from=\"sip:focus@fabrikam.com;gruu\" "
+            "to=\"sip:bob@fabrikam.com\" code=\"failure\" "
+            "displayString=\"the focus cannot store changes\"><addUser "
+            "reason=\"otherFailure\"/></response>");
+}
+
 TEST(C3pResponseTest, UnknownCommandIsAnsweredNotSupportedUnderItsName) {
   ResponseAddress a = kAddress;
   a.command_name = "getTemplates";
