@@ -77,6 +77,30 @@ std::optional<std::vector<internal::SubscriptionState::Replayed>> CatchUp(
   return replay;
 }
 
+// What a change fails with when the journal cannot store it.
+constexpr absl::string_view kCannotStoreChanges =
+    "the focus cannot store changes";
+
+// Whether `command` may change state: anything but a read.
+bool ChangesState(codec::C3pCommand command) {
+  switch (command) {
+    case codec::C3pCommand::kGetConference:
+    case codec::C3pCommand::kGetConferences:
+    case codec::C3pCommand::kGetAvailableMcuTypes:
+    case codec::C3pCommand::kGetConferencingCapabilities:
+    case codec::C3pCommand::kPing:
+    case codec::C3pCommand::kUnknown:
+      return false;
+    default:
+      return true;
+  }
+}
+
+FocusOptions WithCommitLog(FocusOptions options, engine::CommitLog* log) {
+  options.store.commit_log = log;
+  return options;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -119,14 +143,79 @@ absl::string_view Subscription::conference() const {
 
 Focus::Focus() : Focus(FocusOptions()) {}
 
-Focus::Focus(FocusOptions options)
-    : options_(std::move(options)),
+Focus::Focus(FocusOptions options) : Focus(std::move(options), nullptr) {}
+
+Focus::Focus(FocusOptions options,
+             std::unique_ptr<journal::DurableStore> durable)
+    : durable_(std::move(durable)),
+      options_(WithCommitLog(std::move(options), durable_.get())),
       store_(options_.store),
       recipients_(options_.crypto),
       members_(std::make_unique<internal::MemberCertificates>()),
       subscriptions_(std::make_unique<internal::SubscriptionRegistry>()) {}
 
-Focus::~Focus() = default;
+Focus::~Focus() {
+  if (maintenance_.joinable()) {
+    {
+      conf::MutexLock lock(&maintenance_mu_);
+      stopping_ = true;
+    }
+    maintenance_cv_.SignalAll();
+    maintenance_.join();
+  }
+  // Writes what was appended and completes its deliveries while the store
+  // and the subscriptions are still here.
+  durable_.reset();
+}
+
+absl::StatusOr<std::unique_ptr<Focus>> Focus::Open(
+    FocusOptions options, DurabilityOptions durability) {
+  journal::DurableStoreOptions durable_options;
+  durable_options.state_dir = durability.state_dir;
+  durable_options.node_key_file = durability.node_key_file;
+  durable_options.file_system = durability.file_system;
+  durable_options.segment_bytes = durability.segment_bytes;
+  durable_options.snapshot_every_changes = durability.snapshot_every_changes;
+  durable_options.log = durability.log;
+  absl::StatusOr<std::unique_ptr<journal::DurableStore>> durable =
+      journal::DurableStore::Open(std::move(durable_options));
+  if (!durable.ok())
+    return durable.status();
+  std::unique_ptr<Focus> focus(
+      new Focus(std::move(options), *std::move(durable)));
+  absl::Status restored = focus->durable_->RestoreInto(focus->store_);
+  if (!restored.ok())
+    return restored;
+  focus->durability_ = std::move(durability);
+  if (focus->durability_.maintenance_interval > absl::ZeroDuration()) {
+    focus->maintenance_ =
+        std::thread([f = focus.get()] { f->MaintenanceLoop(); });
+  }
+  return focus;
+}
+
+void Focus::MaintenanceLoop() {
+  const auto interval =
+      absl::ToChronoNanoseconds(durability_.maintenance_interval);
+  conf::MutexLock lock(&maintenance_mu_);
+  while (!stopping_) {
+    maintenance_cv_.WaitFor(&maintenance_mu_, interval);
+    if (stopping_ || !durable_->SnapshotDue())
+      continue;
+    maintenance_mu_.Unlock();
+    absl::Status written = durable_->WriteSnapshot(store_);
+    if (!written.ok() && durability_.log) {
+      durability_.log(absl::StrCat("snapshot failed: ", written.message()));
+    }
+    maintenance_mu_.Lock();
+  }
+}
+
+absl::Status Focus::WriteSnapshot() {
+  if (durable_ == nullptr)
+    return absl::OkStatus();
+  return durable_->WriteSnapshot(store_);
+}
 
 absl::StatusOr<C3pResult> Focus::HandleRequest(const RequestContext& context,
                                                absl::string_view body) {
@@ -135,23 +224,72 @@ absl::StatusOr<C3pResult> Focus::HandleRequest(const RequestContext& context,
 
 absl::StatusOr<C3pResult> Focus::HandleRequest(const RequestContext& context,
                                                std::vector<char> body) {
-  return Answer(context, std::move(body), std::string());
+  return AnswerDurably(context, std::move(body), std::string());
 }
 
 absl::Status Focus::HandleRequest(const RequestContext& context,
                                   absl::string_view body, C3pResult* result) {
   absl::StatusOr<C3pResult> answer =
-      Answer(context, BodyForParse(body, options_.parse.max_bytes),
-             std::move(result->body));
+      AnswerDurably(context, BodyForParse(body, options_.parse.max_bytes),
+                    std::move(result->body));
   if (!answer.ok())
     return answer.status();
   *result = *std::move(answer);
   return absl::OkStatus();
 }
 
+void Focus::HandleRequestAsync(
+    const RequestContext& context, absl::string_view body,
+    std::function<void(absl::StatusOr<C3pResult>)> done) {
+  Durability durability;
+  absl::StatusOr<C3pResult> answer =
+      Answer(context, BodyForParse(body, options_.parse.max_bytes),
+             std::string(), &durability);
+  if (durable_ == nullptr) {
+    done(std::move(answer));
+    return;
+  }
+  // Everything this answer reflects (its own change, or what it read) was
+  // appended by now.
+  durable_->OnDurable(
+      durable_->last_ticket(),
+      [answer = std::move(answer), durability = std::move(durability),
+       done = std::move(done)](const absl::Status& durable) mutable {
+        done(AfterDurable(std::move(answer), durable, std::move(durability)));
+      });
+}
+
+absl::StatusOr<C3pResult> Focus::AnswerDurably(const RequestContext& context,
+                                               std::vector<char> body,
+                                               std::string buffer) {
+  Durability durability;
+  absl::StatusOr<C3pResult> answer =
+      Answer(context, std::move(body), std::move(buffer), &durability);
+  if (durable_ == nullptr)
+    return answer;
+  return AfterDurable(std::move(answer),
+                      durable_->WaitDurable(durable_->last_ticket()),
+                      std::move(durability));
+}
+
+absl::StatusOr<C3pResult> Focus::AfterDurable(absl::StatusOr<C3pResult> answer,
+                                              const absl::Status& durable,
+                                              Durability durability) {
+  // Reads keep working once the journal has failed: they acknowledge
+  // nothing. A change is never acknowledged unless it is durable, and a
+  // request the store refused because the journal failed says so too.
+  if (durable.ok() || !durability.changes || !answer.ok())
+    return answer;
+  C3pResult failed;
+  failed.failure = C3pReason::kOtherFailure;
+  failed.body = std::move(durability.cannot_store);
+  return failed;
+}
+
 absl::StatusOr<C3pResult> Focus::Answer(const RequestContext& context,
                                         std::vector<char> body,
-                                        std::string buffer) {
+                                        std::string buffer,
+                                        Durability* durability) {
   absl::StatusOr<codec::C3pRequest> request =
       codec::ParseC3pRequest(std::move(body), options_.parse);
   if (!request.ok()) {
@@ -173,6 +311,13 @@ absl::StatusOr<C3pResult> Focus::Answer(const RequestContext& context,
                          codec::ResponseAddressFor(*envelope), reason),
                      reason};
   }
+  if (durability != nullptr && durable_ != nullptr &&
+      ChangesState(request->command_type)) {
+    durability->changes = true;
+    durability->cannot_store = codec::EncodeFailureResponse(
+        codec::ResponseAddressFor(*request), C3pReason::kOtherFailure,
+        kCannotStoreChanges);
+  }
   return internal::AnswerRequest(Parts(), context, *request, std::move(buffer));
 }
 
@@ -181,14 +326,28 @@ size_t Focus::ExpireConferences(absl::Time now) {
   for (const engine::ConferenceId& conference : expired) {
     internal::RemoveExpired(Parts(), conference);
   }
+  if (durable_ != nullptr && !expired.empty()) {
+    // A journal that failed has said so to every request; the conferences
+    // are gone from memory either way.
+    durable_->WaitDurable(durable_->last_ticket()).IgnoreError();
+  }
   return expired.size();
 }
 
 absl::Status Focus::RotateConferenceKey(const RequestContext& context,
                                         absl::string_view conference) {
-  return internal::RotateKey(Parts(), {engine::ConferenceId(Trim(conference)),
-                                       engine::UserId(Trim(context.identity))})
-      .status();
+  absl::Status rotated =
+      internal::RotateKey(Parts(), {engine::ConferenceId(Trim(conference)),
+                                    engine::UserId(Trim(context.identity))})
+          .status();
+  if (!rotated.ok() || durable_ == nullptr)
+    return rotated;
+  absl::Status durable = durable_->WaitDurable(durable_->last_ticket());
+  if (!durable.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat(kCannotStoreChanges, ": ", durable.message()));
+  }
+  return absl::OkStatus();
 }
 
 internal::FocusParts Focus::Parts() {
@@ -268,6 +427,11 @@ absl::StatusOr<std::unique_ptr<Subscription>> Focus::Subscribe(
     replay = CatchUp(store_, *start, user, old_role, *catch_up_from);
   }
   state->Start(first_version, start, std::move(replay));
+  if (durable_ != nullptr) {
+    // The first document shows nothing that is not durable; a journal that
+    // failed leaves reads working.
+    durable_->WaitDurable(durable_->last_ticket()).IgnoreError();
+  }
   return std::unique_ptr<Subscription>(
       new Subscription(this, std::move(state)));
 }

@@ -56,6 +56,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>  // NOLINT(build/c++11)
 #include <vector>
 
 #include "absl/status/status.h"
@@ -63,6 +64,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
+#include "base/mutex.h"
 #include "codec/c3p_reason.h"
 #include "codec/c3p_request.h"
 #include "codec/c3p_response.h"
@@ -70,6 +72,8 @@
 #include "crypto/recipient_pool.h"
 #include "engine/conference_store.h"
 #include "focus/notification.h"
+#include "journal/durable_store.h"
+#include "journal/file_system.h"
 
 namespace conf {
 namespace focus {
@@ -112,6 +116,26 @@ struct FocusOptions {
 
 // How the SIP layer established who is asking (docs/FOCUS.md, "Who is
 // asking").
+// Where a durable focus (Focus::Open) keeps its state.
+struct DurabilityOptions {
+  // The state directory: journal segments, snapshots and, by default, the
+  // node key. Created 0700 when missing.
+  std::string state_dir;
+  // The node key that seals conference keys and web-join URIs at rest;
+  // empty: "<state_dir>/node.key", created (0600) on first start.
+  std::string node_key_file;
+  // Not owned; null: the POSIX file system (tests inject faults here).
+  journal::FileSystem* file_system = nullptr;
+  uint64_t segment_bytes = uint64_t{64} << 20;
+  // A snapshot is written once this many changes were journaled since the
+  // last one, checked every `maintenance_interval` by a background thread
+  // (zero: no thread; call Focus::WriteSnapshot).
+  uint64_t snapshot_every_changes = 100000;
+  absl::Duration maintenance_interval = absl::Seconds(1);
+  // Operator-facing messages: recovery, torn tails, snapshots, failures.
+  std::function<void(absl::string_view)> log;
+};
+
 enum class IdentityAssurance {
   // A configured trusted peer (a proxy that authenticated the user) asserted
   // the identity (P-Asserted-Identity, RFC 3325).
@@ -218,6 +242,15 @@ class Focus {
   Focus();
   explicit Focus(FocusOptions options);
   ~Focus();
+
+  // A durable focus: recovers `durability.state_dir` (the latest snapshot,
+  // then the journal after it) and journals every accepted change there
+  // before its response is released or any subscriber sees it
+  // (docs/JOURNAL.md). kDataLoss when the directory is corrupt (the error
+  // names the file, offset and version); other errors from the file system
+  // or the node key.
+  static absl::StatusOr<std::unique_ptr<Focus>> Open(
+      FocusOptions options, DurabilityOptions durability);
   Focus(const Focus&) = delete;
   Focus& operator=(const Focus&) = delete;
 
@@ -265,6 +298,19 @@ class Focus {
                          body, result);
   }
 
+  // As HandleRequest, without waiting for the disk: `done` receives the
+  // answer once what it reflects is durable (at once for an in-memory
+  // focus), on the journal's completion thread or the calling one. For a SIP
+  // thread that must not block on a sync. `done` must not block either.
+  void HandleRequestAsync(const RequestContext& context, absl::string_view body,
+                          std::function<void(absl::StatusOr<C3pResult>)> done);
+
+  // A durable focus: writes a snapshot of every conference now. OK and
+  // nothing done for an in-memory focus.
+  absl::Status WriteSnapshot();
+  // The durable state, or nullptr for an in-memory focus.
+  const journal::DurableStore* durable() const { return durable_.get(); }
+
   // Removes every conference whose msci:expiry-time is at or before `now`:
   // subscribers get the deleted document, later requests find none. Returns
   // how many it removed. An embedder calls it periodically; requests to an
@@ -304,8 +350,20 @@ class Focus {
 
   // Parses and answers `body`; the response is written into `buffer`'s
   // storage where it is large enough (see HandleRequest(..., C3pResult*)).
+  // For a durable focus: whether the request may change state (anything
+  // but a read), and if so the failure to answer with should the change not
+  // become durable (written while the request's addresses are at hand).
+  struct Durability {
+    bool changes = false;
+    std::string cannot_store;
+  };
   absl::StatusOr<C3pResult> Answer(const RequestContext& context,
-                                   std::vector<char> body, std::string buffer);
+                                   std::vector<char> body, std::string buffer,
+                                   Durability* durability = nullptr);
+  // Answer, then AfterDurable: what the synchronous calls return.
+  absl::StatusOr<C3pResult> AnswerDurably(const RequestContext& context,
+                                          std::vector<char> body,
+                                          std::string buffer);
 
   // The parts a request reaches.
   internal::FocusParts Parts();
@@ -314,12 +372,31 @@ class Focus {
   void EndSubscription(
       const std::shared_ptr<internal::SubscriptionState>& state);
 
+  Focus(FocusOptions options, std::unique_ptr<journal::DurableStore> durable);
+  // The answer once what it reflects is durable: `answer` itself, or the
+  // failure that says the focus cannot store changes (a read is answered
+  // even then).
+  static absl::StatusOr<C3pResult> AfterDurable(
+      absl::StatusOr<C3pResult> answer, const absl::Status& durable,
+      Durability durability);
+  // Runs the snapshots of a durable focus.
+  void MaintenanceLoop();
+
+  // Declared first: destroyed after the store, whose deliveries it
+  // completes (~Focus stops it first).
+  std::unique_ptr<journal::DurableStore> durable_;
   const FocusOptions options_;
   engine::ConferenceStore store_;
   crypto::RecipientPool recipients_;
   // The certificates members fetched keys with (for key rotation).
   std::unique_ptr<internal::MemberCertificates> members_;
   std::unique_ptr<internal::SubscriptionRegistry> subscriptions_;
+  // Maintenance of a durable focus.
+  DurabilityOptions durability_;
+  conf::Mutex maintenance_mu_;
+  conf::CondVar maintenance_cv_;
+  bool stopping_ ABSL_GUARDED_BY(maintenance_mu_) = false;
+  std::thread maintenance_;
 };
 
 }  // namespace focus

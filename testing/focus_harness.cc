@@ -43,7 +43,10 @@ engine::User ClientJoin(absl::string_view entity, engine::Role role,
 }
 
 FocusHarness::FocusHarness(focus::FocusOptions options)
-    : focus_(std::move(options)) {}
+    : focus_(std::make_unique<focus::Focus>(std::move(options))) {}
+
+FocusHarness::FocusHarness(std::unique_ptr<focus::Focus> focus)
+    : focus_(std::move(focus)) {}
 
 codec::RequestEnvelope FocusHarness::Envelope(absl::string_view from,
                                               absl::string_view to) {
@@ -58,7 +61,8 @@ focus::C3pResult FocusHarness::Send(absl::string_view identity,
 
 focus::C3pResult FocusHarness::Send(const focus::RequestContext& context,
                                     const std::string& body) {
-  absl::StatusOr<focus::C3pResult> result = focus_.HandleRequest(context, body);
+  absl::StatusOr<focus::C3pResult> result =
+      focus_->HandleRequest(context, body);
   EXPECT_THAT(result, IsOk());
   return result.ok() ? *std::move(result) : focus::C3pResult{};
 }
@@ -91,7 +95,7 @@ focus::C3pResult FocusHarness::Join(const focus::RequestContext& context,
 }
 
 std::shared_ptr<const engine::ConferenceSnapshot> FocusHarness::Snapshot() {
-  return focus_.store().FindSnapshot(engine::ConferenceId(conference_));
+  return focus_->store().FindSnapshot(engine::ConferenceId(conference_));
 }
 
 uint64_t FocusHarness::Version() {
@@ -106,7 +110,7 @@ std::unique_ptr<focus::Subscription> FocusHarness::Subscribe(
   request.user = std::string(who);
   request.conference = conference_;
   absl::StatusOr<std::unique_ptr<focus::Subscription>> s =
-      focus_.Subscribe(std::move(request));
+      focus_->Subscribe(std::move(request));
   EXPECT_THAT(s, IsOk());
   return s.ok() ? *std::move(s) : nullptr;
 }

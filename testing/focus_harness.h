@@ -14,6 +14,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -38,8 +39,20 @@ std::string EmbeddedDocument(const std::string& response);
 class FocusHarness {
  public:
   explicit FocusHarness(focus::FocusOptions options = SeededFocusOptions());
+  // Over a focus made elsewhere (a durable one, from Focus::Open).
+  explicit FocusHarness(std::unique_ptr<focus::Focus> focus);
 
-  focus::Focus& focus() { return focus_; }
+  focus::Focus& focus() { return *focus_; }
+  // Ends the focus (as a process exit would), keeping the harness's
+  // request ids for the next one, given by Reopen.
+  void Close() { focus_.reset(); }
+  void Reopen(std::unique_ptr<focus::Focus> focus) {
+    focus_ = std::move(focus);
+  }
+  // Sets the conference the requests go to (one made before a restart).
+  void set_conference(std::string conference) {
+    conference_ = std::move(conference);
+  }
   // The conference AddConference created last.
   const std::string& conference() const { return conference_; }
 
@@ -82,7 +95,7 @@ class FocusHarness {
   std::string FreshCanonical(absl::string_view who);
 
  private:
-  focus::Focus focus_;
+  std::unique_ptr<focus::Focus> focus_;
   std::string conference_;
   int request_id_ = 0;
 };
