@@ -1,10 +1,13 @@
 // confstate: runs C3P requests against an embedded focus, decrypts CMS blobs
 // and validates conference-info documents.
 //
-//   confstate run [--subscribe=USER] [--as=USER] REQUEST_FILE...
+//   confstate run [--state-dir=DIR] [--subscribe=USER] [--as=USER]
+//                 REQUEST_FILE...
 //       Sends each file's C3P request, in order, to a fresh focus and prints
-//       each response. A file may start with a line `# as: sip:...` naming
-//       the authenticated identity (default: --as, else the request's
+//       each response. With --state-dir the focus is durable: it recovers DIR
+//       first and journals every change there, so two runs in a row continue
+//       the same conferences. A file may start with a line `# as: sip:...`
+//       naming the authenticated identity (default: --as, else the request's
 //       `from`). With --subscribe, USER is subscribed to the addressed
 //       conference as soon as it may be, and every notification document it
 //       receives is printed in delivery order after the response that caused
@@ -55,7 +58,8 @@ namespace tools {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: confstate run [--subscribe=USER] [--as=USER] REQUEST_FILE...\n"
+    "usage: confstate run [--state-dir=DIR] [--subscribe=USER] [--as=USER] "
+    "REQUEST_FILE...\n"
     "       confstate decrypt --key=KEY.pem [--cert=CERT.pem] BLOB\n"
     "       confstate validate DOC.xml\n";
 
@@ -113,8 +117,25 @@ const char* KindName(focus::DocumentKind kind) {
 }
 
 int Run(const std::vector<std::string>& files, const std::string& as,
-        const std::string& subscriber) {
-  focus::Focus focus;
+        const std::string& subscriber, const std::string& state_dir) {
+  std::unique_ptr<focus::Focus> owned;
+  if (state_dir.empty()) {
+    owned = std::make_unique<focus::Focus>();
+  } else {
+    focus::DurabilityOptions durability;
+    durability.state_dir = state_dir;
+    durability.log = [](absl::string_view line) {
+      std::cerr << "confstate: " << line << "\n";
+    };
+    absl::StatusOr<std::unique_ptr<focus::Focus>> opened =
+        focus::Focus::Open(focus::FocusOptions(), std::move(durability));
+    if (!opened.ok()) {
+      std::cerr << "confstate: " << opened.status().message() << "\n";
+      return 1;
+    }
+    owned = *std::move(opened);
+  }
+  focus::Focus& focus = *owned;
   std::unique_ptr<focus::Subscription> subscription;
   int status = 0;
   for (const std::string& path : files) {
@@ -327,7 +348,7 @@ int Main(int argc, char** argv) {
     return 2;
   }
   const std::string command = argv[1];
-  std::string as, subscriber, key, cert;
+  std::string as, subscriber, key, cert, state_dir;
   std::vector<std::string> files;
   for (int i = 2; i < argc; ++i) {
     absl::string_view arg = argv[i];
@@ -335,6 +356,8 @@ int Main(int argc, char** argv) {
       as = std::string(arg);
     } else if (absl::ConsumePrefix(&arg, "--subscribe=")) {
       subscriber = std::string(arg);
+    } else if (absl::ConsumePrefix(&arg, "--state-dir=")) {
+      state_dir = std::string(arg);
     } else if (absl::ConsumePrefix(&arg, "--key=")) {
       key = std::string(arg);
     } else if (absl::ConsumePrefix(&arg, "--cert=")) {
@@ -347,7 +370,7 @@ int Main(int argc, char** argv) {
     }
   }
   if (command == "run" && !files.empty() && key.empty() && cert.empty()) {
-    return Run(files, as, subscriber);
+    return Run(files, as, subscriber, state_dir);
   }
   if (command == "decrypt" && files.size() == 1 && !key.empty() && as.empty() &&
       subscriber.empty()) {

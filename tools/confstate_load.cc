@@ -48,6 +48,9 @@ ABSL_FLAG(std::string, json, "", "also write the report as JSON to this path");
 ABSL_FLAG(std::string, plot, "",
           "also write a PNG of latency over time and throughput (gnuplot)");
 ABSL_FLAG(uint64_t, seed, 1, "seed for every random choice");
+ABSL_FLAG(std::string, state_dir, "",
+          "run the focus durably in this (empty) state directory: every "
+          "change is journaled and synced before its response");
 ABSL_FLAG(bool, progress, true,
           "progress: a live line on a terminal, plain lines otherwise");
 
@@ -82,6 +85,7 @@ int Run(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_threads) > 0)
     options.threads = absl::GetFlag(FLAGS_threads);
   options.seed = absl::GetFlag(FLAGS_seed);
+  options.state_dir = absl::GetFlag(FLAGS_state_dir);
 
   RunOptions run;
   run.threads = options.threads;

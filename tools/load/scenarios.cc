@@ -200,8 +200,7 @@ class LoadScenario::Impl {
   Impl(std::string name, const ScenarioOptions& options)
       : name_(std::move(name)),
         options_(options),
-        mix_(MixFor(name_)),
-        focus_(FocusOptionsFor(options.seed)) {
+        mix_(MixFor(name_)) {
     // One per worker, and one more for set-up and the final checks.
     for (int w = 0; w <= options.threads; ++w) {
       workers_.push_back(std::make_unique<Worker>(options.seed * 1000003 +
@@ -222,7 +221,7 @@ class LoadScenario::Impl {
     for (const auto& c : confs_) {
       // A conference the tool made is never deleted; kNotFound cannot
       // happen.
-      focus_.store()
+      focus_->store()
           .Read(c->id,
                 [&](const engine::ConferenceSnapshot& s) {
                   roster += static_cast<int64_t>(s.users.size());
@@ -305,7 +304,7 @@ class LoadScenario::Impl {
     uint64_t version = 0;
     // A conference the tool made is never deleted: kNotFound cannot happen,
     // and would show as version 0, failing the version check.
-    focus_.store()
+    focus_->store()
         .Read(c.id,
               [&](const engine::ConferenceSnapshot& s) { version = s.version; })
         .IgnoreError();
@@ -316,7 +315,7 @@ class LoadScenario::Impl {
   const ScenarioOptions options_;
   const Mix mix_;
   int stayers_ = 2;
-  focus::Focus focus_;
+  std::unique_ptr<focus::Focus> focus_;
   std::vector<std::unique_ptr<Conf>> confs_;
   std::vector<std::unique_ptr<Worker>> workers_;
   // Client certificates (base64 DER), generated at set-up.
@@ -326,6 +325,20 @@ class LoadScenario::Impl {
 };
 
 absl::Status LoadScenario::Impl::SetUp() {
+  if (options_.state_dir.empty()) {
+    focus_ = std::make_unique<focus::Focus>(FocusOptionsFor(options_.seed));
+  } else {
+    focus::DurabilityOptions durability;
+    durability.state_dir = options_.state_dir;
+    CONF_ASSIGN_OR_RETURN(
+        focus_, focus::Focus::Open(FocusOptionsFor(options_.seed),
+                                   std::move(durability)));
+    if (const size_t held = focus_->store().conference_count(); held > 0) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "load: state directory ", options_.state_dir, " holds ", held,
+          " conferences; a scenario starts from an empty one"));
+    }
+  }
   for (int i = 0; i < kIdentities; ++i) {
     crypto::CertificateSpec spec;
     spec.serial = i + 1;
@@ -374,7 +387,7 @@ absl::Status LoadScenario::Impl::SetUpConference(int index) {
   spec.subject = absl::StrCat("load ", index);
   spec.conference_id = absl::StrCat("LOAD", index);
   spec.mcu_types = {"audio-video", "chat"};
-  absl::StatusOr<focus::C3pResult> added = focus_.HandleRequest(
+  absl::StatusOr<focus::C3pResult> added = focus_->HandleRequest(
       organizer,
       codec::EncodeAddConferenceRequest(
           Envelope(
@@ -385,7 +398,7 @@ absl::Status LoadScenario::Impl::SetUpConference(int index) {
     return absl::InternalError(
         absl::StrCat("load: addConference for conference ", index, " failed"));
   }
-  auto snapshot = focus_.store().FindSnapshotByConferenceId(spec.conference_id);
+  auto snapshot = focus_->store().FindSnapshotByConferenceId(spec.conference_id);
   if (snapshot == nullptr) {
     return absl::InternalError("load: added conference not found");
   }
@@ -434,7 +447,7 @@ absl::Status LoadScenario::Impl::SetUpFollowers(Conf& c) {
     request.conference = c.entity;
     request.on_ready = follower->OnReady();
     absl::StatusOr<std::unique_ptr<focus::Subscription>> sub =
-        focus_.Subscribe(std::move(request));
+        focus_->Subscribe(std::move(request));
     if (!sub.ok()) {
       return absl::InternalError(
           absl::StrCat("load: subscribe failed: ", sub.status().message()));
@@ -480,7 +493,7 @@ OpResult LoadScenario::Impl::Judge(Worker& w, focus::C3pResult& reply, Op op,
   OpResult result;
   result.type = op;
   const int64_t start = NowNanos();
-  const absl::Status status = focus_.HandleRequest(identity, body, &reply);
+  const absl::Status status = focus_->HandleRequest(identity, body, &reply);
   result.engine_ns = NowNanos() - start;
   w.handle_ns += result.engine_ns;
   if (!status.ok()) {
@@ -525,7 +538,7 @@ OpResult LoadScenario::Impl::AddAudioVideo(Conf& c, Worker& w, Member& m) {
                                      AudioVideoEndpoint(m.uri)};
   const int64_t start = NowNanos();
   absl::StatusOr<engine::MutationResult> set =
-      focus_.store().ApplySetEndpoint(std::move(request));
+      focus_->store().ApplySetEndpoint(std::move(request));
   result.engine_ns = NowNanos() - start;
   w.mcu_ns += result.engine_ns;
   result.outcome = set.ok() ? "success" : StatusOutcome(set.status().code());
@@ -710,7 +723,7 @@ void LoadScenario::Impl::Verify(Conf& c, SubscriptionFollower& f, Worker& w,
   request.user = f.user();
   request.conference = c.entity;
   absl::StatusOr<std::unique_ptr<focus::Subscription>> fresh =
-      focus_.Subscribe(std::move(request));
+      focus_->Subscribe(std::move(request));
   if (!fresh.ok()) {
     w.follow.Fail(
         absl::StrCat(c.entity, " ", f.user(),
@@ -799,27 +812,27 @@ const std::vector<ScenarioPreset>& ScenarioPresets() {
   static const auto* presets = new std::vector<ScenarioPreset>{
       {"getconference-flood",
        "getConference with a certificate from members of many conferences",
-       {/*conferences=*/64, /*users=*/16, /*subscribers=*/1, 0, 1, 2},
+       {/*conferences=*/64, /*users=*/16, /*subscribers=*/1, 0, 1, 2, ""},
        absl::Seconds(10),
        0},
       {"join-storm",
        "users entering and leaving large conferences with subscribers",
-       {/*conferences=*/4, /*users=*/2000, /*subscribers=*/4, 0, 1, 2},
+       {/*conferences=*/4, /*users=*/2000, /*subscribers=*/4, 0, 1, 2, ""},
        absl::Seconds(10),
        0},
       {"roster-churn",
        "mute/unmute, role and endpoint status changes in running meetings",
-       {/*conferences=*/32, /*users=*/50, /*subscribers=*/3, 0, 1, 2},
+       {/*conferences=*/32, /*users=*/50, /*subscribers=*/3, 0, 1, 2, ""},
        absl::Seconds(10),
        0},
       {"mixed",
        "a realistic blend with 5% hostile requests",
-       {/*conferences=*/32, /*users=*/100, /*subscribers=*/3, 0.05, 1, 2},
+       {/*conferences=*/32, /*users=*/100, /*subscribers=*/3, 0.05, 1, 2, ""},
        absl::Seconds(20),
        0},
       {"soak",
        "mixed at a fixed arrival rate for a long time",
-       {/*conferences=*/32, /*users=*/100, /*subscribers=*/3, 0.05, 1, 2},
+       {/*conferences=*/32, /*users=*/100, /*subscribers=*/3, 0.05, 1, 2, ""},
        absl::Minutes(10),
        2000},
   };

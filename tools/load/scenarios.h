@@ -90,6 +90,10 @@ struct ScenarioOptions {
   uint64_t seed = 1;
   // Workers that will call RunOne.
   int threads = 2;
+  // Non-empty: the focus is durable (focus::Focus::Open) in this state
+  // directory, which must hold no conferences yet; every change is
+  // journaled before its response.
+  std::string state_dir;
 };
 
 // A named preset: the scenario's defaults, which flags may override.
