@@ -101,6 +101,8 @@ class DurableStore : public engine::CommitLog {
   bool SnapshotDue() const;
 
   const RecoveryReport& recovery() const { return recovery_; }
+  // OK, or the failure that stopped the journal (no change is accepted).
+  absl::Status journal_status() const { return journal_->status(); }
 
   // Runs `hook` in WriteSnapshot between noting the covered sequence and
   // capturing the store: tests change the store there to land changes in
