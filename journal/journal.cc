@@ -528,5 +528,50 @@ absl::Status VerifyDirectory(absl::string_view dir, FileSystem* file_system) {
       .status();
 }
 
+absl::Status ScanDirectory(absl::string_view dir, FileSystem* file_system,
+                           const RecoveryCallbacks& callbacks) {
+  if (file_system == nullptr)
+    file_system = DefaultFileSystem();
+  return internal::RecoverDirectory(file_system, std::string(dir),
+                                    internal::RecoveryMode::kScan, nullptr,
+                                    callbacks)
+      .status();
+}
+
+absl::StatusOr<RepairReport> PlanRepair(absl::string_view dir,
+                                        FileSystem* file_system) {
+  if (file_system == nullptr)
+    file_system = DefaultFileSystem();
+  return internal::PlanRepair(file_system, std::string(dir));
+}
+
+absl::StatusOr<RepairReport> RepairDirectory(absl::string_view dir,
+                                             FileSystem* file_system) {
+  if (file_system == nullptr)
+    file_system = DefaultFileSystem();
+  const std::string path(dir);
+  CONF_ASSIGN_OR_RETURN(RepairReport report,
+                        internal::PlanRepair(file_system, path));
+  if (report.segment.empty())
+    return report;
+  absl::Status applied = internal::ApplyRepair(file_system, path, report);
+  if (!applied.ok()) {
+    return absl::Status(
+        applied.code(),
+        absl::StrCat("journal: repair: cutting ", report.segment, " at offset ",
+                     report.offset, ": ", applied.message()));
+  }
+  // The cut removed the first problem and everything after it; what is left
+  // was checked before it, so a failure here is a bug or a concurrent
+  // writer.
+  absl::Status after = VerifyDirectory(path, file_system);
+  if (!after.ok()) {
+    return absl::InternalError(absl::StrCat(
+        "journal: repair: ", path, " still does not verify after cutting ",
+        report.segment, " at offset ", report.offset, ": ", after.message()));
+  }
+  return report;
+}
+
 }  // namespace journal
 }  // namespace conf

@@ -47,6 +47,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -98,6 +99,11 @@ struct RecoveryCallbacks {
   std::function<absl::Status(const SnapshotEntryView&)> on_snapshot_entry;
   // Called for each record after `covered`, in sequence order.
   std::function<absl::Status(const RecordView&)> on_record;
+  // Called before the records of each segment read, oldest first, with its
+  // file name and first sequence (segments wholly covered by the snapshot
+  // are not read). A segment's first record may be <= covered.
+  std::function<absl::Status(absl::string_view name, uint64_t first)>
+      on_segment;
 };
 
 // Counters for tests, tools and benchmarks.
@@ -180,6 +186,71 @@ class Journal {
 // tail is reported as such (kDataLoss, "torn tail") so that an operator sees
 // it; Open would truncate it.
 absl::Status VerifyDirectory(absl::string_view dir, FileSystem* file_system);
+
+// Reads `dir` as Open would, without changing any file (confstate journal
+// dump): hands `callbacks` the newest whole snapshot, then each segment and
+// every record after the snapshot, in order. `file_system` null: the POSIX
+// one. Returns OK when VerifyDirectory would; otherwise the callbacks have
+// seen everything before the first problem and the status is that problem
+// (kDataLoss naming file, offset and last good record; "torn tail" for a
+// torn tail, which Open would truncate). A snapshot that is not whole is
+// skipped for the one before, as Open does, and reported at the end. An
+// error from a callback ends the scan with that error; a directory that
+// cannot be read gives the file system's error.
+//
+// Example:
+//   RecoveryCallbacks callbacks;
+//   callbacks.on_record = [](const RecordView& record) {
+//     std::cout << record.sequence << "\n";
+//     return absl::OkStatus();
+//   };
+//   absl::Status status = ScanDirectory("/var/lib/confstate", nullptr,
+//                                       callbacks);
+absl::Status ScanDirectory(absl::string_view dir, FileSystem* file_system,
+                           const RecoveryCallbacks& callbacks);
+
+// What RepairDirectory cut, or PlanRepair would cut. All empty or 0 when
+// the directory is good.
+struct RepairReport {
+  // The first problem, as VerifyDirectory reports it.
+  std::string problem;
+  // The segment cut at `offset`: a record boundary, or 0 when the segment
+  // is removed whole (its header is bad or it does not follow the one
+  // before). Empty: nothing is cut.
+  std::string segment;
+  uint64_t offset = 0;
+  // The later segments removed whole, oldest first.
+  std::vector<std::string> removed;
+  // Bytes cut or removed, and how many records with a valid checksum were
+  // among them (after corruption, later records may check; a torn tail
+  // usually holds none).
+  uint64_t bytes_dropped = 0;
+  uint64_t records_dropped = 0;
+  // The last sequence left: appends continue after it.
+  uint64_t last_sequence = 0;
+};
+
+// What RepairDirectory would cut in `dir`, changing nothing (confstate
+// journal repair without --truncate). An empty report for a good
+// directory. kFailedPrecondition (with the problem) when the problem is not
+// one that cutting segments fixes: a snapshot that is not whole, records
+// missing before the first segment, or a cut that would lose records the
+// newest snapshot relied on. The file system's error when `dir` cannot be
+// read. `file_system` null: the POSIX one.
+absl::StatusOr<RepairReport> PlanRepair(absl::string_view dir,
+                                        FileSystem* file_system);
+
+// Truncates the journal in `dir` at its first bad record, as PlanRepair
+// describes: removes every later segment (newest first), then cuts the
+// segment holding that record at its offset (or removes it), each step
+// synced and the directory fsynced; then the directory verifies and Open
+// starts without dropping anything more. A good directory is not touched.
+// The records cut are lost for good: this is for an operator who has
+// decided to accept that (see docs/JOURNAL.md, "Operators' tools"). Not
+// safe while a Journal has `dir` open. Errors as PlanRepair, plus the file
+// system's error when a step fails (a second repair finishes the job).
+absl::StatusOr<RepairReport> RepairDirectory(absl::string_view dir,
+                                             FileSystem* file_system);
 
 }  // namespace journal
 }  // namespace conf

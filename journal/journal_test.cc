@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -180,6 +181,14 @@ void WriteWhole(const std::string& path, absl::string_view data) {
   ASSERT_THAT(file, IsOk());
   ASSERT_THAT((*file)->Append(data), IsOk());
   ASSERT_THAT((*file)->Close(), IsOk());
+}
+
+// The length field of the record at `offset` of a segment's bytes.
+uint64_t DecodeLength(absl::string_view data, size_t offset) {
+  uint64_t length = 0;
+  for (int i = 3; i >= 0; --i)
+    length = (length << 8) | static_cast<unsigned char>(data[offset + i]);
+  return length;
 }
 
 // Copies every file of `from` into a fresh `to`.
@@ -926,6 +935,301 @@ TEST(JournalTest, TornSegmentHeaderIsRemoved) {
   EXPECT_EQ(opened->recovered->records.size(), 3u);
   EXPECT_EQ(opened->journal->last_appended(), 3u);
   AppendDurably(opened->journal.get(), 4, 4);
+}
+
+// Every file of `dir` and its bytes, to show that nothing changed.
+std::map<std::string, std::string> Contents(const std::string& dir) {
+  std::map<std::string, std::string> contents;
+  for (const std::string& name : SortedNames(dir))
+    contents[name] = ReadAll(dir + "/" + name);
+  return contents;
+}
+
+// What ScanDirectory handed out.
+struct Scanned {
+  absl::Status status;
+  Recovered recovered;
+  std::vector<std::string> segments;
+};
+
+Scanned Scan(const std::string& dir) {
+  Scanned scanned;
+  Recovered* recovered = &scanned.recovered;
+  RecoveryCallbacks callbacks;
+  callbacks.on_snapshot_begin = [recovered](uint64_t covered,
+                                            uint64_t captured_through) {
+    ++recovered->begins;
+    recovered->covered = covered;
+    recovered->captured_through = captured_through;
+    return absl::OkStatus();
+  };
+  callbacks.on_snapshot_entry = [recovered](const SnapshotEntryView& entry) {
+    recovered->entries.push_back({entry.last_sequence, entry.version,
+                                  std::string(entry.conference),
+                                  std::string(entry.payload)});
+    return absl::OkStatus();
+  };
+  callbacks.on_record = [recovered](const RecordView& record) {
+    recovered->records.push_back({record.sequence, record.version,
+                                  std::string(record.conference),
+                                  std::string(record.payload)});
+    return absl::OkStatus();
+  };
+  callbacks.on_segment = [&scanned](absl::string_view name, uint64_t first) {
+    EXPECT_EQ(name, absl::StrCat("segment-", absl::StrFormat("%020d", first),
+                                 ".log"));
+    scanned.segments.emplace_back(name);
+    return absl::OkStatus();
+  };
+  scanned.status = ScanDirectory(dir, nullptr, callbacks);
+  return scanned;
+}
+
+TEST(ScanDirectoryTest, HandsOutWhatOpenRecoversAndChangesNothing) {
+  const std::string dir = FreshDir("scan_good");
+  std::vector<Stored> appended;
+  {
+    absl::StatusOr<Opened> opened = OpenJournal(dir, nullptr, 200);
+    ASSERT_THAT(opened, IsOk());
+    appended = AppendDurably(opened->journal.get(), 1, 30);
+    ASSERT_THAT(WriteSnapshot(opened->journal.get(), appended, 20, 25), IsOk());
+  }
+  const std::map<std::string, std::string> before = Contents(dir);
+  Scanned scanned = Scan(dir);
+  EXPECT_THAT(scanned.status, IsOk());
+  EXPECT_EQ(scanned.recovered.begins, 1);
+  EXPECT_EQ(scanned.recovered.covered, 20u);
+  EXPECT_EQ(scanned.recovered.captured_through, 25u);
+  EXPECT_EQ(scanned.recovered.entries,
+            std::vector<Stored>(appended.begin(), appended.begin() + 20));
+  EXPECT_EQ(scanned.recovered.records,
+            std::vector<Stored>(appended.begin() + 20, appended.end()));
+  EXPECT_EQ(scanned.segments, Segments(dir));
+  EXPECT_EQ(Contents(dir), before);
+}
+
+TEST(ScanDirectoryTest, StopsAtCorruptionAfterHandingOutTheRecordsBefore) {
+  const std::string dir = FreshDir("scan_corrupt");
+  uint64_t third_offset = 0;
+  std::vector<Stored> appended;
+  {
+    absl::StatusOr<Opened> opened = OpenJournal(dir);
+    ASSERT_THAT(opened, IsOk());
+    appended = AppendDurably(opened->journal.get(), 1, 2);
+    third_offset = SizeOf(dir + "/" + Segments(dir).front());
+    AppendDurably(opened->journal.get(), 3, 10);
+  }
+  const std::string path = dir + "/" + Segments(dir).front();
+  std::string data = ReadAll(path);
+  data[third_offset + 30] ^= 1;  // inside record 3's body
+  WriteWhole(path, data);
+  const std::map<std::string, std::string> before = Contents(dir);
+  Scanned scanned = Scan(dir);
+  EXPECT_THAT(scanned.status,
+              StatusIs(absl::StatusCode::kDataLoss,
+                       ::testing::AllOf(
+                           HasSubstr(Segments(dir).front()),
+                           HasSubstr(absl::StrCat("offset ", third_offset)))));
+  EXPECT_EQ(scanned.status, VerifyDirectory(dir, nullptr));
+  EXPECT_EQ(scanned.recovered.records, appended);
+  EXPECT_EQ(Contents(dir), before);
+}
+
+TEST(ScanDirectoryTest, ReportsATornTailWithoutTruncatingIt) {
+  const std::string dir = FreshDir("scan_torn");
+  uint64_t before_last = 0;
+  uint64_t end = 0;
+  ASSERT_NO_FATAL_FAILURE(WriteFiveRecords(dir, &before_last, &end));
+  const std::string path = dir + "/" + Segments(dir).front();
+  WriteWhole(path, ReadAll(path).substr(0, end - 3));
+  Scanned scanned = Scan(dir);
+  EXPECT_THAT(scanned.status,
+              StatusIs(absl::StatusCode::kDataLoss,
+                       HasSubstr(absl::StrCat("torn tail: truncated record at "
+                                              "offset ",
+                                              before_last))));
+  EXPECT_EQ(scanned.recovered.records.size(), 4u);
+  EXPECT_EQ(SizeOf(path), end - 3);
+}
+
+TEST(ScanDirectoryTest, FallsBackFromASnapshotThatIsNotWholeAndReportsIt) {
+  const std::string dir = FreshDir("scan_incomplete_snapshot");
+  std::vector<Stored> appended;
+  {
+    absl::StatusOr<Opened> opened = OpenJournal(dir);
+    ASSERT_THAT(opened, IsOk());
+    appended = AppendDurably(opened->journal.get(), 1, 10);
+    ASSERT_THAT(WriteSnapshot(opened->journal.get(), appended, 8, 8), IsOk());
+  }
+  const std::string path = dir + "/snapshot-00000000000000000008.snap";
+  const std::string whole = ReadAll(path);
+  WriteWhole(path, whole.substr(0, whole.size() - 34));  // the trailer
+  Scanned scanned = Scan(dir);
+  EXPECT_THAT(scanned.status,
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("incomplete")));
+  EXPECT_EQ(scanned.recovered.covered, 0u);
+  EXPECT_EQ(scanned.recovered.records, appended);
+}
+
+TEST(RepairDirectoryTest, LeavesAGoodDirectoryAlone) {
+  const std::string dir = FreshDir("repair_good");
+  {
+    absl::StatusOr<Opened> opened = OpenJournal(dir, nullptr, 128);
+    ASSERT_THAT(opened, IsOk());
+    AppendDurably(opened->journal.get(), 1, 20);
+  }
+  const std::map<std::string, std::string> before = Contents(dir);
+  for (auto repair : {&PlanRepair, &RepairDirectory}) {
+    absl::StatusOr<RepairReport> report = repair(dir, nullptr);
+    ASSERT_THAT(report, IsOk());
+    EXPECT_THAT(report->problem, IsEmpty());
+    EXPECT_THAT(report->segment, IsEmpty());
+    EXPECT_THAT(report->removed, IsEmpty());
+    EXPECT_EQ(report->records_dropped, 0u);
+  }
+  EXPECT_EQ(Contents(dir), before);
+}
+
+// Twenty records in segments of about 128 bytes, with a byte of one record
+// in the second segment flipped: the plan names that record, changes
+// nothing, and the repair keeps exactly the records before it.
+TEST(RepairDirectoryTest, CutsAtTheFirstBadRecordAndRemovesLaterSegments) {
+  const std::string dir = FreshDir("repair_corrupt");
+  std::vector<Stored> appended;
+  {
+    absl::StatusOr<Opened> opened = OpenJournal(dir, nullptr, 128);
+    ASSERT_THAT(opened, IsOk());
+    appended = AppendDurably(opened->journal.get(), 1, 20);
+  }
+  std::vector<std::string> segments = Segments(dir);
+  ASSERT_GE(segments.size(), 4u);
+  const uint64_t second_first = std::stoull(segments[1].substr(8, 20));
+  // The second record of the second segment.
+  const std::string path = dir + "/" + segments[1];
+  std::string data = ReadAll(path);
+  const uint64_t first_size = 8 + DecodeLength(data, 24);
+  const uint64_t bad_offset = 24 + first_size;
+  ASSERT_LT(bad_offset + 30, data.size());
+  data[bad_offset + 30] ^= 1;
+  WriteWhole(path, data);
+  const std::map<std::string, std::string> before = Contents(dir);
+
+  absl::StatusOr<RepairReport> plan = PlanRepair(dir, nullptr);
+  ASSERT_THAT(plan, IsOk());
+  EXPECT_THAT(plan->problem, HasSubstr(absl::StrCat(
+                                 "checksum mismatch at offset ", bad_offset)));
+  EXPECT_EQ(plan->segment, segments[1]);
+  EXPECT_EQ(plan->offset, bad_offset);
+  EXPECT_EQ(plan->removed,
+            std::vector<std::string>(segments.begin() + 2, segments.end()));
+  EXPECT_EQ(plan->last_sequence, second_first);
+  // The bad record does not check; every later one does.
+  EXPECT_EQ(plan->records_dropped, 20 - second_first - 1);
+  uint64_t bytes = data.size() - bad_offset;
+  for (size_t i = 2; i < segments.size(); ++i)
+    bytes += SizeOf(dir + "/" + segments[i]);
+  EXPECT_EQ(plan->bytes_dropped, bytes);
+  EXPECT_EQ(Contents(dir), before);
+
+  absl::StatusOr<RepairReport> repaired = RepairDirectory(dir, nullptr);
+  ASSERT_THAT(repaired, IsOk());
+  EXPECT_EQ(repaired->segment, plan->segment);
+  EXPECT_EQ(repaired->offset, plan->offset);
+  EXPECT_EQ(repaired->removed, plan->removed);
+  EXPECT_EQ(Segments(dir),
+            std::vector<std::string>(segments.begin(), segments.begin() + 2));
+  EXPECT_EQ(SizeOf(path), bad_offset);
+  EXPECT_THAT(VerifyDirectory(dir, nullptr), IsOk());
+  // A second repair finds nothing to do.
+  absl::StatusOr<RepairReport> again = RepairDirectory(dir, nullptr);
+  ASSERT_THAT(again, IsOk());
+  EXPECT_THAT(again->segment, IsEmpty());
+
+  absl::StatusOr<Opened> opened = OpenJournal(dir, nullptr, 128);
+  ASSERT_THAT(opened, IsOk());
+  EXPECT_EQ(
+      opened->recovered->records,
+      std::vector<Stored>(appended.begin(), appended.begin() + second_first));
+  EXPECT_THAT(opened->recovered->log, IsEmpty());
+  EXPECT_EQ(opened->journal->last_appended(), second_first);
+  AppendDurably(opened->journal.get(), 21, 21);
+}
+
+TEST(RepairDirectoryTest, CutsATornTail) {
+  const std::string dir = FreshDir("repair_torn");
+  uint64_t before_last = 0;
+  uint64_t end = 0;
+  ASSERT_NO_FATAL_FAILURE(WriteFiveRecords(dir, &before_last, &end));
+  const std::string path = dir + "/" + Segments(dir).front();
+  WriteWhole(path, ReadAll(path).substr(0, end - 1));
+  absl::StatusOr<RepairReport> report = RepairDirectory(dir, nullptr);
+  ASSERT_THAT(report, IsOk());
+  EXPECT_THAT(report->problem, HasSubstr("torn tail"));
+  EXPECT_EQ(report->offset, before_last);
+  EXPECT_EQ(report->bytes_dropped, end - 1 - before_last);
+  EXPECT_EQ(report->records_dropped, 0u);
+  EXPECT_EQ(report->last_sequence, 4u);
+  EXPECT_EQ(SizeOf(path), before_last);
+  EXPECT_THAT(VerifyDirectory(dir, nullptr), IsOk());
+}
+
+TEST(RepairDirectoryTest, RemovesASegmentThatDoesNotFollowAndTheRest) {
+  const std::string dir = FreshDir("repair_gap");
+  {
+    absl::StatusOr<Opened> opened = OpenJournal(dir, nullptr, 128);
+    ASSERT_THAT(opened, IsOk());
+    AppendDurably(opened->journal.get(), 1, 20);
+  }
+  std::vector<std::string> segments = Segments(dir);
+  ASSERT_GE(segments.size(), 4u);
+  std::filesystem::remove(dir + "/" + segments[1]);
+  absl::StatusOr<RepairReport> report = RepairDirectory(dir, nullptr);
+  ASSERT_THAT(report, IsOk());
+  EXPECT_EQ(report->segment, segments[2]);
+  EXPECT_EQ(report->offset, 0u);
+  EXPECT_EQ(report->removed,
+            std::vector<std::string>(segments.begin() + 3, segments.end()));
+  EXPECT_THAT(Segments(dir), ElementsAre(segments[0]));
+  EXPECT_THAT(VerifyDirectory(dir, nullptr), IsOk());
+}
+
+TEST(RepairDirectoryTest, RefusesWhatCuttingSegmentsCannotFix) {
+  const std::string dir = FreshDir("repair_snapshot");
+  {
+    absl::StatusOr<Opened> opened = OpenJournal(dir, nullptr, 128);
+    ASSERT_THAT(opened, IsOk());
+    std::vector<Stored> appended = AppendDurably(opened->journal.get(), 1, 20);
+    ASSERT_THAT(WriteSnapshot(opened->journal.get(), appended, 15, 18), IsOk());
+  }
+  // A snapshot that is not whole.
+  const std::string snapshot = dir + "/snapshot-00000000000000000015.snap";
+  const std::string whole = ReadAll(snapshot);
+  WriteWhole(snapshot, whole.substr(0, whole.size() - 1));
+  std::map<std::string, std::string> before = Contents(dir);
+  EXPECT_THAT(
+      RepairDirectory(dir, nullptr).status(),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("snapshot")));
+  EXPECT_EQ(Contents(dir), before);
+
+  // A bad record the snapshot relied on (captured through 18): cutting
+  // there would lose what the snapshot's entries may reflect.
+  WriteWhole(snapshot, whole);
+  std::vector<std::string> segments = Segments(dir);
+  std::string victim;
+  for (const std::string& name : segments) {
+    const uint64_t first = std::stoull(name.substr(8, 20));
+    if (first <= 17)
+      victim = name;
+  }
+  ASSERT_FALSE(victim.empty());
+  std::string data = ReadAll(dir + "/" + victim);
+  data[24 + 10] ^= 1;  // the first record of the segment holding 17
+  WriteWhole(dir + "/" + victim, data);
+  before = Contents(dir);
+  EXPECT_THAT(RepairDirectory(dir, nullptr).status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("needs them up to 18")));
+  EXPECT_EQ(Contents(dir), before);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
-// confstate: runs C3P requests against an embedded focus, decrypts CMS blobs
-// and validates conference-info documents.
+// confstate: runs C3P requests against an embedded focus, decrypts CMS blobs,
+// validates conference-info documents and checks, prints and repairs a state
+// directory's journal.
 //
 //   confstate run [--state-dir=DIR] [--subscribe=USER] [--as=USER]
 //                 REQUEST_FILE...
@@ -20,10 +21,28 @@
 //       addressed to that certificate (issuer and serial number).
 //   confstate validate DOC.xml
 //       Checks a conference-info document's structure.
+//   confstate journal verify DIR
+//       Checks every segment, record and snapshot of state directory DIR,
+//       changing nothing: prints a summary line (segments, records, snapshot
+//       covered, last sequence), or the first problem (file, offset, last
+//       good record's version; "torn tail" for a torn tail).
+//   confstate journal dump DIR
+//       Prints the newest whole snapshot's entries, then every record after
+//       it, as JSON lines with the secrets "<redacted>" (no node key
+//       needed). A torn or corrupt directory: the lines before the problem,
+//       then the problem on stderr.
+//   confstate journal repair DIR [--truncate]
+//       Says what cutting the journal at its first bad record would drop
+//       (file, offset, bytes, records); with --truncate, cuts it there
+//       (removing every later segment) so that DIR opens again. Never
+//       touches a clean directory. Stop the process using DIR first.
+//   (tools/journal_commands.h; docs/JOURNAL.md, "Operators' tools".)
 //
 // Exit status: 0 on success; 1 when a request fails, a blob cannot be
-// decrypted or a document is invalid; 2 on a usage error. Every error is one
-// line on stderr.
+// decrypted, a document is invalid, or a journal has a problem (repair
+// without --truncate: anything to cut; with it: a cut that failed or a
+// problem it cannot fix); 2 on a usage error. Every error is one line on
+// stderr.
 
 #include <cstdio>
 #include <fstream>
@@ -52,6 +71,7 @@
 #include "crypto/enveloped_data.h"
 #include "focus/focus.h"
 #include "tools/confstate_validate.h"
+#include "tools/journal_commands.h"
 
 namespace conf {
 namespace tools {
@@ -61,7 +81,10 @@ constexpr char kUsage[] =
     "usage: confstate run [--state-dir=DIR] [--subscribe=USER] [--as=USER] "
     "REQUEST_FILE...\n"
     "       confstate decrypt --key=KEY.pem [--cert=CERT.pem] BLOB\n"
-    "       confstate validate DOC.xml\n";
+    "       confstate validate DOC.xml\n"
+    "       confstate journal verify DIR\n"
+    "       confstate journal dump DIR\n"
+    "       confstate journal repair DIR [--truncate]\n";
 
 // Input files larger than this are refused.
 constexpr size_t kMaxFileBytes = 16 << 20;
@@ -342,12 +365,56 @@ absl::StatusOr<std::string> Decrypt(const std::string& key_path,
   return unwrapped->content;
 }
 
+// `confstate journal SUBCOMMAND ...`: `args` are the words after "journal".
+int RunJournal(const std::vector<std::string>& args) {
+  std::string subcommand, dir;
+  RepairAction action = RepairAction::kReport;
+  size_t positional = 0;
+  for (const std::string& arg : args) {
+    if (arg == "--truncate") {
+      action = RepairAction::kTruncate;
+    } else if (absl::StartsWith(arg, "--")) {
+      std::cerr << "confstate: unknown flag " << arg << "\n" << kUsage;
+      return 2;
+    } else if (positional++ == 0) {
+      subcommand = arg;
+    } else {
+      dir = arg;
+    }
+  }
+  const bool repair = subcommand == "repair";
+  if (positional != 2 || (action == RepairAction::kTruncate && !repair) ||
+      (!repair && subcommand != "verify" && subcommand != "dump")) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  absl::Status status;
+  if (subcommand == "verify") {
+    status = VerifyJournal(dir, std::cout);
+  } else if (subcommand == "dump") {
+    status = DumpJournal(dir, std::cout);
+  } else {
+    status = RepairJournal(dir, action, std::cout);
+  }
+  std::cout.flush();
+  if (!status.ok()) {
+    // "confstate: journal verify DIR: segment-...: checksum mismatch ..."
+    std::cerr << "confstate: journal " << subcommand << " " << dir << ": "
+              << absl::StripPrefix(status.message(), "journal: ") << "\n";
+    return 1;
+  }
+  return 0;
+}
+
 int Main(int argc, char** argv) {
   if (argc < 2) {
     std::cerr << kUsage;
     return 2;
   }
   const std::string command = argv[1];
+  if (command == "journal") {
+    return RunJournal(std::vector<std::string>(argv + 2, argv + argc));
+  }
   std::string as, subscriber, key, cert, state_dir;
   std::vector<std::string> files;
   for (int i = 2; i < argc; ++i) {

@@ -126,30 +126,36 @@ struct SegmentScan {
   const char* torn_reason = "";
   // The header itself is torn: the segment was being created.
   bool torn_header = false;
+  // Corruption (kDataLoss) at `valid_end`, or at offset 0 for a bad header;
+  // the records before it were good.
+  absl::Status corruption;
 };
 
 // Scans segment `name`, whose name says it starts at `first`, calling
-// `on_record` for each good record.
+// `on_record` for each good record. Only on_record's error is returned as
+// an error; what is wrong with the segment is in the scan.
 absl::StatusOr<SegmentScan> ScanSegment(
     const std::string& name, absl::string_view data, uint64_t first,
     bool is_last, LastGood* last_good,
     const std::function<absl::Status(const ParsedRecord&)>& on_record) {
   SegmentScan scan;
+  scan.last_sequence = first - 1;
   std::optional<uint64_t> header_first = DecodeFileHeader(kSegmentMagic, data);
   if (!header_first.has_value()) {
     if (is_last && data.size() <= kFileHeaderSize) {
       scan.torn_header = true;
-      scan.last_sequence = first - 1;
       return scan;
     }
-    return absl::DataLossError(
+    scan.corruption = absl::DataLossError(
         absl::StrCat("journal: ", name, ": bad segment header at offset 0 (",
                      Describe(*last_good), ")"));
+    return scan;
   }
   if (*header_first != first) {
-    return absl::DataLossError(absl::StrCat(
+    scan.corruption = absl::DataLossError(absl::StrCat(
         "journal: ", name, ": header says first sequence ", *header_first,
         " at offset 0 (", Describe(*last_good), ")"));
+    return scan;
   }
   uint64_t expected = first;
   size_t offset = kFileHeaderSize;
@@ -162,15 +168,17 @@ absl::StatusOr<SegmentScan> ScanSegment(
         scan.torn_reason = reason;
         break;
       }
-      return absl::DataLossError(absl::StrCat("journal: ", name, ": ", reason,
-                                              " at offset ", offset, " (",
-                                              Describe(*last_good), ")"));
+      scan.corruption = absl::DataLossError(
+          absl::StrCat("journal: ", name, ": ", reason, " at offset ", offset,
+                       " (", Describe(*last_good), ")"));
+      break;
     }
     if (record->sequence != expected) {
-      return absl::DataLossError(
+      scan.corruption = absl::DataLossError(
           absl::StrCat("journal: ", name, ": sequence ", record->sequence,
                        " where ", expected, " was expected at offset ", offset,
                        " (", Describe(*last_good), ")"));
+      break;
     }
     CONF_RETURN_IF_ERROR(on_record(*record));
     last_good->sequence = record->sequence;
@@ -183,6 +191,23 @@ absl::StatusOr<SegmentScan> ScanSegment(
   scan.valid_end = offset;
   return scan;
 }
+
+// Appends `also` (a snapshot that is not whole, found by a scan that went
+// on) to the problem that stopped the scan.
+absl::Status WithSnapshotProblem(const absl::Status& status,
+                                 const absl::Status& also) {
+  if (also.ok())
+    return status;
+  if (status.ok())
+    return also;
+  return absl::Status(
+      status.code(), absl::StrCat(status.message(), "; also ", also.message()));
+}
+
+absl::StatusOr<RecoveryResult> Read(
+    FileSystem* file_system, const std::string& dir, RecoveryMode mode,
+    const std::function<void(absl::string_view)>& log,
+    const RecoveryCallbacks& callbacks, DirectoryRead* read_out);
 
 }  // namespace
 
@@ -252,13 +277,35 @@ absl::StatusOr<RecoveryResult> RecoverDirectory(
     FileSystem* file_system, const std::string& dir, RecoveryMode mode,
     const std::function<void(absl::string_view)>& log,
     const RecoveryCallbacks& callbacks) {
-  const bool verify = mode == RecoveryMode::kVerify;
+  return ReadDirectory(file_system, dir, mode, log, callbacks).result;
+}
+
+DirectoryRead ReadDirectory(FileSystem* file_system, const std::string& dir,
+                            RecoveryMode mode,
+                            const std::function<void(absl::string_view)>& log,
+                            const RecoveryCallbacks& callbacks) {
+  DirectoryRead read;
+  read.result = Read(file_system, dir, mode, log, callbacks, &read);
+  return read;
+}
+
+namespace {
+
+absl::StatusOr<RecoveryResult> Read(
+    FileSystem* file_system, const std::string& dir, RecoveryMode mode,
+    const std::function<void(absl::string_view)>& log,
+    const RecoveryCallbacks& callbacks, DirectoryRead* read_out) {
+  // kVerify and kScan change nothing; kScan and kRecover call back.
+  const bool changes = mode == RecoveryMode::kRecover;
+  const bool calls_back = mode != RecoveryMode::kVerify;
   CONF_ASSIGN_OR_RETURN(JournalFiles files, ListJournalFiles(file_system, dir));
 
   // The newest snapshot that reads back whole. Every one was synced before
   // it was renamed into place, so one that is not whole is damage, not a
   // crash: Verify reports it, Open falls back to the one before.
   std::unique_ptr<SnapshotContents> snapshot;
+  // kScan: the first snapshot that is not whole, reported at the end.
+  absl::Status snapshot_problem;
   for (auto it = files.snapshots.rbegin(); it != files.snapshots.rend(); ++it) {
     absl::StatusOr<std::unique_ptr<SnapshotContents>> read =
         ReadSnapshot(file_system, dir, *it);
@@ -267,8 +314,14 @@ absl::StatusOr<RecoveryResult> RecoverDirectory(
         snapshot = *std::move(read);
       continue;
     }
-    if (read.status().code() != absl::StatusCode::kDataLoss || verify) {
+    if (read.status().code() != absl::StatusCode::kDataLoss ||
+        mode == RecoveryMode::kVerify) {
       return read.status();
+    }
+    if (mode == RecoveryMode::kScan) {
+      if (snapshot_problem.ok())
+        snapshot_problem = read.status();
+      continue;
     }
     if (snapshot == nullptr) {
       Log(log, absl::StrCat(read.status().message(), "; snapshot ignored"));
@@ -277,6 +330,8 @@ absl::StatusOr<RecoveryResult> RecoverDirectory(
   const uint64_t covered = snapshot != nullptr ? snapshot->covered : 0;
   const uint64_t captured_through =
       snapshot != nullptr ? snapshot->captured_through : 0;
+  read_out->covered = covered;
+  read_out->captured_through = captured_through;
 
   // Segments before `first_kept` hold only records <= covered: a deletion
   // the last snapshot began but did not finish.
@@ -287,20 +342,24 @@ absl::StatusOr<RecoveryResult> RecoverDirectory(
   }
   if (first_kept < files.segments.size() &&
       files.segments[first_kept] > covered + 1) {
-    return absl::DataLossError(absl::StrCat(
-        "journal: ", dir, ": records ", covered + 1, " to ",
-        files.segments[first_kept] - 1, " are in no segment and ",
-        snapshot != nullptr ? absl::StrCat("snapshot ", covered, " covers ")
-                            : std::string("no whole snapshot covers "),
-        "only up to ", covered));
+    return WithSnapshotProblem(
+        absl::DataLossError(absl::StrCat(
+            "journal: ", dir, ": records ", covered + 1, " to ",
+            files.segments[first_kept] - 1, " are in no segment and ",
+            snapshot != nullptr ? absl::StrCat("snapshot ", covered, " covers ")
+                                : std::string("no whole snapshot covers "),
+            "only up to ", covered)),
+        snapshot_problem);
   }
   if (files.segments.empty() && snapshot == nullptr &&
       !files.snapshots.empty()) {
-    return absl::DataLossError(
-        absl::StrCat("journal: ", dir, ": no whole snapshot and no segment"));
+    return WithSnapshotProblem(
+        absl::DataLossError(absl::StrCat("journal: ", dir,
+                                         ": no whole snapshot and no segment")),
+        snapshot_problem);
   }
 
-  if (!verify) {
+  if (calls_back) {
     if (callbacks.on_snapshot_begin) {
       CONF_RETURN_IF_ERROR(
           callbacks.on_snapshot_begin(covered, captured_through));
@@ -314,7 +373,7 @@ absl::StatusOr<RecoveryResult> RecoverDirectory(
   snapshot.reset();
 
   auto on_record = [&](const ParsedRecord& parsed) -> absl::Status {
-    if (verify || parsed.sequence <= covered || !callbacks.on_record) {
+    if (!calls_back || parsed.sequence <= covered || !callbacks.on_record) {
       return absl::OkStatus();
     }
     RecordView view;
@@ -329,26 +388,41 @@ absl::StatusOr<RecoveryResult> RecoverDirectory(
   LastGood last_good;
   uint64_t last_sequence = covered;
   bool last_segment_kept = false;
+  // A problem found in the segments: where to cut, and what to report.
+  auto stop = [&](const std::string& name, uint64_t first, uint64_t offset,
+                  uint64_t kept_through, absl::Status problem) {
+    read_out->cut = SegmentCut{name, first, offset, kept_through};
+    return WithSnapshotProblem(problem, snapshot_problem);
+  };
   for (size_t i = first_kept; i < files.segments.size(); ++i) {
     const uint64_t first = files.segments[i];
     const std::string name = SegmentFileName(first);
     const std::string path = JoinPath(dir, name);
     if (i > first_kept && first != last_sequence + 1) {
-      return absl::DataLossError(
-          absl::StrCat("journal: ", name, ": starts at sequence ", first,
-                       " but the segment before ends at ", last_sequence, " (",
-                       Describe(last_good), ")"));
+      return stop(name, first, 0, last_sequence,
+                  absl::DataLossError(absl::StrCat(
+                      "journal: ", name, ": starts at sequence ", first,
+                      " but the segment before ends at ", last_sequence, " (",
+                      Describe(last_good), ")")));
     }
     const bool is_last = i + 1 == files.segments.size();
+    if (calls_back && callbacks.on_segment) {
+      CONF_RETURN_IF_ERROR(callbacks.on_segment(name, first));
+    }
     CONF_ASSIGN_OR_RETURN(std::string data, file_system->ReadFile(path));
     CONF_ASSIGN_OR_RETURN(
         SegmentScan scan,
         ScanSegment(name, data, first, is_last, &last_good, on_record));
+    if (!scan.corruption.ok()) {
+      return stop(name, first, scan.valid_end,
+                  std::max(last_sequence, scan.last_sequence), scan.corruption);
+    }
     if (scan.torn_header) {
-      if (verify) {
-        return absl::DataLossError(
-            absl::StrCat("journal: ", name, ": torn tail: segment header of ",
-                         data.size(), " bytes at offset 0"));
+      if (!changes) {
+        return stop(name, first, 0, std::max(last_sequence, first - 1),
+                    absl::DataLossError(absl::StrCat(
+                        "journal: ", name, ": torn tail: segment header of ",
+                        data.size(), " bytes at offset 0")));
       }
       CONF_RETURN_IF_ERROR(file_system->Unlink(path));
       Log(log, absl::StrCat("journal: ", name, ": torn tail: removed a ",
@@ -358,11 +432,14 @@ absl::StatusOr<RecoveryResult> RecoverDirectory(
       break;
     }
     if (scan.torn_tail) {
-      if (verify) {
-        return absl::DataLossError(absl::StrCat(
-            "journal: ", name, ": torn tail: ", scan.torn_reason, " at offset ",
-            scan.valid_end, " (", Describe(last_good), ", ",
-            data.size() - scan.valid_end, " bytes after it)"));
+      if (!changes) {
+        return stop(
+            name, first, scan.valid_end,
+            std::max(last_sequence, scan.last_sequence),
+            absl::DataLossError(absl::StrCat(
+                "journal: ", name, ": torn tail: ", scan.torn_reason,
+                " at offset ", scan.valid_end, " (", Describe(last_good), ", ",
+                data.size() - scan.valid_end, " bytes after it)")));
       }
       CONF_RETURN_IF_ERROR(file_system->Truncate(path, scan.valid_end));
       Log(log, absl::StrCat("journal: ", name, ": torn tail: truncated ",
@@ -374,12 +451,16 @@ absl::StatusOr<RecoveryResult> RecoverDirectory(
     last_segment_kept = is_last;
   }
   if (last_sequence < captured_through) {
-    return absl::DataLossError(absl::StrCat(
-        "journal: ", dir, ": snapshot ", covered, " captured records up to ",
-        captured_through, " but the segments end at ", last_sequence));
+    return WithSnapshotProblem(absl::DataLossError(absl::StrCat(
+                                   "journal: ", dir, ": snapshot ", covered,
+                                   " captured records up to ", captured_through,
+                                   " but the segments end at ", last_sequence)),
+                               snapshot_problem);
   }
+  if (!snapshot_problem.ok())
+    return snapshot_problem;
 
-  if (!verify) {
+  if (changes) {
     for (const std::string& name : files.temp_files) {
       CONF_RETURN_IF_ERROR(file_system->Unlink(JoinPath(dir, name)));
       Log(log,
@@ -393,6 +474,103 @@ absl::StatusOr<RecoveryResult> RecoverDirectory(
   result.reuse_last_segment =
       last_segment_kept && files.segments.back() == last_sequence + 1;
   return result;
+}
+
+}  // namespace
+
+uint64_t CountValidRecordsFrom(absl::string_view data, size_t from) {
+  const size_t min_record = kRecordPrefixSize + kRecordFixedBodySize;
+  uint64_t count = 0;
+  size_t offset = from;
+  while (offset + min_record <= data.size()) {
+    // As AnyValidRecordFrom: the checksum only for a plausible length.
+    const uint32_t length = DecodeFixed32(data.data() + offset);
+    if (length >= kRecordFixedBodySize &&
+        length <= data.size() - offset - kRecordPrefixSize) {
+      const char* reason = "";
+      std::optional<ParsedRecord> record = ParseRecord(data, offset, &reason);
+      if (record.has_value()) {
+        ++count;
+        offset += record->size;
+        continue;
+      }
+    }
+    ++offset;
+  }
+  return count;
+}
+
+absl::StatusOr<RepairReport> PlanRepair(FileSystem* file_system,
+                                        const std::string& dir) {
+  DirectoryRead read = ReadDirectory(file_system, dir, RecoveryMode::kVerify,
+                                     nullptr, RecoveryCallbacks());
+  RepairReport plan;
+  if (read.result.ok())
+    return plan;  // nothing to cut
+  const absl::Status& problem = read.result.status();
+  if (problem.code() != absl::StatusCode::kDataLoss) {
+    return problem;  // the directory could not be read
+  }
+  if (!read.cut.has_value()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("journal: repair: cutting segments cannot fix this: ",
+                     problem.message()));
+  }
+  const SegmentCut& cut = *read.cut;
+  if (cut.last_sequence < read.captured_through) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "journal: repair: cutting ", cut.segment, " at offset ", cut.offset,
+        " would leave records up to ", cut.last_sequence, " but snapshot ",
+        read.covered, " needs them up to ", read.captured_through, ": ",
+        problem.message()));
+  }
+  plan.problem = std::string(problem.message());
+  plan.segment = cut.segment;
+  plan.offset = cut.offset;
+  plan.last_sequence = cut.last_sequence;
+
+  CONF_ASSIGN_OR_RETURN(JournalFiles files, ListJournalFiles(file_system, dir));
+  for (uint64_t first : files.segments) {
+    if (first < cut.first_sequence)
+      continue;
+    const std::string name = SegmentFileName(first);
+    CONF_ASSIGN_OR_RETURN(std::string data,
+                          file_system->ReadFile(JoinPath(dir, name)));
+    size_t from = 0;
+    if (first == cut.first_sequence) {
+      from = cut.offset;
+    } else {
+      plan.removed.push_back(name);
+    }
+    if (from == 0 && DecodeFileHeader(kSegmentMagic, data).has_value()) {
+      from = kFileHeaderSize;
+      plan.bytes_dropped += kFileHeaderSize;
+    }
+    if (from <= data.size()) {
+      plan.bytes_dropped += data.size() - from;
+      plan.records_dropped += CountValidRecordsFrom(data, from);
+    }
+  }
+  return plan;
+}
+
+absl::Status ApplyRepair(FileSystem* file_system, const std::string& dir,
+                         const RepairReport& plan) {
+  if (plan.segment.empty())
+    return absl::OkStatus();
+  // Newest first, so that a crash part way leaves the segments a prefix of
+  // what they were, which a second repair cuts the same way.
+  for (auto it = plan.removed.rbegin(); it != plan.removed.rend(); ++it) {
+    CONF_RETURN_IF_ERROR(file_system->Unlink(JoinPath(dir, *it)));
+    CONF_RETURN_IF_ERROR(file_system->SyncDir(dir));
+  }
+  const std::string path = JoinPath(dir, plan.segment);
+  if (plan.offset == 0) {
+    CONF_RETURN_IF_ERROR(file_system->Unlink(path));
+  } else {
+    CONF_RETURN_IF_ERROR(file_system->Truncate(path, plan.offset));  // synced
+  }
+  return file_system->SyncDir(dir);
 }
 
 }  // namespace internal

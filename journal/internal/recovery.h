@@ -1,13 +1,14 @@
 // Reading a state directory back: the snapshot chosen, every segment scanned
 // and checked (checksums, contiguous sequences), torn tails told apart from
-// corruption (docs/JOURNAL.md, "Recovery"). Journal::Open and
-// VerifyDirectory share it. Private to //journal.
+// corruption (docs/JOURNAL.md, "Recovery"). Journal::Open, VerifyDirectory,
+// ScanDirectory and RepairDirectory share it. Private to //journal.
 
 #ifndef CONF_JOURNAL_INTERNAL_RECOVERY_H_
 #define CONF_JOURNAL_INTERNAL_RECOVERY_H_
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,11 @@ enum class RecoveryMode {
   kRecover,
   // VerifyDirectory: changes nothing and reports each of those as kDataLoss.
   kVerify,
+  // ScanDirectory: changes nothing and reports what kVerify reports, but
+  // calls the callbacks (with what comes before the first problem). A
+  // snapshot that is not whole is reported after the scan falls back to
+  // the one before, as kRecover does.
+  kScan,
 };
 
 struct RecoveryResult {
@@ -64,6 +70,52 @@ absl::StatusOr<RecoveryResult> RecoverDirectory(
     FileSystem* file_system, const std::string& dir, RecoveryMode mode,
     const std::function<void(absl::string_view)>& log,
     const RecoveryCallbacks& callbacks);
+
+// Where the segments first go bad: cutting `segment` at `offset` and
+// removing every later segment leaves only records that check. Offset 0
+// means the segment goes whole (its header is bad or it does not follow the
+// segment before); any other offset is a record boundary.
+struct SegmentCut {
+  std::string segment;  // file name
+  uint64_t first_sequence = 0;
+  uint64_t offset = 0;
+  // The last sequence left after the cut (the snapshot's covered one when
+  // no record is left after it).
+  uint64_t last_sequence = 0;
+};
+
+// RecoverDirectory with what a repair needs when it fails.
+struct DirectoryRead {
+  // What RecoverDirectory returns.
+  absl::StatusOr<RecoveryResult> result;
+  // Set when a segment's header, record or sequence stopped the read (not
+  // for a snapshot that is not whole, records missing before the first
+  // segment, or a callback's error).
+  std::optional<SegmentCut> cut;
+  // Of the snapshot used; 0 without one.
+  uint64_t covered = 0;
+  uint64_t captured_through = 0;
+};
+DirectoryRead ReadDirectory(FileSystem* file_system, const std::string& dir,
+                            RecoveryMode mode,
+                            const std::function<void(absl::string_view)>& log,
+                            const RecoveryCallbacks& callbacks);
+
+// What RepairDirectory would do to `dir` (reading it in kVerify mode),
+// changing nothing: an empty report when the directory is good, and
+// kFailedPrecondition when its problem is not one that cutting segments
+// fixes.
+absl::StatusOr<RepairReport> PlanRepair(FileSystem* file_system,
+                                        const std::string& dir);
+// Carries out `plan` (from PlanRepair of the same directory): removes the
+// later segments newest first, then cuts (or removes) the bad one, each step
+// synced and the directory fsynced.
+absl::Status ApplyRepair(FileSystem* file_system, const std::string& dir,
+                         const RepairReport& plan);
+
+// How many records with a valid checksum start at or after `from` in
+// `data`, found by trying each offset after a bad one.
+uint64_t CountValidRecordsFrom(absl::string_view data, size_t from);
 
 // Whether some offset in `data` at or after `from` starts a record with a
 // valid checksum. Decides whether a bad record is a torn tail.
