@@ -252,8 +252,8 @@ class PosixFileSystem final : public FileSystem {
 
 FileSystem* DefaultFileSystem() {
   // Leaked on purpose: no destructor runs at exit (no non-trivial statics).
-  static FileSystem* const file_system = new PosixFileSystem();
-  return file_system;
+  static FileSystem* const kFileSystem = new PosixFileSystem();
+  return kFileSystem;
 }
 
 }  // namespace journal
