@@ -101,6 +101,8 @@ class DurableStore : public engine::CommitLog {
   bool SnapshotDue() const;
 
   const RecoveryReport& recovery() const { return recovery_; }
+  // The journal's counters: records, syncs, bytes.
+  JournalStats journal_stats() const { return journal_->stats(); }
   // OK, or the failure that stopped the journal (no change is accepted).
   absl::Status journal_status() const { return journal_->status(); }
 
