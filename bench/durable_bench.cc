@@ -10,12 +10,15 @@
 //   BM_DurableJoinLeave/threads:T
 //       the same workload on a durable focus, every change journaled and
 //       synced (group commit) before HandleRequest returns. Counters:
-//         sync_limit_per_s  = write()+fdatasync() of one record's bytes per
-//                             second, one thread, in the same directory,
-//                             timed right after the loop (the rate of a
-//                             journal that synced every change alone)
-//         x_sync_limit      = changes/s / sync_limit_per_s: above 1, group
-//                             commit passed the one-sync-per-change limit
+//         limit_changes_per_s = write()+fdatasync() of the same bytes in
+//                             the same batch sizes (batch_records, the
+//                             row's records per sync), one thread, in the
+//                             same directory, timed right after the loop:
+//                             what a journal that only wrote could reach
+//         x_limit           = changes/s / limit_changes_per_s (target: at
+//                             least 0.5)
+//         ack_p50_us, ack_p99_us = request to acknowledgment, per thread,
+//                             averaged over the threads
 //         syncs_per_change  = the journal's fdatasyncs / its records
 //         record_bytes      = the journal's bytes / its records
 //         cost_vs_in_memory = in-memory changes/s / durable changes/s with
@@ -31,10 +34,11 @@
 //       built once through the focus, then reopened in the loop (only Open
 //       is timed; closing is not; the files are in the page cache, having
 //       just been written). snapshot:0 reads the journal alone;
-//       snapshot:1 reads a snapshot taken by Focus::WriteSnapshot after the
-//       same changes. Counters:
+//       snapshot:1 a snapshot of the C new conferences plus the C*U join
+//       records after it. Counters:
 //         conferences_per_s = conferences recovered per second
-//         vs_1s_budget      = Open's time / 1 s
+//         vs_1s_budget      = Open's time / 1 s (target: at most 1)
+//         vs_reading_files  = Open's time / read(2) of the same files
 //         records_replayed, records_skipped, snapshot_conferences: what the
 //                             last Open read (RecoveryReport)
 //
@@ -47,6 +51,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>  // NOLINT(build/c++11)
 #include <cmath>
@@ -328,19 +333,40 @@ double RunJoinLeave(benchmark::State& state, bool durable,
   }
   uint64_t k = 0;
   C3pResult reply;  // the SIP thread's send buffer
+  // Each change's time from request to acknowledgment.
+  std::vector<int64_t> latencies_ns;
+  latencies_ns.reserve(1 << 16);
   for (auto _ : state) {
     JoinLeave* f = running;
     if (!f->error().empty()) {
       state.SkipWithError(f->error().c_str());
       break;
     }
+    const Clock::time_point sent = Clock::now();
     if (!JoinOrLeave(state, f->focus(), f->requests(state.thread_index()), k,
                      reply)) {
       break;
     }
+    latencies_ns.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               Clock::now() - sent)
+                               .count());
     ++k;
   }
   state.SetItemsProcessed(static_cast<int64_t>(k));
+  if (!latencies_ns.empty()) {
+    std::sort(latencies_ns.begin(), latencies_ns.end());
+    auto percentile_us = [&](double p) {
+      const size_t i = std::min(
+          latencies_ns.size() - 1,
+          static_cast<size_t>(p * static_cast<double>(latencies_ns.size())));
+      return static_cast<double>(latencies_ns[i]) / 1000.0;
+    };
+    // Each thread's percentile, averaged over the threads.
+    state.counters["ack_p50_us"] = benchmark::Counter(
+        percentile_us(0.50), benchmark::Counter::kAvgThreads);
+    state.counters["ack_p99_us"] = benchmark::Counter(
+        percentile_us(0.99), benchmark::Counter::kAvgThreads);
+  }
   if (state.thread_index() != 0) {
     return 0;
   }
@@ -387,15 +413,22 @@ void BM_DurableJoinLeave(benchmark::State& state) {
   const uint64_t syncs = after.syncs - before.syncs;
   const double record_bytes = static_cast<double>(after.bytes - before.bytes) /
                               static_cast<double>(records);
-  // The limit, on the same disk with the same record size, moments later.
-  const double limit = SyncedWritesPerSecond(
-      f->dir(), static_cast<size_t>(std::lround(record_bytes)), LimitSeconds());
-  if (limit <= 0) {
+  // The limit: write()+fdatasync() of the same bytes in the same batch sizes
+  // (the mean records per sync of this row), on the same disk, moments
+  // later. A journal that did nothing but write could reach it.
+  const double batch = static_cast<double>(records) /
+                       static_cast<double>(std::max<uint64_t>(1, syncs));
+  const double syncs_per_s = SyncedWritesPerSecond(
+      f->dir(), static_cast<size_t>(std::lround(record_bytes * batch)),
+      LimitSeconds());
+  if (syncs_per_s <= 0) {
     state.SkipWithError("the fdatasync limit failed");
     return;
   }
-  state.counters["sync_limit_per_s"] = limit;
-  state.counters["x_sync_limit"] = rate / limit;
+  const double limit = syncs_per_s * batch;
+  state.counters["limit_changes_per_s"] = limit;
+  state.counters["x_limit"] = rate / limit;
+  state.counters["batch_records"] = batch;
   state.counters["syncs_per_change"] =
       static_cast<double>(syncs) / static_cast<double>(records);
   state.counters["record_bytes"] = record_bytes;
@@ -471,24 +504,19 @@ struct RecoveryDirs {
 };
 
 // Builds `conferences` conferences of `users` users each through a durable
-// focus in a new directory (requests sent with HandleRequestAsync, so group
-// commit batches them), then a copy of it with a snapshot.
-RecoveryDirs BuildRecoveryDirs(int conferences, int users) {
-  RecoveryDirs dirs;
-  dirs.journal_only = NewStateDir("durable_bench_journal");
-  dirs.snapshot = NewStateDir("durable_bench_snapshot");
-  if (dirs.journal_only.empty() || dirs.snapshot.empty()) {
-    dirs.error = "cannot make a state directory";
-    return dirs;
-  }
+// focus in `dir` (requests sent with HandleRequestAsync, so group commit
+// batches them); with `snapshot`, a snapshot is written once the
+// conferences exist, so that every join is a record after it. Returns an
+// error message, or "".
+std::string BuildRecoveryDir(const std::string& dir, int conferences, int users,
+                             bool snapshot) {
   std::atomic<int64_t> acknowledged{0};
   int64_t sent = 0;
   {
-    absl::StatusOr<std::unique_ptr<Focus>> focus = Focus::Open(
-        testing::SeededFocusOptions(), Durability(dirs.journal_only));
+    absl::StatusOr<std::unique_ptr<Focus>> focus =
+        Focus::Open(testing::SeededFocusOptions(), Durability(dir));
     if (!focus.ok()) {
-      dirs.error = absl::StrCat("Open: ", focus.status().ToString());
-      return dirs;
+      return absl::StrCat("Open: ", focus.status().ToString());
     }
     auto send = [&](const std::string& who, const std::string& body) {
       ++sent;
@@ -500,6 +528,7 @@ RecoveryDirs BuildRecoveryDirs(int conferences, int users) {
             }
           });
     };
+    std::vector<std::string> entities;
     for (int c = 0; c < conferences; ++c) {
       const std::string organizer =
           absl::StrCat("sip:organizer", c, "@", kDomain);
@@ -512,13 +541,20 @@ RecoveryDirs BuildRecoveryDirs(int conferences, int users) {
                {absl::StrCat("c", c), organizer, testing::FactoryOf(organizer)},
                spec));
       // The store applied it before HandleRequestAsync returned.
-      auto snapshot =
+      auto created =
           (*focus)->store().FindSnapshotByConferenceId(spec.conference_id);
-      if (snapshot == nullptr) {
-        dirs.error = "addConference failed";
-        return dirs;
+      if (created == nullptr) {
+        return "addConference failed";
       }
-      const std::string conference(snapshot->entity.value());
+      entities.emplace_back(created->entity.value());
+    }
+    if (snapshot && !(*focus)->WriteSnapshot().ok()) {
+      return "writing the snapshot failed";
+    }
+    for (int c = 0; c < conferences; ++c) {
+      const std::string organizer =
+          absl::StrCat("sip:organizer", c, "@", kDomain);
+      const std::string& conference = entities[c];
       for (int u = 0; u < users; ++u) {
         const std::string user =
             u == 0 ? organizer : absl::StrCat("sip:c", c, "u", u, "@", kDomain);
@@ -532,31 +568,48 @@ RecoveryDirs BuildRecoveryDirs(int conferences, int users) {
     // Closing syncs what was appended and runs every callback.
   }
   if (acknowledged.load() != sent) {
-    dirs.error = absl::StrCat(sent - acknowledged.load(), " of ", sent,
-                              " changes were not acknowledged");
+    return absl::StrCat(sent - acknowledged.load(), " of ", sent,
+                        " changes were not acknowledged");
+  }
+  // An Open starts an empty segment after the last record; open it once,
+  // so that every timed Open finds the files the previous one left.
+  if (!Focus::Open(testing::SeededFocusOptions(), Durability(dir)).ok()) {
+    return "reopening the state directory failed";
+  }
+  return "";
+}
+
+RecoveryDirs BuildRecoveryDirs(int conferences, int users) {
+  RecoveryDirs dirs;
+  dirs.journal_only = NewStateDir("durable_bench_journal");
+  dirs.snapshot = NewStateDir("durable_bench_snapshot");
+  if (dirs.journal_only.empty() || dirs.snapshot.empty()) {
+    dirs.error = "cannot make a state directory";
     return dirs;
   }
-  std::error_code copied;
-  std::filesystem::copy(dirs.journal_only, dirs.snapshot,
-                        std::filesystem::copy_options::recursive, copied);
-  if (copied) {
-    dirs.error = absl::StrCat("copying the directory: ", copied.message());
-    return dirs;
-  }
-  absl::StatusOr<std::unique_ptr<Focus>> focus =
-      Focus::Open(testing::SeededFocusOptions(), Durability(dirs.snapshot));
-  if (!focus.ok() || !(*focus)->WriteSnapshot().ok()) {
-    dirs.error = "writing the snapshot failed";
-    return dirs;
-  }
-  // An Open starts an empty segment after the last record; open the
-  // journal-only directory once too, so that every timed Open of either
-  // finds the files the previous one left.
-  if (!Focus::Open(testing::SeededFocusOptions(), Durability(dirs.journal_only))
-           .ok()) {
-    dirs.error = "reopening the journal failed";
+  dirs.error = BuildRecoveryDir(dirs.journal_only, conferences, users, false);
+  if (dirs.error.empty()) {
+    dirs.error = BuildRecoveryDir(dirs.snapshot, conferences, users, true);
   }
   return dirs;
+}
+
+// Seconds to read every file of `dir` into memory with read(2): the floor
+// under any recovery of it. Negative on failure.
+double ReadFilesSeconds(const std::string& dir) {
+  const Clock::time_point start = Clock::now();
+  std::vector<char> buffer(1 << 20);
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+    const int fd = open(entry.path().c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      return -1;
+    }
+    while (read(fd, buffer.data(), buffer.size()) > 0) {
+    }
+    close(fd);
+  }
+  return error ? -1 : SecondsSince(start);
 }
 
 const RecoveryDirs& RecoveryDirsFor(int conferences, int users) {
@@ -607,6 +660,14 @@ void BM_Recovery(benchmark::State& state) {
   const double mean = total_seconds / static_cast<double>(state.iterations());
   state.counters["conferences_per_s"] = conferences / mean;
   state.counters["vs_1s_budget"] = mean / 1.0;
+  double reading = 0;
+  for (int i = 0; i < 3; ++i) {  // the best of three reads, files cached
+    const double seconds = ReadFilesSeconds(dir);
+    reading = i == 0 ? seconds : std::min(reading, seconds);
+  }
+  if (reading > 0) {
+    state.counters["vs_reading_files"] = mean / reading;
+  }
   state.counters["records_replayed"] =
       static_cast<double>(report.records_replayed);
   state.counters["records_skipped"] =
