@@ -8,15 +8,15 @@
 # crashes left behind.
 #
 # Usage: durable_crash_test.sh DRIVER [ITERATIONS]
-#   CRASH_ITERATIONS (default 60) and CRASH_SEED (default 20240611) override;
-#   CRASH_MAX_SECONDS (default 45) stops early, after at least 10 kills, to
+#   CRASH_ITERATIONS (default 200) and CRASH_SEED (default 20240611) override;
+#   CRASH_MAX_SECONDS (default 150) stops early, after at least 10 kills, to
 #   keep the test within its time.
 
 set -euo pipefail
 
 readonly driver="$1"
-readonly iterations="${CRASH_ITERATIONS:-${2:-60}}"
-readonly max_seconds="${CRASH_MAX_SECONDS:-45}"
+readonly iterations="${CRASH_ITERATIONS:-${2:-200}}"
+readonly max_seconds="${CRASH_MAX_SECONDS:-150}"
 RANDOM="${CRASH_SEED:-20240611}"
 
 readonly work="${TEST_TMPDIR:-$(mktemp -d)}/durable_crash"

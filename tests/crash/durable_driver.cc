@@ -75,6 +75,8 @@
 #include "engine/conference_store.h"
 #include "engine/model.h"
 #include "focus/focus.h"
+#include "journal/file_system.h"
+#include "journal/journal.h"
 #include "testing/focus_harness.h"
 
 namespace conf {
@@ -726,6 +728,12 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
 }
 
 absl::Status Verify(const Flags& flags) {
+  // The files first, as an operator's `confstate journal verify` would: a
+  // SIGKILL leaves every record written whole or not at all, so anything
+  // but a clean directory (a torn tail would be cut by Open, but a kill
+  // cannot make one) is a finding.
+  CONF_RETURN_IF_ERROR(
+      journal::VerifyDirectory(flags.state_dir, journal::DefaultFileSystem()));
   // No maintenance thread: verification reads, it does not snapshot.
   CONF_ASSIGN_OR_RETURN(std::unique_ptr<focus::Focus> focus,
                         OpenFocus(flags, absl::ZeroDuration()));
