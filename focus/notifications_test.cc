@@ -363,6 +363,36 @@ TEST_F(NotificationsTest, AConferenceCreatedAgainGetsAFreshLog) {
   EXPECT_EQ(n[0].version, 2u);
 }
 
+// A dialog refreshed after its conference was deleted and made again under
+// the same focus URI: the old versions say nothing of the new conference, so
+// the refresh gets a full document of it (found by focus_fuzzer), numbered
+// on from the dialog.
+TEST_F(NotificationsTest, ARefreshAcrossARecreatedConferenceGetsAFullDocument) {
+  auto old = Subscribe(kBob, "b");
+  ASSERT_EQ(old->Poll().size(), 1u);
+  ASSERT_TRUE(Send(kAlice, codec::EncodeDeleteConferenceRequest(
+                               Envelope(kAlice), conference_)));
+  const std::string first = conference_;
+  SetUp();  // the same organizer and conference id: the same focus URI
+  ASSERT_EQ(conference_, first);
+  ASSERT_TRUE(Toggle(kAlice));
+  SubscribeRequest refresh;
+  refresh.subscription_id = "b";
+  refresh.user = kBob;
+  refresh.conference = conference_;
+  refresh.last_seen_version = 1;
+  absl::StatusOr<std::unique_ptr<Subscription>> again =
+      focus_.Subscribe(std::move(refresh));
+  ASSERT_THAT(again, IsOk());
+  std::vector<Notification> n = (*again)->Poll();
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(n[0].kind, DocumentKind::kFull);
+  EXPECT_EQ(n[0].version, 2u);
+  ReferenceSubscriber view;
+  ASSERT_THAT(view.Apply(n[0].Bytes()), IsOk());
+  EXPECT_EQ(view.Canonical(), h_.FreshCanonical(kBob));
+}
+
 TEST_F(NotificationsTest, APromotedSubscriberGetsAFullDocumentOfItsNewView) {
   auto bob = Subscribe(kBob, "b");
   ASSERT_EQ(bob->Poll().size(), 1u);

@@ -235,6 +235,10 @@ class SubscriptionState
   // The conference version that the notification numbered `version` left
   // the subscriber at, if still remembered (for refresh catch-up).
   std::optional<uint64_t> ConferenceVersionAt(uint32_t version) const;
+  // True once the conference this subscription followed was deleted: its
+  // versions say nothing about a conference created later with the same
+  // focus URI.
+  bool conference_deleted() const { return channel_->closed(); }
   // The viewer role of the latest notification handed out.
   engine::ViewerRole role() const;
 
