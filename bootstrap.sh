@@ -18,6 +18,7 @@ packages=(
   libgtest-dev
   libgmock-dev
   libbenchmark-dev          # Google Benchmark 1.7.1
+  libosip2-dev              # oSIP 5.3: the SIP parser baseline of bench/sip_bench
   zlib1g-dev                # crc32 of journal records
   libprotobuf-dev           # the journal's payload encoding
   protobuf-compiler         # protoc, run by bazel/proto.bzl

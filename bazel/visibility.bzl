@@ -29,6 +29,9 @@ TESTING = ["//testing:__pkg__"]
 # focus and sip: used by the server, the cluster and the top floor.
 FOCUS_USERS = TOP + SERVER + TESTING
 
+# sip sits on the focus floor; named apart so that the two can diverge.
+SIP_USERS = FOCUS_USERS
+
 # codec, crypto, journal: used by the focus as well.
 FOCUS_PARTS_USERS = FOCUS_USERS + ["//focus:__pkg__"]
 
