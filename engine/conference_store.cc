@@ -614,7 +614,11 @@ absl::StatusOr<MutationResult> ConferenceStore::Mutate(
         }
       }
     }
-    DeliverWhenDurable(ticket, std::move(queue), std::move(item));
+    if (commit_log == nullptr) {
+      Deliver(queue, std::move(item));
+    } else {
+      DeliverWhenDurable(ticket, std::move(queue), std::move(item));
+    }
     if (evicted != nullptr) {
       PrefetchDeltaParts(*evicted);
     }
