@@ -198,9 +198,7 @@ struct alignas(64) Worker {
 class LoadScenario::Impl {
  public:
   Impl(std::string name, const ScenarioOptions& options)
-      : name_(std::move(name)),
-        options_(options),
-        mix_(MixFor(name_)) {
+      : name_(std::move(name)), options_(options), mix_(MixFor(name_)) {
     // One per worker, and one more for set-up and the final checks.
     for (int w = 0; w <= options.threads; ++w) {
       workers_.push_back(std::make_unique<Worker>(options.seed * 1000003 +
@@ -330,9 +328,9 @@ absl::Status LoadScenario::Impl::SetUp() {
   } else {
     focus::DurabilityOptions durability;
     durability.state_dir = options_.state_dir;
-    CONF_ASSIGN_OR_RETURN(
-        focus_, focus::Focus::Open(FocusOptionsFor(options_.seed),
-                                   std::move(durability)));
+    CONF_ASSIGN_OR_RETURN(focus_,
+                          focus::Focus::Open(FocusOptionsFor(options_.seed),
+                                             std::move(durability)));
     if (const size_t held = focus_->store().conference_count(); held > 0) {
       return absl::FailedPreconditionError(absl::StrCat(
           "load: state directory ", options_.state_dir, " holds ", held,
@@ -398,7 +396,8 @@ absl::Status LoadScenario::Impl::SetUpConference(int index) {
     return absl::InternalError(
         absl::StrCat("load: addConference for conference ", index, " failed"));
   }
-  auto snapshot = focus_->store().FindSnapshotByConferenceId(spec.conference_id);
+  auto snapshot =
+      focus_->store().FindSnapshotByConferenceId(spec.conference_id);
   if (snapshot == nullptr) {
     return absl::InternalError("load: added conference not found");
   }
