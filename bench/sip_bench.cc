@@ -342,8 +342,8 @@ double ThreadCpuNanos() {
 
 // oSIP's parser tables, built once.
 bool OsipReady() {
-  static const bool ready = parser_init() == 0;
-  return ready;
+  static const bool kReady = parser_init() == 0;
+  return kReady;
 }
 
 // Nanoseconds per osip_message_parse of `wire`, init and free included;
