@@ -291,21 +291,16 @@ DirectoryRead ReadDirectory(FileSystem* file_system, const std::string& dir,
 
 namespace {
 
-absl::StatusOr<RecoveryResult> Read(
-    FileSystem* file_system, const std::string& dir, RecoveryMode mode,
-    const std::function<void(absl::string_view)>& log,
-    const RecoveryCallbacks& callbacks, DirectoryRead* read_out) {
-  // kVerify and kScan change nothing; kScan and kRecover call back.
-  const bool changes = mode == RecoveryMode::kRecover;
-  const bool calls_back = mode != RecoveryMode::kVerify;
-  CONF_ASSIGN_OR_RETURN(JournalFiles files, ListJournalFiles(file_system, dir));
-
-  // The newest snapshot that reads back whole. Every one was synced before
-  // it was renamed into place, so one that is not whole is damage, not a
-  // crash: Verify reports it, Open falls back to the one before.
+// The newest snapshot of `files` that reads back whole, or nullptr. Every
+// one was synced before it was renamed into place, so one that is not whole
+// is damage, not a crash: kVerify reports it, kRecover falls back to the one
+// before (and logs it), kScan falls back and keeps the first problem in
+// `*problem`, to be reported at the end.
+absl::StatusOr<std::unique_ptr<SnapshotContents>> NewestWholeSnapshot(
+    FileSystem* file_system, const std::string& dir, const JournalFiles& files,
+    RecoveryMode mode, const std::function<void(absl::string_view)>& log,
+    absl::Status* problem) {
   std::unique_ptr<SnapshotContents> snapshot;
-  // kScan: the first snapshot that is not whole, reported at the end.
-  absl::Status snapshot_problem;
   for (auto it = files.snapshots.rbegin(); it != files.snapshots.rend(); ++it) {
     absl::StatusOr<std::unique_ptr<SnapshotContents>> read =
         ReadSnapshot(file_system, dir, *it);
@@ -319,22 +314,24 @@ absl::StatusOr<RecoveryResult> Read(
       return read.status();
     }
     if (mode == RecoveryMode::kScan) {
-      if (snapshot_problem.ok())
-        snapshot_problem = read.status();
+      if (problem->ok())
+        *problem = read.status();
       continue;
     }
     if (snapshot == nullptr) {
       Log(log, absl::StrCat(read.status().message(), "; snapshot ignored"));
     }
   }
-  const uint64_t covered = snapshot != nullptr ? snapshot->covered : 0;
-  const uint64_t captured_through =
-      snapshot != nullptr ? snapshot->captured_through : 0;
-  read_out->covered = covered;
-  read_out->captured_through = captured_through;
+  return snapshot;
+}
 
-  // Segments before `first_kept` hold only records <= covered: a deletion
-  // the last snapshot began but did not finish.
+// The index of the first segment to read: those before it hold only records
+// <= covered (a deletion the last snapshot began but did not finish).
+// kDataLoss when records after `covered` are in no segment.
+absl::StatusOr<size_t> FirstKeptSegment(const std::string& dir,
+                                        const JournalFiles& files,
+                                        uint64_t covered, bool have_snapshot,
+                                        const absl::Status& snapshot_problem) {
   size_t first_kept = 0;
   while (first_kept + 1 < files.segments.size() &&
          files.segments[first_kept + 1] <= covered + 1) {
@@ -346,18 +343,61 @@ absl::StatusOr<RecoveryResult> Read(
         absl::DataLossError(absl::StrCat(
             "journal: ", dir, ": records ", covered + 1, " to ",
             files.segments[first_kept] - 1, " are in no segment and ",
-            snapshot != nullptr ? absl::StrCat("snapshot ", covered, " covers ")
-                                : std::string("no whole snapshot covers "),
+            have_snapshot ? absl::StrCat("snapshot ", covered, " covers ")
+                          : std::string("no whole snapshot covers "),
             "only up to ", covered)),
         snapshot_problem);
   }
-  if (files.segments.empty() && snapshot == nullptr &&
-      !files.snapshots.empty()) {
+  if (files.segments.empty() && !have_snapshot && !files.snapshots.empty()) {
     return WithSnapshotProblem(
         absl::DataLossError(absl::StrCat("journal: ", dir,
                                          ": no whole snapshot and no segment")),
         snapshot_problem);
   }
+  return first_kept;
+}
+
+// kRecover, once the directory read back: deletes unfinished snapshots and
+// what the snapshot covers.
+absl::Status RemoveLeftovers(
+    FileSystem* file_system, const std::string& dir, const JournalFiles& files,
+    uint64_t covered, size_t first_kept,
+    const std::function<void(absl::string_view)>& log) {
+  for (const std::string& name : files.temp_files) {
+    CONF_RETURN_IF_ERROR(file_system->Unlink(JoinPath(dir, name)));
+    Log(log,
+        absl::StrCat("journal: deleted ", name, ": an unfinished snapshot"));
+  }
+  if (covered > 0 || first_kept > 0) {
+    CONF_RETURN_IF_ERROR(DeleteCoveredFiles(file_system, dir, covered, log));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RecoveryResult> Read(
+    FileSystem* file_system, const std::string& dir, RecoveryMode mode,
+    const std::function<void(absl::string_view)>& log,
+    const RecoveryCallbacks& callbacks, DirectoryRead* read_out) {
+  // kVerify and kScan change nothing; kScan and kRecover call back.
+  const bool changes = mode == RecoveryMode::kRecover;
+  const bool calls_back = mode != RecoveryMode::kVerify;
+  CONF_ASSIGN_OR_RETURN(JournalFiles files, ListJournalFiles(file_system, dir));
+
+  // kScan: the first snapshot that is not whole, reported at the end.
+  absl::Status snapshot_problem;
+  CONF_ASSIGN_OR_RETURN(std::unique_ptr<SnapshotContents> snapshot,
+                        NewestWholeSnapshot(file_system, dir, files, mode, log,
+                                            &snapshot_problem));
+  const uint64_t covered = snapshot != nullptr ? snapshot->covered : 0;
+  const uint64_t captured_through =
+      snapshot != nullptr ? snapshot->captured_through : 0;
+  read_out->covered = covered;
+  read_out->captured_through = captured_through;
+
+  CONF_ASSIGN_OR_RETURN(
+      const size_t first_kept,
+      FirstKeptSegment(dir, files, covered, snapshot != nullptr,
+                       snapshot_problem));
 
   if (calls_back) {
     if (callbacks.on_snapshot_begin) {
@@ -461,14 +501,8 @@ absl::StatusOr<RecoveryResult> Read(
     return snapshot_problem;
 
   if (changes) {
-    for (const std::string& name : files.temp_files) {
-      CONF_RETURN_IF_ERROR(file_system->Unlink(JoinPath(dir, name)));
-      Log(log,
-          absl::StrCat("journal: deleted ", name, ": an unfinished snapshot"));
-    }
-    if (covered > 0 || first_kept > 0) {
-      CONF_RETURN_IF_ERROR(DeleteCoveredFiles(file_system, dir, covered, log));
-    }
+    CONF_RETURN_IF_ERROR(
+        RemoveLeftovers(file_system, dir, files, covered, first_kept, log));
   }
   result.last_sequence = last_sequence;
   result.reuse_last_segment =
