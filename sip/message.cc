@@ -10,10 +10,14 @@
 #include "absl/strings/str_cat.h"
 
 #include "base/status_macros.h"
+#include "sip/internal/token.h"
 
 namespace conf {
 namespace sip {
 namespace {
+
+using internal::IsToken;
+using internal::IsTokenChar;
 
 // Compact forms: RFC 3261 §7.3.3 and the IANA "Header Fields" registry.
 struct CompactForm {
@@ -106,37 +110,6 @@ Field FieldOf(absl::string_view name) {
 }
 
 bool IsWs(char c) { return c == ' ' || c == '\t'; }
-
-// RFC 3261 §25.1 token.
-bool IsTokenChar(char c) {
-  if (absl::ascii_isalnum(static_cast<unsigned char>(c)))
-    return true;
-  switch (c) {
-    case '-':
-    case '.':
-    case '!':
-    case '%':
-    case '*':
-    case '_':
-    case '+':
-    case '`':
-    case '\'':
-    case '~':
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool IsToken(absl::string_view s) {
-  if (s.empty())
-    return false;
-  for (char c : s) {
-    if (!IsTokenChar(c))
-      return false;
-  }
-  return true;
-}
 
 bool IsDigits(absl::string_view s) {
   if (s.empty())

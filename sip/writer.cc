@@ -7,35 +7,13 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
+#include "sip/internal/token.h"
+
 namespace conf {
 namespace sip {
 namespace {
 
-// RFC 3261 §25.1 token.
-bool IsToken(absl::string_view s) {
-  if (s.empty())
-    return false;
-  for (char c : s) {
-    if (absl::ascii_isalnum(static_cast<unsigned char>(c)))
-      continue;
-    switch (c) {
-      case '-':
-      case '.':
-      case '!':
-      case '%':
-      case '*':
-      case '_':
-      case '+':
-      case '`':
-      case '\'':
-      case '~':
-        continue;
-      default:
-        return false;
-    }
-  }
-  return true;
-}
+using internal::IsToken;
 
 // No CTL but HTAB: above all no CR or LF, which would end the header.
 bool IsText(absl::string_view s) {
