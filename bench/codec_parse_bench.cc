@@ -29,28 +29,8 @@
 #include "benchmark/benchmark.h"
 #include "rapidxml/rapidxml.hpp"
 
+#include "bench/allocation_counter.h"
 #include "codec/c3p_request.h"
-
-namespace {
-
-std::atomic<size_t> g_allocations{0};
-
-}  // namespace
-
-// Counting replacements of the global allocation functions. Out of line so
-// that GCC does not pair an inlined free() with a new-expression and warn.
-__attribute__((noinline)) void* operator new(size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size))
-    return p;
-  throw std::bad_alloc();
-}
-__attribute__((noinline)) void operator delete(void* p) noexcept {
-  std::free(p);
-}
-__attribute__((noinline)) void operator delete(void* p, size_t) noexcept {
-  std::free(p);
-}
 
 namespace conf {
 namespace codec {
@@ -199,7 +179,7 @@ void RunParse(benchmark::State& state, const std::string& body,
     }
   }
   const double rapidxml_ns = RapidXmlNanosPerParse(body);
-  const size_t allocations_before = g_allocations.load();
+  const size_t allocations_before = bench::AllocationCount();
   const double start = ThreadCpuNanos();
   for (auto _ : state) {
     absl::StatusOr<C3pRequest> request = ParseC3pRequest(BodyBuffer(body));
@@ -208,7 +188,7 @@ void RunParse(benchmark::State& state, const std::string& body,
   const double ours_ns =
       (ThreadCpuNanos() - start) / static_cast<double>(state.iterations());
   state.counters["allocs_per_op"] =
-      static_cast<double>(g_allocations.load() - allocations_before) /
+      static_cast<double>(bench::AllocationCount() - allocations_before) /
       static_cast<double>(state.iterations());
   state.counters["rapidxml_ns"] = rapidxml_ns;
   state.counters["x_rapidxml"] = ours_ns / rapidxml_ns;

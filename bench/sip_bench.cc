@@ -35,28 +35,10 @@
 #include "absl/strings/string_view.h"
 #include "benchmark/benchmark.h"
 
+#include "bench/allocation_counter.h"
 #include "sip/framer.h"
 #include "sip/message.h"
 #include "sip/writer.h"
-
-namespace {
-std::atomic<size_t> g_allocations{0};
-}  // namespace
-
-// Counting replacements of the global allocation functions. Out of line so
-// that GCC does not pair an inlined free() with a new-expression and warn.
-__attribute__((noinline)) void* operator new(size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size))
-    return p;
-  throw std::bad_alloc();
-}
-__attribute__((noinline)) void operator delete(void* p) noexcept {
-  std::free(p);
-}
-__attribute__((noinline)) void operator delete(void* p, size_t) noexcept {
-  std::free(p);
-}
 
 namespace conf {
 namespace sip {
@@ -379,7 +361,7 @@ void RunParse(benchmark::State& state, absl::string_view wire) {
   // oSIP is timed before and after our loop, and averaged, so that a
   // change in machine load during the run skews the ratio less.
   const double osip_before = OsipNanosPerParse(wire);
-  const size_t allocations_before = g_allocations.load();
+  const size_t allocations_before = bench::AllocationCount();
   const double start = ThreadCpuNanos();
   for (auto _ : state) {
     absl::StatusOr<Message> message = ParseMessage(wire);
@@ -388,7 +370,7 @@ void RunParse(benchmark::State& state, absl::string_view wire) {
   const double ours_ns =
       (ThreadCpuNanos() - start) / static_cast<double>(state.iterations());
   state.counters["allocs_per_op"] =
-      static_cast<double>(g_allocations.load() - allocations_before) /
+      static_cast<double>(bench::AllocationCount() - allocations_before) /
       static_cast<double>(state.iterations());
   const double osip_after = OsipNanosPerParse(wire);
   if (osip_before < 0 || osip_after < 0) {
@@ -462,7 +444,7 @@ void BM_Sip_WriteResponse(benchmark::State& state) {
   constexpr absl::string_view kBody =
       "<response C3PVersion=\"1\" requestId=\"5\" code=\"success\"/>";
   MessageWriter writer;
-  const size_t allocations_before = g_allocations.load();
+  const size_t allocations_before = bench::AllocationCount();
   for (auto _ : state) {
     writer.StartResponseTo(*request, 200, "OK", "f0cus");
     writer.AddHeader("Supported", "ms-benotify");
@@ -471,7 +453,7 @@ void BM_Sip_WriteResponse(benchmark::State& state) {
     benchmark::DoNotOptimize(bytes);
   }
   state.counters["allocs_per_op"] =
-      static_cast<double>(g_allocations.load() - allocations_before) /
+      static_cast<double>(bench::AllocationCount() - allocations_before) /
       static_cast<double>(state.iterations());
   state.SetItemsProcessed(state.iterations());
 }
