@@ -3,6 +3,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include <algorithm>
+#include <array>
 #include <fstream>
 #include <string>
 
@@ -29,6 +31,17 @@ bool ParseKib(absl::string_view line, absl::string_view key, int64_t* bytes) {
     return false;
   *bytes = kib * 1024;
   return true;
+}
+
+// A dependent chain of multiplies, adds and shifts (xorshift-multiply);
+// the result is returned so that the compiler keeps the loop.
+uint64_t ProbeLoop(uint64_t x) {
+  for (int i = 0; i < 50'000; ++i) {
+    x ^= x >> 29;
+    x *= 0xbf58476d1ce4e5b9u;
+    x += static_cast<uint64_t>(i);
+  }
+  return x;
 }
 
 }  // namespace
@@ -71,6 +84,21 @@ int64_t ThreadCpuNanos() {
     return 0;
   }
   return int64_t{t.tv_sec} * 1'000'000'000 + t.tv_nsec;
+}
+
+int64_t MachineProbeNanos() {
+  static volatile uint64_t sink = 1;
+  std::array<int64_t, 5> runs;
+  for (int64_t& run : runs) {
+    const int64_t start = ThreadCpuNanos();
+    sink = ProbeLoop(sink);
+    const int64_t end = ThreadCpuNanos();
+    if (start == 0 || end == 0)
+      return 0;
+    run = end - start;
+  }
+  std::nth_element(runs.begin(), runs.begin() + 2, runs.end());
+  return runs[2];
 }
 
 }  // namespace load

@@ -29,6 +29,14 @@ int64_t ProcessCpuNanos();
 // vDSO read: call it per thread or per interval, not per operation.
 int64_t ThreadCpuNanos();
 
+// Times a fixed loop of dependent integer arithmetic that touches no memory
+// on the calling thread's CPU clock: the median of five runs, about 0.1 ms
+// each here. The loop does not depend on anything the process holds, so a
+// change of this figure over a run is a change of the machine (a neighbour
+// on the same physical core, the clock rate), not of the work. 0 if the
+// clock cannot be read.
+int64_t MachineProbeNanos();
+
 }  // namespace load
 }  // namespace conf
 

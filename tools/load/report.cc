@@ -118,6 +118,33 @@ void AppendHeadline(const RunReport& report, std::string* out) {
         window->second, last->second,
         100.0 * (static_cast<double>(last->second) / first->second - 1),
         p99("p99_last_window_ns"));
+    // Whether a change between the windows is the work's or the machine's:
+    // requests per CPU-second of the process, and a fixed loop's CPU time.
+    const auto counter = [&](const char* name) {
+      auto it = report.counters.find(name);
+      return it == report.counters.end() ? int64_t{0} : it->second;
+    };
+    const int64_t cpu_first = counter("requests_per_cpu_second_first_window");
+    const int64_t cpu_last = counter("requests_per_cpu_second_last_window");
+    const int64_t probe_first = counter("probe_ns_first_window");
+    const int64_t probe_last = counter("probe_ns_last_window");
+    const int64_t cores_first = counter("cpu_millicores_first_window");
+    const int64_t cores_last = counter("cpu_millicores_last_window");
+    const auto change = [](int64_t from, int64_t to) {
+      return 100.0 * (static_cast<double>(to) / from - 1);
+    };
+    if (cpu_first > 0 && cpu_last > 0 && probe_first > 0 && probe_last > 0 &&
+        cores_first > 0 && cores_last > 0) {
+      // requests/s = requests per CPU-second x CPU-seconds per second.
+      absl::StrAppendFormat(
+          out,
+          "    = per CPU-second %d, then %d (%+.1f%%) x CPU %.2f cores, then "
+          "%.2f (%+.1f%%); a fixed loop took %s us, then %s us (%+.1f%%)\n",
+          cpu_first, cpu_last, change(cpu_first, cpu_last), cores_first / 1e3,
+          cores_last / 1e3, change(cores_first, cores_last),
+          Micros(probe_first), Micros(probe_last),
+          change(probe_first, probe_last));
+    }
   }
   const CpuSplit cpu = SplitCpu(report);
   if (cpu.process_cpu_ns <= 0) {
@@ -309,9 +336,10 @@ std::string FormatReportJson(absl::string_view scenario,
         &out,
         "%s\n    {\"t\": %.3f, \"requests\": %d, \"unexpected\": %d, "
         "\"p50_ns\": %d, \"p99_ns\": %d, \"max_ns\": %d, \"rss\": %d, "
-        "\"engine_ns\": %d, \"process_cpu_ns\": %d",
+        "\"engine_ns\": %d, \"process_cpu_ns\": %d, \"probe_ns\": %d",
         i == 0 ? "" : ",", s.t_seconds, s.requests, s.unexpected, s.p50_ns,
-        s.p99_ns, s.max_ns, s.rss_bytes, s.engine_ns, s.process_cpu_ns);
+        s.p99_ns, s.max_ns, s.rss_bytes, s.engine_ns, s.process_cpu_ns,
+        s.probe_ns);
     for (const auto& [name, value] : s.gauges) {
       absl::StrAppendFormat(&out, ", %s: %d", Json(name), value);
     }

@@ -239,6 +239,9 @@ RunReport RunLoad(Workload& workload, const RunOptions& options) {
     sample.engine_ns = interval_engine_ns;
     sample.gauges = workload.Gauges();
     sample.process_cpu_ns = process_cpu - process_cpu_sampled;
+    // After the process's CPU is read, so that the probe's own time counts
+    // in the next interval, where it is a fraction of a millisecond.
+    sample.probe_ns = MachineProbeNanos();
     process_cpu_sampled = process_cpu;
     if (auto m = ReadMemoryStats(); m.ok())
       sample.rss_bytes = m->rss_bytes;

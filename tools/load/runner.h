@@ -113,6 +113,8 @@ struct IntervalSample {
   // CPU time, in the interval.
   int64_t engine_ns = 0;
   int64_t process_cpu_ns = 0;
+  // MachineProbeNanos() on the reporting thread at the end of the interval.
+  int64_t probe_ns = 0;
   // Workload::Gauges() at the end of the interval.
   std::map<std::string, int64_t> gauges;
 };

@@ -120,8 +120,11 @@ TEST(RunLoadTest, ReportsTimeInsideTheEngineAndCpu) {
   for (const IntervalSample& s : report.timeline)
     interval_engine_ns += s.engine_ns;
   EXPECT_EQ(interval_engine_ns, 3000 * 1000);
-  // Each point records the workload's gauges at its end.
+  // Each point records the workload's gauges at its end, and the machine
+  // probe's time.
   EXPECT_EQ(report.timeline.back().gauges.at("calls"), 3000);
+  for (const IntervalSample& s : report.timeline)
+    EXPECT_GT(s.probe_ns, 0);
 }
 
 TEST(ReportTest, SplitsCpuBetweenEngineToolAndOtherThreads) {
@@ -143,11 +146,20 @@ TEST(ReportTest, SplitsCpuBetweenEngineToolAndOtherThreads) {
                               {"Poll", 2'000'000'000}};
   report.counters = {{"requests_per_second_first_window", 100},
                      {"requests_per_second_last_window", 90},
-                     {"timeline_window_seconds", 2}};
+                     {"timeline_window_seconds", 2},
+                     {"requests_per_cpu_second_first_window", 200},
+                     {"requests_per_cpu_second_last_window", 150},
+                     {"probe_ns_first_window", 100'000},
+                     {"probe_ns_last_window", 125'000},
+                     {"cpu_millicores_first_window", 1'000},
+                     {"cpu_millicores_last_window", 1'200}};
   const std::string table = FormatReportTable("mixed", report);
   EXPECT_THAT(table, HasSubstr("1000 requests, 100/s"));
   EXPECT_THAT(table, HasSubstr("first 2 s: 100/s"));
   EXPECT_THAT(table, HasSubstr("last 2 s: 90/s (-10.0%)"));
+  EXPECT_THAT(table, HasSubstr("= per CPU-second 200, then 150 (-25.0%) x "
+                               "CPU 1.00 cores, then 1.20 (+20.0%); a fixed "
+                               "loop took 100.0 us, then 125.0 us (+25.0%)"));
   EXPECT_THAT(table, HasSubstr("the focus 33.3% (HandleRequest 25.0%, "
                                "Poll 8.3%), the tool 50.0%, other threads "
                                "16.7%"));

@@ -928,8 +928,63 @@ void AddTimelineFigures(RunReport& report) {
                ? static_cast<int64_t>(requests / (end - begin))
                : int64_t{0};
   };
+  // The median probe, and requests per second of the process's CPU, over
+  // the samples in (from, to].
+  auto median_probe = [&](double from, double to) {
+    std::vector<int64_t> v;
+    for (const IntervalSample& s : t) {
+      if (s.t_seconds > from + slack && s.t_seconds <= to + slack &&
+          s.probe_ns > 0)
+        v.push_back(s.probe_ns);
+    }
+    if (v.empty())
+      return int64_t{0};
+    std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+    return v[v.size() / 2];
+  };
+  auto per_cpu_second = [&](double from, double to) {
+    int64_t requests = 0;
+    int64_t cpu_ns = 0;
+    for (const IntervalSample& s : t) {
+      if (s.t_seconds > from + slack && s.t_seconds <= to + slack) {
+        requests += s.requests;
+        cpu_ns += s.process_cpu_ns;
+      }
+    }
+    return cpu_ns > 0 ? static_cast<int64_t>(requests * 1e9 / cpu_ns)
+                      : int64_t{0};
+  };
   report.counters["timeline_window_seconds"] =
       static_cast<int64_t>(window + 0.5);
+  report.counters["probe_ns_first_window"] = median_probe(-slack, window);
+  report.counters["probe_ns_last_window"] = median_probe(span - window, span);
+  report.counters["requests_per_cpu_second_first_window"] =
+      per_cpu_second(-slack, window);
+  report.counters["requests_per_cpu_second_last_window"] =
+      per_cpu_second(span - window, span);
+  // The process's CPU per second of the run, in thousandths of a core: what
+  // the machine gave the run, against what the run did with it above.
+  auto millicores = [&](double from, double to) {
+    int64_t cpu_ns = 0;
+    double begin = -1;
+    double end = 0;
+    double previous = 0;
+    for (const IntervalSample& s : t) {
+      if (s.t_seconds > from + slack && s.t_seconds <= to + slack) {
+        if (begin < 0)
+          begin = previous;
+        end = s.t_seconds;
+        cpu_ns += s.process_cpu_ns;
+      }
+      previous = s.t_seconds;
+    }
+    return end > begin && begin >= 0
+               ? static_cast<int64_t>(cpu_ns / (end - begin) / 1e6)
+               : int64_t{0};
+  };
+  report.counters["cpu_millicores_first_window"] = millicores(-slack, window);
+  report.counters["cpu_millicores_last_window"] =
+      millicores(span - window, span);
   report.counters["p99_first_window_ns"] = median_p99(0, window);
   report.counters["p99_last_window_ns"] = median_p99(span - window, span);
   report.counters["requests_per_second_first_window"] = rate(-slack, window);

@@ -225,6 +225,30 @@ TEST(TimelineFiguresTest, ThroughputOverTheFirstAndLastWindows) {
   EXPECT_EQ(report.counters["requests_per_second_last_window"], 49);
 }
 
+TEST(TimelineFiguresTest, WorkPerCpuSecondAndTheMachineProbe) {
+  RunReport report;
+  // Eight one-second intervals: the first two do 100 requests per 10 ms of
+  // CPU with a probe of 1.0 us, the last two 50 per 20 ms with a probe of
+  // 1.5 and 2.5 us.
+  for (int i = 1; i <= 8; ++i) {
+    IntervalSample s;
+    s.t_seconds = i;
+    s.requests = i <= 2 ? 100 : 50;
+    s.process_cpu_ns = i >= 7 ? 20'000'000 : 10'000'000;
+    s.probe_ns = i <= 2 ? 1000 : (i == 7 ? 1500 : (i == 8 ? 2500 : 1200));
+    report.timeline.push_back(s);
+  }
+  AddTimelineFigures(report);
+  EXPECT_EQ(report.counters["requests_per_cpu_second_first_window"], 10'000);
+  EXPECT_EQ(report.counters["requests_per_cpu_second_last_window"], 2'500);
+  // 10 ms of CPU per second, then 20: a hundredth of a core, then two.
+  EXPECT_EQ(report.counters["cpu_millicores_first_window"], 10);
+  EXPECT_EQ(report.counters["cpu_millicores_last_window"], 20);
+  EXPECT_EQ(report.counters["probe_ns_first_window"], 1000);
+  // The median of two is the upper one.
+  EXPECT_EQ(report.counters["probe_ns_last_window"], 2500);
+}
+
 TEST(TimelineFiguresTest, SlopeAndWindows) {
   RunReport report;
   // Eight one-second intervals; RSS grows 1 MiB per second.
