@@ -19,6 +19,11 @@ packages=(
   libgmock-dev
   libbenchmark-dev          # Google Benchmark 1.7.1
   libosip2-dev              # oSIP 5.3: the SIP parser baseline of bench/sip_bench
+  libasio-dev               # Asio 1.22: confstated's event loops and sockets
+  libspdlog-dev             # spdlog 1.10: confstated's logs
+  sip-tester                # sipp: SIP interoperability tests
+  curl                      # the admin port's tests (a separate process)
+  python3-prometheus-client # an independent parser of /metrics in tests
   zlib1g-dev                # crc32 of journal records
   libprotobuf-dev           # the journal's payload encoding
   protobuf-compiler         # protoc, run by bazel/proto.bzl
