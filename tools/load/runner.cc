@@ -83,6 +83,33 @@ void TakeInterval(const std::vector<std::unique_ptr<WorkerStats>>& stats,
   }
 }
 
+// The timeline point for the interval that ends now: what the workers
+// recorded since the last one (merged into `*merged`), the process's CPU
+// since `*process_cpu_sampled` (advanced), the workload's gauges, RSS and
+// the machine probe.
+IntervalSample TakeSample(
+    const std::vector<std::unique_ptr<WorkerStats>>& stats, Workload& workload,
+    Clock::time_point start, int64_t* process_cpu_sampled,
+    LatencyHistogram* merged) {
+  IntervalSample sample;
+  TakeInterval(stats, merged, &sample.unexpected, &sample.engine_ns);
+  const int64_t process_cpu = ProcessCpuNanos();
+  sample.t_seconds = NanosBetween(start, Clock::now()) / 1e9;
+  sample.requests = merged->count();
+  sample.p50_ns = merged->Percentile(50);
+  sample.p99_ns = merged->Percentile(99);
+  sample.max_ns = merged->max();
+  sample.gauges = workload.Gauges();
+  sample.process_cpu_ns = process_cpu - *process_cpu_sampled;
+  *process_cpu_sampled = process_cpu;
+  // After the process's CPU is read, so that the probe's own time counts
+  // in the next interval, where it is a fraction of a millisecond.
+  sample.probe_ns = MachineProbeNanos();
+  if (auto m = ReadMemoryStats(); m.ok())
+    sample.rss_bytes = m->rss_bytes;
+  return sample;
+}
+
 // The run's totals per operation type and per worker, from every worker.
 void MergeTotals(const std::vector<std::unique_ptr<WorkerStats>>& stats,
                  const std::vector<std::string>& type_names,
@@ -222,29 +249,11 @@ RunReport RunLoad(Workload& workload, const RunOptions& options) {
     // everything they recorded and is the last.
     const bool finished = running.load() == 0;
     LatencyHistogram merged;
-    int64_t interval_unexpected = 0;
-    int64_t interval_engine_ns = 0;
-    TakeInterval(stats, &merged, &interval_unexpected, &interval_engine_ns);
-    const int64_t process_cpu = ProcessCpuNanos();
+    IntervalSample sample =
+        TakeSample(stats, workload, start, &process_cpu_sampled, &merged);
     so_far.Merge(merged);
     done += merged.count();
-    unexpected += interval_unexpected;
-    IntervalSample sample;
-    sample.t_seconds = NanosBetween(start, Clock::now()) / 1e9;
-    sample.requests = merged.count();
-    sample.unexpected = interval_unexpected;
-    sample.p50_ns = merged.Percentile(50);
-    sample.p99_ns = merged.Percentile(99);
-    sample.max_ns = merged.max();
-    sample.engine_ns = interval_engine_ns;
-    sample.gauges = workload.Gauges();
-    sample.process_cpu_ns = process_cpu - process_cpu_sampled;
-    // After the process's CPU is read, so that the probe's own time counts
-    // in the next interval, where it is a fraction of a millisecond.
-    sample.probe_ns = MachineProbeNanos();
-    process_cpu_sampled = process_cpu;
-    if (auto m = ReadMemoryStats(); m.ok())
-      sample.rss_bytes = m->rss_bytes;
+    unexpected += sample.unexpected;
     report.timeline.push_back(sample);
 
     PrintProgress(progress, tick, sample, done, unexpected,

@@ -888,6 +888,58 @@ void LoadScenario::AcceptForTest(size_t conference, size_t subscription,
   impl_->AcceptForTest(conference, subscription, document);
 }
 
+namespace {
+
+// Timeline samples that end in (from + slack, to + slack], summed.
+struct TimelineWindow {
+  double begin = -1;  // the end of the sample before the first one in
+  double end = 0;     // the end of the last one in
+  int64_t requests = 0;
+  int64_t cpu_ns = 0;
+  std::vector<int64_t> probes;
+
+  bool covers_time() const { return end > begin && begin >= 0; }
+  int64_t PerSecond() const {
+    return covers_time() ? static_cast<int64_t>(requests / (end - begin)) : 0;
+  }
+  int64_t PerCpuSecond() const {
+    return cpu_ns > 0 ? static_cast<int64_t>(requests * 1e9 / cpu_ns) : 0;
+  }
+  int64_t Millicores() const {
+    return covers_time() ? static_cast<int64_t>(cpu_ns / (end - begin) / 1e6)
+                         : 0;
+  }
+};
+
+TimelineWindow SumWindow(const std::vector<IntervalSample>& t, double from,
+                         double to, double slack) {
+  TimelineWindow w;
+  double previous = 0;
+  for (const IntervalSample& s : t) {
+    if (s.t_seconds > from + slack && s.t_seconds <= to + slack) {
+      if (w.begin < 0)
+        w.begin = previous;
+      w.end = s.t_seconds;
+      w.requests += s.requests;
+      w.cpu_ns += s.process_cpu_ns;
+      if (s.probe_ns > 0)
+        w.probes.push_back(s.probe_ns);
+    }
+    previous = s.t_seconds;
+  }
+  return w;
+}
+
+// The median (the upper one of an even count), 0 for none.
+int64_t Median(std::vector<int64_t> v) {
+  if (v.empty())
+    return 0;
+  std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+
 void AddTimelineFigures(RunReport& report) {
   const std::vector<IntervalSample>& t = report.timeline;
   if (t.empty())
@@ -902,94 +954,30 @@ void AddTimelineFigures(RunReport& report) {
       if (s.t_seconds > from && s.t_seconds <= to + 1e-9 && s.requests > 0)
         v.push_back(s.p99_ns);
     }
-    if (v.empty())
-      return int64_t{0};
-    std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
-    return v[v.size() / 2];
+    return Median(std::move(v));
   };
-  // Requests per second over the samples that end in (from, to], with half
-  // an interval of slack for late samples, divided by the time they cover.
+  // The first and the last window's samples, with half an interval of
+  // slack for late samples.
   const double slack = t.front().t_seconds / 2;
-  auto rate = [&](double from, double to) {
-    int64_t requests = 0;
-    double begin = -1;
-    double end = 0;
-    double previous = 0;
-    for (const IntervalSample& s : t) {
-      if (s.t_seconds > from + slack && s.t_seconds <= to + slack) {
-        if (begin < 0)
-          begin = previous;
-        end = s.t_seconds;
-        requests += s.requests;
-      }
-      previous = s.t_seconds;
-    }
-    return end > begin && begin >= 0
-               ? static_cast<int64_t>(requests / (end - begin))
-               : int64_t{0};
-  };
-  // The median probe, and requests per second of the process's CPU, over
-  // the samples in (from, to].
-  auto median_probe = [&](double from, double to) {
-    std::vector<int64_t> v;
-    for (const IntervalSample& s : t) {
-      if (s.t_seconds > from + slack && s.t_seconds <= to + slack &&
-          s.probe_ns > 0)
-        v.push_back(s.probe_ns);
-    }
-    if (v.empty())
-      return int64_t{0};
-    std::nth_element(v.begin(), v.begin() + v.size() / 2, v.end());
-    return v[v.size() / 2];
-  };
-  auto per_cpu_second = [&](double from, double to) {
-    int64_t requests = 0;
-    int64_t cpu_ns = 0;
-    for (const IntervalSample& s : t) {
-      if (s.t_seconds > from + slack && s.t_seconds <= to + slack) {
-        requests += s.requests;
-        cpu_ns += s.process_cpu_ns;
-      }
-    }
-    return cpu_ns > 0 ? static_cast<int64_t>(requests * 1e9 / cpu_ns)
-                      : int64_t{0};
-  };
+  const TimelineWindow first = SumWindow(t, -slack, window, slack);
+  const TimelineWindow last = SumWindow(t, span - window, span, slack);
   report.counters["timeline_window_seconds"] =
       static_cast<int64_t>(window + 0.5);
-  report.counters["probe_ns_first_window"] = median_probe(-slack, window);
-  report.counters["probe_ns_last_window"] = median_probe(span - window, span);
-  report.counters["requests_per_cpu_second_first_window"] =
-      per_cpu_second(-slack, window);
-  report.counters["requests_per_cpu_second_last_window"] =
-      per_cpu_second(span - window, span);
-  // The process's CPU per second of the run, in thousandths of a core: what
-  // the machine gave the run, against what the run did with it above.
-  auto millicores = [&](double from, double to) {
-    int64_t cpu_ns = 0;
-    double begin = -1;
-    double end = 0;
-    double previous = 0;
-    for (const IntervalSample& s : t) {
-      if (s.t_seconds > from + slack && s.t_seconds <= to + slack) {
-        if (begin < 0)
-          begin = previous;
-        end = s.t_seconds;
-        cpu_ns += s.process_cpu_ns;
-      }
-      previous = s.t_seconds;
-    }
-    return end > begin && begin >= 0
-               ? static_cast<int64_t>(cpu_ns / (end - begin) / 1e6)
-               : int64_t{0};
-  };
-  report.counters["cpu_millicores_first_window"] = millicores(-slack, window);
-  report.counters["cpu_millicores_last_window"] =
-      millicores(span - window, span);
   report.counters["p99_first_window_ns"] = median_p99(0, window);
   report.counters["p99_last_window_ns"] = median_p99(span - window, span);
-  report.counters["requests_per_second_first_window"] = rate(-slack, window);
-  report.counters["requests_per_second_last_window"] =
-      rate(span - window, span);
+  report.counters["requests_per_second_first_window"] = first.PerSecond();
+  report.counters["requests_per_second_last_window"] = last.PerSecond();
+  // requests/s = requests per CPU-second x CPU-seconds per second (in
+  // thousandths of a core): what the run did with the CPU it got, and what
+  // the machine gave it; the probe's median tells whether the CPU itself
+  // slowed.
+  report.counters["requests_per_cpu_second_first_window"] =
+      first.PerCpuSecond();
+  report.counters["requests_per_cpu_second_last_window"] = last.PerCpuSecond();
+  report.counters["cpu_millicores_first_window"] = first.Millicores();
+  report.counters["cpu_millicores_last_window"] = last.Millicores();
+  report.counters["probe_ns_first_window"] = Median(first.probes);
+  report.counters["probe_ns_last_window"] = Median(last.probes);
   // Least-squares slope of RSS over time.
   double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
   // After the first window: warm-up (allocator arenas, caches) is not drift.
