@@ -168,10 +168,10 @@ void SipConnection::OnFrame(sip::Frame frame) {
 void SipConnection::OnFramingError(const absl::Status& status) {
   Running running(this);
   if (service_->options().log) {
-    service_->options().log(absl::StrCat(
-        "sip: closing ", connection_->peer().address, ":",
-        connection_->peer().port, " after a framing error: ",
-        status.message()));
+    service_->options().log(
+        absl::StrCat("sip: closing ", connection_->peer().address, ":",
+                     connection_->peer().port,
+                     " after a framing error: ", status.message()));
   }
 }
 
@@ -260,10 +260,8 @@ void SipConnection::HandleRequest(FramePtr frame) {
   }
   if (missing != nullptr) {
     if (method != SipMethod::kAck) {
-      Refuse(request, method, 400, Phrase("Bad Request", absl::StrCat(
-                                                             "missing ",
-                                                             missing)),
-             arrival);
+      Refuse(request, method, 400,
+             Phrase("Bad Request", absl::StrCat("missing ", missing)), arrival);
     }
     return;
   }
@@ -318,9 +316,9 @@ void SipConnection::HandleC3p(FramePtr frame, SipMethod method,
     Finished(method, SipOutcome::kRefused, arrival);
     return;
   }
-  absl::StatusOr<Identity> identity = IdentityOf(
-      request, connection_->peer(),
-      service_->options().identity_from_from_header);
+  absl::StatusOr<Identity> identity =
+      IdentityOf(request, connection_->peer(),
+                 service_->options().identity_from_from_header);
   if (!identity.ok()) {
     const auto [code, base] = SipStatusOf(identity.status());
     Refuse(request, method, code, Phrase(base, identity.status().message()),
@@ -344,8 +342,8 @@ void SipConnection::HandleC3p(FramePtr frame, SipMethod method,
     stats.requests_in_flight.fetch_sub(1);
     Reply(request, 503, "Service Unavailable", tag,
           {{"Retry-After",
-            absl::StrCat(absl::ToInt64Seconds(
-                std::max(service_->options().retry_after, absl::Seconds(1))))}});
+            absl::StrCat(absl::ToInt64Seconds(std::max(
+                service_->options().retry_after, absl::Seconds(1))))}});
     Finished(method, SipOutcome::kOverloaded, arrival);
     return;
   }
@@ -368,8 +366,8 @@ void SipConnection::HandleC3p(FramePtr frame, SipMethod method,
       return;
     }
     // Posted by value: the answer is moved into the task.
-    auto shared = std::make_shared<absl::StatusOr<focus::C3pResult>>(
-        std::move(answer));
+    auto shared =
+        std::make_shared<absl::StatusOr<focus::C3pResult>>(std::move(answer));
     mailbox->Post([this, frame, method, arrival, tag, identity, shared] {
       Running running(this);
       if (method == SipMethod::kInvite && shared->ok()) {
@@ -416,13 +414,12 @@ void SipConnection::AnswerC3p(const FramePtr& frame, SipMethod method,
   if (!Reply(request, 202, "Accepted", tag))
     return;
   writer_.StartRequest("INFO", RemoteTarget(request));
-  writer_.AddHeader("Via", absl::StrCat("SIP/2.0/",
-                                        connection_->peer().transport ==
-                                                TransportKind::kTls
-                                            ? "TLS "
-                                            : "TCP ",
-                                        service_->options().via_host,
-                                        ";branch=", NewBranch()));
+  writer_.AddHeader(
+      "Via", absl::StrCat(
+                 "SIP/2.0/",
+                 connection_->peer().transport == TransportKind::kTls ? "TLS "
+                                                                      : "TCP ",
+                 service_->options().via_host, ";branch=", NewBranch()));
   writer_.AddHeader("Max-Forwards", "70");
   writer_.AddHeader("From",
                     absl::StrCat("<", request.to()->uri, ">;tag=", tag));
@@ -488,8 +485,8 @@ void SipConnection::HandleReInvite(const sip::Message& request,
                                    absl::Time arrival) {
   auto it = dialogs_.find(DialogKey(request.call_id(), request.to()->tag));
   if (it == dialogs_.end()) {
-    Refuse(request, SipMethod::kInvite, 481,
-           "Call/Transaction Does Not Exist", arrival);
+    Refuse(request, SipMethod::kInvite, 481, "Call/Transaction Does Not Exist",
+           arrival);
     return;
   }
   // A session refresh: nothing changes in the conference.
@@ -508,8 +505,7 @@ void SipConnection::HandleAck(const sip::Message& request) {
     it->second->acked = true;
 }
 
-void SipConnection::HandleBye(const sip::Message& request,
-                              absl::Time arrival) {
+void SipConnection::HandleBye(const sip::Message& request, absl::Time arrival) {
   const std::string key = DialogKey(request.call_id(), request.to()->tag);
   auto it = dialogs_.find(key);
   if (it == dialogs_.end()) {
@@ -517,12 +513,12 @@ void SipConnection::HandleBye(const sip::Message& request,
            arrival);
     return;
   }
-  absl::StatusOr<Identity> identity = IdentityOf(
-      request, connection_->peer(),
-      service_->options().identity_from_from_header);
+  absl::StatusOr<Identity> identity =
+      IdentityOf(request, connection_->peer(),
+                 service_->options().identity_from_from_header);
   if (!identity.ok() || identity->uri != it->second->identity.uri) {
-    Refuse(request, SipMethod::kBye, 403,
-           "Forbidden (not the dialog's user)", arrival);
+    Refuse(request, SipMethod::kBye, 403, "Forbidden (not the dialog's user)",
+           arrival);
     return;
   }
   std::unique_ptr<JoinDialog> dialog = std::move(it->second);
@@ -540,13 +536,12 @@ void SipConnection::HandleBye(const sip::Message& request,
   auto log = service_->options().log;
   service_->focus().HandleRequestAsync(
       context, body,
-      [log, user = dialog->identity.uri](
-          absl::StatusOr<focus::C3pResult> answer) {
+      [log,
+       user = dialog->identity.uri](absl::StatusOr<focus::C3pResult> answer) {
         if (log && (!answer.ok() || !answer->success())) {
-          log(absl::StrCat("sip: BYE of ", user,
-                           " did not remove it from its conference: ",
-                           answer.ok() ? answer->body
-                                       : answer.status().ToString()));
+          log(absl::StrCat(
+              "sip: BYE of ", user, " did not remove it from its conference: ",
+              answer.ok() ? answer->body : answer.status().ToString()));
         }
       });
   Finished(SipMethod::kBye, SipOutcome::kSuccess, arrival);
@@ -583,9 +578,9 @@ void SipConnection::HandleSubscribe(const sip::Message& request,
     Finished(SipMethod::kSubscribe, SipOutcome::kRefused, arrival);
     return;
   }
-  absl::StatusOr<Identity> identity = IdentityOf(
-      request, connection_->peer(),
-      service_->options().identity_from_from_header);
+  absl::StatusOr<Identity> identity =
+      IdentityOf(request, connection_->peer(),
+                 service_->options().identity_from_from_header);
   if (!identity.ok()) {
     const auto [code, base] = SipStatusOf(identity.status());
     Refuse(request, SipMethod::kSubscribe, code,
@@ -593,9 +588,9 @@ void SipConnection::HandleSubscribe(const sip::Message& request,
     return;
   }
   const SipServiceOptions& options = service_->options();
-  absl::Duration expires =
-      request.expires().has_value() ? absl::Seconds(*request.expires())
-                                    : options.default_subscription;
+  absl::Duration expires = request.expires().has_value()
+                               ? absl::Seconds(*request.expires())
+                               : options.default_subscription;
   expires = std::min(expires, options.max_subscription);
   const absl::Time now = Now();
 
@@ -750,10 +745,10 @@ void SipConnection::Pump(SubscriptionDialog& dialog) {
     const std::string state =
         deleted || (ended && last)
             ? std::string("terminated;reason=noresource")
-            : absl::StrCat("active;expires=",
-                           std::max<int64_t>(0, absl::ToInt64Seconds(
-                                                    dialog.expires_at -
-                                                    Now())));
+            : absl::StrCat(
+                  "active;expires=",
+                  std::max<int64_t>(
+                      0, absl::ToInt64Seconds(dialog.expires_at - Now())));
     if (!SendNotify(dialog, state, note.Bytes())) {
       dialog.catch_up = true;
       service_->mutable_stats().notifications_deferred.fetch_add(1);
@@ -771,20 +766,19 @@ bool SipConnection::SendNotify(SubscriptionDialog& dialog,
                                absl::string_view body) {
   const absl::string_view method = dialog.benotify ? "BENOTIFY" : "NOTIFY";
   writer_.StartRequest(method, dialog.remote_target);
-  writer_.AddHeader("Via", absl::StrCat("SIP/2.0/",
-                                        connection_->peer().transport ==
-                                                TransportKind::kTls
-                                            ? "TLS "
-                                            : "TCP ",
-                                        service_->options().via_host,
-                                        ";branch=", NewBranch()));
+  writer_.AddHeader(
+      "Via", absl::StrCat(
+                 "SIP/2.0/",
+                 connection_->peer().transport == TransportKind::kTls ? "TLS "
+                                                                      : "TCP ",
+                 service_->options().via_host, ";branch=", NewBranch()));
   writer_.AddHeader("Max-Forwards", "70");
   // RFC 3261 §12.1.1: the UAS's route set is the Record-Route list, in
   // order.
   for (const std::string& route : dialog.route_set)
     writer_.AddHeader("Route", route);
-  writer_.AddHeader("From", absl::StrCat("<", dialog.conference,
-                                         ">;tag=", dialog.local_tag));
+  writer_.AddHeader(
+      "From", absl::StrCat("<", dialog.conference, ">;tag=", dialog.local_tag));
   writer_.AddHeader("To", dialog.remote_from);
   writer_.AddHeader("Call-ID", dialog.call_id);
   const uint32_t cseq = next_cseq_++;
@@ -798,8 +792,7 @@ bool SipConnection::SendNotify(SubscriptionDialog& dialog,
     return false;
   service_->mutable_stats().notifications_sent.fetch_add(1);
   if (!dialog.benotify) {
-    const absl::Time deadline =
-        Now() + service_->options().transaction_timeout;
+    const absl::Time deadline = Now() + service_->options().transaction_timeout;
     transactions_[cseq] = {dialog.call_id, "NOTIFY", dialog.key, deadline};
     Schedule(deadline, {TimerKind::kTransaction, std::string(), cseq});
   }
@@ -866,8 +859,7 @@ absl::StatusOr<absl::string_view> SipConnection::BuildReply(
   for (const auto& [name, value] : headers)
     writer_.AddHeader(name, value);
   writer_.AddHeader("Server", kServer);
-  absl::StatusOr<absl::string_view> bytes =
-      writer_.Finish(content_type, body);
+  absl::StatusOr<absl::string_view> bytes = writer_.Finish(content_type, body);
   if (!bytes.ok()) {
     // Only a value copied from the request can be bad here, and the parser
     // checked those: answer without the extras.
