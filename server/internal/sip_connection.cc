@@ -357,24 +357,24 @@ void SipConnection::HandleC3p(FramePtr frame, SipMethod method,
   auto done = [this, mailbox, frame, method, arrival, tag,
                identity = *identity](absl::StatusOr<focus::C3pResult> answer) {
     service_->mutable_stats().requests_in_flight.fetch_sub(1);
-    if (tls_running == this) {
-      if (method == SipMethod::kInvite && answer.ok()) {
-        AnswerInvite(frame, arrival, tag, identity, *std::move(answer));
+    auto answer_it = [this, frame, method, arrival, tag,
+                      identity](absl::StatusOr<focus::C3pResult> result) {
+      if (method == SipMethod::kInvite && result.ok()) {
+        AnswerInvite(frame, arrival, tag, identity, *std::move(result));
       } else {
-        AnswerC3p(frame, method, arrival, tag, std::move(answer));
+        AnswerC3p(frame, method, arrival, tag, std::move(result));
       }
+    };
+    if (tls_running == this) {
+      answer_it(std::move(answer));
       return;
     }
     // Posted by value: the answer is moved into the task.
     auto shared =
         std::make_shared<absl::StatusOr<focus::C3pResult>>(std::move(answer));
-    mailbox->Post([this, frame, method, arrival, tag, identity, shared] {
+    mailbox->Post([this, answer_it, shared] {
       Running running(this);
-      if (method == SipMethod::kInvite && shared->ok()) {
-        AnswerInvite(frame, arrival, tag, identity, *std::move(*shared));
-      } else {
-        AnswerC3p(frame, method, arrival, tag, std::move(*shared));
-      }
+      answer_it(std::move(*shared));
       RunTimers(Now());
     });
   };
@@ -414,12 +414,7 @@ void SipConnection::AnswerC3p(const FramePtr& frame, SipMethod method,
   if (!Reply(request, 202, "Accepted", tag))
     return;
   writer_.StartRequest("INFO", RemoteTarget(request));
-  writer_.AddHeader(
-      "Via", absl::StrCat(
-                 "SIP/2.0/",
-                 connection_->peer().transport == TransportKind::kTls ? "TLS "
-                                                                      : "TCP ",
-                 service_->options().via_host, ";branch=", NewBranch()));
+  writer_.AddHeader("Via", OwnVia());
   writer_.AddHeader("Max-Forwards", "70");
   writer_.AddHeader("From",
                     absl::StrCat("<", request.to()->uri, ">;tag=", tag));
@@ -766,12 +761,7 @@ bool SipConnection::SendNotify(SubscriptionDialog& dialog,
                                absl::string_view body) {
   const absl::string_view method = dialog.benotify ? "BENOTIFY" : "NOTIFY";
   writer_.StartRequest(method, dialog.remote_target);
-  writer_.AddHeader(
-      "Via", absl::StrCat(
-                 "SIP/2.0/",
-                 connection_->peer().transport == TransportKind::kTls ? "TLS "
-                                                                      : "TCP ",
-                 service_->options().via_host, ";branch=", NewBranch()));
+  writer_.AddHeader("Via", OwnVia());
   writer_.AddHeader("Max-Forwards", "70");
   // RFC 3261 §12.1.1: the UAS's route set is the Record-Route list, in
   // order.
@@ -911,6 +901,13 @@ void SipConnection::Finished(SipMethod method, SipOutcome outcome,
 
 std::string SipConnection::NewTag() {
   return absl::StrFormat("%016x", absl::Uniform<uint64_t>(random_));
+}
+
+std::string SipConnection::OwnVia() {
+  return absl::StrCat(connection_->peer().transport == TransportKind::kTls
+                          ? "SIP/2.0/TLS "
+                          : "SIP/2.0/TCP ",
+                      service_->options().via_host, ";branch=", NewBranch());
 }
 
 std::string SipConnection::NewBranch() {

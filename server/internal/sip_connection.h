@@ -164,6 +164,8 @@ class SipConnection : public ConnectionHandler {
   void Finished(SipMethod method, SipOutcome outcome, absl::Time arrival);
   std::string NewTag();
   std::string NewBranch();
+  // The Via of a request the focus sends: our host, a new branch.
+  std::string OwnVia();
 
   // Timers.
   void Schedule(absl::Time when, TimerRef ref);
