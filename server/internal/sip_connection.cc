@@ -241,7 +241,7 @@ void SipConnection::Terminate(absl::string_view reason) {
 // ---------------------------------------------------------------------------
 // Requests.
 
-void SipConnection::HandleRequest(FramePtr frame) {
+void SipConnection::HandleRequest(const FramePtr& frame) {
   const sip::Message& request = frame->message();
   const absl::Time arrival = Now();
   const SipMethod method = MethodOf(request.method());
@@ -273,13 +273,13 @@ void SipConnection::HandleRequest(FramePtr frame) {
   switch (method) {
     case SipMethod::kService:
     case SipMethod::kInfo:
-      HandleC3p(std::move(frame), method, arrival);
+      HandleC3p(frame, method, arrival);
       return;
     case SipMethod::kInvite:
       if (!request.to()->tag.empty()) {
         HandleReInvite(request, arrival);
       } else {
-        HandleC3p(std::move(frame), method, arrival);
+        HandleC3p(frame, method, arrival);
       }
       return;
     case SipMethod::kAck:
@@ -307,7 +307,7 @@ void SipConnection::HandleRequest(FramePtr frame) {
   Finished(method, SipOutcome::kRefused, arrival);
 }
 
-void SipConnection::HandleC3p(FramePtr frame, SipMethod method,
+void SipConnection::HandleC3p(const FramePtr& frame, SipMethod method,
                               absl::Time arrival) {
   const sip::Message& request = frame->message();
   if (!absl::EqualsIgnoreCase(request.content_type(), kC3pType)) {
@@ -751,9 +751,10 @@ void SipConnection::Pump(SubscriptionDialog& dialog) {
     }
     dialog.last_sent_version = note.version;
   }
-  if (ended)
+  if (ended) {
     EndSubscription(DialogKey(dialog.call_id, dialog.local_tag), "",
                     /*notify=*/false);
+  }
 }
 
 bool SipConnection::SendNotify(SubscriptionDialog& dialog,

@@ -121,9 +121,9 @@ class SipConnection : public ConnectionHandler {
   };
 
   // Dispatch.
-  void HandleRequest(FramePtr frame);
+  void HandleRequest(const FramePtr& frame);
   void HandleResponse(const sip::Message& response);
-  void HandleC3p(FramePtr frame, SipMethod method, absl::Time arrival);
+  void HandleC3p(const FramePtr& frame, SipMethod method, absl::Time arrival);
   void AnswerC3p(const FramePtr& frame, SipMethod method, absl::Time arrival,
                  const std::string& tag,
                  absl::StatusOr<focus::C3pResult> answer);
